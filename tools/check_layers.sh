@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Fails when a layer includes a header of a layer it may not depend on (docs/architecture.md).
+set -u
+cd "$(dirname "$0")/.."
+declare -A allowed=(
+  [base]="base"
+  [runtime]="base runtime"
+  [http]="base http"
+  [net]="base runtime net"
+  [client]="base runtime net http client"
+  [server]="base runtime net http server"
+  [loadgen]="base runtime net http client loadgen"
+)
+bad=0
+for layer in "${!allowed[@]}"; do
+  [ -d "src/$layer" ] || continue
+  while IFS= read -r line; do
+    file=${line%%:*}
+    inc=$(sed -E 's/.*#include "([a-z_]+)\/.*/\1/' <<<"$line")
+    if ! grep -qw "$inc" <<<"${allowed[$layer]}"; then
+      echo "layer violation: $file includes $inc/ (src/$layer may use: ${allowed[$layer]})"
+      bad=1
+    fi
+  done < <(grep -HE '^#include "[a-z_]+/' src/"$layer"/*.hpp src/"$layer"/*.cpp 2>/dev/null)
+done
+[ $bad -eq 0 ] && echo "layers: every include points down"
+exit $bad

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages barrage needs, when any is missing.
+# As root: apt-get install -y. Otherwise: prints the one line to run and exits 1.
+set -euo pipefail
+
+build_pkgs=(g++ cmake make ninja-build pkg-config git
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libfmt-dev nlohmann-json3-dev libcli11-dev libc-ares-dev liburing-dev
+  clang libclang-rt-14-dev)
+# Real peers for the integration tests and benchmarks.
+peer_pkgs=(nginx-light curl wrk apache2-utils python3 python3-aiohttp python3-uvloop)
+
+pkgs=("${build_pkgs[@]}")
+[ "${BARRAGE_BUILD_ONLY:-0}" = 1 ] || pkgs+=("${peer_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "barrage: missing packages; run: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "barrage: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq || true
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
