@@ -1,0 +1,160 @@
+#include "runtime/epoll_backend.hpp"
+
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <system_error>
+
+namespace barrage {
+namespace {
+
+[[noreturn]] void throw_errno(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
+
+bool is_reading(io_kind k) noexcept { return k == io_kind::read || k == io_kind::accept || k == io_kind::readable; }
+
+/// Performs op's syscall once. False when it would block.
+bool attempt(int fd, io_op& op) noexcept {
+  long r = 0;
+  switch (op.kind) {
+    case io_kind::read:
+      r = ::read(fd, op.buf, op.len);
+      break;
+    case io_kind::write:
+      r = ::send(fd, op.buf, op.len, MSG_NOSIGNAL);
+      if (r < 0 && errno == ENOTSOCK) r = ::write(fd, op.buf, op.len);
+      break;
+    case io_kind::writev: {
+      msghdr msg{};
+      msg.msg_iov = const_cast<iovec*>(op.iov);
+      msg.msg_iovlen = static_cast<std::size_t>(op.iovcnt);
+      r = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+      if (r < 0 && errno == ENOTSOCK) r = ::writev(fd, op.iov, op.iovcnt);
+      break;
+    }
+    case io_kind::accept:
+      r = ::accept4(fd, op.addr, op.addrlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      break;
+    case io_kind::connect: {
+      int err = 0;
+      socklen_t len = sizeof err;
+      if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+      op.result = err ? -err : 0;
+      return true;
+    }
+    case io_kind::readable:
+    case io_kind::writable:
+      op.result = 0;
+      return true;
+  }
+  if (r >= 0) {
+    op.result = r;
+    return true;
+  }
+  if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+  if (errno == EINTR) return attempt(fd, op);
+  op.result = -errno;
+  return true;
+}
+
+}  // namespace
+
+epoll_backend::epoll_backend() {
+  epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epfd_ < 0) throw_errno("epoll_create1");
+  wake_.fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_.fd < 0) {
+    ::close(epfd_);
+    throw_errno("eventfd");
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLET;
+  ev.data.ptr = &wake_;
+  if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, wake_.fd, &ev) < 0) throw_errno("epoll_ctl(eventfd)");
+}
+
+epoll_backend::~epoll_backend() {
+  ::close(wake_.fd);
+  ::close(epfd_);
+}
+
+void epoll_backend::attach(io_handle& h) {
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  ev.data.ptr = &h;
+  if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, h.fd, &ev) < 0) throw_errno("epoll_ctl(ADD)");
+}
+
+void epoll_backend::detach(io_handle& h) noexcept {
+  ::epoll_ctl(epfd_, EPOLL_CTL_DEL, h.fd, nullptr);
+  h.reader = h.writer = nullptr;
+}
+
+bool epoll_backend::start(io_handle& h, io_op& op) noexcept {
+  // connect, readable and writable wait for the next edge; the others try at once.
+  bool try_now = op.kind != io_kind::connect && op.kind != io_kind::readable && op.kind != io_kind::writable;
+  if (try_now && attempt(h.fd, op)) return true;
+  (is_reading(op.kind) ? h.reader : h.writer) = &op;
+  return false;
+}
+
+void epoll_backend::cancel(io_handle& h, io_op& op) noexcept {
+  if (h.reader == &op) h.reader = nullptr;
+  if (h.writer == &op) h.writer = nullptr;
+}
+
+void epoll_backend::poll(duration timeout, io_sink& sink) {
+  std::array<epoll_event, max_events> events;
+  int n;
+  if (timeout < duration::zero()) {
+    n = ::epoll_wait(epfd_, events.data(), max_events, -1);
+  } else if (have_pwait2_) {
+    // Nanosecond timeouts: sub-millisecond timers and pacing need them.
+    timespec ts{static_cast<time_t>(to_ns(timeout) / 1'000'000'000), static_cast<long>(to_ns(timeout) % 1'000'000'000)};
+    n = static_cast<int>(::syscall(SYS_epoll_pwait2, epfd_, events.data(), max_events, &ts, nullptr, 0));
+    if (n < 0 && errno == ENOSYS) {
+      have_pwait2_ = false;
+      return poll(timeout, sink);
+    }
+  } else {
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(timeout).count();
+    n = ::epoll_wait(epfd_, events.data(), max_events, static_cast<int>(std::min<long long>(ms, INT_MAX)));
+  }
+  if (n < 0) {
+    if (errno == EINTR) return;
+    throw_errno("epoll_wait");
+  }
+  for (int i = 0; i < n; ++i) {
+    auto* h = static_cast<io_handle*>(events[i].data.ptr);
+    const std::uint32_t ev = events[i].events;
+    if (h == &wake_) {
+      eventfd_t v;
+      ::eventfd_read(wake_.fd, &v);
+      wake_pending_.store(false, std::memory_order_release);
+      sink.woken();
+      continue;
+    }
+    if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) && h->reader && attempt(h->fd, *h->reader)) {
+      io_op* op = h->reader;
+      h->reader = nullptr;
+      sink.io_done(*op);
+    }
+    if ((ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && h->writer && attempt(h->fd, *h->writer)) {
+      io_op* op = h->writer;
+      h->writer = nullptr;
+      sink.io_done(*op);
+    }
+  }
+}
+
+void epoll_backend::wake() noexcept {
+  // One eventfd write per batch of wake-ups: the flag is cleared when the loop drains it.
+  if (!wake_pending_.exchange(true, std::memory_order_acq_rel)) ::eventfd_write(wake_.fd, 1);
+}
+
+}  // namespace barrage

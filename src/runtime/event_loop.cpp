@@ -1,0 +1,167 @@
+#include "runtime/event_loop.hpp"
+
+#include <time.h>
+
+#include <stdexcept>
+
+#include "runtime/epoll_backend.hpp"
+
+namespace barrage {
+namespace {
+
+thread_local event_loop* current_loop = nullptr;
+
+/// The coarse clock (a vDSO read of the last tick): enough to catch a 20 ms step.
+time_point coarse_now() noexcept {
+  timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+}
+
+}  // namespace
+
+event_loop::event_loop() : event_loop(options{}) {}
+
+event_loop::event_loop(options opts, std::unique_ptr<io_backend> backend)
+    : opts_(opts), backend_(backend ? std::move(backend) : std::make_unique<epoll_backend>()) {
+  roots_.prev = roots_.next = &roots_;
+  previous_ = std::exchange(current_loop, this);
+  now_ = mono_clock::now();
+  if (opts_.monitor_lag) {
+    lag_timer_.fire = &event_loop::sample_lag;
+    add_timer(lag_timer_, now_ + opts_.lag_interval);
+  }
+}
+
+event_loop::~event_loop() {
+  cancel_timer(lag_timer_);
+  // Destroying a frame unlinks it (its promise's destructor calls forget()).
+  while (roots_.next != &roots_) roots_.next->frame.destroy();
+  current_loop = previous_;
+}
+
+event_loop& event_loop::current() {
+  if (!current_loop) throw std::logic_error("barrage: no event_loop on this thread");
+  return *current_loop;
+}
+
+event_loop* event_loop::current_or_null() noexcept { return current_loop; }
+
+void event_loop::ready_ring::push(ready_entry e) {
+  if (size() == buf_.size()) {
+    std::vector<ready_entry> bigger(buf_.size() * 2);
+    std::size_t n = size();
+    for (std::size_t i = 0; i < n; ++i) bigger[i] = buf_[(head_ + i) & mask_];
+    buf_ = std::move(bigger);
+    mask_ = buf_.size() - 1;
+    head_ = 0;
+    tail_ = n;
+  }
+  buf_[tail_++ & mask_] = e;
+}
+
+void event_loop::schedule(std::coroutine_handle<> h, stop_scope* scope) { ready_.push({h, scope}); }
+
+void event_loop::call_soon_threadsafe(std::function<void()> fn) {
+  {
+    std::lock_guard lock(foreign_mutex_);
+    foreign_.push_back(std::move(fn));
+  }
+  backend_->wake();
+}
+
+void event_loop::woken() noexcept {
+  {
+    std::lock_guard lock(foreign_mutex_);
+    foreign_swap_.swap(foreign_);
+  }
+  for (auto& fn : foreign_swap_) fn();
+  foreign_swap_.clear();
+}
+
+void event_loop::run_once(duration max_wait) {
+  // 1. nearest timer
+  duration timeout = max_wait;
+  if (!ready_.empty()) {
+    timeout = duration::zero();
+  } else if (!timers_.empty()) {
+    duration until = std::max(duration::zero(), timers_.next_deadline() - mono_clock::now());
+    timeout = (timeout < duration::zero()) ? until : std::min(timeout, until);
+  }
+  time_point busy_end = coarse_now();
+  metrics_.add_busy(busy_end - step_start_);
+  // 2. wait, and 3. complete I/O: finished operations are scheduled through io_done().
+  backend_->poll(timeout, *this);
+  now_ = mono_clock::now();
+  step_start_ = coarse_now();
+  metrics_.count_turn();
+  // 4. run ready tasks
+  run_ready();
+  // 5. fire timers
+  fire_timers();
+}
+
+void event_loop::run_ready() {
+  for (std::size_t n = ready_.size(); n > 0; --n) {
+    ready_entry e = ready_.pop();
+    e.h.resume();
+    time_point t = coarse_now();
+    duration held = t - step_start_;
+    step_start_ = t;
+    if (held > opts_.slow_step_threshold) {
+      metrics_.count_slow_step();
+      if (slow_hook_) slow_hook_(e.scope ? e.scope->name() : "callback", held);
+    }
+  }
+}
+
+void event_loop::fire_timers() {
+  bool fired = false;
+  while (timer_node* n = timers_.pop_due(now_)) {
+    n->fire(n);
+    fired = true;
+  }
+  if (fired) run_ready();
+}
+
+void event_loop::sample_lag(timer_node* n) noexcept {
+  event_loop& loop = *current_loop;
+  loop.metrics_.record_lag(loop.now_ - n->deadline);
+  loop.add_timer(*n, std::max(n->deadline + loop.opts_.lag_interval, loop.now_));
+}
+
+void event_loop::adopt(detail::root_link& r) noexcept {
+  r.prev = roots_.prev;
+  r.next = &roots_;
+  roots_.prev->next = &r;
+  roots_.prev = &r;
+  ++live_roots_;
+  metrics_.count_spawn();
+}
+
+void event_loop::forget(detail::root_link& r) noexcept {
+  if (!r.next) return;
+  r.prev->next = r.next;
+  r.next->prev = r.prev;
+  r.prev = r.next = nullptr;
+  --live_roots_;
+  metrics_.count_task_end();
+}
+
+void event_loop::report_unhandled(std::exception_ptr e, const char* task_name) {
+  metrics_.count_unhandled();
+  if (exception_handler_) exception_handler_(e, task_name);
+  else if (!unhandled_) unhandled_ = e;
+}
+
+void event_loop::cancel_all_and_drain(duration grace) {
+  for (detail::root_link* r = roots_.next; r != &roots_; r = r->next) r->root_scope->request_stop();
+  time_point deadline = mono_clock::now() + grace;
+  while (live_roots_ > 0) {
+    duration left = deadline - mono_clock::now();
+    if (left <= duration::zero()) break;
+    run_once(left);
+  }
+}
+
+}  // namespace barrage

@@ -1,0 +1,68 @@
+#include "runtime/frame_allocator.hpp"
+
+#include <array>
+#include <new>
+
+namespace barrage::detail {
+namespace {
+
+constexpr std::size_t class_step = 64;
+constexpr std::size_t class_count = 32;  // up to 2 KiB
+// Past this many cached blocks per class, frames go back to the system: bounds what an
+// idle thread keeps after a burst of a million tasks.
+constexpr std::size_t max_cached_per_class = 16384;
+
+struct free_block {
+  free_block* next;
+};
+
+struct free_lists {
+  std::array<free_block*, class_count> head{};
+  std::array<std::size_t, class_count> count{};
+  ~free_lists() {
+    for (auto& h : head) {
+      while (h) {
+        free_block* next = h->next;
+        ::operator delete(h);
+        h = next;
+      }
+    }
+  }
+};
+
+thread_local free_lists lists;
+
+constexpr std::size_t class_of(std::size_t bytes) { return (bytes + class_step - 1) / class_step - 1; }
+
+}  // namespace
+
+void* frame_allocator::allocate(std::size_t bytes) {
+  std::size_t c = class_of(bytes);
+  if (c >= class_count) return ::operator new(bytes);
+  if (free_block* b = lists.head[c]) {
+    lists.head[c] = b->next;
+    --lists.count[c];
+    return b;
+  }
+  return ::operator new((c + 1) * class_step);
+}
+
+void frame_allocator::deallocate(void* p, std::size_t bytes) noexcept {
+  std::size_t c = class_of(bytes);
+  if (c >= class_count || lists.count[c] >= max_cached_per_class) {
+    ::operator delete(p);
+    return;
+  }
+  auto* b = static_cast<free_block*>(p);
+  b->next = lists.head[c];
+  lists.head[c] = b;
+  ++lists.count[c];
+}
+
+std::size_t frame_allocator::cached_blocks() noexcept {
+  std::size_t n = 0;
+  for (auto c : lists.count) n += c;
+  return n;
+}
+
+}  // namespace barrage::detail

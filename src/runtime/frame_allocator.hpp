@@ -1,0 +1,19 @@
+#pragma once
+// A per-thread recycling allocator for coroutine frames.
+//
+// Frames are carved by size class (64-byte steps up to 2 KiB) and returned to a per-thread
+// free list, so a steady state of task creation and completion costs no malloc. A frame freed
+// on another thread goes to that thread's list: blocks are plain operator-new memory, so any
+// thread may release them. Larger frames go straight to operator new.
+#include <cstddef>
+
+namespace barrage::detail {
+
+struct frame_allocator {
+  static void* allocate(std::size_t bytes);
+  static void deallocate(void* p, std::size_t bytes) noexcept;
+  /// Blocks currently cached on this thread (for tests and metrics).
+  static std::size_t cached_blocks() noexcept;
+};
+
+}  // namespace barrage::detail

@@ -1,0 +1,109 @@
+#pragma once
+// I/O on file descriptors, as awaitables that live in the awaiting frame: no allocation per
+// operation. Each tries its syscall first and waits only when it would block (the backend
+// decides how). Results are values: >= 0 on success, -errno on failure; a cancelled task
+// gets operation_cancelled at the suspension point.
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <utility>
+
+#include "runtime/event_loop.hpp"
+
+namespace barrage {
+
+class io_awaiter {
+ public:
+  io_awaiter(io_handle& h, io_op op) noexcept : h_(&h), op_(op) {}
+  io_awaiter(const io_awaiter&) = delete;
+  ~io_awaiter() {
+    if (started_ && !finished_) loop_->backend().cancel(*h_, op_);
+  }
+
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) noexcept {
+    if (!wait_.enter(detail::scope_of(h), &abort, this)) return false;
+    loop_ = &event_loop::current();
+    op_.waiter = h;
+    op_.scope = wait_.scope;
+    started_ = true;
+    if (loop_->backend().start(*h_, op_)) {
+      finished_ = true;
+      return false;
+    }
+    return true;
+  }
+  long await_resume() {
+    finished_ = true;
+    wait_.leave();
+    return op_.result;
+  }
+
+ private:
+  static void abort(void* p) noexcept {
+    auto* self = static_cast<io_awaiter*>(p);
+    self->loop_->backend().cancel(*self->h_, self->op_);
+    self->finished_ = true;
+    self->wait_.cancelled = true;
+    self->loop_->schedule(self->op_.waiter, self->wait_.scope);
+  }
+  io_handle* h_;
+  io_op op_;
+  event_loop* loop_ = nullptr;
+  cancellable_wait wait_;
+  bool started_ = false, finished_ = false;
+};
+
+/// An fd registered with the current thread's loop for its whole life; closed on destruction.
+/// Made non-blocking on adoption.
+class async_fd {
+ public:
+  async_fd() = default;
+  /// Takes ownership of fd. Throws std::system_error when the backend refuses it.
+  explicit async_fd(int fd);
+  async_fd(async_fd&& o) noexcept;
+  async_fd& operator=(async_fd&& o) noexcept;
+  ~async_fd() { close(); }
+
+  int fd() const noexcept { return h_ ? h_->fd : -1; }
+  bool valid() const noexcept { return h_ != nullptr; }
+  void close() noexcept;
+  /// Gives up ownership without closing (the fd stays registered until closed elsewhere).
+  io_handle& handle() noexcept { return *h_; }
+
+  io_awaiter read(void* buf, std::size_t len) noexcept { return op(io_kind::read, buf, len); }
+  io_awaiter write(const void* buf, std::size_t len) noexcept { return op(io_kind::write, const_cast<void*>(buf), len); }
+  io_awaiter writev(const iovec* iov, int n) noexcept {
+    io_op o;
+    o.kind = io_kind::writev;
+    o.iov = iov;
+    o.iovcnt = n;
+    return {*h_, o};
+  }
+  io_awaiter accept(sockaddr* addr, socklen_t* len) noexcept {
+    io_op o;
+    o.kind = io_kind::accept;
+    o.addr = addr;
+    o.addrlen = len;
+    return {*h_, o};
+  }
+  io_awaiter connected() noexcept { return op(io_kind::connect, nullptr, 0); }
+  io_awaiter readable() noexcept { return op(io_kind::readable, nullptr, 0); }
+  io_awaiter writable() noexcept { return op(io_kind::writable, nullptr, 0); }
+
+ private:
+  io_awaiter op(io_kind k, void* buf, std::size_t len) noexcept {
+    io_op o;
+    o.kind = k;
+    o.buf = buf;
+    o.len = len;
+    return {*h_, o};
+  }
+  // The handle has a stable address: the backend keeps pointers to it.
+  io_handle* h_ = nullptr;
+  event_loop* loop_ = nullptr;
+};
+
+}  // namespace barrage

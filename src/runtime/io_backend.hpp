@@ -1,0 +1,80 @@
+#pragma once
+// The operation-level interface between the loop and the kernel. Callers describe an
+// operation (read, write, accept, connect, ...) in an io_op that lives in the awaiting
+// frame; a backend either finishes it at once or finishes it later and hands it back to
+// the loop. epoll is the backend today; io_uring can be added beside it without touching
+// callers, since nothing above this interface assumes readiness semantics.
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+
+#include "base/clock.hpp"
+
+namespace barrage {
+
+class stop_scope;
+
+enum class io_kind : std::uint8_t {
+  read,      // buf, len -> bytes read (0 = end of stream)
+  write,     // buf, len -> bytes written (may be short)
+  writev,    // iov, iovcnt -> bytes written (may be short)
+  accept,    // addr, addrlen -> new fd (non-blocking, close-on-exec)
+  connect,   // completes a connect() that returned EINPROGRESS -> 0
+  readable,  // waits until the fd is readable -> 0
+  writable,  // waits until the fd is writable -> 0
+};
+
+/// One operation in flight. result: >= 0 on success, -errno on failure.
+struct io_op {
+  io_kind kind{};
+  void* buf = nullptr;
+  std::size_t len = 0;
+  const iovec* iov = nullptr;
+  int iovcnt = 0;
+  sockaddr* addr = nullptr;
+  socklen_t* addrlen = nullptr;
+  long result = 0;
+  std::coroutine_handle<> waiter;
+  stop_scope* scope = nullptr;
+};
+
+/// One registered fd; registered once, for its whole life. At most one reading and one
+/// writing op may be pending at a time (a read and a write may overlap).
+struct io_handle {
+  int fd = -1;
+  io_op* reader = nullptr;
+  io_op* writer = nullptr;
+};
+
+/// Where a backend hands finished operations and wake-ups.
+class io_sink {
+ public:
+  virtual void io_done(io_op& op) noexcept = 0;
+  virtual void woken() noexcept = 0;
+
+ protected:
+  ~io_sink() = default;
+};
+
+class io_backend {
+ public:
+  virtual ~io_backend() = default;
+  virtual const char* name() const noexcept = 0;
+  /// Registers fd for the handle's whole life. Throws std::system_error on failure.
+  virtual void attach(io_handle& h) = 0;
+  virtual void detach(io_handle& h) noexcept = 0;
+  /// Starts op on h. True when it finished at once (op.result set); otherwise the op is
+  /// handed to the sink when it finishes.
+  virtual bool start(io_handle& h, io_op& op) noexcept = 0;
+  /// Abandons a started op: it is never handed to the sink.
+  virtual void cancel(io_handle& h, io_op& op) noexcept = 0;
+  /// Waits up to `timeout` (negative: without limit) and hands what finished to the sink.
+  virtual void poll(duration timeout, io_sink& sink) = 0;
+  /// Thread-safe: makes a concurrent or the next poll() return and call sink.woken().
+  virtual void wake() noexcept = 0;
+};
+
+}  // namespace barrage

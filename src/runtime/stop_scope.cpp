@@ -1,0 +1,40 @@
+#include "runtime/stop_scope.hpp"
+
+namespace barrage {
+
+stop_scope::stop_scope(stop_scope* parent, const char* name) noexcept : parent_(parent), name_(name) {
+  if (!parent_) return;
+  next_sibling_ = parent_->first_child_;
+  if (next_sibling_) next_sibling_->prev_sibling_ = this;
+  parent_->first_child_ = this;
+}
+
+stop_scope::~stop_scope() {
+  for (stop_scope* c = first_child_; c; c = c->next_sibling_) c->parent_ = nullptr;
+  if (!parent_) return;
+  if (prev_sibling_) prev_sibling_->next_sibling_ = next_sibling_;
+  else parent_->first_child_ = next_sibling_;
+  if (next_sibling_) next_sibling_->prev_sibling_ = prev_sibling_;
+}
+
+void stop_scope::request_stop() noexcept {
+  if (first_child_) {
+    for (stop_scope* c = first_child_; c; c = c->next_sibling_) c->request_stop();
+    return;
+  }
+  if (abort_) {
+    abort_fn fn = abort_;
+    abort_ = nullptr;
+    fn(waiter_);
+    return;
+  }
+  pending_ = true;
+}
+
+const char* stop_scope::name() const noexcept {
+  for (const stop_scope* s = this; s; s = s->parent_)
+    if (s->name_) return s->name_;
+  return "task";
+}
+
+}  // namespace barrage
