@@ -51,8 +51,15 @@ struct root_state : promise_base, root_link {
   std::suspend_always initial_suspend() const noexcept { return {}; }
   void unhandled_exception() noexcept { outcome.template emplace<2>(std::current_exception()); }
 
+  /// A task that ended by cancellation is not an error anybody must hear of (asyncio agrees).
   void report_if_lost() {
-    if (outcome.index() == 2 && !retrieved) loop->report_unhandled(std::get<2>(outcome), own_scope.name());
+    if (outcome.index() != 2 || retrieved) return;
+    try {
+      std::rethrow_exception(std::get<2>(outcome));
+    } catch (const operation_cancelled&) {
+    } catch (...) {
+      loop->report_unhandled(std::get<2>(outcome), own_scope.name());
+    }
   }
 
   struct final_awaiter {

@@ -1,0 +1,105 @@
+#include "net/tcp.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "runtime/with_timeout.hpp"
+
+namespace barrage::net {
+
+void set_nodelay(int fd) noexcept {
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+task<long> tcp_stream::write_all(const void* buf, std::size_t len) {
+  auto* p = static_cast<const char*>(buf);
+  std::size_t done = 0;
+  while (done < len) {
+    long n = co_await fd_.write(p + done, len - done);
+    if (n < 0) co_return n;
+    done += static_cast<std::size_t>(n);
+  }
+  co_return static_cast<long>(done);
+}
+
+void tcp_stream::shutdown_write() noexcept {
+  if (fd_.valid()) ::shutdown(fd_.fd(), SHUT_WR);
+}
+
+socket_address tcp_stream::peer() const {
+  socket_address a;
+  *a.size_ptr() = sizeof(sockaddr_storage);
+  ::getpeername(fd_.fd(), a.get(), a.size_ptr());
+  return a;
+}
+
+socket_address tcp_stream::local() const {
+  socket_address a;
+  *a.size_ptr() = sizeof(sockaddr_storage);
+  ::getsockname(fd_.fd(), a.get(), a.size_ptr());
+  return a;
+}
+
+task<result<tcp_stream, std::errc>> tcp_connect(socket_address to, connect_options opts) {
+  int fd = ::socket(to.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) co_return fail(std::errc(errno));
+  if (opts.source) {
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd, opts.source->get(), opts.source->size()) < 0) {
+      int e = errno;
+      ::close(fd);
+      co_return fail(std::errc(e));
+    }
+  }
+  if (opts.nodelay) set_nodelay(fd);
+  async_fd afd(fd);
+  if (::connect(fd, to.get(), to.size()) < 0) {
+    if (errno != EINPROGRESS) co_return fail(std::errc(errno));
+    auto wait = [](async_fd& f) -> task<long> { co_return co_await f.connected(); };
+    auto r = co_await with_timeout(opts.timeout, wait(afd));
+    if (!r) co_return fail(std::errc::timed_out);
+    if (*r < 0) co_return fail(std::errc(-*r));
+  }
+  co_return tcp_stream(std::move(afd));
+}
+
+tcp_listener tcp_listener::bind(const socket_address& at, options opts) {
+  int fd = ::socket(at.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (opts.reuse_port) ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (::bind(fd, at.get(), at.size()) < 0 || ::listen(fd, opts.backlog) < 0) {
+    int e = errno;
+    ::close(fd);
+    throw std::system_error(e, std::generic_category(), "cannot listen on " + at.to_string());
+  }
+  tcp_listener l;
+  l.fd_ = async_fd(fd);
+  return l;
+}
+
+task<result<tcp_stream, std::errc>> tcp_listener::accept(socket_address* peer) {
+  socket_address a;
+  *a.size_ptr() = sizeof(sockaddr_storage);
+  long fd = co_await fd_.accept(a.get(), a.size_ptr());
+  if (fd < 0) co_return fail(std::errc(-fd));
+  if (peer) *peer = a;
+  set_nodelay(static_cast<int>(fd));
+  co_return tcp_stream(async_fd(static_cast<int>(fd)));
+}
+
+socket_address tcp_listener::local() const {
+  socket_address a;
+  *a.size_ptr() = sizeof(sockaddr_storage);
+  ::getsockname(fd_.fd(), a.get(), a.size_ptr());
+  return a;
+}
+
+}  // namespace barrage::net

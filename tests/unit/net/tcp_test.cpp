@@ -1,0 +1,117 @@
+#include "net/tcp.hpp"
+
+#include <gtest/gtest.h>
+
+#include "co_assert.hpp"
+
+#include <string>
+
+#include "runtime/spawn.hpp"
+#include "runtime/when_all.hpp"
+
+using namespace barrage;
+using namespace barrage::net;
+
+namespace {
+
+socket_address loopback_any_port() { return *socket_address::parse("127.0.0.1:0"); }
+
+task<std::string> echo_once(tcp_listener& l) {
+  auto s = co_await l.accept();
+  if (!s) co_return "accept failed";
+  char buf[64];
+  long n = co_await s->read(buf, sizeof buf);
+  co_await s->write_all(buf, static_cast<std::size_t>(n));
+  co_return std::string(buf, static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+TEST(tcp, connect_write_and_read_round_trip_on_loopback) {
+  sync_wait([]() -> task<void> {
+    auto l = tcp_listener::bind(loopback_any_port());
+    auto server = spawn(echo_once(l));
+    auto c = co_await tcp_connect(l.local());
+    EXPECT_TRUE(c.ok());
+    EXPECT_EQ(co_await c->write_all("ping", 4), 4);
+    char buf[8];
+    long n = co_await c->read(buf, sizeof buf);
+    EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)), "ping");
+    EXPECT_EQ(co_await server, "ping");
+  }());
+}
+
+TEST(tcp, connect_over_ipv6_loopback) {
+  sync_wait([]() -> task<void> {
+    tcp_listener l;
+    try {
+      l = tcp_listener::bind(*socket_address::parse("[::1]:0"));
+    } catch (const std::system_error&) {
+      co_return;  // no IPv6 loopback here
+    }
+    auto server = spawn(echo_once(l));
+    auto c = co_await tcp_connect(l.local());
+    CO_ASSERT_TRUE(c.ok());
+    co_await c->write_all("v6", 2);
+    EXPECT_EQ(co_await server, "v6");
+  }());
+}
+
+TEST(tcp, connect_to_a_closed_port_is_refused) {
+  sync_wait([]() -> task<void> {
+    socket_address a;
+    {
+      auto l = tcp_listener::bind(loopback_any_port());
+      a = l.local();
+    }
+    auto c = co_await tcp_connect(a);
+    CO_ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error(), std::errc::connection_refused);
+  }());
+}
+
+TEST(tcp, read_returns_zero_when_the_peer_closes) {
+  sync_wait([]() -> task<void> {
+    auto l = tcp_listener::bind(loopback_any_port());
+    auto c = co_await tcp_connect(l.local());
+    auto s = co_await l.accept();
+    CO_ASSERT_TRUE(s.ok());
+    s->close();
+    char buf[4];
+    EXPECT_EQ(co_await c->read(buf, sizeof buf), 0);
+  }());
+}
+
+TEST(tcp, binding_a_port_in_use_throws_a_clear_error) {
+  event_loop loop;
+  auto l = tcp_listener::bind(loopback_any_port());
+  try {
+    auto again = tcp_listener::bind(l.local());
+    FAIL() << "bound twice";
+  } catch (const std::system_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot listen on 127.0.0.1:"), std::string::npos);
+  }
+}
+
+TEST(tcp, many_concurrent_connections_are_accepted) {
+  sync_wait([]() -> task<void> {
+    auto l = tcp_listener::bind(loopback_any_port());
+    constexpr int n = 200;
+    auto accept_all = [](tcp_listener& ls) -> task<int> {
+      std::vector<tcp_stream> kept;
+      for (int i = 0; i < n; ++i) {
+        auto s = co_await ls.accept();
+        if (s) kept.push_back(std::move(*s));
+      }
+      co_return static_cast<int>(kept.size());
+    };
+    auto acceptor = spawn(accept_all(l));
+    std::vector<tcp_stream> clients;
+    for (int i = 0; i < n; ++i) {
+      auto c = co_await tcp_connect(l.local());
+      if (c) clients.push_back(std::move(*c));
+    }
+    EXPECT_EQ(clients.size(), std::size_t(n));
+    EXPECT_EQ(co_await acceptor, n);
+  }());
+}
