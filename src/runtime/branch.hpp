@@ -19,6 +19,13 @@ using stored_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 template <class T>
 using outcome = std::variant<std::monostate, stored_t<T>, std::exception_ptr>;
 
+/// A combinator's start is a suspension point: a stop request already pending on the
+/// awaiting task is delivered there, rather than parked on a scope whose requests now go
+/// to the branches.
+inline void throw_if_stop_pending(stop_scope* s) {
+  if (s && s->take_pending()) throw operation_cancelled{};
+}
+
 /// Lives in the combinator's frame.
 struct branch_join {
   std::size_t remaining = 1;  // branches still running, plus the combinator until it suspends

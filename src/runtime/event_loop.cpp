@@ -27,6 +27,7 @@ event_loop::event_loop(options opts, std::unique_ptr<io_backend> backend)
   roots_.prev = roots_.next = &roots_;
   previous_ = std::exchange(current_loop, this);
   now_ = mono_clock::now();
+  step_start_ = busy_since_ = coarse_now();
   if (opts_.monitor_lag) {
     lag_timer_.fire = &event_loop::sample_lag;
     add_timer(lag_timer_, now_ + opts_.lag_interval);
@@ -88,12 +89,11 @@ void event_loop::run_once(duration max_wait) {
     duration until = std::max(duration::zero(), timers_.next_deadline() - mono_clock::now());
     timeout = (timeout < duration::zero()) ? until : std::min(timeout, until);
   }
-  time_point busy_end = coarse_now();
-  metrics_.add_busy(busy_end - step_start_);
+  metrics_.add_busy(coarse_now() - busy_since_);
   // 2. wait, and 3. complete I/O: finished operations are scheduled through io_done().
   backend_->poll(timeout, *this);
   now_ = mono_clock::now();
-  step_start_ = coarse_now();
+  step_start_ = busy_since_ = coarse_now();
   metrics_.count_turn();
   // 4. run ready tasks
   run_ready();

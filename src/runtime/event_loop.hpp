@@ -108,7 +108,10 @@ class event_loop final : private io_sink {
     std::size_t mask_ = 255, head_ = 0, tail_ = 0;
   };
 
-  void io_done(io_op& op) noexcept override { schedule(op.waiter, op.scope); }
+  void io_done(io_op& op) noexcept override {
+    if (op.scope) op.scope->disarm();  // a later stop request stays pending: no second resume
+    schedule(op.waiter, op.scope);
+  }
   void woken() noexcept override;
   void run_ready();
   void fire_timers();
@@ -120,6 +123,7 @@ class event_loop final : private io_sink {
   ready_ring ready_;
   time_point now_;
   time_point step_start_;  // coarse clock, for slow-step detection
+  time_point busy_since_;  // coarse clock: when the loop came back from its last wait
   loop_metrics metrics_;
   timer_node lag_timer_;
   slow_step_hook slow_hook_;

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <utility>
 
@@ -16,9 +17,19 @@ namespace barrage {
 class io_awaiter {
  public:
   io_awaiter(io_handle& h, io_op op) noexcept : h_(&h), op_(op) {}
-  io_awaiter(const io_awaiter&) = delete;
+  /// Only before it is awaited (it is then not linked anywhere).
+  io_awaiter(io_awaiter&& o) noexcept : h_(o.h_), op_(o.op_), deadline_(o.deadline_) {}
+  io_awaiter& operator=(io_awaiter&&) = delete;
   ~io_awaiter() {
     if (started_ && !finished_) loop_->backend().cancel(*h_, op_);
+    if (timer_.node.queued()) loop_->cancel_timer(timer_.node);
+  }
+
+  /// Gives up at `deadline`: the operation is abandoned and the result is -ETIMEDOUT.
+  /// Costs one timer insert and cancel, and only when the operation has to wait.
+  io_awaiter until(time_point deadline) && noexcept {
+    deadline_ = deadline;
+    return std::move(*this);
   }
 
   bool await_ready() const noexcept { return false; }
@@ -33,10 +44,16 @@ class io_awaiter {
       finished_ = true;
       return false;
     }
+    if (deadline_ != time_point::max()) {
+      timer_.self = this;
+      timer_.node.fire = &expire;
+      loop_->add_timer(timer_.node, deadline_);
+    }
     return true;
   }
   long await_resume() {
     finished_ = true;
+    if (timer_.node.queued()) loop_->cancel_timer(timer_.node);
     wait_.leave();
     return op_.result;
   }
@@ -45,12 +62,28 @@ class io_awaiter {
   static void abort(void* p) noexcept {
     auto* self = static_cast<io_awaiter*>(p);
     self->loop_->backend().cancel(*self->h_, self->op_);
+    if (self->timer_.node.queued()) self->loop_->cancel_timer(self->timer_.node);
     self->finished_ = true;
     self->wait_.cancelled = true;
     self->loop_->schedule(self->op_.waiter, self->wait_.scope);
   }
+  static void expire(timer_node* n) noexcept {
+    io_awaiter* self = reinterpret_cast<deadline_timer*>(n)->self;
+    self->loop_->backend().cancel(*self->h_, self->op_);
+    self->finished_ = true;
+    self->op_.result = -ETIMEDOUT;
+    if (self->wait_.scope) self->wait_.scope->disarm();
+    self->loop_->schedule(self->op_.waiter, self->wait_.scope);
+  }
+  struct deadline_timer {
+    timer_node node;  // first member of a standard-layout struct: expire() casts back
+    io_awaiter* self = nullptr;
+  };
+
   io_handle* h_;
   io_op op_;
+  time_point deadline_ = time_point::max();
+  deadline_timer timer_;
   event_loop* loop_ = nullptr;
   cancellable_wait wait_;
   bool started_ = false, finished_ = false;

@@ -34,6 +34,7 @@ class sleep_awaiter {
   };
   static void fire(timer_node* t) noexcept {
     auto* n = reinterpret_cast<node*>(t);
+    if (n->self->wait_.scope) n->self->wait_.scope->disarm();  // a later stop request stays pending
     n->self->loop_->schedule(n->h, n->self->wait_.scope);
   }
   static void abort(void* w) noexcept {

@@ -25,9 +25,11 @@ void stop_scope::request_stop() noexcept {
   if (abort_) {
     abort_fn fn = abort_;
     abort_ = nullptr;
+    delivering_ = true;
     fn(waiter_);
     return;
   }
+  if (delivering_) return;  // the task is already on its way out of an aborted wait
   pending_ = true;
 }
 

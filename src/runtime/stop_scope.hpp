@@ -28,7 +28,8 @@ class stop_scope {
   stop_scope(const stop_scope&) = delete;
   stop_scope& operator=(const stop_scope&) = delete;
 
-  /// Idempotent while pending; see the header comment for where it lands.
+  /// Idempotent while pending or while a delivered request has not reached its task yet
+  /// (cancelling twice throws once); see the header comment for where it lands.
   void request_stop() noexcept;
   bool stop_pending() const noexcept { return pending_; }
   /// Consumes a pending request: true when the caller must throw operation_cancelled.
@@ -43,7 +44,11 @@ class stop_scope {
     abort_ = fn;
     waiter_ = waiter;
   }
-  void disarm() noexcept { abort_ = nullptr; }
+  /// The wait ended (its task resumes): a later request is a new one.
+  void disarm() noexcept {
+    abort_ = nullptr;
+    delivering_ = false;
+  }
 
   /// The name of the task that owns this tree (the root's name), or "task".
   const char* name() const noexcept;
@@ -57,6 +62,7 @@ class stop_scope {
   void* waiter_ = nullptr;
   const char* name_;
   bool pending_ = false;
+  bool delivering_ = false;  // a wait was aborted and its task has not resumed yet
 };
 
 /// The common protocol of every cancellable suspension point: call `enter` in await_suspend

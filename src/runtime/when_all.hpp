@@ -13,6 +13,7 @@ namespace barrage {
 template <class... Ts>
 task<std::tuple<detail::stored_t<Ts>...>> when_all(task<Ts>... tasks) {
   stop_scope* parent = co_await this_scope{};
+  detail::throw_if_stop_pending(parent);
   detail::branch_join join;
   std::tuple<detail::outcome<Ts>...> outs;
   auto branches = [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -28,6 +29,7 @@ task<std::tuple<detail::stored_t<Ts>...>> when_all(task<Ts>... tasks) {
 template <class T>
 auto when_all(std::vector<task<T>> tasks) -> task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> {
   stop_scope* parent = co_await this_scope{};
+  detail::throw_if_stop_pending(parent);
   detail::branch_join join;
   std::vector<detail::outcome<T>> outs(tasks.size());
   std::vector<detail::branch_coroutine> branches;

@@ -4,6 +4,8 @@
 #include <array>
 #include <optional>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -32,6 +34,7 @@ template <class... Ts>
 task<std::variant<detail::stored_t<Ts>...>> when_any(task<Ts>... tasks) {
   static_assert(sizeof...(Ts) > 0);
   stop_scope* parent = co_await this_scope{};
+  detail::throw_if_stop_pending(parent);
   detail::branch_join join;
   std::tuple<detail::outcome<Ts>...> outs;
   auto branches = [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -52,6 +55,7 @@ template <class T>
 task<when_any_result<T>> when_any(std::vector<task<T>> tasks) {
   if (tasks.empty()) throw std::invalid_argument("when_any of no tasks");
   stop_scope* parent = co_await this_scope{};
+  detail::throw_if_stop_pending(parent);
   detail::branch_join join;
   std::vector<detail::outcome<T>> outs(tasks.size());
   std::vector<detail::branch_coroutine> branches;

@@ -1,0 +1,11 @@
+#pragma once
+// The subcommands of the barrage program; main() only dispatches.
+
+namespace barrage::apps {
+
+/// `barrage [run] URL [options]`. argv[0] is the command's name.
+int run_command(int argc, char** argv, const char* name);
+/// `barrage demo [-d D]`: the built-in target in-process and a run against it.
+int demo_command(int argc, char** argv);
+
+}  // namespace barrage::apps

@@ -1,0 +1,174 @@
+#include "client/connection.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+namespace barrage::client {
+
+error_kind from_errno(long negative_errno) noexcept {
+  switch (-negative_errno) {
+    case ETIMEDOUT: return error_kind::timeout;
+    case ECONNRESET:
+    case EPIPE: return error_kind::reset;
+    case ECONNREFUSED: return error_kind::refused;
+    case EMFILE:
+    case ENFILE: return error_kind::too_many_open_files;
+    default: return error_kind::io_error;
+  }
+}
+
+connection::connection(net::tcp_stream s, http::response_limits limits)
+    : stream_(std::move(s)), buf_(new char[initial_buffer]), limits_(limits), parser_(fields_, limits) {}
+
+task<error_kind> connection::send(std::string_view request, time_point deadline) {
+  std::size_t done = 0;
+  while (done < request.size()) {
+    long n = co_await stream_.write(request.data() + done, request.size() - done).until(deadline);
+    if (n < 0) {
+      close();
+      co_return from_errno(n);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  co_return error_kind::none;
+}
+
+void connection::grow_or_compact() {
+  if (rpos_ > 0) {
+    std::memmove(buf_.get(), buf_.get() + rpos_, wpos_ - rpos_);
+    wpos_ -= rpos_;
+    rpos_ = 0;
+  }
+  if (wpos_ == cap_) {  // a head larger than the buffer: grow (the parser bounds the head)
+    std::size_t bigger = cap_ * 2;
+    std::unique_ptr<char[]> b(new char[bigger]);
+    std::memcpy(b.get(), buf_.get(), wpos_);
+    buf_ = std::move(b);
+    cap_ = bigger;
+  }
+}
+
+task<long> connection::fill(time_point deadline) {
+  if (wpos_ == cap_) grow_or_compact();
+  long n = co_await stream_.read(buf_.get() + wpos_, cap_ - wpos_).until(deadline);
+  if (n > 0) wpos_ += static_cast<std::size_t>(n);
+  co_return n;
+}
+
+task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool head_request, std::string* body) {
+  outcome o;
+  auto since = [start] { return to_ns(mono_clock::now() - start); };
+  auto fail = [&](error_kind k) {
+    close();
+    o.error = k;
+    o.times.complete = since();
+    return o;
+  };
+  parser_.reset(head_request);
+  if (rpos_ == wpos_) rpos_ = wpos_ = 0;
+  const bool had_bytes = rpos_ < wpos_;
+  if (had_bytes) o.times.first_byte = since();
+  http::parse_status st = parser_.parse(buffered());
+  while (st.incomplete()) {
+    if (rpos_ > 0 && wpos_ == cap_) grow_or_compact();
+    time_point deadline = o.times.first_byte ? dl.total : std::min(dl.total, dl.first_byte);
+    long n = co_await fill(deadline);
+    if (n == 0) co_return fail(error_kind::closed_before_response);
+    if (n < 0) {
+      if (n == -ETIMEDOUT && !o.times.first_byte && dl.first_byte < dl.total) co_return fail(error_kind::timeout_first_byte);
+      co_return fail(from_errno(n));
+    }
+    o.bytes_in += static_cast<std::uint64_t>(n);
+    if (!o.times.first_byte) o.times.first_byte = since();
+    st = parser_.parse(buffered());
+  }
+  if (st.is_error()) {
+    o.parse_detail = static_cast<std::uint8_t>(st.error);
+    co_return fail(error_kind::parse_error);
+  }
+  const http::response_head& head = parser_.head();
+  o.status = static_cast<std::uint16_t>(head.status);
+  const bool keep_alive = head.keep_alive;
+  const http::body_framing framing = head.body;
+  rpos_ += st.consumed;
+  if (error_kind e = co_await read_body(framing, dl.total, o, body); e != error_kind::none) co_return fail(e);
+  ++uses_;
+  if (!keep_alive) close();
+  o.times.complete = since();
+  co_return o;
+}
+
+task<error_kind> connection::read_body(const http::body_framing& framing, time_point deadline, outcome& o,
+                                       std::string* body) {
+  auto take = [&](std::size_t n) {
+    if (body) body->append(buf_.get() + rpos_, n);
+    o.body_bytes += n;
+    rpos_ += n;
+  };
+  auto more = [&]() -> task<long> {
+    if (rpos_ == wpos_) rpos_ = wpos_ = 0;  // all consumed: read at the start again
+    long n = co_await fill(deadline);
+    if (n > 0) o.bytes_in += static_cast<std::uint64_t>(n);
+    co_return n;
+  };
+  switch (framing.kind) {
+    case http::body_kind::none:
+      co_return error_kind::none;
+    case http::body_kind::content_length: {
+      std::uint64_t left = framing.length;
+      for (;;) {
+        std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, wpos_ - rpos_));
+        take(n);
+        left -= n;
+        if (left == 0) co_return error_kind::none;
+        long r = co_await more();
+        if (r == 0) co_return error_kind::truncated_body;
+        if (r < 0) co_return from_errno(r);
+      }
+    }
+    case http::body_kind::until_close:
+      for (;;) {
+        take(wpos_ - rpos_);
+        long r = co_await more();
+        if (r == 0) {
+          close();
+          co_return error_kind::none;
+        }
+        if (r < 0) co_return from_errno(r);
+      }
+    case http::body_kind::chunked: {
+      http::chunked_decoder dec;
+      for (;;) {
+        http::body_step s = dec.feed(buffered());
+        if (body) body->append(s.data);
+        o.body_bytes += s.data.size();
+        rpos_ += s.consumed;
+        if (s.is_error()) {
+          o.parse_detail = static_cast<std::uint8_t>(s.error);
+          co_return error_kind::parse_error;
+        }
+        if (s.done()) co_return error_kind::none;
+        if (s.consumed > 0 && rpos_ < wpos_) continue;  // the decoder stops after each data run
+        long r = co_await more();
+        if (r == 0) co_return error_kind::truncated_body;
+        if (r < 0) co_return from_errno(r);
+      }
+    }
+  }
+  co_return error_kind::none;
+}
+
+task<outcome> connection::exchange(std::string_view request, time_point start, exchange_deadlines dl, bool head_request,
+                                   std::string* body) {
+  if (error_kind e = co_await send(request, dl.total); e != error_kind::none) {
+    outcome o;
+    o.error = e;
+    co_return o;
+  }
+  auto written = to_ns(mono_clock::now() - start);
+  outcome o = co_await receive(start, dl, head_request, body);
+  o.times.written = written;
+  co_return o;
+}
+
+}  // namespace barrage::client

@@ -1,0 +1,69 @@
+#pragma once
+// One HTTP/1.1 connection: keep-alive, one request at a time or a pipelined batch, the
+// response framed by the codec as it arrives and its body discarded (counted) or kept.
+// It owns one read buffer for its whole life: no allocation per request.
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/clock.hpp"
+#include "client/outcome.hpp"
+#include "http/chunked_decoder.hpp"
+#include "http/response_parser.hpp"
+#include "net/tcp.hpp"
+#include "runtime/task.hpp"
+
+namespace barrage::client {
+
+/// Per-exchange limits; deadlines are absolute.
+struct exchange_deadlines {
+  time_point total = time_point::max();
+  time_point first_byte = time_point::max();
+};
+
+class connection {
+ public:
+  static constexpr std::size_t initial_buffer = 16 * 1024;
+
+  explicit connection(net::tcp_stream s, http::response_limits limits = {});
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  bool is_open() const noexcept { return stream_.valid(); }
+  /// Requests answered on this connection so far.
+  std::uint64_t uses() const noexcept { return uses_; }
+  void close() noexcept { stream_.close(); }
+
+  /// Writes `request` (one or several complete requests: a pipelined batch) and returns
+  /// when the whole of it is written, or with the error.
+  task<error_kind> send(std::string_view request, time_point deadline);
+
+  /// Reads the next response. `start` is what phase times count from; `head_request` says
+  /// the request was HEAD; a non-null `body` keeps the body. The connection closes itself
+  /// when the response says so or on any error.
+  task<outcome> receive(time_point start, exchange_deadlines dl, bool head_request = false, std::string* body = nullptr);
+
+  /// send + receive for one request.
+  task<outcome> exchange(std::string_view request, time_point start, exchange_deadlines dl,
+                         bool head_request = false, std::string* body = nullptr);
+
+ private:
+  std::string_view buffered() const noexcept { return {buf_.get() + rpos_, wpos_ - rpos_}; }
+  /// Reads more bytes after what is buffered; returns bytes read, 0 at end, or -errno.
+  task<long> fill(time_point deadline);
+  task<error_kind> read_body(const http::body_framing& framing, time_point deadline, outcome& o, std::string* body);
+  void grow_or_compact();
+
+  net::tcp_stream stream_;
+  std::unique_ptr<char[]> buf_;
+  std::size_t cap_ = initial_buffer, rpos_ = 0, wpos_ = 0;
+  std::array<http::header, 64> fields_{};
+  http::response_limits limits_;
+  http::response_parser parser_;
+  std::uint64_t uses_ = 0;
+};
+
+/// The error kind of a failed socket call (a -errno result).
+error_kind from_errno(long negative_errno) noexcept;
+
+}  // namespace barrage::client

@@ -1,0 +1,155 @@
+#include "http/field_facts.hpp"
+
+#include <limits>
+
+#include "http/char_class.hpp"
+
+namespace barrage::http::detail {
+
+namespace {
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// At most one SP between the colon and the value, nothing between the value and the CR.
+bool plainly_spaced(const header& h) {
+  const char* v = h.value.data();
+  const char* q = v;
+  while (is_ows(q[-1])) --q;
+  const bool lead_ok = v == q || (v - q == 1 && q[0] == ' ');
+  return lead_ok && v[h.value.size()] == '\r';
+}
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!is_digit(c)) return false;
+  return true;
+}
+
+// "5, 5" and "5, 10" are lists of several values: duplicates; anything else with a comma is
+// malformed.
+parse_error comma_list_error(std::string_view value) {
+  while (true) {
+    const std::size_t comma = value.find(',');
+    if (!all_digits(trim_ows(value.substr(0, comma)))) return parse_error::bad_content_length;
+    if (comma == std::string_view::npos) return parse_error::duplicate_content_length;
+    value.remove_prefix(comma + 1);
+  }
+}
+
+void add_content_length(const header& h, bool strict, field_facts& f) {
+  if (f.has_content_length) {
+    f.error = parse_error::duplicate_content_length;
+    return;
+  }
+  f.has_content_length = true;
+  if (strict && !plainly_spaced(h)) {
+    f.error = parse_error::bad_content_length;
+    return;
+  }
+  f.error = parse_content_length(h.value, strict, f.content_length);
+}
+
+// transfer-coding list (RFC 9112 §6.1), several field lines concatenate. Strict beyond the
+// ABNF: no empty elements and no parameters (chunked takes none; we decode no other coding).
+void add_transfer_encoding(const header& h, bool strict, field_facts& f) {
+  f.has_transfer_encoding = true;
+  if (strict && !plainly_spaced(h)) {
+    f.error = parse_error::bad_transfer_encoding;
+    return;
+  }
+  std::string_view rest = h.value;
+  do {
+    const std::size_t comma = rest.find(',');
+    const std::string_view coding = trim_ows(rest.substr(0, comma));
+    if (!is_token(coding)) {
+      f.error = parse_error::bad_transfer_encoding;
+      return;
+    }
+    const bool chunked = iequals(coding, "chunked");
+    if (chunked && f.chunked_seen) {
+      f.error = parse_error::bad_transfer_encoding;  // applied twice (RFC 9112 §6.1)
+      return;
+    }
+    f.chunked_seen |= chunked;
+    f.other_coding |= !chunked;
+    f.chunked_final = chunked;
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    if (comma != std::string_view::npos && rest.empty()) {
+      f.error = parse_error::bad_transfer_encoding;  // trailing comma
+      return;
+    }
+  } while (!rest.empty());
+}
+
+// "Content_Length" and "Transfer_Encoding" are legal names, but some servers and proxies
+// fold '_' into '-': a message carrying them can be framed two ways, so it is refused.
+bool is_framing_lookalike(std::string_view name) {
+  if (name.find('_') == std::string_view::npos) return false;
+  const std::string_view target = name.size() == 14 ? "content-length" : "transfer-encoding";
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i] == '_' ? '-' : to_lower(name[i]);
+    if (c != target[i]) return false;
+  }
+  return true;
+}
+
+void add_field(const header& h, bool strict, field_facts& f) {
+  if ((h.name.size() == 14 || h.name.size() == 17) && is_framing_lookalike(h.name)) {
+    f.error = parse_error::bad_header_name;
+    return;
+  }
+  switch (h.name.size()) {
+    case 4:
+      if (iequals(h.name, "host")) {
+        if (f.host_count++ == 0) f.host = h.value;
+      }
+      break;
+    case 10:
+      if (iequals(h.name, "connection")) {
+        f.connection_close |= list_has_token(h.value, "close");
+        f.connection_keep_alive |= list_has_token(h.value, "keep-alive");
+      }
+      break;
+    case 14:
+      if (iequals(h.name, "content-length")) add_content_length(h, strict, f);
+      break;
+    case 17:
+      if (iequals(h.name, "transfer-encoding")) add_transfer_encoding(h, strict, f);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+parse_error parse_content_length(std::string_view value, bool strict, std::uint64_t& out) noexcept {
+  if (value.find(',') != std::string_view::npos) return comma_list_error(value);
+  if (!all_digits(value)) return parse_error::bad_content_length;
+  if (strict && value.size() > 1 && value[0] == '0') return parse_error::bad_content_length;
+  constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t n = 0;
+  for (char c : value) {
+    const auto d = static_cast<std::uint64_t>(c - '0');
+    if (n > (max - d) / 10) return parse_error::content_length_overflow;
+    n = n * 10 + d;
+  }
+  out = n;
+  return parse_error::none;
+}
+
+field_facts collect_field_facts(std::span<const header> headers, bool strict) noexcept {
+  field_facts f;
+  for (const header& h : headers) {
+    add_field(h, strict, f);
+    if (f.error != parse_error::none) break;
+  }
+  return f;
+}
+
+}  // namespace barrage::http::detail

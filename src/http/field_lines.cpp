@@ -1,0 +1,61 @@
+#include "http/field_lines.hpp"
+
+#include "http/char_class.hpp"
+
+namespace barrage::http::detail {
+
+namespace {
+
+// Why the field name stopped at *p instead of a colon.
+parse_error name_error(const char* p) {
+  if (is_ows(*p)) return parse_error::space_before_colon;
+  if (*p == '\r') return p[1] == '\n' ? parse_error::missing_colon : parse_error::bare_cr;
+  return classify_byte(p, parse_error::bad_header_name);
+}
+
+// Advances over field-value bytes; stops at the first byte that is not one (a CR at the
+// latest). Eight bytes per round keeps the loop branch-light on long values.
+const char* skip_field_chars(const char* p) {
+  for (;;) {
+    if (!is_field_char(p[0])) return p;
+    if (!is_field_char(p[1])) return p + 1;
+    if (!is_field_char(p[2])) return p + 2;
+    if (!is_field_char(p[3])) return p + 3;
+    p += 4;
+  }
+}
+
+const char* skip_token_chars(const char* p) {
+  while (is_token_char(*p)) ++p;
+  return p;
+}
+
+}  // namespace
+
+field_lines_result parse_field_lines(const char* begin, const char* end,
+                                     std::span<header> out) noexcept {
+  field_lines_result r;
+  const char* p = begin;
+  while (p < end) {
+    if (is_ows(*p))
+      return {r.count == 0 ? parse_error::space_after_start_line : parse_error::obs_fold, r.count};
+    const char* name = p;
+    p = skip_token_chars(p);
+    if (*p != ':') return {name_error(p), r.count};
+    if (p == name) return {parse_error::bad_header_name, r.count};
+    const char* name_end = p++;
+    while (is_ows(*p)) ++p;
+    const char* value = p;
+    p = skip_field_chars(p);
+    if (*p != '\r' || p[1] != '\n') return {classify_byte(p, parse_error::bad_header_value), r.count};
+    const char* value_end = p;
+    while (value_end > value && is_ows(value_end[-1])) --value_end;
+    if (r.count == out.size()) return {parse_error::too_many_headers, r.count};
+    out[r.count++] = {{name, static_cast<std::size_t>(name_end - name)},
+                      {value, static_cast<std::size_t>(value_end - value)}};
+    p += 2;
+  }
+  return r;
+}
+
+}  // namespace barrage::http::detail

@@ -1,0 +1,56 @@
+#pragma once
+// What to run: everything the command line decides, as plain values.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "client/outcome.hpp"
+#include "loadgen/stats.hpp"
+
+namespace barrage::loadgen {
+
+/// One stage of --ramp: reach `target` (a rate, or a connection count) linearly over `length`.
+struct ramp_stage {
+  duration length{};
+  double target = 0;
+};
+
+struct retry_policy {
+  unsigned attempts = 1;  // the first try included (aiohttp-retry's convention); 1 = no retry
+  std::vector<unsigned> statuses;             // retry on these statuses
+  std::vector<client::error_kind> errors;     // and on these error kinds
+  duration backoff = std::chrono::milliseconds(100);  // doubled per attempt, with jitter
+};
+
+struct run_config {
+  std::string url;
+  std::string method = "GET";
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;
+
+  unsigned connections = 50;
+  std::optional<std::uint64_t> requests;  // -n
+  duration run_time = std::chrono::seconds(10);  // -d (ignored when only -n is given)
+  bool has_duration = false;
+  unsigned threads = 1;
+  std::optional<double> rate;  // -r: requests per second, the open model
+  std::vector<ramp_stage> ramp;
+  duration warmup{};
+
+  duration timeout = std::chrono::seconds(10);
+  duration connect_timeout = std::chrono::seconds(5);
+  std::optional<duration> grace;  // for requests in flight at the end; default: timeout
+  retry_policy retry;
+  unsigned pipeline = 1;
+  bool keepalive = true;
+  duration dns_ttl = std::chrono::seconds(10);
+  success_policy success;
+  std::string success_spec = "200-399";
+
+  bool open_model() const noexcept { return rate.has_value(); }
+  duration grace_period() const noexcept { return grace.value_or(timeout); }
+};
+
+}  // namespace barrage::loadgen

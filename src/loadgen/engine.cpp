@@ -1,0 +1,243 @@
+#include "loadgen/engine.hpp"
+
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "http/request_template.hpp"
+#include "http/url.hpp"
+#include "loadgen/worker.hpp"
+#include "net/fd_limit.hpp"
+#include "net/resolver.hpp"
+#include "runtime/spawn.hpp"
+
+namespace barrage::loadgen {
+namespace {
+
+double process_cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
+std::uint64_t max_rss_bytes() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<std::uint64_t>(ru.ru_maxrss) * 1024;
+}
+
+std::uint64_t current_rss_bytes() {
+  std::ifstream f("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0;
+  f >> size >> resident;
+  return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+bool is_idempotent(std::string_view m) {
+  return m == "GET" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "OPTIONS" || m == "TRACE";
+}
+
+/// Merges the workers' seconds; a second is final once every worker reported it.
+class timeline_builder {
+ public:
+  explicit timeline_builder(std::size_t workers) : workers_(workers) {}
+  void add(second_report& r) {
+    auto& p = pending_[r.second];
+    ++p.reports;
+    p.requests += r.requests;
+    p.errors += r.errors;
+    p.latency.merge(r.latency);
+    so_far_.merge(r.latency);
+    if (p.reports == workers_) finalize(pending_.find(r.second));
+  }
+  std::vector<timeline_point> finish() {
+    while (!pending_.empty()) finalize(pending_.begin());
+    return std::move(points_);
+  }
+  const histogram& so_far() const noexcept { return so_far_; }
+  std::uint64_t last_second_requests() const noexcept { return last_requests_; }
+
+ private:
+  struct pending {
+    std::size_t reports = 0;
+    std::uint64_t requests = 0, errors = 0;
+    histogram latency;
+  };
+  void finalize(std::map<std::uint64_t, pending>::iterator it) {
+    if (points_.size() <= it->first) points_.resize(it->first + 1);
+    auto& p = it->second;
+    points_[it->first] = {p.requests, p.errors, p.latency.value_at_percentile(50) / 1e6,
+                          p.latency.value_at_percentile(99) / 1e6};
+    last_requests_ = p.requests;
+    pending_.erase(it);
+  }
+  std::size_t workers_;
+  std::map<std::uint64_t, pending> pending_;
+  std::vector<timeline_point> points_;
+  histogram so_far_;
+  std::uint64_t last_requests_ = 0;
+};
+
+struct prepared {
+  std::unique_ptr<run_plan> plan;
+  std::string address;
+};
+
+result<prepared, std::string> prepare(const run_config& cfg) {
+  auto u = http::parse_url(cfg.url);
+  if (!u) return fail("bad URL \"" + cfg.url + "\": " + http::to_string(u.error()));
+  if (u->scheme == http::url_scheme::https) return fail(std::string("https is not supported yet: use an http:// URL"));
+  std::vector<http::header> fields;
+  for (const auto& h : cfg.headers) {
+    auto colon = h.find(':');
+    if (colon == std::string::npos || colon == 0) return fail("bad header \"" + h + "\": expected \"Name: value\"");
+    std::string_view name(h.data(), colon), value(h.data() + colon + 1, h.size() - colon - 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    fields.push_back({name, value});
+  }
+  std::string target = u->target(), host = u->host_header();
+  http::request_spec spec{cfg.method, target, host, fields, cfg.body};
+  if (!cfg.keepalive) fields.push_back({"Connection", "close"}), spec.headers = fields;
+  auto tmpl = http::request_template::make(spec);
+  if (!tmpl) return fail(std::string("bad request: ") + http::to_string(tmpl.error()));
+
+  // Name resolution happens once, before the run (with the run's DNS TTL for the cache).
+  net::resolver::options ro;
+  ro.cache_ttl = cfg.dns_ttl;
+  auto addrs = sync_wait([](std::string h, std::uint16_t port, net::resolver::options o)
+                             -> task<result<std::vector<net::socket_address>, net::dns_error>> {
+    net::resolver r(o);
+    co_return co_await r.resolve(std::move(h), port);
+  }(u->host, u->port, ro));
+  if (!addrs) return fail("cannot resolve \"" + u->host + "\": " + net::to_string(addrs.error()));
+
+  net::raise_fd_limit();
+  if (auto err = net::check_fd_budget(cfg.connections + 8 * cfg.threads)) return fail(*err);
+
+  auto plan = std::make_unique<run_plan>();
+  plan->config = cfg;
+  plan->target = addrs->front();
+  plan->request.assign(tmpl->bytes());
+  for (unsigned i = 0; i < std::max(1u, cfg.pipeline); ++i) plan->batch += plan->request;
+  plan->head_request = cfg.method == "HEAD";
+  plan->idempotent = is_idempotent(cfg.method);
+  return prepared{std::move(plan), addrs->front().to_string()};
+}
+
+ramp_profile worker_profile(const run_config& cfg, double share) {
+  std::vector<ramp_stage> stages = cfg.ramp;
+  for (auto& s : stages) s.target *= share;
+  double constant = cfg.open_model() ? *cfg.rate * share : cfg.connections * share;
+  return ramp_profile(constant, std::move(stages), 0);
+}
+
+}  // namespace
+
+result<run_result, std::string> run_load(const run_config& config, const progress_fn& progress,
+                                         const std::atomic<bool>* interrupt) {
+  run_config cfg = config;
+  if (!cfg.open_model() && !cfg.ramp.empty())
+    for (const auto& s : cfg.ramp) cfg.connections = std::max(cfg.connections, static_cast<unsigned>(std::lround(s.target)));
+  cfg.threads = std::max(1u, std::min(cfg.threads, cfg.connections));
+  auto prep = prepare(cfg);
+  if (!prep) return fail(prep.error());
+  run_plan& plan = *prep->plan;
+
+  const bool bounded_by_count = cfg.requests.has_value() && !cfg.has_duration;
+  duration length = cfg.run_time;
+  if (!cfg.has_duration && !cfg.ramp.empty()) length = ramp_profile(0, cfg.ramp).length();
+  plan.start = mono_clock::now() + std::chrono::milliseconds(5);
+  plan.counted_from = plan.start + cfg.warmup;
+  plan.end = bounded_by_count ? time_point::max() : plan.counted_from + length;
+  if (bounded_by_count && cfg.warmup > duration::zero()) *plan.config.requests += 0;  // warm-up requests are extra
+
+  std::vector<std::unique_ptr<worker>> workers;
+  for (unsigned i = 0; i < cfg.threads; ++i) {
+    unsigned conns = cfg.connections / cfg.threads + (i < cfg.connections % cfg.threads ? 1 : 0);
+    std::optional<std::uint64_t> quota;
+    if (cfg.requests) quota = *cfg.requests / cfg.threads + (i < *cfg.requests % cfg.threads ? 1 : 0);
+    double share = static_cast<double>(conns) / cfg.connections;
+    if (cfg.open_model()) share = 1.0 / cfg.threads;
+    workers.push_back(std::make_unique<worker>(plan, conns, quota, worker_profile(cfg, share)));
+  }
+  const double cpu0 = process_cpu_seconds();
+  std::vector<std::thread> threads;
+  std::atomic<unsigned> running{cfg.threads};
+  for (auto& w : workers)
+    threads.emplace_back([&w, &running] {
+      w->run();
+      running.fetch_sub(1);
+    });
+
+  timeline_builder timeline(workers.size());
+  double last_cpu = cpu0;
+  time_point next_tick = plan.start + std::chrono::seconds(1);
+  while (running.load() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (interrupt && interrupt->load()) plan.interrupted.store(true);
+    time_point now = mono_clock::now();
+    if (now < next_tick) continue;
+    next_tick += std::chrono::seconds(1);
+    live_snapshot p;
+    for (auto& w : workers) {
+      for (auto& s : w->take_seconds()) timeline.add(s);
+      counters c = w->live_counters();
+      p.errors += c.failed + c.timed_out;
+      p.open_connections += w->open_connections();
+    }
+    p.elapsed = now - plan.start;
+    if (!bounded_by_count) p.planned = plan.end - plan.start;
+    p.warming_up = now < plan.counted_from;
+    p.requests_per_second = static_cast<double>(timeline.last_second_requests());
+    if (cfg.rate) p.target_rate = worker_profile(cfg, 1.0).at(now - plan.start);
+    p.responses = timeline.so_far().count();
+    p.p50 = std::chrono::nanoseconds(timeline.so_far().value_at_percentile(50));
+    p.p99 = std::chrono::nanoseconds(timeline.so_far().value_at_percentile(99));
+    double cpu = process_cpu_seconds();
+    p.cpu_percent = 100.0 * (cpu - last_cpu);
+    last_cpu = cpu;
+    p.rss_bytes = current_rss_bytes();
+    p.open_fds = net::open_fd_count();
+    if (progress) progress(p);
+  }
+  for (auto& t : threads) t.join();
+
+  run_result r;
+  r.config = cfg;
+  r.target_address = prep->address;
+  time_point last = plan.counted_from;
+  double busiest = 0;
+  for (auto& w : workers) {
+    r.stats.merge(w->stats());
+    for (auto& s : w->take_seconds()) timeline.add(s);
+    last = std::max(last, w->last_done());
+    busiest = std::max(busiest, w->cpu_seconds());
+  }
+  r.timeline = timeline.finish();
+  r.duration_s = std::max(1e-9, to_seconds(last - plan.counted_from));
+  double wall = to_seconds(mono_clock::now() - plan.start);
+  r.generator.cpu_seconds = process_cpu_seconds() - cpu0;
+  r.generator.cpu_percent = 100.0 * r.generator.cpu_seconds / std::max(1e-9, wall);
+  r.generator.busiest_thread_percent = 100.0 * busiest / std::max(1e-9, wall);
+  r.generator.max_rss_bytes = max_rss_bytes();
+  if (r.generator.busiest_thread_percent >= 95.0) {
+    r.generator.saturated = true;
+    r.generator.saturation_reason = "a worker thread was busy " + std::to_string(int(r.generator.busiest_thread_percent)) +
+                                    "% of the time: the generator, not the server, may be the limit";
+  } else if (cfg.open_model() && r.stats.count.started > 0 &&
+             r.stats.schedule_lag.value_at_percentile(99) > 10e6) {
+    r.generator.saturated = true;
+    r.generator.saturation_reason =
+        "p99 schedule lag above 10 ms: requests could not be sent on time (all connections busy or the generator "
+        "overloaded); raise -c or -t";
+  }
+  return r;
+}
+
+}  // namespace barrage::loadgen

@@ -1,0 +1,150 @@
+#include "loadgen/report_json.hpp"
+
+#include <string>
+
+#include "base/version.hpp"
+
+namespace barrage::loadgen {
+namespace {
+
+using nlohmann::json;
+
+double ms(double ns) { return ns / 1e6; }
+double ms(std::uint64_t ns) { return static_cast<double>(ns) / 1e6; }
+
+json latency_summary(const histogram& h) {
+  if (h.count() == 0) {
+    return {{"count", 0},     {"min", nullptr}, {"mean", nullptr}, {"stdev", nullptr},
+            {"max", nullptr}, {"p50", nullptr}, {"p75", nullptr},  {"p90", nullptr},
+            {"p99", nullptr}, {"p999", nullptr}, {"p9999", nullptr}};
+  }
+  return {{"count", h.count()},
+          {"min", ms(h.min())},
+          {"mean", ms(h.mean())},
+          {"stdev", ms(h.stdev())},
+          {"max", ms(h.max())},
+          {"p50", ms(h.value_at_percentile(50))},
+          {"p75", ms(h.value_at_percentile(75))},
+          {"p90", ms(h.value_at_percentile(90))},
+          {"p99", ms(h.value_at_percentile(99))},
+          {"p999", ms(h.value_at_percentile(99.9))},
+          {"p9999", ms(h.value_at_percentile(99.99))}};
+}
+
+json serialized(const histogram& h) {
+  return {{"unit", "ns"}, {"format", "h1"}, {"count", h.count()}, {"data", h.serialize()}};
+}
+
+json config_json(const run_config& c) {
+  json ramp = json::array();
+  for (const auto& s : c.ramp) ramp.push_back({{"length_s", to_seconds(s.length)}, {"target", s.target}});
+  json retry_errors = json::array();
+  for (auto k : c.retry.errors) retry_errors.push_back(std::string(client::to_string(k)));
+  return {
+      {"url", c.url},
+      {"method", c.method},
+      {"headers", c.headers},
+      {"body_bytes", c.body.size()},
+      {"body", c.body},
+      {"model", c.open_model() ? "open" : "closed"},
+      {"connections", c.connections},
+      {"requests", c.requests ? json(*c.requests) : json(nullptr)},
+      {"run_time_s", to_seconds(c.run_time)},
+      {"has_duration", c.has_duration},
+      {"threads", c.threads},
+      {"rate", c.rate ? json(*c.rate) : json(nullptr)},
+      {"ramp", ramp},
+      {"warmup_s", to_seconds(c.warmup)},
+      {"timeout_s", to_seconds(c.timeout)},
+      {"connect_timeout_s", to_seconds(c.connect_timeout)},
+      {"grace_s", to_seconds(c.grace_period())},
+      {"retry",
+       {{"attempts", c.retry.attempts},
+        {"statuses", c.retry.statuses},
+        {"errors", retry_errors},
+        {"backoff_s", to_seconds(c.retry.backoff)}}},
+      {"pipeline", c.pipeline},
+      {"keepalive", c.keepalive},
+      {"dns_ttl_s", to_seconds(c.dns_ttl)},
+      {"success_statuses", c.success_spec},
+  };
+}
+
+}  // namespace
+
+json to_json(const run_result& r, std::span<const threshold_result> thresholds) {
+  const auto& c = r.stats.count;
+  bool open = r.config.open_model();
+  double secs = r.duration_s > 0 ? r.duration_s : 0;
+  auto per_second = [&](std::uint64_t n) { return secs > 0 ? static_cast<double>(n) / secs : 0.0; };
+
+  json status_codes = json::object();
+  for (std::size_t s = 0; s < c.status.size(); ++s)
+    if (c.status[s]) status_codes[std::to_string(s)] = c.status[s];
+  json errors = json::object();
+  for (std::size_t k = 1; k < c.errors.size(); ++k)
+    errors[std::string(client::to_string(static_cast<client::error_kind>(k)))] = c.errors[k];
+
+  json timeline = json::array();
+  for (std::size_t i = 0; i < r.timeline.size(); ++i) {
+    const auto& p = r.timeline[i];
+    timeline.push_back(
+        {{"second", i}, {"requests", p.requests}, {"errors", p.errors}, {"p50_ms", p.p50_ms}, {"p99_ms", p.p99_ms}});
+  }
+  json ts = json::array();
+  for (const auto& t : thresholds) ts.push_back({{"expr", t.expr}, {"ok", t.ok}, {"actual", t.actual}});
+
+  auto completed = c.completed();
+  json out = {
+      {"schema_version", report_schema_version},
+      {"barrage_version", version_string},
+      {"target_address", r.target_address},
+      {"duration_s", secs},
+      {"config", config_json(r.config)},
+      {"requests",
+       {{"started", c.started},
+        {"succeeded", c.succeeded},
+        {"failed", c.failed},
+        {"timed_out", c.timed_out},
+        {"in_flight_at_end", c.in_flight()},
+        {"retried", c.retried},
+        {"late", c.late},
+        {"dropped", c.dropped},
+        {"bad_status", c.bad_status}}},
+      {"rates",
+       {{"success", completed ? json(static_cast<double>(c.succeeded) / static_cast<double>(completed)) : json(nullptr)},
+        {"error", completed ? json(static_cast<double>(c.failed + c.timed_out) / static_cast<double>(completed))
+                            : json(nullptr)}}},
+      {"status_codes", status_codes},
+      {"errors", errors},
+      {"bytes", {{"received", c.bytes_in}, {"sent", c.bytes_out}}},
+      {"connections_opened", c.connects},
+      {"latency_ms", latency_summary(r.stats.latency)},
+      {"throughput",
+       {{"requests_per_second", per_second(completed)},
+        {"bytes_per_second", per_second(c.bytes_in)},
+        {"bytes_sent_per_second", per_second(c.bytes_out)}}},
+      {"histogram", serialized(r.stats.latency)},
+      {"timeline", timeline},
+      {"generator",
+       {{"cpu_seconds", r.generator.cpu_seconds},
+        {"cpu_percent", r.generator.cpu_percent},
+        {"busiest_thread_percent", r.generator.busiest_thread_percent},
+        {"max_rss_bytes", r.generator.max_rss_bytes},
+        {"saturated", r.generator.saturated},
+        {"saturation_reason", r.generator.saturation_reason}}},
+      {"thresholds", ts},
+  };
+  if (open) {
+    out["latency_uncorrected_ms"] = latency_summary(r.stats.latency_uncorrected);
+    out["schedule_lag_ms"] = latency_summary(r.stats.schedule_lag);
+    out["histogram_uncorrected"] = serialized(r.stats.latency_uncorrected);
+  }
+  return out;
+}
+
+std::string render_json(const run_result& r, std::span<const threshold_result> thresholds, int indent) {
+  return to_json(r, thresholds).dump(indent, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace barrage::loadgen

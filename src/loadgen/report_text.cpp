@@ -1,0 +1,282 @@
+#include "loadgen/report_text.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "base/units.hpp"
+#include "base/version.hpp"
+
+namespace barrage::loadgen {
+namespace {
+
+constexpr const char* bold = "\x1b[1m";
+constexpr const char* red = "\x1b[31m";
+constexpr const char* green = "\x1b[32m";
+constexpr const char* yellow = "\x1b[33m";
+constexpr const char* reset = "\x1b[0m";
+
+struct percentile_row {
+  double p;
+  const char* label;
+};
+constexpr percentile_row percentile_rows[] = {{50, "p50"},   {75, "p75"},     {90, "p90"},
+                                              {99, "p99"},   {99.9, "p99.9"}, {99.99, "p99.99"}};
+
+std::string dur(double ns) {
+  return format_duration(duration(static_cast<duration::rep>(std::llround(ns))));
+}
+std::string dur(duration d) { return format_duration(d); }
+
+std::string share(std::uint64_t part, std::uint64_t whole) {
+  return whole ? format_percent(100.0 * static_cast<double>(part) / static_cast<double>(whole)) : "n/a";
+}
+
+class writer {
+ public:
+  explicit writer(bool colour) : colour_(colour) {}
+
+  void heading(std::string_view title, std::string_view note = {}) {
+    if (!out_.empty()) out_ += '\n';
+    paint(bold, title);
+    if (!note.empty()) fmt::format_to(std::back_inserter(out_), "  {}", note);
+    out_ += '\n';
+  }
+  void field(std::string_view key, std::string_view value) {
+    fmt::format_to(std::back_inserter(out_), "  {:<18}{}\n", key, value);
+  }
+  template <class... A>
+  void line(fmt::format_string<A...> f, A&&... a) {
+    fmt::format_to(std::back_inserter(out_), f, std::forward<A>(a)...);
+    out_ += '\n';
+  }
+  void paint(const char* code, std::string_view text) {
+    if (colour_) out_ += code;
+    out_ += text;
+    if (colour_) out_ += reset;
+  }
+  std::string& raw() { return out_; }
+  std::string take() { return std::move(out_); }
+
+ private:
+  bool colour_;
+  std::string out_;
+};
+
+std::string length_text(const run_config& c) {
+  if (c.requests && !c.has_duration) return fmt::format("{} requests", *c.requests);
+  if (c.requests) return fmt::format("{} requests or {}, whichever comes first", *c.requests, dur(c.run_time));
+  return dur(c.run_time);
+}
+
+std::string ramp_text(const std::vector<ramp_stage>& ramp, std::string_view unit) {
+  std::string out;
+  for (const auto& s : ramp) {
+    if (!out.empty()) out += ", ";
+    fmt::format_to(std::back_inserter(out), "{:g}{} over {}", s.target, unit, dur(s.length));
+  }
+  return out;
+}
+
+void what_ran(writer& w, const run_result& r) {
+  const auto& c = r.config;
+  w.heading(fmt::format("barrage {}", version_string));
+  w.field("Target", r.target_address.empty() ? fmt::format("{} {}", c.method, c.url)
+                                             : fmt::format("{} {}  ({})", c.method, c.url, r.target_address));
+  auto threads = fmt::format("{} thread{}", c.threads, c.threads == 1 ? "" : "s");
+  if (c.open_model()) {
+    w.field("Model", fmt::format("open: {:g} req/s on up to {} connections, {}", *c.rate, c.connections, threads));
+    if (!c.ramp.empty()) w.field("Ramp", ramp_text(c.ramp, " req/s"));
+  } else {
+    w.field("Model", fmt::format("closed: {} connections, {}", c.connections, threads));
+    if (!c.ramp.empty()) w.field("Ramp", ramp_text(c.ramp, " connections"));
+  }
+  w.field("Length", length_text(c));
+  if (c.warmup.count() > 0) w.field("Warm-up", fmt::format("{} (not counted)", dur(c.warmup)));
+  w.field("Timeouts", fmt::format("request {}, connect {}", dur(c.timeout), dur(c.connect_timeout)));
+}
+
+void summary(writer& w, const run_result& r) {
+  const auto& c = r.stats.count;
+  const auto& h = r.stats.latency;
+  w.heading("Summary");
+  w.field("Total requests", fmt::format("{}", c.started));
+  w.field("Successful", fmt::format("{}", c.succeeded));
+  w.field("Success rate", c.completed() ? share(c.succeeded, c.completed()) + " of completed" : "n/a");
+  w.field("Average latency", h.count() ? dur(h.mean()) : "n/a");
+  w.field("Total time", fmt::format("{:.3f}s", r.duration_s));
+  double secs = r.duration_s > 0 ? r.duration_s : 0;
+  double rps = secs > 0 ? static_cast<double>(c.completed()) / secs : 0;
+  w.field("Requests/s", rps >= 1000 ? fmt::format("{:.1f}  ({})", rps, format_count(static_cast<std::uint64_t>(std::llround(rps))))
+                                    : fmt::format("{:.1f}", rps));
+  auto per_second = [&](std::uint64_t bytes) {
+    return secs > 0 ? format_bytes(static_cast<std::uint64_t>(std::llround(static_cast<double>(bytes) / secs))) + "/s"
+                    : std::string("n/a");
+  };
+  w.field("Received", fmt::format("{}  ({})", format_bytes(c.bytes_in), per_second(c.bytes_in)));
+  w.field("Sent", fmt::format("{}  ({})", format_bytes(c.bytes_out), per_second(c.bytes_out)));
+}
+
+void latency(writer& w, const run_result& r) {
+  const auto& h = r.stats.latency;
+  bool open = r.config.open_model();
+  if (h.count() == 0) {
+    w.heading("Latency", "no responses");
+    return;
+  }
+  if (!open) {
+    w.heading("Latency", fmt::format("{} responses", h.count()));
+    auto row = [&](std::string_view label, std::string value) { w.line("  {:<8}{:>10}", label, value); };
+    row("min", dur(static_cast<double>(h.min())));
+    for (const auto& p : percentile_rows) row(p.label, dur(static_cast<double>(h.value_at_percentile(p.p))));
+    row("max", dur(static_cast<double>(h.max())));
+    row("mean", dur(h.mean()));
+    row("stdev", dur(h.stdev()));
+    return;
+  }
+  const auto& u = r.stats.latency_uncorrected;
+  w.heading("Latency", fmt::format("{} responses", h.count()));
+  w.line("  corrected is measured from the intended send time, uncorrected from the actual send");
+  w.line("  {:<8}{:>12}{:>14}", "", "corrected", "uncorrected");
+  auto row = [&](std::string_view label, double a, double b) {
+    w.line("  {:<8}{:>12}{:>14}", label, dur(a), u.count() ? dur(b) : std::string("n/a"));
+  };
+  row("min", static_cast<double>(h.min()), static_cast<double>(u.min()));
+  for (const auto& p : percentile_rows)
+    row(p.label, static_cast<double>(h.value_at_percentile(p.p)), static_cast<double>(u.value_at_percentile(p.p)));
+  row("max", static_cast<double>(h.max()), static_cast<double>(u.max()));
+  row("mean", h.mean(), u.mean());
+  row("stdev", h.stdev(), u.stdev());
+  const auto& lag = r.stats.schedule_lag;
+  if (lag.count())
+    w.line("  schedule lag (how late requests were sent): p50 {}, p99 {}, max {}",
+           dur(static_cast<double>(lag.value_at_percentile(50))), dur(static_cast<double>(lag.value_at_percentile(99))),
+           dur(static_cast<double>(lag.max())));
+}
+
+std::string bar(std::uint64_t n, std::uint64_t most, int width) {
+  static constexpr const char* eighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+  if (most == 0 || n == 0) return {};
+  auto units = static_cast<std::uint64_t>(std::llround(static_cast<double>(n) * width * 8 / static_cast<double>(most)));
+  if (units == 0) units = 1;  // a non-empty row always shows
+  std::string out;
+  for (std::uint64_t i = 0; i < units / 8; ++i) out += "█";
+  out += eighths[units % 8];
+  return out;
+}
+
+void histogram_section(writer& w, const run_result& r) {
+  const auto& h = r.stats.latency;
+  if (h.count() == 0) return;
+  auto rows = histogram_rows(h);
+  w.heading("Latency histogram", r.config.open_model() ? "corrected" : "");
+  std::uint64_t most = 0;
+  for (const auto& row : rows) most = std::max(most, row.count);
+  for (const auto& row : rows)
+    w.line("  ≤ {:>8}{:>11}{:>9}  {}", dur(row.highest), row.count, share(row.count, h.count()), bar(row.count, most, 40));
+}
+
+void statuses(writer& w, const run_result& r) {
+  const auto& c = r.stats.count;
+  std::uint64_t responses = 0;
+  for (auto n : c.status) responses += n;
+  w.heading("Status codes", responses ? "share of responses" : "no responses");
+  for (std::size_t s = 0; s < c.status.size(); ++s)
+    if (c.status[s]) w.line("  {:<24}{:>11}{:>9}", s, c.status[s], share(c.status[s], responses));
+}
+
+void errors(writer& w, const run_result& r) {
+  const auto& c = r.stats.count;
+  std::uint64_t total = 0;
+  for (std::size_t k = 1; k < c.errors.size(); ++k) total += c.errors[k];
+  w.heading("Errors", total ? "share of completed requests" : "none");
+  for (std::size_t k = 1; k < c.errors.size(); ++k)
+    if (c.errors[k])
+      w.line("  {:<24}{:>11}{:>9}", client::to_string(static_cast<client::error_kind>(k)), c.errors[k],
+             share(c.errors[k], c.completed()));
+}
+
+void accounting(writer& w, const run_result& r) {
+  const auto& c = r.stats.count;
+  w.heading("Accounting");
+  w.line("  started {} = succeeded {} + failed {} + timed out {} + in flight at end {}", c.started, c.succeeded,
+         c.failed, c.timed_out, c.in_flight());
+  if (c.bad_status) w.line("  failed includes {} responses with an unsuccessful status ({})", c.bad_status,
+                           r.config.success_spec.empty() ? "200-399" : r.config.success_spec);
+  if (r.config.open_model())
+    w.line("  retried {}, late {}, dropped {}; connections opened {}", c.retried, c.late, c.dropped, c.connects);
+  else
+    w.line("  retried {}; connections opened {}", c.retried, c.connects);
+}
+
+void generator(writer& w, const run_result& r) {
+  const auto& g = r.generator;
+  w.heading("Generator");
+  w.line("  CPU {:.1f}% of one core (busiest thread {:.1f}%), max RSS {}", g.cpu_percent, g.busiest_thread_percent,
+         format_bytes(g.max_rss_bytes));
+  if (g.saturated) {
+    w.raw() += "  ";
+    w.paint(yellow, fmt::format("WARNING: the load generator was saturated: {}.",
+                                g.saturation_reason.empty() ? "no reason recorded" : g.saturation_reason));
+    w.raw() += '\n';
+    w.line("  These numbers may show the generator's limits rather than the target's.");
+  }
+}
+
+void thresholds_section(writer& w, std::span<const threshold_result> ts) {
+  if (ts.empty()) return;
+  std::size_t failed = 0, width = 0;
+  for (const auto& t : ts) {
+    failed += !t.ok;
+    width = std::max(width, t.expr.size());
+  }
+  w.heading("Thresholds", failed ? fmt::format("{} of {} failed", failed, ts.size()) : "all passed");
+  for (const auto& t : ts) {
+    w.raw() += "  ";
+    w.paint(t.ok ? green : red, t.ok ? "✓ pass" : "✗ FAIL");
+    w.line("  {:<{}}  actual {}", t.expr, width, t.actual);
+  }
+}
+
+}  // namespace
+
+std::vector<histogram_row> histogram_rows(const histogram& h, std::size_t rows) {
+  std::vector<histogram_row> out;
+  if (h.count() == 0 || rows == 0) return out;
+  double lo = static_cast<double>(h.min()), hi = static_cast<double>(h.max());
+  if (lo == hi) {
+    out.push_back({lo, hi, h.count()});
+    return out;
+  }
+  double base = std::max(lo, 1.0);
+  double ratio = hi / base;
+  out.resize(rows);
+  for (std::size_t i = 0; i < rows; ++i) {
+    out[i].lowest = i == 0 ? lo : base * std::pow(ratio, static_cast<double>(i) / static_cast<double>(rows));
+    out[i].highest = i + 1 == rows ? hi : base * std::pow(ratio, static_cast<double>(i + 1) / static_cast<double>(rows));
+  }
+  for (auto b : h.buckets()) {
+    double v = static_cast<double>(std::min(b.highest, h.max()));
+    std::size_t i = 0;
+    while (i + 1 < rows && v > out[i].highest) ++i;
+    out[i].count += b.count;
+  }
+  return out;
+}
+
+std::string render_text(const run_result& r, std::span<const threshold_result> thresholds, bool colour) {
+  writer w(colour);
+  what_ran(w, r);
+  summary(w, r);
+  latency(w, r);
+  histogram_section(w, r);
+  statuses(w, r);
+  errors(w, r);
+  accounting(w, r);
+  generator(w, r);
+  thresholds_section(w, thresholds);
+  return w.take();
+}
+
+}  // namespace barrage::loadgen

@@ -1,0 +1,29 @@
+#pragma once
+// The outcome of a whole run, as the reports render it.
+#include <string>
+#include <vector>
+
+#include "loadgen/config.hpp"
+#include "loadgen/stats.hpp"
+
+namespace barrage::loadgen {
+
+struct generator_usage {
+  double cpu_seconds = 0;     // user + system of the whole process during the run
+  double cpu_percent = 0;     // of one core
+  double busiest_thread_percent = 0;
+  std::uint64_t max_rss_bytes = 0;
+  bool saturated = false;
+  std::string saturation_reason;  // empty when not saturated
+};
+
+struct run_result {
+  run_config config;
+  std::string target_address;  // the address connected to, e.g. 127.0.0.1:8080
+  run_stats stats;             // merged over threads, warm-up excluded
+  std::vector<timeline_point> timeline;
+  double duration_s = 0;       // from the first request to the last completion counted
+  generator_usage generator;
+};
+
+}  // namespace barrage::loadgen

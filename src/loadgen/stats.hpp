@@ -1,0 +1,75 @@
+#pragma once
+// What a run counts. One run_stats per worker thread, written only by that thread (no
+// locks, no allocation per request); merged exactly at the end and, through snapshots,
+// once a second for the live view and the timeline.
+//
+// The accounting identity, for every run and every merge:
+//   started = succeeded + failed + timed_out + in_flight
+// where failed counts non-timeout errors and unsuccessful statuses (by reason), and
+// timed_out counts the timeout kinds of client::error_kind.
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "client/outcome.hpp"
+#include "loadgen/histogram.hpp"
+
+namespace barrage::loadgen {
+
+/// Which statuses count as success: by default 2xx and 3xx (--success-status overrides).
+class success_policy {
+ public:
+  success_policy() { set_range(200, 399); }
+  void clear() noexcept { bits_.fill(false); }
+  void set_range(unsigned lo, unsigned hi) noexcept {
+    for (unsigned s = lo; s <= hi && s < bits_.size(); ++s) bits_[s] = true;
+  }
+  bool ok(unsigned status) const noexcept { return status < bits_.size() && bits_[status]; }
+
+ private:
+  std::array<bool, 600> bits_{};
+};
+
+struct counters {
+  std::uint64_t started = 0;
+  std::uint64_t succeeded = 0;
+  std::uint64_t failed = 0;     // errors that are not timeouts, plus unsuccessful statuses
+  std::uint64_t timed_out = 0;
+  std::uint64_t retried = 0;    // extra attempts made (the first try is not a retry)
+  std::uint64_t late = 0;       // open model: sent after their intended time
+  std::uint64_t dropped = 0;    // open model: scheduled but never sent
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::uint64_t connects = 0;   // connections opened
+  std::uint64_t bad_status = 0; // failed because of the status (a subset of failed)
+  std::array<std::uint64_t, 600> status{};                      // by status code
+  std::array<std::uint64_t, client::error_kind_count> errors{};  // by error kind
+
+  std::uint64_t completed() const noexcept { return succeeded + failed + timed_out; }
+  std::uint64_t in_flight() const noexcept { return started - completed(); }
+  void merge(const counters& o) noexcept;
+};
+
+/// One second of the run, for the timeline.
+struct timeline_point {
+  std::uint64_t requests = 0;  // completed in that second
+  std::uint64_t errors = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+
+struct run_stats {
+  counters count;
+  histogram latency;              // corrected: from the intended send time (open model)
+  histogram latency_uncorrected;  // from the actual send time
+  histogram schedule_lag;         // open model: how late requests were sent
+
+  /// Records a finished request. `latency_ns` is from the intended time; `service_ns` from
+  /// the actual send.
+  void record(const client::outcome& o, std::int64_t latency_ns, std::int64_t service_ns,
+              const success_policy& policy) noexcept;
+  void merge(const run_stats& o);
+  void reset();
+};
+
+}  // namespace barrage::loadgen

@@ -1,0 +1,281 @@
+#include "loadgen/threshold.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <optional>
+
+#include "base/units.hpp"
+
+namespace barrage::loadgen {
+namespace {
+
+constexpr std::string_view metric_list =
+    "p50, p99.9, mean, min, max, error_rate, success_rate, rps, timeouts, errors, dropped, late";
+
+enum class value_kind { latency, rate, per_second, count };
+
+value_kind kind_of(threshold_metric m) noexcept {
+  switch (m) {
+    case threshold_metric::percentile:
+    case threshold_metric::mean:
+    case threshold_metric::min:
+    case threshold_metric::max: return value_kind::latency;
+    case threshold_metric::error_rate:
+    case threshold_metric::success_rate: return value_kind::rate;
+    case threshold_metric::rps: return value_kind::per_second;
+    default: return value_kind::count;
+  }
+}
+
+bool is_metric_char(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.';
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+/// A plain non-negative decimal ("12", "0.5", ".5"): no sign, no exponent.
+std::optional<double> plain_number(std::string_view s) noexcept {
+  if (s.empty() || s == ".") return std::nullopt;
+  if (std::count(s.begin(), s.end(), '.') > 1) return std::nullopt;
+  if (!std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; }))
+    return std::nullopt;
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<threshold_metric> metric_named(std::string_view name) noexcept {
+  struct entry {
+    std::string_view name;
+    threshold_metric metric;
+  };
+  static constexpr entry table[] = {
+      {"mean", threshold_metric::mean},
+      {"min", threshold_metric::min},
+      {"max", threshold_metric::max},
+      {"error_rate", threshold_metric::error_rate},
+      {"success_rate", threshold_metric::success_rate},
+      {"rps", threshold_metric::rps},
+      {"timeouts", threshold_metric::timeouts},
+      {"errors", threshold_metric::errors},
+      {"dropped", threshold_metric::dropped},
+      {"late", threshold_metric::late},
+  };
+  for (const auto& e : table)
+    if (e.name == name) return e.metric;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view to_string(comparison c) noexcept {
+  switch (c) {
+    case comparison::lt: return "<";
+    case comparison::le: return "<=";
+    case comparison::gt: return ">";
+    case comparison::ge: return ">=";
+    case comparison::eq: return "==";
+    case comparison::ne: return "!=";
+  }
+  return "?";
+}
+
+bool threshold::holds(double actual) const noexcept {
+  switch (cmp) {
+    case comparison::lt: return actual < value;
+    case comparison::le: return actual <= value;
+    case comparison::gt: return actual > value;
+    case comparison::ge: return actual >= value;
+    case comparison::eq: return actual == value;
+    case comparison::ne: return actual != value;
+  }
+  return false;
+}
+
+result<threshold, std::string> parse_threshold(std::string_view text) {
+  auto whole = trim(text);
+  auto bad = [&](std::string_view why) {
+    return fail(fmt::format("bad threshold \"{}\": {}", whole, why));
+  };
+  if (whole.empty()) return bad(fmt::format("expected <metric><comparison><value>, e.g. p99<250ms"));
+
+  threshold t;
+  t.expr = std::string(whole);
+
+  // The metric.
+  std::size_t i = 0;
+  while (i < whole.size() && is_metric_char(whole[i])) ++i;
+  auto name = whole.substr(0, i);
+  if (name.empty())
+    return bad(fmt::format("expected a metric first ({}), e.g. p99<250ms", metric_list));
+  if (name.size() > 1 && name[0] == 'p' && (std::isdigit(static_cast<unsigned char>(name[1])) || name[1] == '.')) {
+    auto p = plain_number(name.substr(1));
+    if (!p) return bad(fmt::format("bad percentile \"{}\": expected p<N> such as p99 or p99.9", name));
+    if (!(*p > 0 && *p <= 100))
+      return bad(fmt::format("percentile \"{}\" must be above 0 and at most 100", name));
+    t.metric = threshold_metric::percentile;
+    t.percentile = *p;
+  } else if (auto m = metric_named(name)) {
+    t.metric = *m;
+  } else {
+    return bad(fmt::format("unknown metric \"{}\" (use {})", name, metric_list));
+  }
+
+  // The comparison.
+  auto rest = trim(whole.substr(i));
+  struct op {
+    std::string_view text;
+    comparison cmp;
+  };
+  static constexpr op ops[] = {{"<=", comparison::le}, {">=", comparison::ge}, {"==", comparison::eq},
+                               {"!=", comparison::ne}, {"<", comparison::lt},  {">", comparison::gt}};
+  const op* found = nullptr;
+  for (const auto& o : ops)
+    if (rest.starts_with(o.text)) {
+      found = &o;
+      break;
+    }
+  if (!found)
+    return bad(fmt::format("expected a comparison (<, <=, >, >=, ==, !=) after \"{}\"", name));
+  t.cmp = found->cmp;
+  auto value = trim(rest.substr(found->text.size()));
+  if (value.empty())
+    return bad(fmt::format("expected a value after \"{}{}\"", name, found->text));
+
+  // The value, in the metric's unit.
+  switch (kind_of(t.metric)) {
+    case value_kind::latency: {
+      if (plain_number(value))
+        return bad(fmt::format("a latency needs a unit, e.g. {}{}{}ms", name, found->text, value));
+      auto d = parse_duration(value);
+      if (!d) return bad(d.error());
+      t.value = static_cast<double>(to_ns(*d));
+      break;
+    }
+    case value_kind::rate: {
+      if (!value.ends_with('%'))
+        return bad(fmt::format("{} needs a percentage, e.g. {}{}{}%", name, name, found->text,
+                               plain_number(value) ? value : std::string_view("1")));
+      auto p = plain_number(trim(value.substr(0, value.size() - 1)));
+      if (!p) return bad(fmt::format("expected a percentage such as 1% or 99.5%, not \"{}\"", value));
+      if (*p > 100) return bad(fmt::format("a percentage is at most 100%, not \"{}\"", value));
+      t.value = *p / 100.0;
+      break;
+    }
+    case value_kind::per_second: {
+      if (auto p = plain_number(value)) {
+        t.value = *p;
+        break;
+      }
+      auto r = parse_rate(value);
+      if (!r) return bad(r.error());
+      t.value = *r;
+      break;
+    }
+    case value_kind::count: {
+      auto n = parse_count(value);
+      if (!n) return bad(n.error());
+      t.value = static_cast<double>(*n);
+      break;
+    }
+  }
+  return t;
+}
+
+std::string format_percent(double percent) {
+  if (!std::isfinite(percent)) return "n/a";
+  for (int decimals = 2; decimals < 8; ++decimals) {
+    auto text = fmt::format("{:.{}f}", percent, decimals);
+    double shown = std::stod(text);
+    bool hides_nonzero = percent > 0 && shown == 0;
+    bool hides_shortfall = percent < 100 && shown >= 100;
+    if (!hides_nonzero && !hides_shortfall) return text + "%";
+  }
+  return fmt::format("{:.8f}%", percent);
+}
+
+threshold_result evaluate(const threshold& t, const run_result& r) {
+  threshold_result out{t.expr, false, {}};
+  const auto& c = r.stats.count;
+  const auto& h = r.stats.latency;
+  auto completed = c.completed();
+  std::optional<double> actual;
+  std::string missing;
+  switch (t.metric) {
+    case threshold_metric::percentile:
+    case threshold_metric::mean:
+    case threshold_metric::min:
+    case threshold_metric::max:
+      if (h.count() == 0) {
+        missing = "n/a: no responses";
+        break;
+      }
+      if (t.metric == threshold_metric::percentile)
+        actual = static_cast<double>(h.value_at_percentile(t.percentile));
+      else if (t.metric == threshold_metric::mean)
+        actual = h.mean();
+      else if (t.metric == threshold_metric::min)
+        actual = static_cast<double>(h.min());
+      else
+        actual = static_cast<double>(h.max());
+      break;
+    case threshold_metric::error_rate:
+    case threshold_metric::success_rate:
+      if (completed == 0) {
+        missing = "n/a: no completed requests";
+        break;
+      }
+      actual = static_cast<double>(t.metric == threshold_metric::success_rate ? c.succeeded
+                                                                               : c.failed + c.timed_out) /
+               static_cast<double>(completed);
+      break;
+    case threshold_metric::rps:
+      if (r.duration_s <= 0) {
+        missing = "n/a: zero duration";
+        break;
+      }
+      actual = static_cast<double>(completed) / r.duration_s;
+      break;
+    case threshold_metric::timeouts: actual = static_cast<double>(c.timed_out); break;
+    case threshold_metric::errors: actual = static_cast<double>(c.failed + c.timed_out); break;
+    case threshold_metric::dropped: actual = static_cast<double>(c.dropped); break;
+    case threshold_metric::late: actual = static_cast<double>(c.late); break;
+  }
+  if (!actual) {
+    out.actual = missing;
+    return out;
+  }
+  out.ok = t.holds(*actual);
+  switch (kind_of(t.metric)) {
+    case value_kind::latency:
+      out.actual = format_duration(duration(static_cast<duration::rep>(std::llround(*actual))));
+      break;
+    case value_kind::rate: out.actual = format_percent(*actual * 100.0); break;
+    case value_kind::per_second: out.actual = fmt::format("{:.1f}/s", *actual); break;
+    case value_kind::count: out.actual = fmt::format("{}", static_cast<std::uint64_t>(*actual)); break;
+  }
+  return out;
+}
+
+std::vector<threshold_result> evaluate(std::span<const threshold> ts, const run_result& r) {
+  std::vector<threshold_result> out;
+  out.reserve(ts.size());
+  for (const auto& t : ts) out.push_back(evaluate(t, r));
+  return out;
+}
+
+bool all_passed(std::span<const threshold_result> results) noexcept {
+  return std::all_of(results.begin(), results.end(), [](const auto& x) { return x.ok; });
+}
+
+}  // namespace barrage::loadgen

@@ -1,0 +1,294 @@
+#include "loadgen/worker.hpp"
+
+#include <time.h>
+
+#include <random>
+
+#include "net/tcp.hpp"
+#include "runtime/sleep.hpp"
+#include "runtime/spawn.hpp"
+
+namespace barrage::loadgen {
+namespace {
+
+constexpr duration late_after = std::chrono::milliseconds(1);
+constexpr duration stop_poll = std::chrono::milliseconds(10);
+
+client::error_kind connect_error(std::errc e) {
+  switch (e) {
+    case std::errc::connection_refused: return client::error_kind::refused;
+    case std::errc::timed_out: return client::error_kind::connect_timeout;
+    case std::errc::too_many_files_open:
+    case std::errc::too_many_files_open_in_system: return client::error_kind::too_many_open_files;
+    case std::errc::connection_reset: return client::error_kind::reset;
+    default: return client::error_kind::io_error;
+  }
+}
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+}  // namespace
+
+worker::worker(const run_plan& plan, unsigned connections, std::optional<std::uint64_t> quota, ramp_profile profile)
+    : plan_(plan), connections_(connections), quota_(quota), profile_(std::move(profile)) {
+  if (plan_.config.open_model()) {
+    schedule_.emplace(profile_, plan_.start);
+    active_target_ = connections_;
+  } else {
+    active_target_ = static_cast<unsigned>(std::lround(profile_.at(duration::zero())));
+  }
+}
+
+void worker::run() {
+  event_loop loop;
+  loop.run(main());
+  cpu_s_.store(thread_cpu_seconds(), std::memory_order_relaxed);
+}
+
+bool worker::may_start(time_point t) noexcept {
+  if (stopping_ || t >= plan_.end || plan_.interrupted.load(std::memory_order_relaxed)) return false;
+  if (quota_) {
+    if (*quota_ == 0) return false;
+    --*quota_;
+  }
+  return true;
+}
+
+task<void> worker::main() {
+  const bool open = plan_.config.open_model();
+  std::vector<join_handle<void>> users;
+  auto tick = spawn(ticker(), "ticker");
+  join_handle<void> ramp;
+  if (!open && !plan_.config.ramp.empty()) ramp = spawn(ramp_controller(), "ramp");
+  users_running_ = connections_;
+  for (unsigned i = 0; i < connections_; ++i) users.push_back(spawn(open ? open_user(i) : closed_user(i), "connection"));
+
+  // Run until the end of the plan, an interrupt, or every connection is done (-n reached).
+  while (users_running_ > 0 && mono_clock::now() < plan_.end && !plan_.interrupted.load(std::memory_order_relaxed))
+    co_await sleep_for(std::min<duration>(stop_poll, std::max(duration::zero(), plan_.end - mono_clock::now())));
+  stopping_ = true;
+  target_changed_.set();
+  // Requests in flight get the grace period; what is left then is counted in flight.
+  time_point grace_end = mono_clock::now() + plan_.config.grace_period();
+  while (users_running_ > 0 && mono_clock::now() < grace_end) co_await sleep_for(stop_poll);
+  for (auto& u : users) u.cancel();
+  for (auto& u : users) {
+    try {
+      co_await u;
+    } catch (const operation_cancelled&) {
+    }
+  }
+  ramp.cancel();
+  tick.cancel();
+  if (schedule_) {
+    time_point from = std::max(schedule_->next(), plan_.counted_from);
+    if (from < plan_.end) stats_.count.dropped += 1 + schedule_->remaining_before(plan_.end);
+  }
+  publish_second();
+}
+
+task<void> worker::closed_user(unsigned id) {
+  std::optional<client::connection> conn;
+  const unsigned depth = std::max(1u, plan_.config.pipeline);
+  for (;;) {
+    while (id >= active_target_ && !stopping_) {
+      drop_if_closed(conn);
+      if (conn) {
+        conn.reset();
+        open_.fetch_sub(1, std::memory_order_relaxed);
+      }
+      co_await target_changed_.wait();
+    }
+    if (depth > 1) {
+      std::uint64_t n = 0;
+      while (n < depth && may_start(mono_clock::now())) ++n;
+      if (n == 0) break;
+      co_await pipelined_round(conn, n);
+      continue;
+    }
+    time_point t = mono_clock::now();
+    if (!may_start(t)) break;
+    co_await one_request(conn, t, t);
+  }
+  if (conn) open_.fetch_sub(1, std::memory_order_relaxed);
+  --users_running_;
+}
+
+task<void> worker::open_user(unsigned) {
+  std::optional<client::connection> conn;
+  for (;;) {
+    time_point intended = schedule_->next();
+    if (!may_start(intended)) break;
+    if (intended > mono_clock::now()) co_await sleep_until(intended);
+    time_point actual = mono_clock::now();
+    if (intended >= plan_.counted_from) {
+      stats_.schedule_lag.record(actual - intended);
+      if (actual - intended > late_after) ++stats_.count.late;
+    }
+    co_await one_request(conn, intended, actual);
+  }
+  if (conn) open_.fetch_sub(1, std::memory_order_relaxed);
+  --users_running_;
+}
+
+void worker::drop_if_closed(std::optional<client::connection>& conn) noexcept {
+  if (conn && !conn->is_open()) {
+    conn.reset();
+    open_.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+task<bool> worker::ensure_connected(std::optional<client::connection>& conn, client::outcome& o) {
+  drop_if_closed(conn);
+  if (conn) co_return true;
+  if (connect_failures_ > 0) {  // back off while the target refuses: 10 ms doubling to 1 s
+    auto wait = std::chrono::milliseconds(10) * (1u << std::min(connect_failures_ - 1, 7u));
+    co_await sleep_for(std::min<duration>(wait, std::chrono::seconds(1)));
+  }
+  net::connect_options opts;
+  opts.timeout = plan_.config.connect_timeout;
+  auto c = co_await net::tcp_connect(plan_.target, opts);
+  if (!c) {
+    ++connect_failures_;
+    o.error = connect_error(c.error());
+    co_return false;
+  }
+  connect_failures_ = 0;
+  conn.emplace(std::move(*c));
+  ++stats_.count.connects;
+  open_.fetch_add(1, std::memory_order_relaxed);
+  co_return true;
+}
+
+task<client::outcome> worker::attempt(std::optional<client::connection>& conn, time_point start, bool& reused) {
+  client::outcome o;
+  reused = conn && conn->is_open() && conn->uses() > 0;
+  if (!co_await ensure_connected(conn, o)) {
+    o.times.complete = to_ns(mono_clock::now() - start);
+    co_return o;
+  }
+  if (!plan_.config.keepalive) reused = false;
+  client::exchange_deadlines dl{start + plan_.config.timeout, time_point::max()};
+  o = co_await conn->exchange(plan_.request, start, dl, plan_.head_request);
+  if (!plan_.config.keepalive) conn->close();
+  drop_if_closed(conn);
+  co_return o;
+}
+
+bool worker::should_retry(const client::outcome& o) const noexcept {
+  const auto& r = plan_.config.retry;
+  if (o.ok()) return std::find(r.statuses.begin(), r.statuses.end(), o.status) != r.statuses.end();
+  return std::find(r.errors.begin(), r.errors.end(), o.error) != r.errors.end();
+}
+
+task<void> worker::one_request(std::optional<client::connection>& conn, time_point intended, time_point actual) {
+  const bool counted = intended >= plan_.counted_from;
+  if (counted) ++stats_.count.started;
+  client::outcome o;
+  unsigned attempts = 0;
+  bool race_retried = false;
+  static thread_local std::minstd_rand jitter(std::random_device{}());
+  for (;;) {
+    ++attempts;
+    bool reused = false;
+    o = co_await attempt(conn, mono_clock::now(), reused);
+    // The keep-alive race: the server closed a reused connection just as we sent on it.
+    bool race = reused && o.bytes_in == 0 &&
+                (o.error == client::error_kind::closed_before_response || o.error == client::error_kind::reset);
+    if (race && plan_.idempotent && !race_retried) {
+      race_retried = true;
+      --attempts;  // not one of the policy's attempts, but counted as retried
+      if (counted) ++stats_.count.retried;
+      continue;
+    }
+    if (attempts >= plan_.config.retry.attempts || !should_retry(o) || mono_clock::now() >= plan_.end) break;
+    auto base = plan_.config.retry.backoff * (1u << std::min(attempts - 1, 10u));
+    auto jittered = std::chrono::duration_cast<duration>(base * (0.5 + (jitter() % 1000) / 1000.0));
+    co_await sleep_for(jittered);
+  }
+  o.attempts = static_cast<std::uint8_t>(std::min(attempts, 255u));
+  if (counted) stats_.count.bytes_out += plan_.request.size() * attempts;
+  record(o, counted, intended, actual, mono_clock::now());
+}
+
+task<void> worker::pipelined_round(std::optional<client::connection>& conn, std::uint64_t n) {
+  time_point start = mono_clock::now();
+  const bool counted = start >= plan_.counted_from;
+  if (counted) stats_.count.started += n;
+  client::outcome o;
+  if (!co_await ensure_connected(conn, o)) {
+    for (std::uint64_t i = 0; i < n; ++i) record(o, counted, start, start, mono_clock::now());
+    co_return;
+  }
+  std::string_view batch(plan_.batch.data(), plan_.request.size() * n);
+  if (counted) stats_.count.bytes_out += batch.size();
+  client::exchange_deadlines dl{start + plan_.config.timeout, time_point::max()};
+  client::error_kind e = co_await conn->send(batch, dl.total);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    if (e == client::error_kind::none && conn->is_open()) {
+      o = co_await conn->receive(start, dl, plan_.head_request);
+    } else {
+      o = client::outcome{};
+      o.error = e != client::error_kind::none ? e : client::error_kind::closed_before_response;
+    }
+    record(o, counted, start, start, mono_clock::now());
+  }
+  drop_if_closed(conn);
+}
+
+void worker::record(const client::outcome& o, bool counted, time_point intended, time_point actual, time_point done) {
+  if (!counted) return;
+  std::int64_t latency = to_ns(done - intended);
+  stats_.record(o, latency, to_ns(done - actual), plan_.config.success);
+  ++second_requests_;
+  if (!o.ok() || !plan_.config.success.ok(o.status)) ++second_errors_;
+  if (o.ok()) second_latency_.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, latency)));
+  last_done_ = done;
+}
+
+task<void> worker::ticker() {
+  for (;;) {
+    co_await sleep_until(plan_.counted_from + std::chrono::seconds(second_index_ + 1));
+    publish_second();
+  }
+}
+
+void worker::publish_second() {
+  cpu_s_.store(thread_cpu_seconds(), std::memory_order_relaxed);
+  if (mono_clock::now() < plan_.counted_from) return;
+  std::lock_guard lock(pub_mutex_);
+  published_.push_back({second_index_, second_requests_, second_errors_, second_latency_});
+  pub_counters_ = stats_.count;
+  second_requests_ = second_errors_ = 0;
+  second_latency_.reset();
+  ++second_index_;
+}
+
+task<void> worker::ramp_controller() {
+  for (;;) {
+    co_await sleep_for(std::chrono::milliseconds(100));
+    auto target = static_cast<unsigned>(std::lround(profile_.at(mono_clock::now() - plan_.start)));
+    target = std::min(target, connections_);
+    if (target != active_target_) {
+      active_target_ = target;
+      target_changed_.set();
+      target_changed_.clear();
+    }
+  }
+}
+
+std::vector<second_report> worker::take_seconds() {
+  std::lock_guard lock(pub_mutex_);
+  return std::exchange(published_, {});
+}
+
+counters worker::live_counters() const {
+  std::lock_guard lock(pub_mutex_);
+  return pub_counters_;
+}
+
+}  // namespace barrage::loadgen

@@ -1,0 +1,104 @@
+#pragma once
+// A worker: one thread, one event loop, its share of the connections and of the rate, its
+// own run_stats. Nothing on the request path is shared with another thread; once a second
+// it publishes what the last second added, under a mutex the hot path never takes.
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client/connection.hpp"
+#include "loadgen/config.hpp"
+#include "loadgen/schedule.hpp"
+#include "loadgen/stats.hpp"
+#include "net/address.hpp"
+#include "runtime/async_event.hpp"
+#include "runtime/event_loop.hpp"
+
+namespace barrage::loadgen {
+
+/// Read-only after the run starts; shared by all workers.
+struct run_plan {
+  run_config config;
+  net::socket_address target;
+  std::string request;    // one request, formatted once
+  std::string batch;      // `pipeline` copies of it
+  bool head_request = false;
+  bool idempotent = true;
+  time_point start;       // first request
+  time_point counted_from;  // start + warm-up: requests started before are not counted
+  time_point end;         // no request starts at or after it
+  std::atomic<bool> interrupted{false};  // SIGINT: stop starting requests
+};
+
+/// What one second added, published for the live view and the timeline.
+struct second_report {
+  std::uint64_t second = 0;  // since counted_from
+  std::uint64_t requests = 0;
+  std::uint64_t errors = 0;
+  histogram latency;
+};
+
+class worker {
+ public:
+  /// `profile`: this worker's share of the rate (open model) or of the active connections
+  /// (closed model) over time; `quota`: its share of -n.
+  worker(const run_plan& plan, unsigned connections, std::optional<std::uint64_t> quota, ramp_profile profile);
+  /// The thread body: runs until every connection finished or the grace period ended.
+  void run();
+
+  /// Any thread: the seconds completed since the last call, and live figures.
+  std::vector<second_report> take_seconds();
+  counters live_counters() const;
+  unsigned open_connections() const noexcept { return open_.load(std::memory_order_relaxed); }
+  double cpu_seconds() const noexcept { return cpu_s_.load(std::memory_order_relaxed); }
+
+  /// After run(): everything counted, and when the last counted request finished.
+  const run_stats& stats() const noexcept { return stats_; }
+  time_point last_done() const noexcept { return last_done_; }
+
+ private:
+  task<void> main();
+  task<void> closed_user(unsigned id);
+  task<void> open_user(unsigned id);
+  task<void> ticker();
+  task<void> ramp_controller();
+  /// One counted-or-not request on `conn` (connecting first when needed), with retries.
+  task<void> one_request(std::optional<client::connection>& conn, time_point intended, time_point actual);
+  task<void> pipelined_round(std::optional<client::connection>& conn, std::uint64_t n);
+  task<client::outcome> attempt(std::optional<client::connection>& conn, time_point start, bool& reused);
+  task<bool> ensure_connected(std::optional<client::connection>& conn, client::outcome& o);
+  void drop_if_closed(std::optional<client::connection>& conn) noexcept;
+  bool should_retry(const client::outcome& o) const noexcept;
+  bool may_start(time_point t) noexcept;
+  void record(const client::outcome& o, bool counted, time_point intended, time_point actual, time_point done);
+  void publish_second();
+
+  const run_plan& plan_;
+  unsigned connections_;
+  std::optional<std::uint64_t> quota_;
+  ramp_profile profile_;
+  std::optional<arrival_schedule> schedule_;  // open model
+  unsigned active_target_;                    // closed model: connections that may send
+  async_event target_changed_;
+
+  run_stats stats_;
+  // The current second, published by ticker().
+  std::uint64_t second_index_ = 0;
+  std::uint64_t second_requests_ = 0, second_errors_ = 0;
+  histogram second_latency_;
+
+  mutable std::mutex pub_mutex_;
+  std::vector<second_report> published_;
+  counters pub_counters_;
+  std::atomic<unsigned> open_{0};
+  std::atomic<double> cpu_s_{0};
+  unsigned connect_failures_ = 0;  // in a row: backs the next connect off
+  unsigned users_running_ = 0;
+  time_point last_done_{};
+  bool stopping_ = false;
+};
+
+}  // namespace barrage::loadgen

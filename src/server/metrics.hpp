@@ -1,0 +1,97 @@
+#pragma once
+// Server figures for GET /metrics, in the Prometheus text exposition format (0.0.4):
+//   barrage_event_loop_lag_seconds (histogram), barrage_event_loop_slow_steps_total,
+//   barrage_event_loop_busy_seconds_total (all labelled by loop),
+//   barrage_http_requests_total{code}, barrage_http_request_duration_seconds (histogram),
+//   barrage_connections_active, barrage_connections_accepted_total,
+//   process_cpu_seconds_total, process_resident_memory_bytes, process_open_fds, process_max_fds.
+// Nothing of a request's contents (paths, headers, bodies) is ever exposed.
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/clock.hpp"
+#include "runtime/loop_metrics.hpp"
+
+namespace barrage::server {
+
+inline constexpr std::string_view metrics_content_type = "text/plain; version=0.0.4; charset=utf-8";
+
+/// The HTTP figures of one loop: written by that loop's thread only (relaxed atomics, no
+/// locked instruction), readable from any thread.
+class http_metrics {
+ public:
+  static constexpr std::array<double, 16> duration_bounds_s{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                            0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
+                                                            1.0,    2.5,     5.0,    10.0};
+  static constexpr int max_code = 599;
+
+  struct snapshot {
+    std::array<std::uint64_t, max_code + 1> requests_by_code{};
+    std::array<std::uint64_t, duration_bounds_s.size() + 1> duration_buckets{};  // per bucket, last = +Inf
+    std::uint64_t duration_count = 0;
+    double duration_sum_s = 0;
+    std::int64_t connections_active = 0;
+    std::uint64_t connections_accepted = 0;
+    void merge(const snapshot& o) noexcept;
+  };
+
+  /// One answered request: its status and the time from its complete head to its response.
+  void record(int status, duration d) noexcept;
+  void connection_opened() noexcept {
+    bump(accepted_, 1);
+    active_.store(active_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  void connection_closed() noexcept { active_.store(active_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed); }
+  snapshot read() const noexcept;
+
+ private:
+  static void bump(std::atomic<std::uint64_t>& c, std::uint64_t by) noexcept {
+    c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  }
+  std::array<std::atomic<std::uint64_t>, max_code + 1> by_code_{};
+  std::array<std::atomic<std::uint64_t>, duration_bounds_s.size() + 1> buckets_{};
+  std::atomic<std::uint64_t> count_{0}, sum_ns_{0}, accepted_{0};
+  std::atomic<std::int64_t> active_{0};
+};
+
+struct process_figures {
+  double cpu_seconds = 0;
+  double resident_bytes = 0;
+  double open_fds = 0;
+  double max_fds = 0;
+};
+/// This process now (getrusage, /proc/self/statm, /proc/self/fd, RLIMIT_NOFILE).
+process_figures read_process_figures() noexcept;
+
+/// Writes the text exposition format: families with their # HELP and # TYPE lines, then
+/// their samples.
+class exposition {
+ public:
+  explicit exposition(std::string& out) noexcept : out_(out) {}
+  void family(std::string_view name, std::string_view type, std::string_view help);
+  /// `labels` rendered without braces, e.g. `code="200"`; empty for none.
+  void sample(std::string_view name, std::string_view labels, double value);
+  void sample(std::string_view name, std::string_view labels, std::uint64_t value);
+  void sample(std::string_view name, std::string_view labels, std::int64_t value);
+  /// _bucket lines (cumulative, ending with le="+Inf"), then _sum and _count. `counts` has
+  /// one entry per bound plus the last for +Inf, each counting its bucket alone.
+  void histogram(std::string_view name, std::string_view labels, std::span<const double> bounds,
+                 std::span<const std::uint64_t> counts, double sum);
+
+ private:
+  void begin_sample(std::string_view name, std::string_view suffix, std::string_view labels, std::string_view extra);
+  std::string& out_;
+};
+
+/// Formats a sample value: shortest round-trip decimal, "+Inf", "-Inf" or "NaN".
+void append_metric_value(std::string& out, double v);
+
+/// The whole page: one entry of `loops` per event loop (labelled loop="0", "1", ...).
+void render_metrics(std::string& out, std::span<const loop_metrics_snapshot> loops,
+                    const http_metrics::snapshot& http, const process_figures& proc);
+
+}  // namespace barrage::server

@@ -1,0 +1,276 @@
+#include "loadgen/report_json.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "sample_run.hpp"
+
+namespace barrage::loadgen {
+namespace {
+
+using nlohmann::json;
+using testing::sample_run;
+
+// A validator for the subset of JSON Schema 2020-12 that docs/report.schema.json uses: type,
+// required, properties, additionalProperties (false or a schema), items, enum, const, minimum,
+// maximum, $ref to "#/$defs/...", anyOf, not, if/then/else. Anything else in the schema (such
+// as "format") is ignored, so this is a check of keys, types and bounds, not a full validator.
+class mini_validator {
+ public:
+  explicit mini_validator(json schema) : root_(std::move(schema)) {}
+
+  /// Appends "<path>: <problem>" for each violation.
+  void check(const json& v, const json& s, const std::string& path, std::vector<std::string>& out) const {
+    if (s.is_boolean()) {
+      if (!s.get<bool>()) out.push_back(path + ": not allowed");
+      return;
+    }
+    if (s.contains("$ref")) {
+      auto ref = s["$ref"].get<std::string>();
+      const std::string prefix = "#/$defs/";
+      if (ref.rfind(prefix, 0) != 0) {
+        out.push_back(path + ": unsupported $ref " + ref);
+        return;
+      }
+      check(v, root_["$defs"][ref.substr(prefix.size())], path, out);
+    }
+    if (s.contains("type") && !type_ok(v, s["type"])) out.push_back(path + ": wrong type, want " + s["type"].dump());
+    if (s.contains("const") && v != s["const"]) out.push_back(path + ": want " + s["const"].dump());
+    if (s.contains("enum")) {
+      bool any = false;
+      for (const auto& e : s["enum"]) any = any || v == e;
+      if (!any) out.push_back(path + ": not one of " + s["enum"].dump());
+    }
+    if (v.is_number()) {
+      if (s.contains("minimum") && v.get<double>() < s["minimum"].get<double>()) out.push_back(path + ": below minimum");
+      if (s.contains("maximum") && v.get<double>() > s["maximum"].get<double>()) out.push_back(path + ": above maximum");
+    }
+    if (v.is_object()) {
+      if (s.contains("required"))
+        for (const auto& k : s["required"])
+          if (!v.contains(k.get<std::string>())) out.push_back(path + ": missing " + k.get<std::string>());
+      for (const auto& [k, child] : v.items()) {
+        if (s.contains("properties") && s["properties"].contains(k))
+          check(child, s["properties"][k], path + "." + k, out);
+        else if (s.contains("additionalProperties"))
+          check(child, s["additionalProperties"], path + "." + k, out);
+      }
+    }
+    if (v.is_array() && s.contains("items"))
+      for (std::size_t i = 0; i < v.size(); ++i) check(v[i], s["items"], path + "[" + std::to_string(i) + "]", out);
+    if (s.contains("anyOf")) {
+      bool any = false;
+      for (const auto& sub : s["anyOf"]) any = any || valid(v, sub);
+      if (!any) out.push_back(path + ": matches none of anyOf");
+    }
+    if (s.contains("not") && valid(v, s["not"])) out.push_back(path + ": matches a \"not\" schema");
+    if (s.contains("if")) {
+      if (valid(v, s["if"])) {
+        if (s.contains("then")) check(v, s["then"], path, out);
+      } else if (s.contains("else")) {
+        check(v, s["else"], path, out);
+      }
+    }
+  }
+  std::vector<std::string> problems(const json& v) const {
+    std::vector<std::string> out;
+    check(v, root_, "$", out);
+    return out;
+  }
+
+ private:
+  bool valid(const json& v, const json& s) const {
+    std::vector<std::string> out;
+    check(v, s, "", out);
+    return out.empty();
+  }
+  static bool type_ok(const json& v, const json& type) {
+    if (type.is_array()) {
+      for (const auto& t : type)
+        if (type_ok(v, t)) return true;
+      return false;
+    }
+    auto t = type.get<std::string>();
+    if (t == "object") return v.is_object();
+    if (t == "array") return v.is_array();
+    if (t == "string") return v.is_string();
+    if (t == "boolean") return v.is_boolean();
+    if (t == "null") return v.is_null();
+    if (t == "integer") return v.is_number_integer();
+    if (t == "number") return v.is_number();
+    return false;
+  }
+  json root_;
+};
+
+json load_schema() {
+  // The source tree is found from this file's path (CMake passes absolute source paths).
+  auto path = std::filesystem::path(__FILE__).parent_path() / "../../../docs/report.schema.json";
+  std::ifstream in(path);
+  EXPECT_TRUE(in) << "cannot open " << path;
+  return json::parse(in);
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += s + "\n";
+  return out;
+}
+
+TEST(report_json, the_accounting_identity_holds_in_the_requests_object) {
+  auto j = to_json(sample_run(false));
+  const auto& q = j["requests"];
+  EXPECT_EQ(q["started"], 1014u);
+  EXPECT_EQ(q["succeeded"], 1000u);
+  EXPECT_EQ(q["failed"], 7u);
+  EXPECT_EQ(q["timed_out"], 3u);
+  EXPECT_EQ(q["in_flight_at_end"], 4u);
+  EXPECT_EQ(q["bad_status"], 5u);
+  EXPECT_EQ(q["started"].get<std::uint64_t>(), q["succeeded"].get<std::uint64_t>() + q["failed"].get<std::uint64_t>() +
+                                                   q["timed_out"].get<std::uint64_t>() +
+                                                   q["in_flight_at_end"].get<std::uint64_t>());
+}
+
+TEST(report_json, latency_figures_are_milliseconds_within_the_histogram_precision) {
+  auto l = to_json(sample_run(false))["latency_ms"];
+  // 1005 responses: 1 µs ... 1000 µs, and five at 2 ms.
+  EXPECT_EQ(l["count"], 1005u);
+  EXPECT_DOUBLE_EQ(l["min"].get<double>(), 0.001);
+  EXPECT_DOUBLE_EQ(l["max"].get<double>(), 2.0);
+  EXPECT_NEAR(l["mean"].get<double>(), (500.5 * 1000 + 5 * 2000) / 1005 / 1000, 1e-9);
+  EXPECT_NEAR(l["p50"].get<double>(), 0.503, 0.503 * 0.001);  // rank 503
+  EXPECT_NEAR(l["p75"].get<double>(), 0.754, 0.754 * 0.001);  // rank 754
+  EXPECT_NEAR(l["p90"].get<double>(), 0.905, 0.905 * 0.001);  // rank 905
+  EXPECT_NEAR(l["p99"].get<double>(), 0.995, 0.995 * 0.001);  // rank 995
+  EXPECT_DOUBLE_EQ(l["p999"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(l["p9999"].get<double>(), 2.0);
+  EXPECT_GE(l["p50"].get<double>(), 0.503);  // never below the exact order statistic
+}
+
+TEST(report_json, status_codes_and_errors_are_counted_by_name) {
+  auto j = to_json(sample_run(false));
+  EXPECT_EQ(j["status_codes"], json({{"200", 1000}, {"503", 5}}));
+  EXPECT_EQ(j["errors"]["timeout"], 3u);
+  EXPECT_EQ(j["errors"]["refused"], 2u);
+  EXPECT_EQ(j["errors"]["reset"], 0u);
+  EXPECT_EQ(j["errors"].size(), client::error_kind_count - 1);  // every kind but none
+  EXPECT_FALSE(j["errors"].contains("none"));
+}
+
+TEST(report_json, throughput_rates_and_duration_come_from_the_counts) {
+  auto j = to_json(sample_run(false));
+  EXPECT_DOUBLE_EQ(j["duration_s"].get<double>(), 10.0);
+  EXPECT_DOUBLE_EQ(j["throughput"]["requests_per_second"].get<double>(), 101.0);  // 1010 completed
+  EXPECT_DOUBLE_EQ(j["throughput"]["bytes_per_second"].get<double>(), (1000 * 100 + 5 * 50) / 10.0);
+  EXPECT_DOUBLE_EQ(j["rates"]["success"].get<double>(), 1000.0 / 1010.0);
+  EXPECT_DOUBLE_EQ(j["rates"]["error"].get<double>(), 10.0 / 1010.0);
+}
+
+TEST(report_json, the_config_has_every_setting_with_durations_in_seconds) {
+  auto c = to_json(sample_run(false))["config"];
+  EXPECT_EQ(c["url"], "http://127.0.0.1:8080/");
+  EXPECT_EQ(c["model"], "closed");
+  EXPECT_EQ(c["connections"], 50u);
+  EXPECT_EQ(c["threads"], 2u);
+  EXPECT_DOUBLE_EQ(c["run_time_s"].get<double>(), 10.0);
+  EXPECT_DOUBLE_EQ(c["warmup_s"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(c["timeout_s"].get<double>(), 10.0);
+  EXPECT_DOUBLE_EQ(c["grace_s"].get<double>(), 10.0);
+  EXPECT_DOUBLE_EQ(c["retry"]["backoff_s"].get<double>(), 0.1);
+  EXPECT_TRUE(c["rate"].is_null());
+  EXPECT_TRUE(c["requests"].is_null());
+}
+
+TEST(report_json, the_histogram_is_serialized_losslessly_in_nanoseconds) {
+  auto r = sample_run(false);
+  auto h = to_json(r)["histogram"];
+  EXPECT_EQ(h["unit"], "ns");
+  EXPECT_EQ(h["count"], 1005u);
+  auto back = histogram::deserialize(h["data"].get<std::string>());
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_TRUE(*back == r.stats.latency);
+}
+
+TEST(report_json, open_model_fields_appear_only_in_the_open_model) {
+  auto closed = to_json(sample_run(false));
+  EXPECT_FALSE(closed.contains("latency_uncorrected_ms"));
+  EXPECT_FALSE(closed.contains("histogram_uncorrected"));
+  EXPECT_FALSE(closed.contains("schedule_lag_ms"));
+
+  auto open = to_json(sample_run(true));
+  ASSERT_TRUE(open.contains("latency_uncorrected_ms"));
+  ASSERT_TRUE(open.contains("histogram_uncorrected"));
+  EXPECT_EQ(open["config"]["model"], "open");
+  EXPECT_DOUBLE_EQ(open["config"]["rate"].get<double>(), 100.0);
+  // Corrected latency includes the 100 µs of schedule lag; uncorrected does not.
+  EXPECT_NEAR(open["latency_ms"]["p50"].get<double>(), 0.603, 0.603 * 0.001);
+  EXPECT_NEAR(open["latency_uncorrected_ms"]["p50"].get<double>(), 0.503, 0.503 * 0.001);
+  EXPECT_DOUBLE_EQ(open["schedule_lag_ms"]["max"].get<double>(), 0.1);
+  EXPECT_EQ(open["requests"]["late"], 7u);
+  EXPECT_EQ(open["requests"]["dropped"], 1u);
+}
+
+TEST(report_json, the_timeline_has_one_entry_per_second) {
+  auto t = to_json(sample_run(false))["timeline"];
+  ASSERT_EQ(t.size(), 10u);
+  EXPECT_EQ(t[0], json({{"second", 0}, {"requests", 101}, {"errors", 1}, {"p50_ms", 0.5}, {"p99_ms", 0.99}}));
+  EXPECT_EQ(t[9]["second"], 9);
+}
+
+TEST(report_json, thresholds_and_versions_are_reported) {
+  std::vector<threshold_result> ts = {{"p99<250ms", true, "995us"}, {"error_rate<0.1%", false, "0.99%"}};
+  auto j = to_json(sample_run(false), ts);
+  EXPECT_EQ(j["schema_version"], report_schema_version);
+  EXPECT_FALSE(j["barrage_version"].get<std::string>().empty());
+  ASSERT_EQ(j["thresholds"].size(), 2u);
+  EXPECT_EQ(j["thresholds"][1], json({{"expr", "error_rate<0.1%"}, {"ok", false}, {"actual", "0.99%"}}));
+}
+
+TEST(report_json, a_run_without_responses_gives_null_latencies) {
+  run_result r;
+  r.stats.count.started = 3;
+  r.stats.count.timed_out = 3;
+  auto j = to_json(r);
+  EXPECT_EQ(j["latency_ms"]["count"], 0u);
+  EXPECT_TRUE(j["latency_ms"]["p99"].is_null());
+  EXPECT_TRUE(j["rates"]["success"].get<double>() == 0.0);
+  EXPECT_DOUBLE_EQ(j["throughput"]["requests_per_second"].get<double>(), 0.0);
+}
+
+TEST(report_json, rendering_survives_invalid_utf8_in_the_body) {
+  auto r = sample_run(false);
+  r.config.body = "\xff\xfe binary";
+  auto text = render_json(r);
+  EXPECT_EQ(text.back(), '\n');
+  auto back = json::parse(text);
+  EXPECT_EQ(back["requests"]["started"], 1014u);
+}
+
+TEST(report_json, closed_and_open_reports_match_the_published_schema) {
+  mini_validator schema(load_schema());
+  std::vector<threshold_result> ts = {{"p99<250ms", true, "995us"}};
+  for (bool open : {false, true}) {
+    auto j = json::parse(render_json(sample_run(open), ts));
+    EXPECT_EQ(joined(schema.problems(j)), "") << (open ? "open" : "closed");
+  }
+  EXPECT_EQ(joined(schema.problems(json::parse(render_json(run_result{})))), "") << "empty run";
+}
+
+TEST(report_json, the_schema_check_catches_a_missing_key_and_a_wrong_type) {
+  mini_validator schema(load_schema());
+  auto j = to_json(sample_run(false));
+  j["requests"].erase("dropped");
+  j["duration_s"] = "10";
+  j["histogram_uncorrected"] = j["histogram"];  // open-model only
+  auto problems = joined(schema.problems(j));
+  EXPECT_NE(problems.find("$.requests: missing dropped"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("$.duration_s: wrong type"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("matches a \"not\" schema"), std::string::npos) << problems;
+}
+
+}  // namespace
+}  // namespace barrage::loadgen

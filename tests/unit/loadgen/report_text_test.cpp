@@ -1,0 +1,164 @@
+#include "loadgen/report_text.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "sample_run.hpp"
+
+namespace barrage::loadgen {
+namespace {
+
+using testing::sample_run;
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+#define EXPECT_HAS(text, part) EXPECT_TRUE(has(text, part)) << "missing: " << (part) << "\nin:\n" << (text)
+#define EXPECT_LACKS(text, part) EXPECT_FALSE(has(text, part)) << "unexpected: " << (part) << "\nin:\n" << (text)
+
+TEST(report_text, says_what_ran) {
+  auto t = render_text(sample_run(false));
+  EXPECT_HAS(t, "  Target            GET http://127.0.0.1:8080/  (127.0.0.1:8080)\n");
+  EXPECT_HAS(t, "  Model             closed: 50 connections, 2 threads\n");
+  EXPECT_HAS(t, "  Length            10.0s\n");
+  EXPECT_HAS(t, "  Warm-up           2.00s (not counted)\n");
+
+  auto open = render_text(sample_run(true));
+  EXPECT_HAS(open, "  Model             open: 100 req/s on up to 50 connections, 2 threads\n");
+}
+
+TEST(report_text, the_summary_has_the_reference_fields_and_throughput) {
+  auto t = render_text(sample_run(false));
+  EXPECT_HAS(t, "  Total requests    1014\n");
+  EXPECT_HAS(t, "  Successful        1000\n");
+  EXPECT_HAS(t, "  Success rate      99.01% of completed\n");
+  EXPECT_HAS(t, "  Average latency   508us\n");
+  EXPECT_HAS(t, "  Total time        10.000s\n");
+  EXPECT_HAS(t, "  Requests/s        101.0\n");
+  EXPECT_HAS(t, "  Received          97.9 KiB  (9.79 KiB/s)\n");
+}
+
+TEST(report_text, percentiles_and_max_are_listed_in_one_column_in_the_closed_model) {
+  auto t = render_text(sample_run(false));
+  EXPECT_HAS(t, "\nLatency  1005 responses\n");
+  EXPECT_HAS(t, "  min         1.00us\n");
+  EXPECT_HAS(t, "  p50          503us\n");
+  EXPECT_HAS(t, "  p75          754us\n");
+  EXPECT_HAS(t, "  p90          905us\n");
+  EXPECT_HAS(t, "  p99          995us\n");
+  EXPECT_HAS(t, "  p99.9       2.00ms\n");
+  EXPECT_HAS(t, "  p99.99      2.00ms\n");
+  EXPECT_HAS(t, "  max         2.00ms\n");
+  EXPECT_LACKS(t, "uncorrected");
+}
+
+TEST(report_text, the_open_model_shows_corrected_and_uncorrected_side_by_side) {
+  auto t = render_text(sample_run(true));
+  EXPECT_HAS(t, "corrected is measured from the intended send time, uncorrected from the actual send\n");
+  EXPECT_HAS(t, "             corrected   uncorrected\n");
+  EXPECT_HAS(t, "  p50            603us         503us\n");
+  EXPECT_HAS(t, "  p99           1.10ms         995us\n");
+  EXPECT_HAS(t, "  max           2.10ms        2.00ms\n");
+  EXPECT_HAS(t, "schedule lag (how late requests were sent): p50 100us, p99 100us, max 100us\n");
+  EXPECT_HAS(t, "  retried 0, late 7, dropped 1; connections opened 52\n");
+}
+
+TEST(report_text, status_codes_and_errors_show_counts_and_shares) {
+  auto t = render_text(sample_run(false));
+  EXPECT_HAS(t, "\nStatus codes  share of responses\n");
+  EXPECT_HAS(t, "  200                            1000   99.50%\n");
+  EXPECT_HAS(t, "  503                               5    0.50%\n");
+  EXPECT_HAS(t, "\nErrors  share of completed requests\n");
+  EXPECT_HAS(t, "  refused                           2    0.20%\n");
+  EXPECT_HAS(t, "  timeout                           3    0.30%\n");
+  EXPECT_LACKS(t, "  reset ");
+}
+
+TEST(report_text, the_accounting_line_adds_up) {
+  auto t = render_text(sample_run(false));
+  EXPECT_HAS(t, "  started 1014 = succeeded 1000 + failed 7 + timed out 3 + in flight at end 4\n");
+  EXPECT_HAS(t, "  failed includes 5 responses with an unsuccessful status (200-399)\n");
+  EXPECT_HAS(t, "  retried 0; connections opened 52\n");
+  EXPECT_LACKS(t, "dropped");
+}
+
+TEST(report_text, a_saturated_generator_gets_a_clear_warning) {
+  auto r = sample_run(false);
+  auto calm = render_text(r);
+  EXPECT_HAS(calm, "  CPU 42.0% of one core (busiest thread 30.0%), max RSS 12.0 MiB\n");
+  EXPECT_LACKS(calm, "WARNING");
+  r.generator.saturated = true;
+  r.generator.saturation_reason = "a worker thread was busy 99% of the time";
+  auto hot = render_text(r);
+  EXPECT_HAS(hot, "  WARNING: the load generator was saturated: a worker thread was busy 99% of the time.\n");
+}
+
+TEST(report_text, thresholds_are_marked_pass_or_fail) {
+  std::vector<threshold_result> ts = {{"p99<250ms", true, "995us"}, {"error_rate<0.1%", false, "0.99%"}};
+  auto t = render_text(sample_run(false), ts);
+  EXPECT_HAS(t, "\nThresholds  1 of 2 failed\n");
+  EXPECT_HAS(t, "  ✓ pass  p99<250ms        actual 995us\n");
+  EXPECT_HAS(t, "  ✗ FAIL  error_rate<0.1%  actual 0.99%\n");
+  EXPECT_LACKS(render_text(sample_run(false)), "Thresholds");
+}
+
+TEST(report_text, colour_only_when_asked) {
+  std::vector<threshold_result> ts = {{"p99<250ms", true, "995us"}};
+  EXPECT_LACKS(render_text(sample_run(false), ts), "\x1b[");
+  auto coloured = render_text(sample_run(false), ts, true);
+  EXPECT_HAS(coloured, "\x1b[1mSummary\x1b[0m");
+  EXPECT_HAS(coloured, "\x1b[32m✓ pass\x1b[0m");
+}
+
+TEST(report_text, a_run_without_responses_still_renders) {
+  run_result r;
+  r.stats.count.started = 2;
+  r.stats.count.errors[static_cast<std::size_t>(client::error_kind::refused)] = 2;
+  r.stats.count.failed = 2;
+  auto t = render_text(r);
+  EXPECT_HAS(t, "\nLatency  no responses\n");
+  EXPECT_HAS(t, "  Average latency   n/a\n");
+  EXPECT_HAS(t, "\nStatus codes  no responses\n");
+  EXPECT_HAS(t, "  refused                           2  100.00%\n");
+  EXPECT_LACKS(t, "histogram");
+}
+
+TEST(report_text, the_histogram_has_log_spaced_rows_that_hold_every_response) {
+  auto r = sample_run(false);
+  auto rows = histogram_rows(r.stats.latency);
+  ASSERT_EQ(rows.size(), 10u);
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    total += rows[i].count;
+    EXPECT_LT(rows[i].lowest, rows[i].highest);
+    if (i) {
+      EXPECT_DOUBLE_EQ(rows[i].lowest, rows[i - 1].highest);
+    }
+    if (i > 1) {
+      EXPECT_NEAR(rows[i].highest / rows[i].lowest, rows[1].highest / rows[1].lowest, 1e-9);
+    }
+  }
+  EXPECT_EQ(total, r.stats.latency.count());
+  EXPECT_DOUBLE_EQ(rows.front().lowest, 1000);
+  EXPECT_DOUBLE_EQ(rows.back().highest, 2'000'000);
+  // The last row is (1 µs × 2000^0.9, 2 ms] = (935.25 µs, 2 ms]: the buckets of 935 µs ... 1000 µs
+  // (935 µs lands in [934.9, 935.4] µs, reported as 935.4 µs) and the five at 2 ms.
+  EXPECT_EQ(rows.back().count, 66u + 5u);
+
+  auto t = render_text(r);
+  EXPECT_HAS(t, "\nLatency histogram\n");
+  EXPECT_HAS(t, "  ≤   2.00ms         71    7.06%  █████▊\n");
+}
+
+TEST(report_text, a_histogram_with_one_value_has_one_row) {
+  histogram h;
+  for (int i = 0; i < 3; ++i) h.record(std::uint64_t{5000});
+  auto rows = histogram_rows(h);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].count, 3u);
+  EXPECT_TRUE(histogram_rows(histogram{}).empty());
+}
+
+}  // namespace
+}  // namespace barrage::loadgen

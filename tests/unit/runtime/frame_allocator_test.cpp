@@ -1,0 +1,121 @@
+#include "runtime/frame_allocator.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#include "counting_allocator.hpp"
+#include "runtime/sleep.hpp"
+#include "runtime/spawn.hpp"
+#include "runtime/task.hpp"
+
+using namespace barrage;
+using detail::frame_allocator;
+
+namespace {
+
+/// Empties this thread's cache so counts start from zero.
+void drain_cache() {
+  std::vector<void*> held;
+  for (std::size_t size = 64; size <= 2048; size += 64) {
+    while (frame_allocator::cached_blocks() > 0) {
+      std::size_t before = frame_allocator::cached_blocks();
+      void* p = frame_allocator::allocate(size);
+      if (frame_allocator::cached_blocks() == before) {  // not from this class: give it back
+        ::operator delete(p);
+        break;
+      }
+      held.push_back(p);
+    }
+  }
+  for (void* p : held) ::operator delete(p);
+}
+
+task<int> leaf(int v) { co_return v; }
+
+}  // namespace
+
+TEST(frame_allocator, a_freed_frame_is_handed_out_again_for_the_same_size_class) {
+  drain_cache();
+  void* a = frame_allocator::allocate(100);
+  frame_allocator::deallocate(a, 100);
+  EXPECT_EQ(frame_allocator::cached_blocks(), 1u);
+  void* b = frame_allocator::allocate(120);  // 100 and 120 share the 128-byte class
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(frame_allocator::cached_blocks(), 0u);
+  frame_allocator::deallocate(b, 120);
+}
+
+TEST(frame_allocator, different_size_classes_do_not_share_blocks) {
+  drain_cache();
+  void* small = frame_allocator::allocate(64);
+  frame_allocator::deallocate(small, 64);
+  void* bigger = frame_allocator::allocate(65);
+  EXPECT_NE(small, bigger);
+  frame_allocator::deallocate(bigger, 65);
+  EXPECT_EQ(frame_allocator::cached_blocks(), 2u);
+}
+
+TEST(frame_allocator, blocks_are_aligned_for_any_frame) {
+  std::vector<std::pair<void*, std::size_t>> blocks;
+  for (std::size_t n = 1; n < 3000; n += 37) blocks.emplace_back(frame_allocator::allocate(n), n);
+  for (auto [p, n] : blocks) {
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % __STDCPP_DEFAULT_NEW_ALIGNMENT__, 0u) << n;
+    frame_allocator::deallocate(p, n);
+  }
+}
+
+TEST(frame_allocator, frames_larger_than_two_kib_are_not_cached) {
+  drain_cache();
+  void* p = frame_allocator::allocate(4096);
+  frame_allocator::deallocate(p, 4096);
+  EXPECT_EQ(frame_allocator::cached_blocks(), 0u);
+}
+
+TEST(frame_allocator, the_cache_is_bounded_per_size_class) {
+  drain_cache();
+  std::vector<void*> blocks(20'000);
+  for (auto& b : blocks) b = frame_allocator::allocate(256);
+  for (auto* b : blocks) frame_allocator::deallocate(b, 256);
+  EXPECT_EQ(frame_allocator::cached_blocks(), 16384u);
+  drain_cache();
+}
+
+TEST(frame_allocator, a_frame_freed_on_another_thread_goes_to_that_threads_cache) {
+  drain_cache();
+  void* p = frame_allocator::allocate(200);
+  std::size_t theirs = 0;
+  std::thread t([&] {
+    frame_allocator::deallocate(p, 200);
+    theirs = frame_allocator::cached_blocks();
+  });
+  t.join();
+  EXPECT_EQ(theirs, 1u);
+  EXPECT_EQ(frame_allocator::cached_blocks(), 0u);
+}
+
+TEST(frame_allocator, task_frames_come_from_it_and_a_steady_state_allocates_nothing) {
+  auto main = []() -> task<std::uint64_t> {
+    for (int i = 0; i < 100; ++i) (void)co_await leaf(i);  // warm up the cache
+    co_await sleep_for(0ms);
+    test::allocation_counter counter;
+    long sum = 0;
+    for (int i = 0; i < 100'000; ++i) sum += co_await leaf(i);
+    for (int i = 0; i < 1000; ++i) co_await sleep_for(0ms);  // timers, the ready ring
+    EXPECT_EQ(sum, 99'999L * 100'000 / 2);
+    co_return counter.count();
+  };
+  EXPECT_EQ(sync_wait(main()), 0u);
+}
+
+TEST(frame_allocator, spawning_and_joining_in_a_steady_state_allocates_nothing) {
+  auto main = []() -> task<std::uint64_t> {
+    for (int i = 0; i < 100; ++i) co_await spawn(leaf(i));
+    test::allocation_counter counter;
+    for (int i = 0; i < 10'000; ++i) (void)co_await spawn(leaf(i));
+    co_return counter.count();
+  };
+  EXPECT_EQ(sync_wait(main()), 0u);
+}

@@ -1,0 +1,114 @@
+#include "runtime/sleep.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include "runtime/spawn.hpp"
+#include "runtime/when_all.hpp"
+
+using namespace barrage;
+
+namespace {
+
+task<void> sleep_and_log(duration d, int id, std::vector<int>& log) {
+  co_await sleep_for(d);
+  log.push_back(id);
+}
+
+}  // namespace
+
+TEST(sleep, sleep_for_suspends_for_at_least_the_duration) {
+  auto main = []() -> task<duration> {
+    auto start = event_loop::current().now();
+    co_await sleep_for(20ms);
+    co_return now() - start;
+  };
+  duration took = sync_wait(main());
+  EXPECT_GE(took, 20ms);
+  EXPECT_LT(took, 500ms);
+}
+
+TEST(sleep, ten_concurrent_sleeps_take_as_long_as_one) {
+  auto main = []() -> task<duration> {
+    std::vector<int> log;
+    std::vector<task<void>> ts;
+    for (int i = 0; i < 10; ++i) ts.push_back(sleep_and_log(50ms, i, log));
+    auto t0 = now();
+    co_await when_all(std::move(ts));
+    co_return now() - t0;
+  };
+  duration took = sync_wait(main());
+  EXPECT_GE(took, 49ms);
+  EXPECT_LT(took, 300ms);
+}
+
+TEST(sleep, sleepers_wake_in_deadline_order_and_equal_deadlines_in_arrival_order) {
+  auto main = []() -> task<std::vector<int>> {
+    std::vector<int> log;
+    std::vector<task<void>> ts;
+    ts.push_back(sleep_and_log(30ms, 0, log));
+    ts.push_back(sleep_and_log(10ms, 1, log));
+    ts.push_back(sleep_and_log(20ms, 2, log));
+    ts.push_back(sleep_and_log(10ms, 3, log));
+    ts.push_back(sleep_and_log(10ms, 4, log));
+    co_await when_all(std::move(ts));
+    co_return log;
+  };
+  EXPECT_EQ(sync_wait(main()), (std::vector<int>{1, 3, 4, 2, 0}));
+}
+
+TEST(sleep, a_hundred_random_sleeps_wake_sorted_by_duration) {
+  auto main = []() -> task<bool> {
+    std::mt19937 rng(7);
+    std::vector<int> log;
+    std::vector<task<void>> ts;
+    for (int i = 0; i < 100; ++i) {
+      int ms = static_cast<int>(rng() % 30);
+      ts.push_back(sleep_and_log(std::chrono::milliseconds(ms), ms, log));
+    }
+    co_await when_all(std::move(ts));
+    co_return std::is_sorted(log.begin(), log.end()) && log.size() == 100;
+  };
+  EXPECT_TRUE(sync_wait(main()));
+}
+
+TEST(sleep, sleep_until_a_past_deadline_resumes_without_waiting) {
+  auto main = []() -> task<duration> {
+    auto t0 = now();
+    co_await sleep_until(t0 - 1s);
+    co_return now() - t0;
+  };
+  EXPECT_LT(sync_wait(main()), 50ms);
+}
+
+TEST(sleep, sleep_for_zero_lets_the_turn_finish) {
+  auto main = []() -> task<int> {
+    std::vector<int> log;
+    auto h = spawn(sleep_and_log(0ms, 1, log));
+    co_await sleep_for(0ms);
+    co_await sleep_for(0ms);
+    co_await h;
+    co_return static_cast<int>(log.size());
+  };
+  EXPECT_EQ(sync_wait(main()), 1);
+}
+
+TEST(sleep, yield_now_lets_other_ready_tasks_run_first) {
+  auto main = []() -> task<std::vector<int>> {
+    std::vector<int> log;
+    auto other = [](std::vector<int>& l) -> task<void> {
+      l.push_back(2);
+      co_return;
+    };
+    auto h = spawn(other(log));
+    log.push_back(1);
+    co_await yield_now{};
+    log.push_back(3);
+    co_await h;
+    co_return log;
+  };
+  EXPECT_EQ(sync_wait(main()), (std::vector<int>{1, 2, 3}));
+}
