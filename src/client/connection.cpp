@@ -55,7 +55,8 @@ task<long> connection::fill(time_point deadline) {
   co_return n;
 }
 
-task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool head_request, std::string* body) {
+task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool head_request, response_data* keep) {
+  std::string* body = keep ? &keep->body : nullptr;
   outcome o;
   auto since = [start] { return to_ns(mono_clock::now() - start); };
   auto fail = [&](error_kind k) {
@@ -88,6 +89,10 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
   }
   const http::response_head& head = parser_.head();
   o.status = static_cast<std::uint16_t>(head.status);
+  if (keep) {
+    keep->headers.clear();
+    for (const auto& h : head.headers) keep->headers.emplace_back(h.name, h.value);
+  }
   const bool keep_alive = head.keep_alive;
   const http::body_framing framing = head.body;
   rpos_ += st.consumed;
@@ -159,14 +164,14 @@ task<error_kind> connection::read_body(const http::body_framing& framing, time_p
 }
 
 task<outcome> connection::exchange(std::string_view request, time_point start, exchange_deadlines dl, bool head_request,
-                                   std::string* body) {
+                                   response_data* keep) {
   if (error_kind e = co_await send(request, dl.total); e != error_kind::none) {
     outcome o;
     o.error = e;
     co_return o;
   }
   auto written = to_ns(mono_clock::now() - start);
-  outcome o = co_await receive(start, dl, head_request, body);
+  outcome o = co_await receive(start, dl, head_request, keep);
   o.times.written = written;
   co_return o;
 }

@@ -5,6 +5,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/clock.hpp"
 #include "client/outcome.hpp"
@@ -14,6 +16,12 @@
 #include "runtime/task.hpp"
 
 namespace barrage::client {
+
+/// What a caller keeps of a response beyond its outcome (the load generator keeps nothing).
+struct response_data {
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
 
 /// Per-exchange limits; deadlines are absolute.
 struct exchange_deadlines {
@@ -39,13 +47,14 @@ class connection {
   task<error_kind> send(std::string_view request, time_point deadline);
 
   /// Reads the next response. `start` is what phase times count from; `head_request` says
-  /// the request was HEAD; a non-null `body` keeps the body. The connection closes itself
-  /// when the response says so or on any error.
-  task<outcome> receive(time_point start, exchange_deadlines dl, bool head_request = false, std::string* body = nullptr);
+  /// the request was HEAD; a non-null `keep` receives the headers and the body. The
+  /// connection closes itself when the response says so or on any error.
+  task<outcome> receive(time_point start, exchange_deadlines dl, bool head_request = false,
+                        response_data* keep = nullptr);
 
   /// send + receive for one request.
   task<outcome> exchange(std::string_view request, time_point start, exchange_deadlines dl,
-                         bool head_request = false, std::string* body = nullptr);
+                         bool head_request = false, response_data* keep = nullptr);
 
  private:
   std::string_view buffered() const noexcept { return {buf_.get() + rpos_, wpos_ - rpos_}; }

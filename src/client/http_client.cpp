@@ -1,0 +1,104 @@
+#include "client/http_client.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "http/request_template.hpp"
+#include "http/url.hpp"
+#include "runtime/sleep.hpp"
+
+namespace barrage::client {
+namespace {
+
+bool idempotent(std::string_view m) {
+  return m == "GET" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "OPTIONS" || m == "TRACE";
+}
+
+net::resolver::options resolver_options(const client_options& c) {
+  net::resolver::options o;
+  o.cache_ttl = c.dns_ttl;
+  o.servers = c.dns_servers;
+  o.query_timeout = std::chrono::milliseconds(500);
+  return o;
+}
+
+}  // namespace
+
+std::string_view response::header(std::string_view name) const noexcept {
+  for (const auto& [n, v] : data.headers)
+    if (http::iequals(n, name)) return v;
+  return {};
+}
+
+http_client::http_client(client_options opts)
+    : opts_(std::move(opts)), pool_(opts_.pool), resolver_(resolver_options(opts_)) {}
+
+bool http_client::should_retry(const outcome& o) const noexcept {
+  const auto& r = opts_.retry;
+  if (o.ok()) return std::find(r.statuses.begin(), r.statuses.end(), o.status) != r.statuses.end();
+  return std::find(r.errors.begin(), r.errors.end(), o.error) != r.errors.end();
+}
+
+task<response> http_client::request(std::string method, std::string url, std::vector<http::header> headers,
+                                    std::string body) {
+  response res;
+  auto u = http::parse_url(url);
+  if (!u || u->scheme != http::url_scheme::http) {
+    res.result.error = u ? error_kind::tls : error_kind::parse_error;
+    res.result.attempts = 0;
+    co_return res;
+  }
+  std::string target = u->target(), host = u->host_header();
+  auto tmpl = http::request_template::make({method, target, host, headers, body});
+  if (!tmpl) {
+    res.result.error = error_kind::parse_error;
+    res.result.attempts = 0;
+    co_return res;
+  }
+  const time_point start = mono_clock::now();
+  auto addrs = co_await resolver_.resolve(u->host, u->port);
+  if (!addrs) {
+    res.result.error = error_kind::dns;
+    co_return res;
+  }
+  const std::int64_t dns_ns = to_ns(mono_clock::now() - start);
+  const std::string key = u->host + ":" + std::to_string(u->port);
+  static thread_local std::minstd_rand jitter(std::random_device{}());
+  unsigned attempts = 0;
+  bool race_retried = false;
+  for (;;) {
+    ++attempts;
+    exchange_deadlines dl;
+    dl.total = opts_.total_timeout == duration::max() ? time_point::max() : start + opts_.total_timeout;
+    if (opts_.first_byte_timeout != duration::max()) dl.first_byte = mono_clock::now() + opts_.first_byte_timeout;
+    auto l = co_await pool_.acquire(key, addrs->front());
+    if (!l) {
+      res.result = outcome{};
+      res.result.error = l.error();
+    } else {
+      const std::int64_t connected = to_ns(mono_clock::now() - start);
+      res.result = co_await (*l)->exchange(tmpl->bytes(), start, dl, method == "HEAD", &res.data);
+      res.result.reused_connection = l->reused();
+      res.result.times.connect = connected;
+      // The keep-alive race: a reused connection the server had just closed.
+      bool race = l->reused() && res.result.bytes_in == 0 &&
+                  (res.result.error == error_kind::closed_before_response || res.result.error == error_kind::reset);
+      l->release();
+      if (race && idempotent(method) && !race_retried) {
+        race_retried = true;
+        ++retries_;
+        --attempts;
+        continue;
+      }
+    }
+    if (attempts >= opts_.retry.attempts || !should_retry(res.result)) break;
+    ++retries_;
+    auto wait = std::min<duration>(opts_.retry.backoff * (1u << std::min(attempts - 1, 16u)), opts_.retry.max_backoff);
+    co_await sleep_for(std::chrono::duration_cast<duration>(wait * (0.5 + (jitter() % 1000) / 1000.0)));
+  }
+  res.result.attempts = static_cast<std::uint8_t>(std::min(attempts + (race_retried ? 1u : 0u), 255u));
+  res.result.times.dns = dns_ns;
+  co_return res;
+}
+
+}  // namespace barrage::client

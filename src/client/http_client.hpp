@@ -1,0 +1,64 @@
+#pragma once
+// http_client: requests by URL on the current loop, through a pool, with timeouts for
+// connect, first byte and total, and retries with exponential backoff and jitter. Every
+// outcome is a value: check response.result.ok() and response.result.status.
+//
+//   client::http_client c;
+//   auto r = co_await c.request("GET", "http://127.0.0.1:8080/");
+//   if (r.result.ok()) use(r.result.status, r.data.body);
+#include <span>
+#include <string>
+#include <vector>
+
+#include "client/pool.hpp"
+#include "http/message.hpp"
+#include "net/resolver.hpp"
+
+namespace barrage::client {
+
+struct retry_options {
+  unsigned attempts = 1;  // tries, the first included (aiohttp-retry's convention): 1 = no retry
+  std::vector<unsigned> statuses{500, 502, 503, 504};
+  std::vector<error_kind> errors{error_kind::refused, error_kind::reset, error_kind::connect_timeout};
+  duration backoff = std::chrono::milliseconds(100);  // doubled per attempt; jitter 50-150 %
+  duration max_backoff = std::chrono::seconds(10);
+};
+
+struct client_options {
+  pool_options pool;
+  duration first_byte_timeout = duration::max();
+  duration total_timeout = std::chrono::minutes(5);
+  retry_options retry;
+  duration dns_ttl = std::chrono::seconds(10);
+  std::string dns_servers;  // "ip:port,..." instead of /etc/resolv.conf (tests)
+};
+
+struct response {
+  outcome result;
+  response_data data;
+  /// The first header of that name (case-insensitive), or empty.
+  std::string_view header(std::string_view name) const noexcept;
+};
+
+class http_client {
+ public:
+  explicit http_client(client_options opts = {});
+
+  /// Bad URLs and requests come back as error_kind::parse_error with no attempt made.
+  task<response> request(std::string method, std::string url, std::vector<http::header> headers = {},
+                         std::string body = {});
+  task<response> get(std::string url) { return request("GET", std::move(url)); }
+
+  pool& connections() noexcept { return pool_; }
+  /// Extra attempts made: policy retries plus keep-alive race retries.
+  std::uint64_t retries() const noexcept { return retries_; }
+
+ private:
+  bool should_retry(const outcome& o) const noexcept;
+  client_options opts_;
+  pool pool_;
+  net::resolver resolver_;
+  std::uint64_t retries_ = 0;
+};
+
+}  // namespace barrage::client
