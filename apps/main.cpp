@@ -6,6 +6,11 @@
 #include "apps/commands.hpp"
 #include "base/version.hpp"
 
+namespace barrage::apps {
+/// `barrage serve [options]`: the built-in target server (apps/serve.cpp). argv[0] is "serve".
+int serve_command(int argc, char** argv);
+}  // namespace barrage::apps
+
 int main(int argc, char** argv) {
   using namespace barrage::apps;
   std::string_view first = argc > 1 ? argv[1] : "";
@@ -13,6 +18,7 @@ int main(int argc, char** argv) {
     std::printf("barrage %s\n", barrage::version_string);
     return 0;
   }
+  if (first == "serve") return serve_command(argc - 1, argv + 1);
   if (first == "demo") return demo_command(argc - 1, argv + 1);
   if (first == "run") return run_command(argc - 1, argv + 1, "barrage run");
   if (argc < 2) {

@@ -102,9 +102,10 @@ TEST(frame_allocator, task_frames_come_from_it_and_a_steady_state_allocates_noth
     co_await sleep_for(0ms);
     test::allocation_counter counter;
     long sum = 0;
-    for (int i = 0; i < 100'000; ++i) sum += co_await leaf(i);
+    // (2,000, not more: under sanitizers GCC's symmetric transfer is not a tail call.)
+    for (int i = 0; i < 2000; ++i) sum += co_await leaf(i);
     for (int i = 0; i < 1000; ++i) co_await sleep_for(0ms);  // timers, the ready ring
-    EXPECT_EQ(sum, 99'999L * 100'000 / 2);
+    EXPECT_EQ(sum, 1999L * 2000 / 2);
     co_return counter.count();
   };
   EXPECT_EQ(sync_wait(main()), 0u);

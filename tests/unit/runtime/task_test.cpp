@@ -19,6 +19,15 @@ task<void> throws() {
 }
 task<int> sync_one() { co_return 1; }
 
+// Symmetric transfer keeps the stack flat only when the compiler turns each transfer into a
+// tail call. GCC does at -O2, but not at -O0 nor under ASan/TSan instrumentation (a known
+// compiler limitation, not a runtime one): there, the deep tests below would overflow.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || !defined(__OPTIMIZE__)
+constexpr bool flat_stack_transfers = false;
+#else
+constexpr bool flat_stack_transfers = true;
+#endif
+
 }  // namespace
 
 TEST(task, does_not_start_until_awaited) {
@@ -58,6 +67,7 @@ TEST(task, never_awaited_is_destroyed_with_its_captured_arguments) {
 }
 
 TEST(task, a_million_synchronous_completions_do_not_grow_the_stack) {
+  if (!flat_stack_transfers) GTEST_SKIP() << "no guaranteed tail calls in this build (-O0 or sanitizer)";
   auto loop = []() -> task<long> {
     long sum = 0;
     for (int i = 0; i < 1'000'000; ++i) sum += co_await sync_one();
@@ -67,6 +77,7 @@ TEST(task, a_million_synchronous_completions_do_not_grow_the_stack) {
 }
 
 TEST(task, a_chain_of_a_hundred_thousand_nested_awaits_completes) {
+  if (!flat_stack_transfers) GTEST_SKIP() << "no guaranteed tail calls in this build (-O0 or sanitizer)";
   struct rec {
     static task<int> depth(int n) {
       if (n == 0) co_return 0;
