@@ -51,7 +51,7 @@ void worker::run() {
 
 bool worker::may_start(time_point t) noexcept {
   if (stopping_ || t >= plan_.end || plan_.interrupted.load(std::memory_order_relaxed)) return false;
-  if (quota_) {
+  if (quota_ && t >= plan_.counted_from) {  // warm-up requests are extra
     if (*quota_ == 0) return false;
     --*quota_;
   }
@@ -94,6 +94,7 @@ task<void> worker::main() {
 task<void> worker::closed_user(unsigned id) {
   std::optional<client::connection> conn;
   const unsigned depth = std::max(1u, plan_.config.pipeline);
+  co_await sleep_until(plan_.start);
   for (;;) {
     while (id >= active_target_ && !stopping_) {
       drop_if_closed(conn);

@@ -1,0 +1,194 @@
+#include "loadgen/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include "loadgen/report_json.hpp"
+#include "peer_thread.hpp"
+
+using namespace barrage;
+using namespace barrage::loadgen;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string ok2 = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+run_config config_for(const std::string& url) {
+  run_config c;
+  c.url = url;
+  c.connections = 4;
+  c.threads = 2;
+  c.timeout = 500ms;
+  c.connect_timeout = 500ms;
+  return c;
+}
+
+/// The identity every report must satisfy, checked on the JSON as a user would read it.
+void expect_accounted(const run_result& r) {
+  auto j = to_json(r);
+  auto q = j["requests"];
+  EXPECT_EQ(q["started"].get<std::uint64_t>(), q["succeeded"].get<std::uint64_t>() + q["failed"].get<std::uint64_t>() +
+                                                   q["timed_out"].get<std::uint64_t>() +
+                                                   q["in_flight_at_end"].get<std::uint64_t>());
+}
+
+std::uint64_t errors_of(const run_result& r, client::error_kind k) {
+  return r.stats.count.errors[static_cast<std::size_t>(k)];
+}
+
+}  // namespace
+
+TEST(engine, a_request_count_is_met_exactly) {
+  test::peer_thread peer({test::send(ok2)});
+  auto c = config_for(peer.url());
+  c.requests = 1000;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stats.count.started, 1000u);
+  EXPECT_EQ(r->stats.count.succeeded, 1000u);
+  EXPECT_EQ(r->stats.count.status[200], 1000u);
+  EXPECT_EQ(r->stats.latency.count(), 1000u);
+  expect_accounted(*r);
+}
+
+TEST(engine, an_unreachable_target_still_gives_a_report_of_connect_errors) {
+  net::socket_address closed;
+  {
+    event_loop loop;
+    closed = net::tcp_listener::bind(*net::socket_address::parse("127.0.0.1:0")).local();
+  }
+  auto c = config_for("http://" + closed.to_string() + "/");
+  c.run_time = 300ms;
+  c.has_duration = true;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_GT(r->stats.count.started, 0u);
+  EXPECT_EQ(r->stats.count.succeeded, 0u);
+  EXPECT_EQ(errors_of(*r, client::error_kind::refused), r->stats.count.failed);
+  expect_accounted(*r);
+}
+
+TEST(engine, resets_and_truncations_are_counted_by_kind) {
+  test::peer_thread reset_peer({test::send("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nabc"), test::reset_now()});
+  auto c = config_for(reset_peer.url());
+  c.requests = 40;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(errors_of(*r, client::error_kind::reset), 40u);
+  expect_accounted(*r);
+
+  test::peer_thread short_peer({test::send("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nabc"), test::close_now()});
+  c.url = short_peer.url();
+  r = run_load(c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(errors_of(*r, client::error_kind::truncated_body), 40u);
+  expect_accounted(*r);
+}
+
+TEST(engine, a_server_that_never_answers_gives_timeouts) {
+  test::peer_thread peer({test::pause(1h)});
+  auto c = config_for(peer.url());
+  c.timeout = 200ms;
+  c.requests = 8;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->stats.count.timed_out, 8u);
+  EXPECT_EQ(errors_of(*r, client::error_kind::timeout), 8u);
+  expect_accounted(*r);
+}
+
+TEST(engine, garbage_responses_are_parse_errors) {
+  test::peer_thread peer({test::send("HELLO THERE\r\n\r\n")});
+  auto c = config_for(peer.url());
+  c.requests = 20;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(errors_of(*r, client::error_kind::parse_error), 20u);
+  expect_accounted(*r);
+}
+
+TEST(engine, unsuccessful_statuses_fail_unless_declared_successful) {
+  test::peer_thread peer({test::send("HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n")});
+  auto c = config_for(peer.url());
+  c.requests = 30;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->stats.count.failed, 30u);
+  EXPECT_EQ(r->stats.count.status[503], 30u);
+  c.success.set_range(503, 503);
+  r = run_load(c);
+  EXPECT_EQ(r->stats.count.succeeded, 30u);
+}
+
+TEST(engine, idle_connections_closed_by_the_server_are_retried_not_lost) {
+  // Every response is followed by a close: each reuse races the close.
+  test::peer_thread peer({test::send(ok2), test::close_now()});
+  auto c = config_for(peer.url());
+  c.requests = 200;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->stats.count.started, 200u);
+  EXPECT_EQ(r->stats.count.succeeded + r->stats.count.failed, 200u);
+  expect_accounted(*r);
+}
+
+TEST(engine, the_open_model_sends_on_schedule_and_measures_from_the_intended_time) {
+  test::peer_thread peer({test::pause(5ms), test::send(ok2)});
+  auto c = config_for(peer.url());
+  c.rate = 200;
+  c.connections = 20;
+  c.run_time = 1s;
+  c.has_duration = true;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_NEAR(static_cast<double>(r->stats.count.started), 200.0, 10.0);
+  EXPECT_EQ(r->stats.count.dropped, 0u);
+  EXPECT_GE(r->stats.latency.value_at_percentile(50), r->stats.latency_uncorrected.value_at_percentile(50));
+  EXPECT_GE(r->stats.latency.value_at_percentile(50), 5'000'000u);
+  expect_accounted(*r);
+}
+
+TEST(engine, a_connection_cap_too_small_for_the_rate_shows_late_and_dropped_requests) {
+  test::peer_thread peer({test::pause(100ms), test::send(ok2)});
+  auto c = config_for(peer.url());
+  c.rate = 200;  // needs 20 connections at 100 ms each; 2 can carry 20/s
+  c.connections = 2;
+  c.run_time = 1s;
+  c.has_duration = true;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_GT(r->stats.count.late, 0u);
+  EXPECT_GT(r->stats.count.dropped, 100u);
+  // Corrected latency shows the queueing the uncorrected one hides.
+  EXPECT_GT(r->stats.latency.value_at_percentile(99), 3 * r->stats.latency_uncorrected.value_at_percentile(99));
+  EXPECT_TRUE(r->generator.saturated);
+  expect_accounted(*r);
+}
+
+TEST(engine, a_bad_url_is_one_clear_error) {
+  auto r = run_load(config_for("htp:/nowhere"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("bad URL"), std::string::npos);
+}
+
+TEST(engine, connections_beyond_the_fd_limit_are_refused_up_front_with_the_fix) {
+  auto c = config_for("http://127.0.0.1:9/");
+  c.connections = 10'000'000;
+  auto r = run_load(c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("ulimit -n"), std::string::npos);
+}
+
+TEST(engine, warm_up_requests_are_left_out) {
+  test::peer_thread peer({test::send(ok2)});
+  auto c = config_for(peer.url());
+  c.warmup = 200ms;
+  c.run_time = 300ms;
+  c.has_duration = true;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_GT(r->stats.count.started, 0u);
+  EXPECT_EQ(r->stats.latency.count(), r->stats.count.succeeded);
+  EXPECT_LE(r->duration_s, 0.35);
+  expect_accounted(*r);
+}
