@@ -70,23 +70,35 @@ int serve_command(int argc, char** argv) {
                "Sizes: 512, 64k (1000s), 64KiB (1024s), 1MiB. SIGINT/SIGTERM: finish what is in flight, then\n"
                "stop (a second signal stops at once).",
                "barrage serve"};
-  app.add_option("--listen,-l", a.listen, "Address to listen on (HOST:PORT, numeric; port 0 picks one)")
+  app.add_option("--listen,-l", a.listen, "Address to listen on (numeric; port 0 picks one)")
+      ->type_name("HOST:PORT")
       ->capture_default_str();
   app.add_option("--threads,-t", a.threads, "Event loops, one thread each, sharing the port (SO_REUSEPORT)")
+      ->type_name("N")
       ->capture_default_str();
   app.add_flag("--quiet,-q", a.quiet, "Print nothing but errors");
   app.add_option("--stall-every", a.stall_every,
-                 "Stop answering every DURATION (with --stall-for), to show coordinated omission");
-  app.add_option("--stall-for", a.stall_for, "How long each stall lasts (requests wait, then are answered)");
+                 "Stop answering every DURATION (with --stall-for), to show coordinated omission")
+      ->type_name("DURATION");
+  app.add_option("--stall-for", a.stall_for, "How long each stall lasts (requests wait, then are answered)")
+      ->type_name("DURATION");
   app.add_option("--max-connections", a.max_connections, "Open connections at most (accepting pauses there)")
+      ->type_name("N")
       ->capture_default_str();
-  app.add_option("--max-body", a.max_body, "Largest request body (SIZE); larger gets 413")->capture_default_str();
-  app.add_option("--max-head", a.max_head, "Largest request head (SIZE); larger gets 431")->capture_default_str();
-  app.add_option("--head-timeout", a.head_timeout, "Time for a whole request head to arrive (DURATION); then 408")
+  app.add_option("--max-body", a.max_body, "Largest request body; larger gets 413")
+      ->type_name("SIZE")
       ->capture_default_str();
-  app.add_option("--idle-timeout", a.idle_timeout, "Keep-alive wait for the next request (DURATION)")
+  app.add_option("--max-head", a.max_head, "Largest request head; larger gets 431")
+      ->type_name("SIZE")
       ->capture_default_str();
-  app.add_option("--grace", a.grace, "On SIGINT/SIGTERM, time left to requests in flight (DURATION)")
+  app.add_option("--head-timeout", a.head_timeout, "Time for a whole request head to arrive; then 408")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  app.add_option("--idle-timeout", a.idle_timeout, "Keep-alive wait for the next request")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  app.add_option("--grace", a.grace, "On SIGINT/SIGTERM, time left to requests in flight")
+      ->type_name("DURATION")
       ->capture_default_str();
   app.add_flag("--no-metrics", a.no_metrics, "Do not serve GET /metrics");
 

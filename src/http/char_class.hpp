@@ -12,6 +12,7 @@ enum char_bits : std::uint8_t {
   field_bit = 2,    // field-vchar / SP / HTAB / obs-text (RFC 9110 §5.5): field value, reason
   target_bit = 4,   // pchar minus '%', plus '/' and '?' (RFC 3986): request target
   reg_name_bit = 8, // unreserved / sub-delims (RFC 3986 §3.2.2): host names
+  path_bit = 16,    // target bytes that need no second look: not '%', not '?'
 };
 
 constexpr std::array<std::uint8_t, 256> make_char_table() {
@@ -29,6 +30,7 @@ constexpr std::array<std::uint8_t, 256> make_char_table() {
     const bool sub_delim = sub_delims.find(ch) != std::string_view::npos;
     if (unreserved || sub_delim || ch == ':' || ch == '@' || ch == '/' || ch == '?') bits |= target_bit;
     if (unreserved || sub_delim) bits |= reg_name_bit;
+    if ((bits & target_bit) && ch != '?') bits |= path_bit;
     t[static_cast<std::size_t>(c)] = bits;
   }
   return t;
@@ -43,6 +45,7 @@ constexpr bool is_token_char(char c) { return has_bits(c, token_bit); }
 constexpr bool is_field_char(char c) { return has_bits(c, field_bit); }
 constexpr bool is_target_char(char c) { return has_bits(c, target_bit); }
 constexpr bool is_reg_name_char(char c) { return has_bits(c, reg_name_bit); }
+constexpr bool is_plain_path_char(char c) { return has_bits(c, path_bit); }
 constexpr bool is_ows(char c) { return c == ' ' || c == '\t'; }
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -62,5 +65,15 @@ constexpr bool is_token(std::string_view s) {
 }
 
 constexpr char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+/// Case-insensitive equality of a token with a lower-case name made of letters and '-'.
+/// OR-ing 0x20 maps upper-case letters onto lower-case ones; the only other byte it maps onto
+/// a letter or '-' is CR, which is not a token character.
+constexpr bool equals_lower_name(std::string_view token, std::string_view lower) {
+  if (token.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < token.size(); ++i)
+    if ((token[i] | 0x20) != lower[i]) return false;
+  return true;
+}
 
 }  // namespace barrage::http::detail

@@ -86,51 +86,64 @@ void add_transfer_encoding(const header& h, bool strict, field_facts& f) {
   } while (!rest.empty());
 }
 
-// "Content_Length" and "Transfer_Encoding" are legal names, but some servers and proxies
-// fold '_' into '-': a message carrying them can be framed two ways, so it is refused.
-bool is_framing_lookalike(std::string_view name) {
-  if (name.find('_') == std::string_view::npos) return false;
-  const std::string_view target = name.size() == 14 ? "content-length" : "transfer-encoding";
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i] == '_' ? '-' : to_lower(name[i]);
-    if (c != target[i]) return false;
+// Connection options (RFC 9110 §7.6.1): only "close" and "keep-alive" matter here.
+void add_connection(std::string_view value, field_facts& f) {
+  std::size_t begin = 0;
+  for (std::size_t i = 0; i <= value.size(); ++i) {
+    if (i < value.size() && value[i] != ',') continue;
+    const std::string_view option = trim_ows(value.substr(begin, i - begin));
+    f.connection_close |= equals_lower_name(option, "close");
+    f.connection_keep_alive |= equals_lower_name(option, "keep-alive");
+    begin = i + 1;
   }
-  return true;
+}
+
+enum class name_match : std::uint8_t { other, exact, lookalike };
+
+// Compares a name with a lower-case framing field name. "Content_Length" and
+// "Transfer_Encoding" are legal names, but some servers and proxies fold '_' into '-': a
+// message carrying them can be framed two ways, so they are told apart (lookalike).
+name_match match_framing_name(std::string_view name, std::string_view lower) {
+  bool underscore = false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    underscore |= name[i] == '_';
+    if ((name[i] == '_' ? '-' : (name[i] | 0x20)) != lower[i]) return name_match::other;
+  }
+  return underscore ? name_match::lookalike : name_match::exact;
 }
 
 void add_field(const header& h, bool strict, field_facts& f) {
-  if ((h.name.size() == 14 || h.name.size() == 17) && is_framing_lookalike(h.name)) {
-    f.error = parse_error::bad_header_name;
-    return;
-  }
   switch (h.name.size()) {
     case 4:
-      if (iequals(h.name, "host")) {
-        if (f.host_count++ == 0) f.host = h.value;
-      }
-      break;
+      if (equals_lower_name(h.name, "host") && f.host_count++ == 0) f.host = h.value;
+      return;
     case 10:
-      if (iequals(h.name, "connection")) {
-        f.connection_close |= list_has_token(h.value, "close");
-        f.connection_keep_alive |= list_has_token(h.value, "keep-alive");
-      }
-      break;
+      if (equals_lower_name(h.name, "connection")) add_connection(h.value, f);
+      return;
     case 14:
-      if (iequals(h.name, "content-length")) add_content_length(h, strict, f);
-      break;
-    case 17:
-      if (iequals(h.name, "transfer-encoding")) add_transfer_encoding(h, strict, f);
-      break;
+    case 17: {
+      const bool cl = h.name.size() == 14;
+      const name_match m = match_framing_name(h.name, cl ? "content-length" : "transfer-encoding");
+      if (m == name_match::lookalike) f.error = parse_error::bad_header_name;
+      if (m != name_match::exact) return;
+      if (cl)
+        add_content_length(h, strict, f);
+      else
+        add_transfer_encoding(h, strict, f);
+      return;
+    }
     default:
-      break;
+      return;
   }
 }
 
 }  // namespace
 
 parse_error parse_content_length(std::string_view value, bool strict, std::uint64_t& out) noexcept {
-  if (value.find(',') != std::string_view::npos) return comma_list_error(value);
-  if (!all_digits(value)) return parse_error::bad_content_length;
+  if (!all_digits(value)) {
+    return value.find(',') != std::string_view::npos ? comma_list_error(value)
+                                                     : parse_error::bad_content_length;
+  }
   if (strict && value.size() > 1 && value[0] == '0') return parse_error::bad_content_length;
   constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
   std::uint64_t n = 0;

@@ -2,6 +2,10 @@
 
 #include "http/char_class.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace barrage::http::detail {
 
 namespace {
@@ -14,8 +18,27 @@ parse_error name_error(const char* p) {
 }
 
 // Advances over field-value bytes; stops at the first byte that is not one (a CR at the
-// latest). Eight bytes per round keeps the loop branch-light on long values.
-const char* skip_field_chars(const char* p) {
+// latest). Sixteen bytes at a time while they lie before `end`: a block passes when no byte
+// is below 0x20 or equal to DEL (HTAB stops the block; the byte loop then takes it).
+const char* skip_field_chars(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+  while (end - p >= 16) {
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i printable = _mm_cmpeq_epi8(_mm_max_epu8(block, space), block);
+    const __m128i ok = _mm_andnot_si128(_mm_cmpeq_epi8(block, del), printable);
+    const unsigned bad = ~static_cast<unsigned>(_mm_movemask_epi8(ok)) & 0xffffu;
+    if (bad != 0) {
+      p += __builtin_ctz(bad);
+      if (*p != '\t') return p;
+      ++p;
+      continue;
+    }
+    p += 16;
+  }
+#else
+  (void)end;
+#endif
   for (;;) {
     if (!is_field_char(p[0])) return p;
     if (!is_field_char(p[1])) return p + 1;
@@ -46,7 +69,7 @@ field_lines_result parse_field_lines(const char* begin, const char* end,
     const char* name_end = p++;
     while (is_ows(*p)) ++p;
     const char* value = p;
-    p = skip_field_chars(p);
+    p = skip_field_chars(p, end);
     if (*p != '\r' || p[1] != '\n') return {classify_byte(p, parse_error::bad_header_value), r.count};
     const char* value_end = p;
     while (value_end > value && is_ows(value_end[-1])) --value_end;

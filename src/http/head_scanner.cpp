@@ -3,27 +3,46 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace barrage::http::detail {
 
 namespace {
-head_scanner::step error_step(parse_error e) {
-  return {head_scanner::event::error, e, 0, 0};
+
+// The offset of the first LF in [from, to), or `to`; never reads outside [from, to). Lines
+// are short, so an inlined 16-byte compare is a little faster than a call to memchr per line
+// (measured; a whole-block CRLFCRLF mask search was slower than this per-line loop).
+std::size_t find_lf(const char* base, std::size_t from, std::size_t to) {
+#if defined(__SSE2__)
+  const __m128i lf = _mm_set1_epi8('\n');
+  for (; from + 16 <= to; from += 16) {
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + from));
+    const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(block, lf));
+    if (mask != 0) return from + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  const void* hit = std::memchr(base + from, '\n', to - from);
+  return hit == nullptr ? to : static_cast<std::size_t>(static_cast<const char*>(hit) - base);
 }
+
+head_scanner::step error_step(parse_error e) { return {head_scanner::event::error, e, 0, 0}; }
+
 }  // namespace
 
 // The start-line limit is checked on the raw bytes before the LF (at most limit + 1 with the
-// CR), both when the LF is found and when it is still missing, so that every split of the
-// input gives the same verdict.
+// CR), both when the LF is found and while it is missing, so that every split of the input
+// gives the same verdict. Likewise only the first max_head_bytes are ever looked at.
 head_scanner::step head_scanner::scan(std::string_view data, const head_limits& limits) noexcept {
   const std::size_t limit_end = std::min(data.size(), head_start_ + limits.max_head_bytes);
   const char* base = data.data();
   while (pos_ < limit_end) {
-    const void* hit = std::memchr(base + pos_, '\n', limit_end - pos_);
-    if (hit == nullptr) {
+    const std::size_t lf = find_lf(base, pos_, limit_end);
+    if (lf == limit_end) {
       pos_ = limit_end;
       break;
     }
-    const std::size_t lf = static_cast<std::size_t>(static_cast<const char*>(hit) - base);
     const std::size_t line_start = line_start_;
     pos_ = line_start_ = lf + 1;
     if (!start_line_seen_ && lf - line_start > limits.max_start_line + 1)

@@ -35,11 +35,11 @@ std::string_view trim_ows(std::string_view s) {
 }  // namespace
 
 bool list_has_token(std::string_view value, std::string_view token) noexcept {
-  while (!value.empty()) {
-    const std::size_t comma = value.find(',');
-    if (iequals(trim_ows(value.substr(0, comma)), token)) return true;
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
+  std::size_t begin = 0;
+  for (std::size_t i = 0; i <= value.size(); ++i) {
+    if (i < value.size() && value[i] != ',') continue;
+    if (iequals(trim_ows(value.substr(begin, i - begin)), token)) return true;
+    begin = i + 1;
   }
   return false;
 }

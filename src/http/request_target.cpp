@@ -16,23 +16,29 @@ parse_error bad_byte(char c) {
   return parse_error::bad_target;
 }
 
+// "%" HEXDIG HEXDIG at s[i]; in the path (not the query) a decoded control byte is refused.
+parse_error check_escape(std::string_view s, std::size_t i, bool in_query) {
+  if (i + 2 >= s.size()) return parse_error::bad_target;
+  const int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+  if (hi < 0 || lo < 0) return parse_error::bad_target;
+  const int decoded = hi * 16 + lo;
+  if (!in_query && (decoded < 0x20 || decoded == 0x7f)) return parse_error::bad_target;
+  return parse_error::none;
+}
+
 // path-abempty / absolute-path [ "?" query ], from the first '/' (or '?') on.
 parse_error parse_path_and_query(std::string_view s, request_target& out) {
   std::size_t query_at = std::string_view::npos;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= s.size()) return parse_error::bad_target;
-      const int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-      if (hi < 0 || lo < 0) return parse_error::bad_target;
-      const int decoded = hi * 16 + lo;
-      if (query_at == std::string_view::npos && (decoded < 0x20 || decoded == 0x7f))
-        return parse_error::bad_target;
+    if (detail::is_plain_path_char(s[i])) continue;
+    if (s[i] == '%') {
+      if (const parse_error e = check_escape(s, i, query_at != std::string_view::npos); e != parse_error::none)
+        return e;
       i += 2;
-    } else if (!detail::is_target_char(c)) {
-      return bad_byte(c);
-    } else if (c == '?' && query_at == std::string_view::npos) {
-      query_at = i;
+    } else if (s[i] == '?') {
+      if (query_at == std::string_view::npos) query_at = i;
+    } else {
+      return bad_byte(s[i]);
     }
   }
   out.path = s.substr(0, query_at);

@@ -29,6 +29,12 @@ std::string dur(double ns) {
 }
 std::string dur(duration d) { return format_duration(d); }
 
+// A rate or target as typed: "1000", "2.5", never "1e+06".
+std::string number(double x) {
+  if (x == std::floor(x) && std::fabs(x) < 1e15) return fmt::format("{:.0f}", x);
+  return fmt::format("{}", x);
+}
+
 std::string share(std::uint64_t part, std::uint64_t whole) {
   return whole ? format_percent(100.0 * static_cast<double>(part) / static_cast<double>(whole)) : "n/a";
 }
@@ -74,7 +80,7 @@ std::string ramp_text(const std::vector<ramp_stage>& ramp, std::string_view unit
   std::string out;
   for (const auto& s : ramp) {
     if (!out.empty()) out += ", ";
-    fmt::format_to(std::back_inserter(out), "{:g}{} over {}", s.target, unit, dur(s.length));
+    fmt::format_to(std::back_inserter(out), "{}{} over {}", number(s.target), unit, dur(s.length));
   }
   return out;
 }
@@ -86,7 +92,7 @@ void what_ran(writer& w, const run_result& r) {
                                              : fmt::format("{} {}  ({})", c.method, c.url, r.target_address));
   auto threads = fmt::format("{} thread{}", c.threads, c.threads == 1 ? "" : "s");
   if (c.open_model()) {
-    w.field("Model", fmt::format("open: {:g} req/s on up to {} connections, {}", *c.rate, c.connections, threads));
+    w.field("Model", fmt::format("open: {} req/s on up to {} connections, {}", number(*c.rate), c.connections, threads));
     if (!c.ramp.empty()) w.field("Ramp", ramp_text(c.ramp, " req/s"));
   } else {
     w.field("Model", fmt::format("closed: {} connections, {}", c.connections, threads));
@@ -174,7 +180,8 @@ void histogram_section(writer& w, const run_result& r) {
   std::uint64_t most = 0;
   for (const auto& row : rows) most = std::max(most, row.count);
   for (const auto& row : rows)
-    w.line("  ≤ {:>8}{:>11}{:>9}  {}", dur(row.highest), row.count, share(row.count, h.count()), bar(row.count, most, 40));
+    w.line("  ≤ {:>8}{:>11}{:>9}{}{}", dur(row.highest), row.count, share(row.count, h.count()), row.count ? "  " : "",
+           bar(row.count, most, 40));
 }
 
 void statuses(writer& w, const run_result& r) {
@@ -217,10 +224,9 @@ void generator(writer& w, const run_result& r) {
          format_bytes(g.max_rss_bytes));
   if (g.saturated) {
     w.raw() += "  ";
-    w.paint(yellow, fmt::format("WARNING: the load generator was saturated: {}.",
+    w.paint(yellow, fmt::format("WARNING: the load generator was saturated: {}",
                                 g.saturation_reason.empty() ? "no reason recorded" : g.saturation_reason));
     w.raw() += '\n';
-    w.line("  These numbers may show the generator's limits rather than the target's.");
   }
 }
 

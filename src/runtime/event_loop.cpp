@@ -91,7 +91,12 @@ void event_loop::run_once(duration max_wait) {
   }
   metrics_.add_busy(coarse_now() - busy_since_);
   // 2. wait, and 3. complete I/O: finished operations are scheduled through io_done().
-  backend_->poll(timeout, *this);
+  // While tasks are ready the poll would not wait: it is only for fairness to I/O, so it
+  // is skipped but for every polls_when_busy-th turn (a syscall saved on busy turns).
+  if (timeout != duration::zero() || ++busy_turns_ >= polls_when_busy) {
+    busy_turns_ = 0;
+    backend_->poll(timeout, *this);
+  }
   now_ = mono_clock::now();
   step_start_ = busy_since_ = coarse_now();
   metrics_.count_turn();

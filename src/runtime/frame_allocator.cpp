@@ -6,11 +6,11 @@
 namespace barrage::detail {
 namespace {
 
-constexpr std::size_t class_step = 64;
-constexpr std::size_t class_count = 32;  // up to 2 KiB
-// Past this many cached blocks per class, frames go back to the system: bounds what an
-// idle thread keeps after a burst of a million tasks.
-constexpr std::size_t max_cached_per_class = 16384;
+constexpr std::size_t class_step = frame_allocator::class_step;
+constexpr std::size_t class_count = frame_allocator::largest_cached / class_step;
+// Past max_cached_per_class blocks in a class, frames go back to the system: that bounds what
+// an idle thread keeps after a burst of a million tasks.
+constexpr std::size_t max_cached_per_class = frame_allocator::max_cached_per_class;
 
 struct free_block {
   free_block* next;

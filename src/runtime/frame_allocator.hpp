@@ -1,7 +1,7 @@
 #pragma once
 // A per-thread recycling allocator for coroutine frames.
 //
-// Frames are carved by size class (64-byte steps up to 2 KiB) and returned to a per-thread
+// Frames are carved by size class (16-byte steps up to 2 KiB) and returned to a per-thread
 // free list, so a steady state of task creation and completion costs no malloc. A frame freed
 // on another thread goes to that thread's list: blocks are plain operator-new memory, so any
 // thread may release them. Larger frames go straight to operator new.
@@ -10,6 +10,9 @@
 namespace barrage::detail {
 
 struct frame_allocator {
+  static constexpr std::size_t class_step = 16;  // malloc's own granularity: no rounding waste
+  static constexpr std::size_t largest_cached = 2048;
+  static constexpr std::size_t max_cached_per_class = 16384;
   static void* allocate(std::size_t bytes);
   static void deallocate(void* p, std::size_t bytes) noexcept;
   /// Blocks currently cached on this thread (for tests and metrics).

@@ -116,8 +116,13 @@ void exposition::histogram(std::string_view name, std::string_view labels, std::
   for (std::size_t i = 0; i <= bounds.size(); ++i) {
     cumulative += i < counts.size() ? counts[i] : 0;
     le = "le=\"";
-    if (i < bounds.size()) append_metric_value(le, bounds[i]);
-    else le += "+Inf";
+    if (i < bounds.size()) {
+      char buf[32];  // plain decimals read better than the shortest form ("0.0001", not "1e-04")
+      auto r = std::to_chars(buf, buf + sizeof buf, bounds[i], std::chars_format::fixed);
+      le.append(buf, static_cast<std::size_t>(r.ptr - buf));
+    } else {
+      le += "+Inf";
+    }
     le += '"';
     begin_sample(name, "_bucket", labels, le);
     out_ += std::to_string(cumulative);

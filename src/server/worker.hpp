@@ -28,7 +28,7 @@ namespace detail {
 struct worker;
 }
 
-struct server::state {
+struct server::state : std::enable_shared_from_this<server::state> {
   router routes;
   server_options opts;
   time_point started;
@@ -47,6 +47,8 @@ struct server::state {
   event_loop* main_loop = nullptr;
 
   std::string metrics_text() const;
+  /// Asks every running loop to drain (any thread).
+  void request_stop(bool cut) noexcept;
   /// While the stall schedule holds the server: when it lets go.
   std::optional<time_point> stall_until(time_point now) const noexcept;
 };
@@ -99,9 +101,10 @@ class connection final : public body_writer {
   /// The connection's whole life; never throws.
   task<void> serve();
 
-  /// Drain: an idle connection (waiting for a next request) is closed now.
+  /// Drain: an idle connection (waiting for a next request, or lingering after its last
+  /// answer) is closed now.
   void close_if_idle() noexcept;
-  /// Cut: the socket is shut down under whatever runs (its I/O fails and it ends).
+  /// Cut: the socket is shut down and the task stopped wherever it waits.
   void cut() noexcept;
 
   connection* prev = nullptr;
@@ -119,12 +122,13 @@ class connection final : public body_writer {
   };
 
   task<void> run();
-  task<response> dispatch(const http::request_head& head);
+  const handler* route(const http::request_head& head, response& resp);
+  void start_head() noexcept;
   task<bool> write_out(std::string_view extra = {}, std::string_view tail = {});
   task<void> send_error(int status, std::string_view why);
   task<void> linger();
   bool try_send_out() noexcept;
-  void set_deadline(time_point d) noexcept;
+  void set_deadline(time_point d);
   void clear_deadline() noexcept { deadline_ = time_point::max(); }
   static void on_timer(timer_node* n) noexcept;
 
@@ -144,10 +148,13 @@ class connection final : public body_writer {
   stop_scope* scope_ = nullptr;
   watchdog dog_{};
   time_point deadline_ = time_point::max();
+  time_point head_deadline_{};
   phase phase_ = phase::idle;
   bool io_waiting_ = false;
   bool timed_out_ = false;
   bool write_failed_ = false;
+  bool drained_ = false;     // the last read left the socket empty...
+  time_point drained_turn_;  // ...during the loop turn of this time
   // The streamed body in progress.
   body_framing_out stream_mode_ = body_framing_out::none;
   std::uint64_t stream_left_ = 0;

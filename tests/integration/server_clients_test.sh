@@ -74,6 +74,39 @@ status=$?
 [ "$(wc -l <"$work/err2")" = 1 ] || fail "port in use: want one line, got: $(cat "$work/err2")"
 grep -q "cannot listen on 127.0.0.1:$port: Address already in use" "$work/err2" || fail "port in use: $(cat "$work/err2")"
 
+# Out of descriptors (EMFILE): accepting pauses instead of spinning, and resumes.
+(ulimit -n 24; exec "$barrage" serve --listen 127.0.0.1:0 >"$work/out3" 2>"$work/err3") &
+pid3=$!
+for _ in $(seq 50); do grep -q "listening on" "$work/out3" 2>/dev/null && break; sleep 0.1; done
+port3=$(sed -nE 's|.*listening on http://127\.0\.0\.1:([0-9]+).*|\1|p' "$work/out3")
+[ -n "$port3" ] || { kill "$pid3"; fail "the EMFILE server did not start: $(cat "$work/err3")"; }
+python3 - "$port3" "$pid3" <<'PY' || { kill "$pid3"; fail "EMFILE: see above"; }
+import os, socket, sys, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+def cpu():
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+held = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]  # more than its descriptors
+time.sleep(0.3)
+c0 = cpu(); time.sleep(1.0); c1 = cpu()
+if c1 - c0 > 0.3:
+    print("EMFILE: the server spun (%.2f s of CPU in 1 s)" % (c1 - c0)); sys.exit(1)
+for s in held: s.close()
+time.sleep(0.3)
+s = socket.create_connection(("127.0.0.1", port), timeout=3)
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+data = b""
+while b"hello" not in data:
+    chunk = s.recv(4096)
+    if not chunk: break
+    data += chunk
+if not data.startswith(b"HTTP/1.1 200"):
+    print("EMFILE: no answer after the descriptors came back: %r" % data[:100]); sys.exit(1)
+print("EMFILE: accepting paused (%.2f s CPU in 1 s) and resumed" % (c1 - c0))
+PY
+kill -TERM "$pid3"
+wait "$pid3" || fail "the EMFILE server exited $?"
+
 # SIGTERM: the request in flight is answered, then the server exits 0.
 curl -sS -o "$work/inflight" -w '%{http_code}' "$url/delay/500ms" >"$work/inflight.code" &
 curl_pid=$!

@@ -26,6 +26,16 @@ TEST(report_text, says_what_ran) {
 
   auto open = render_text(sample_run(true));
   EXPECT_HAS(open, "  Model             open: 100 req/s on up to 50 connections, 2 threads\n");
+
+  auto ramped = sample_run(true);
+  ramped.config.rate = 1e6;
+  ramped.config.threads = 1;
+  ramped.config.ramp = {{std::chrono::seconds(30), 1000}, {std::chrono::minutes(1), 2500.5}};
+  ramped.config.requests = 5000;
+  auto t2 = render_text(ramped);
+  EXPECT_HAS(t2, "  Model             open: 1000000 req/s on up to 50 connections, 1 thread\n");
+  EXPECT_HAS(t2, "  Ramp              1000 req/s over 30.0s, 2500.5 req/s over 1m\n");
+  EXPECT_HAS(t2, "  Length            5000 requests or 10.0s, whichever comes first\n");
 }
 
 TEST(report_text, the_summary_has_the_reference_fields_and_throughput) {
@@ -62,6 +72,8 @@ TEST(report_text, the_open_model_shows_corrected_and_uncorrected_side_by_side) {
   EXPECT_HAS(t, "  max           2.10ms        2.00ms\n");
   EXPECT_HAS(t, "schedule lag (how late requests were sent): p50 100us, p99 100us, max 100us\n");
   EXPECT_HAS(t, "  retried 0, late 7, dropped 1; connections opened 52\n");
+  EXPECT_HAS(t, "\n  ≤   1.55ms          0    0.00%\n");  // an empty histogram row, without a bar
+  EXPECT_LACKS(t, " \n");                                // or trailing blanks
 }
 
 TEST(report_text, status_codes_and_errors_show_counts_and_shares) {
@@ -91,7 +103,7 @@ TEST(report_text, a_saturated_generator_gets_a_clear_warning) {
   r.generator.saturated = true;
   r.generator.saturation_reason = "a worker thread was busy 99% of the time";
   auto hot = render_text(r);
-  EXPECT_HAS(hot, "  WARNING: the load generator was saturated: a worker thread was busy 99% of the time.\n");
+  EXPECT_HAS(hot, "  WARNING: the load generator was saturated: a worker thread was busy 99% of the time\n");
 }
 
 TEST(report_text, thresholds_are_marked_pass_or_fail) {
@@ -148,6 +160,7 @@ TEST(report_text, the_histogram_has_log_spaced_rows_that_hold_every_response) {
 
   auto t = render_text(r);
   EXPECT_HAS(t, "\nLatency histogram\n");
+  EXPECT_LACKS(t, " \n");  // no trailing blanks, even on empty rows
   EXPECT_HAS(t, "  ≤   2.00ms         71    7.06%  █████▊\n");
 }
 

@@ -19,7 +19,8 @@ namespace {
 /// Empties this thread's cache so counts start from zero.
 void drain_cache() {
   std::vector<void*> held;
-  for (std::size_t size = 64; size <= 2048; size += 64) {
+  for (std::size_t size = frame_allocator::class_step; size <= frame_allocator::largest_cached;
+       size += frame_allocator::class_step) {
     while (frame_allocator::cached_blocks() > 0) {
       std::size_t before = frame_allocator::cached_blocks();
       void* p = frame_allocator::allocate(size);
@@ -42,10 +43,10 @@ TEST(frame_allocator, a_freed_frame_is_handed_out_again_for_the_same_size_class)
   void* a = frame_allocator::allocate(100);
   frame_allocator::deallocate(a, 100);
   EXPECT_EQ(frame_allocator::cached_blocks(), 1u);
-  void* b = frame_allocator::allocate(120);  // 100 and 120 share the 128-byte class
+  void* b = frame_allocator::allocate(110);  // 100 and 110 share the 112-byte class
   EXPECT_EQ(a, b);
   EXPECT_EQ(frame_allocator::cached_blocks(), 0u);
-  frame_allocator::deallocate(b, 120);
+  frame_allocator::deallocate(b, 110);
 }
 
 TEST(frame_allocator, different_size_classes_do_not_share_blocks) {
@@ -79,7 +80,7 @@ TEST(frame_allocator, the_cache_is_bounded_per_size_class) {
   std::vector<void*> blocks(20'000);
   for (auto& b : blocks) b = frame_allocator::allocate(256);
   for (auto* b : blocks) frame_allocator::deallocate(b, 256);
-  EXPECT_EQ(frame_allocator::cached_blocks(), 16384u);
+  EXPECT_EQ(frame_allocator::cached_blocks(), frame_allocator::max_cached_per_class);
   drain_cache();
 }
 

@@ -138,8 +138,9 @@ TEST(cancellation, a_cancelled_sleeping_task_resumes_at_once_and_its_timer_is_go
 
   h.cancel();
   EXPECT_EQ(how, ending::none) << "cancel only schedules the task";
+  const std::size_t polls = waits.size();
   loop.run_once();
-  EXPECT_EQ(waits.back(), duration::zero()) << "the task was ready: no wait";
+  EXPECT_TRUE(waits.size() == polls || waits.back() == duration::zero()) << "the task was ready: no wait";
   EXPECT_EQ(how, ending::cancelled);
   EXPECT_TRUE(h.done());
   loop.run_once();

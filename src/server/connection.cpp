@@ -1,0 +1,592 @@
+// One client connection: read into a fixed buffer, parse heads in place, read the body
+// (Content-Length or chunked), run the handler, render into the output buffer, and write
+// once per batch of pipelined responses.
+//
+// Deadlines (idle, head, body, write, linger) are enforced by one timer per connection that
+// fires lazily: moving a deadline later only stores it, and the timer, when it fires early,
+// re-arms itself at the current deadline. So the keep-alive path costs no timer operation per
+// request. A deadline that passes while the connection waits for I/O stops its task
+// (operation_cancelled at the wait), nothing else.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "http/body_reader.hpp"
+#include "runtime/sleep.hpp"
+#include "server/worker.hpp"
+
+namespace barrage::server {
+
+int status_for(http::parse_error e) noexcept {
+  using http::parse_error;
+  switch (e) {
+    case parse_error::unsupported_version:
+      return 505;
+    case parse_error::unknown_transfer_coding:
+      return 501;
+    case parse_error::head_too_large:
+    case parse_error::too_many_headers:
+      return 431;
+    case parse_error::start_line_too_long:
+      return 414;
+    default:
+      return 400;
+  }
+}
+
+namespace detail {
+namespace {
+
+// Room in the read buffer past the longest head: the body streams through it.
+constexpr std::size_t body_slack = 8 * 1024;
+// Bodies up to this size are copied behind their head; larger ones are written from where
+// they are (one writev with the pending output).
+constexpr std::size_t inline_body_max = 16 * 1024;
+// Pending output is written once it reaches this size, even mid-batch.
+constexpr std::size_t out_flush_at = 64 * 1024;
+// After an error or a close we stop writing, then read and drop what the client still sends
+// for a while, so that our answer is not destroyed by a reset (RFC 9112 §9.6).
+constexpr duration linger_time = std::chrono::seconds(1);
+constexpr std::size_t linger_bytes = 256 * 1024;
+
+/// Whether the monotonic clock tells two loop turns apart (it does with a TSC clock source;
+/// a jiffies one would not), which the drained-socket shortcut relies on.
+bool fine_clock() noexcept {
+  static const bool fine = [] {
+    timespec res{};
+    return ::clock_getres(CLOCK_MONOTONIC, &res) == 0 && res.tv_sec == 0 && res.tv_nsec <= 1000;
+  }();
+  return fine;
+}
+
+bool is_standard_method(std::string_view m) noexcept {
+  for (std::string_view s : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH", "CONNECT"})
+    if (m == s) return true;
+  return false;
+}
+
+}  // namespace
+
+connection::connection(std::shared_ptr<server::state> st, worker& w, int fd)
+    : state_(std::move(st)),
+      w_(w),
+      o_(state_->opts),
+      loop_(&event_loop::current()),
+      fd_(fd),
+      buf_(new char[o_.max_head_bytes + body_slack]),
+      cap_(o_.max_head_bytes + body_slack),
+      fields_(new http::header[o_.max_headers]),
+      parser_(std::span<http::header>(fields_.get(), o_.max_headers),
+              http::request_limits{o_.max_head_bytes, o_.max_request_line, o_.max_headers}) {
+  dog_.self = this;
+  dog_.node.fire = &connection::on_timer;
+  w_.attach(*this);
+}
+
+connection::~connection() {
+  loop_->cancel_timer(dog_.node);
+  w_.detach(*this);
+}
+
+void connection::set_deadline(time_point d) {
+  deadline_ = d;
+  if (!dog_.node.queued()) {
+    loop_->add_timer(dog_.node, d);
+  } else if (dog_.node.deadline > d) {
+    loop_->cancel_timer(dog_.node);
+    loop_->add_timer(dog_.node, d);
+  }
+}
+
+void connection::on_timer(timer_node* n) noexcept {
+  connection* c = reinterpret_cast<watchdog*>(n)->self;
+  if (c->deadline_ == time_point::max()) return;  // no deadline now: the timer lapses
+  event_loop& loop = *c->loop_;
+  try {
+    if (loop.now() < c->deadline_) {
+      loop.add_timer(c->dog_.node, c->deadline_);
+      return;
+    }
+    if (!c->io_waiting_) {  // between two waits: look again shortly
+      loop.add_timer(c->dog_.node, loop.now() + std::chrono::milliseconds(10));
+      return;
+    }
+  } catch (...) {  // the timer heap could not grow: stop the connection rather than forget it
+  }
+  c->timed_out_ = true;
+  c->scope_->request_stop();
+}
+
+void connection::close_if_idle() noexcept {
+  // Idle between requests, or lingering after its last answer: nothing is lost by closing.
+  if ((phase_ != phase::idle && phase_ != phase::closing) || !io_waiting_) return;
+  deadline_ = loop_->now();
+  loop_->cancel_timer(dog_.node);
+  try {
+    loop_->add_timer(dog_.node, deadline_);
+  } catch (...) {
+    cut();
+  }
+}
+
+void connection::cut() noexcept {
+  if (fd_.valid()) ::shutdown(fd_.fd(), SHUT_RDWR);
+  if (scope_) scope_->request_stop();  // a handler waiting on a timer stops there too
+}
+
+void connection::start_head() noexcept {
+  phase_ = phase::head;
+  head_deadline_ = loop_->now() + o_.head_timeout;
+}
+
+bool connection::try_send_out() noexcept {
+  const ssize_t n = ::send(fd_.fd(), out_.data(), out_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n == static_cast<ssize_t>(out_.size())) {
+    out_.clear();
+    return true;
+  }
+  if (n > 0) out_.erase(0, static_cast<std::size_t>(n));
+  return false;  // write_out() waits for the rest, or meets the error again
+}
+
+task<bool> connection::write_out(std::string_view extra, std::string_view tail) {
+  iovec iov[3];
+  int count = 0;
+  for (std::string_view part : {std::string_view(out_), extra, tail}) {
+    if (part.empty()) continue;
+    iov[count].iov_base = const_cast<char*>(part.data());
+    iov[count].iov_len = part.size();
+    ++count;
+  }
+  const phase saved = phase_;
+  phase_ = phase::writing;
+  int first = 0;
+  while (first < count) {
+    set_deadline(loop_->now() + o_.write_timeout);
+    io_waiting_ = true;
+    const long n = co_await fd_.writev(iov + first, count - first);
+    io_waiting_ = false;
+    if (n <= 0) {
+      write_failed_ = true;
+      out_.clear();
+      clear_deadline();
+      co_return false;
+    }
+    auto left = static_cast<std::size_t>(n);
+    while (first < count && left >= iov[first].iov_len) {
+      left -= iov[first].iov_len;
+      ++first;
+    }
+    if (first < count) {
+      iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
+      iov[first].iov_len -= left;
+    }
+  }
+  out_.clear();
+  phase_ = saved;
+  clear_deadline();
+  co_return true;
+}
+
+task<void> connection::linger() {
+  ::shutdown(fd_.fd(), SHUT_WR);
+  phase_ = phase::closing;
+  const time_point until = loop_->now() + (w_.draining ? linger_time / 10 : linger_time);
+  std::size_t budget = linger_bytes;
+  try {
+    while (budget > 0) {
+      set_deadline(until);
+      io_waiting_ = true;
+      const long n = co_await fd_.read(buf_.get(), cap_);
+      io_waiting_ = false;
+      if (n <= 0) break;
+      budget -= std::min(budget, static_cast<std::size_t>(n));
+    }
+  } catch (const operation_cancelled&) {
+  }
+  io_waiting_ = false;
+  timed_out_ = false;
+  clear_deadline();
+}
+
+task<void> connection::send_error(int status, std::string_view why) {
+  std::string text(reason_phrase(status));
+  text.append(": ").append(why).push_back('\n');
+  response r(status, std::move(text));
+  r.close_connection();
+  const render_options ro{http_date(loop_->now()), o_.server_name, false, false, false};
+  render_head(out_, r, ro);
+  out_.append(r.body());
+  w_.metrics.record(status, duration::zero());
+  bool sent = try_send_out();
+  if (!sent) sent = co_await write_out();
+  if (sent) co_await linger();
+}
+
+const handler* connection::route(const http::request_head& head, response& resp) {
+  const router& routes = state_->routes;
+  const std::string_view method = head.method;
+  if (head.parts.form == http::target_form::asterisk) {  // OPTIONS * (only OPTIONS may use it)
+    resp = response(204);
+    resp.set_header("Allow", state_->allow_all);
+    return nullptr;
+  }
+  if (head.parts.form == http::target_form::authority) {  // CONNECT: this is no proxy
+    resp = response(501, "CONNECT is not supported\n");
+    return nullptr;
+  }
+  router::match m = routes.find(method, head.parts.path);
+  switch (m.what) {
+    case router::outcome::found:
+      req_.set_params(m.params);
+      return m.target;
+    case router::outcome::method_not_allowed:
+      if (method == "OPTIONS") {
+        resp = response(204);
+        resp.set_header("Allow", routes.allowed(head.parts.path));
+      } else if (!is_standard_method(method) && !routes.has_method(method)) {
+        resp = response(501, "method not implemented\n");
+      } else {
+        resp = response(405, "method not allowed\n");
+        resp.set_header("Allow", routes.allowed(head.parts.path));
+      }
+      return nullptr;
+    case router::outcome::not_found:
+      if (!is_standard_method(method) && !routes.has_method(method)) resp = response(501, "method not implemented\n");
+      else resp = response(404, "not found\n");
+      return nullptr;
+  }
+  return nullptr;
+}
+
+task<void> connection::serve() {
+  scope_ = co_await this_scope{};
+  bool answer_timeout = false;
+  try {
+    co_await run();
+  } catch (const operation_cancelled&) {
+    answer_timeout = timed_out_ && (phase_ == phase::head || phase_ == phase::body);
+  } catch (...) {
+  }
+  io_waiting_ = false;
+  if (answer_timeout) {
+    timed_out_ = false;
+    try {
+      co_await send_error(408, "the request took too long to arrive");
+    } catch (...) {
+    }
+  }
+  clear_deadline();
+}
+
+task<bool> connection::write(std::string_view data) {
+  if (write_failed_) co_return false;
+  if (data.empty()) co_return true;
+  switch (stream_mode_) {
+    case body_framing_out::chunked: {
+      char size[20];
+      auto r = std::to_chars(size, size + 16, data.size(), 16);
+      *r.ptr++ = '\r';
+      *r.ptr++ = '\n';
+      out_.append(size, static_cast<std::size_t>(r.ptr - size));
+      co_return co_await write_out(data, "\r\n");
+    }
+    case body_framing_out::sized:
+      if (data.size() > stream_left_) {
+        write_failed_ = true;  // more than the announced length: cut the connection
+        co_return false;
+      }
+      stream_left_ -= data.size();
+      co_return co_await write_out(data);
+    case body_framing_out::until_close:
+      co_return co_await write_out(data);
+    default:
+      co_return true;
+  }
+}
+
+task<void> connection::run() {
+  out_.reserve(4096);
+  for (;;) {
+    // 1. A complete head, reading as needed; pending responses go out before we wait.
+    parser_.reset();
+    http::parse_status st;
+    if (begin_ == end_) {
+      begin_ = end_ = 0;
+      phase_ = phase::idle;
+    } else {
+      start_head();
+    }
+    for (;;) {
+      if (begin_ < end_) {
+        st = parser_.parse(std::string_view(buf_.get() + begin_, end_ - begin_));
+        if (!st.incomplete()) break;
+      }
+      if (!out_.empty() && !try_send_out()) {
+        const bool sent = co_await write_out();
+        if (!sent) co_return;
+      }
+      if (phase_ == phase::idle) {
+        if (w_.draining) co_return;
+        set_deadline(loop_->now() + o_.idle_timeout);
+      } else {
+        set_deadline(head_deadline_);
+        if (end_ == cap_ && begin_ > 0) {  // the head runs into the end: move it to the front
+          std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
+          end_ -= begin_;
+          begin_ = 0;
+        }
+        if (end_ == cap_) {  // cannot happen with the parser's limit below cap_; be safe anyway
+          co_await send_error(431, "request head too large");
+          co_return;
+        }
+      }
+      io_waiting_ = true;
+      if (drained_ && loop_->now() == drained_turn_ && fine_clock()) {
+        // The last read drained the socket and the loop has not polled since: any newer
+        // bytes raise a fresh edge, so wait for it rather than read into EAGAIN first
+        // (one syscall less per keep-alive request, as nginx does).
+        const long ready = co_await fd_.readable();
+        if (ready < 0) co_return;
+      }
+      const std::size_t room = cap_ - end_;
+      const long n = co_await fd_.read(buf_.get() + end_, room);
+      io_waiting_ = false;
+      if (n <= 0) co_return;  // closed or failed: nothing left to answer
+      drained_ = static_cast<std::size_t>(n) < room;
+      drained_turn_ = loop_->now();
+      if (phase_ == phase::idle) start_head();
+      end_ += static_cast<std::size_t>(n);
+    }
+    if (st.is_error()) {
+      int status = status_for(st.error);
+      // 414 is for a long target; a start line with no space in it at all has a long method
+      // (or is no request line): that is a plain 400.
+      if (st.error == http::parse_error::start_line_too_long &&
+          std::memchr(buf_.get() + begin_, ' ', std::min(end_ - begin_, o_.max_request_line)) == nullptr)
+        status = 400;
+      co_await send_error(status, http::to_string(st.error));
+      co_return;
+    }
+
+    // 2. The fields the server itself looks at.
+    const http::request_head& head = parser_.head();
+    const time_point started = mono_clock::now();
+    phase_ = phase::body;
+    std::size_t kept = 0;
+    unsigned content_types = 0;
+    const http::header* expect = nullptr;
+    for (const http::header& h : head.headers) {
+      // A name with '_' is dropped (nginx does the same): behind a CGI-style gateway
+      // Content_Length and Content-Length become one name.
+      if (std::memchr(h.name.data(), '_', h.name.size()) != nullptr) continue;
+      if (h.name.size() == 12 && http::iequals(h.name, "content-type")) ++content_types;
+      else if (h.name.size() == 6 && http::iequals(h.name, "expect")) expect = &fields_[kept];
+      fields_[kept++] = h;
+    }
+    if (content_types > 1) {
+      co_await send_error(400, "more than one Content-Type");
+      co_return;
+    }
+    const bool http10 = head.version == http::http_version::http_1_0;
+    bool want_continue = false;
+    if (expect != nullptr && !http10) {  // an HTTP/1.0 expectation is ignored (RFC 9110 §10.1.1)
+      if (!http::iequals(expect->value, "100-continue")) {
+        co_await send_error(417, "unsupported expectation");
+        co_return;
+      }
+      want_continue = true;
+    }
+
+    // 3. The body, whole, in the read buffer when it fits there, else in body_buf_.
+    std::size_t next = begin_ + st.consumed;  // the end of this request's bytes in buf_
+    std::string_view body;
+    if (head.body.kind == http::body_kind::content_length) {
+      const std::uint64_t len = head.body.length;
+      if (len > o_.max_body_bytes) {
+        // Answered once the body starts to arrive, or at once when the client waits for
+        // 100-continue; a client that announces a huge body and sends nothing times out.
+        if (!want_continue && end_ == next && end_ < cap_) {
+          set_deadline(loop_->now() + o_.body_timeout);
+          io_waiting_ = true;
+          const long n = co_await fd_.read(buf_.get() + end_, cap_ - end_);
+          io_waiting_ = false;
+          if (n <= 0) co_return;
+        }
+        co_await send_error(413, "request body too large");
+        co_return;
+      }
+      if (len > 0 && want_continue && end_ == next) {
+        out_.append("HTTP/1.1 100 Continue\r\n\r\n");
+        if (!try_send_out()) {
+          const bool sent = co_await write_out();
+          if (!sent) co_return;
+        }
+      }
+      const std::size_t have = end_ - next;
+      if (have >= len) {
+        body = std::string_view(buf_.get() + next, static_cast<std::size_t>(len));
+        next += static_cast<std::size_t>(len);
+      } else if (next + len <= cap_) {
+        while (end_ - next < len) {
+          set_deadline(loop_->now() + o_.body_timeout);
+          io_waiting_ = true;
+          const long n = co_await fd_.read(buf_.get() + end_, cap_ - end_);
+          io_waiting_ = false;
+          if (n <= 0) co_return;
+          end_ += static_cast<std::size_t>(n);
+        }
+        body = std::string_view(buf_.get() + next, static_cast<std::size_t>(len));
+        next += static_cast<std::size_t>(len);
+      } else {
+        // Larger than the room left: read the rest straight into body_buf_ (never past it).
+        body_buf_.resize(static_cast<std::size_t>(len));
+        std::memcpy(body_buf_.data(), buf_.get() + next, have);
+        end_ = next;
+        std::size_t got = have;
+        while (got < len) {
+          set_deadline(loop_->now() + o_.body_timeout);
+          io_waiting_ = true;
+          const long n = co_await fd_.read(body_buf_.data() + got, static_cast<std::size_t>(len) - got);
+          io_waiting_ = false;
+          if (n <= 0) co_return;
+          got += static_cast<std::size_t>(n);
+        }
+        body = body_buf_;
+      }
+    } else if (head.body.kind == http::body_kind::chunked) {
+      if (want_continue && end_ == next) {
+        out_.append("HTTP/1.1 100 Continue\r\n\r\n");
+        if (!try_send_out()) {
+          const bool sent = co_await write_out();
+          if (!sent) co_return;
+        }
+      }
+      http::body_reader reader(head.body);
+      body_buf_.clear();
+      std::size_t pos = next;
+      for (;;) {
+        if (pos < end_) {
+          const http::body_step step = reader.feed(std::string_view(buf_.get() + pos, end_ - pos));
+          pos += step.consumed;
+          if (step.is_error()) {
+            co_await send_error(status_for(step.error), http::to_string(step.error));
+            co_return;
+          }
+          if (body_buf_.size() + step.data.size() > o_.max_body_bytes) {
+            co_await send_error(413, "request body too large");
+            co_return;
+          }
+          body_buf_.append(step.data);
+          if (step.done()) break;
+          continue;
+        }
+        end_ = pos = next;  // all of it decoded: read over it (the head before `next` stays)
+        set_deadline(loop_->now() + o_.body_timeout);
+        io_waiting_ = true;
+        const long n = co_await fd_.read(buf_.get() + end_, cap_ - end_);
+        io_waiting_ = false;
+        if (n <= 0) co_return;
+        end_ += static_cast<std::size_t>(n);
+      }
+      next = pos;
+      body = body_buf_;
+    }
+
+    // 4. The handler (after the stall, when the schedule holds the server).
+    phase_ = phase::handling;
+    clear_deadline();
+    if (o_.stall.every > duration::zero()) {
+      if (auto until = state_->stall_until(loop_->now())) co_await sleep_until(*until);
+    }
+    req_ = request(head, body);
+    req_.set_headers(std::span<const http::header>(fields_.get(), kept));
+    response resp;
+    if (const handler* h = route(head, resp)) {
+      try {
+        resp = co_await (*h)(req_);
+      } catch (const operation_cancelled&) {
+        throw;
+      } catch (...) {
+        resp = response(500, "internal server error\n");
+        resp.close_connection();
+      }
+    }
+
+    // 5. The response, rendered behind the ones still pending.
+    const bool keep = head.keep_alive && !w_.draining && !resp.wants_close();
+    const render_options ro{http_date(loop_->now()), o_.server_name, head.method == "HEAD", keep, http10};
+    const body_framing_out mode = render_head(out_, resp, ro);
+    const int status = (resp.status() >= 100 && resp.status() <= 599) ? resp.status() : 500;
+    w_.metrics.record(status, mono_clock::now() - started);
+    bool close_after = !keep;
+    begin_ = next;
+    switch (mode) {
+      case body_framing_out::none:
+        break;
+      case body_framing_out::inline_body: {
+        const std::string_view b = resp.body();
+        if (b.size() <= inline_body_max) {
+          out_.append(b);
+        } else {
+          const bool sent = co_await write_out(b);
+          if (!sent) co_return;
+        }
+        break;
+      }
+      case body_framing_out::chunked:
+      case body_framing_out::sized:
+      case body_framing_out::until_close: {
+        const bool head_sent = co_await write_out();  // the head first
+        if (!head_sent) co_return;
+        stream_mode_ = mode;
+        stream_left_ = resp.stream_length().value_or(0);
+        try {
+          co_await resp.producer()(*this);
+        } catch (const operation_cancelled&) {
+          throw;
+        } catch (...) {
+          write_failed_ = true;  // a body cut short: only closing tells the client
+        }
+        stream_mode_ = body_framing_out::none;
+        if (write_failed_) co_return;
+        if (mode == body_framing_out::chunked) out_.append("0\r\n\r\n");
+        else if (mode == body_framing_out::sized && stream_left_ != 0) co_return;
+        else if (mode == body_framing_out::until_close) close_after = true;
+        break;
+      }
+    }
+    if (close_after) {
+      if (!out_.empty() && !try_send_out()) {
+        const bool sent = co_await write_out();
+        if (!sent) co_return;
+      }
+      co_await linger();
+      co_return;
+    }
+    if (out_.size() >= out_flush_at && !try_send_out()) {
+      const bool sent = co_await write_out();
+      if (!sent) co_return;
+    }
+  }
+}
+
+task<void> serve_connection(std::shared_ptr<server::state> st, worker& w, int fd) {
+  struct slot_guard {
+    worker& w;
+    ~slot_guard() { w.slots.release(); }
+  } guard{w};
+  try {
+    connection c(std::move(st), w, fd);
+    co_await c.serve();
+  } catch (...) {
+  }
+}
+
+}  // namespace detail
+}  // namespace barrage::server
