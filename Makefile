@@ -7,7 +7,7 @@ ifdef CI
 CMAKE_FLAGS += -DBARRAGE_WERROR=ON
 endif
 
-.PHONY: all deps configure build demo test test-asan test-tsan bench fuzz install clean
+.PHONY: all deps configure build demo test test-asan test-tsan bench fuzz soak install clean
 
 all: build
 
@@ -15,12 +15,12 @@ deps:
 	@tools/install-deps.sh
 
 $(BUILD)/build.ninja:
-	@$(MAKE) --no-print-directory deps
+	@tools/install-deps.sh
 	cmake --preset $(PRESET) $(CMAKE_FLAGS) >/dev/null
 
 configure: $(BUILD)/build.ninja
 
-build: configure
+build: deps configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
@@ -29,17 +29,23 @@ demo: build
 test: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 300
 
-test-asan:
-	@$(MAKE) --no-print-directory test PRESET=asan
+UNIT_TARGETS := unit_base unit_runtime unit_http unit_net unit_client unit_server unit_loadgen
 
-test-tsan:
-	@$(MAKE) --no-print-directory test PRESET=tsan
+# The unit tests (in-process engine and server tests included) under ASan+UBSan / TSan.
+test-asan test-tsan: test-%:
+	@tools/install-deps.sh
+	@[ -f build/$*/build.ninja ] || cmake --preset $* $(CMAKE_FLAGS) >/dev/null
+	cmake --build build/$* -j $(JOBS) --target $(UNIT_TARGETS)
+	cd build/$* && ctest -j $(JOBS) -L unit --output-on-failure --timeout 300
 
 bench: build
 	@bench/run.sh $(BUILD)
 
 fuzz:
 	@tools/fuzz.sh $${FUZZ_SECONDS:-300}
+
+soak: build
+	@tools/soak.sh $${SOAK_SECONDS:-600}
 
 install: build
 	cmake --install $(BUILD)

@@ -196,11 +196,13 @@ class [[nodiscard]] join_handle {
   std::coroutine_handle<promise> h_;
 };
 
+namespace detail {
 template <class T>
-detail::root_state<T>::~root_state() {
+root_state<T>::~root_state() {
   loop->forget(*this);
   if (handle) handle->h_ = {};  // destroyed unfinished by its loop
 }
+}  // namespace detail
 
 /// Starts t on `loop` (the current thread's loop by default) under its own stop scope.
 template <class T>
