@@ -41,6 +41,7 @@ PY = "/usr/bin/python3"  # Debian's interpreter: python3-aiohttp and python3-uvl
 TICK = os.sysconf("SC_CLK_TCK")
 SERVER_CPU, GEN_CPU = "0", "1"
 SATURATED = 90.0  # percent of one core
+CONTENDED = 25.0  # other processes' CPU (percent of one core) above which a figure is flagged as contended
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
@@ -126,6 +127,8 @@ def http_get(url, timeout=2.0):
 # ------------------------------------------------------------------ servers
 
 _live = []  # servers still running: stopped by stop_all() on exit and on signals
+_workdirs = []  # temporary directories to remove on exit and on signals
+_gens = set()  # process groups of generators running now
 
 
 class Server:
@@ -187,8 +190,15 @@ class Server:
 
 
 def stop_all():
+    for pg in list(_gens):
+        try:
+            os.killpg(pg, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     for s in list(_live):
         s.stop()
+    for d in _workdirs:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 NGINX_CONF = """# written by bench/compare.py: 1 worker, fixed 200 "hello\\n", no access log
@@ -259,7 +269,7 @@ def run_generator(argv, limit, window=None):
     with tempfile.TemporaryFile() as out:
         t0 = time.monotonic()
         p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-
+        _gens.add(p.pid)
         killed = []
 
         def kill():
@@ -287,6 +297,7 @@ def run_generator(argv, limit, window=None):
             raise
         finally:
             killer.cancel()
+            _gens.discard(p.pid)
         wall = time.monotonic() - t0
         if snapper is not None:
             snapper.cancel()
@@ -396,6 +407,7 @@ class Bench:
         self.benchdir = os.path.abspath(os.path.join(args.build, "bench"))
         self.refdir = os.path.abspath(args.refdir)
         self.workdir = tempfile.mkdtemp(prefix="barrage-bench-")
+        _workdirs.append(self.workdir)
         self.runs = {}     # figure id -> list of per-run records
         self.meta = {}     # figure id -> label, group, order
         self.notes = []
@@ -410,6 +422,16 @@ class Bench:
 
     def log(self, msg):
         print(msg, file=sys.stderr, flush=True)
+
+    def portable(self, arg):
+        """Paths in the stored command lines: relative to the repository, or to the reference directory."""
+        if arg.startswith(self.refdir + os.sep):
+            return "$BENCH_REFERENCE_DIR/" + os.path.relpath(arg, self.refdir)
+        if arg.startswith(ROOT + os.sep):
+            return os.path.relpath(arg, ROOT)
+        if arg.startswith(self.workdir + os.sep):
+            return "$TMP/" + os.path.relpath(arg, self.workdir)
+        return arg
 
     def have(self, tool):
         return shutil.which(tool) is not None
@@ -436,6 +458,7 @@ class Bench:
             self.log(f"  ! {fid}: could not read the output ({e!r}); rc={rec['rc']}\n{out[-800:]}")
         if rec["rc"] != 0 or rec["killed"]:
             self.log(f"  ! {fid}: rc={rec['rc']} killed={rec['killed']}")
+        rec["argv"] = [self.portable(a) for a in rec["argv"]]
         self.runs[fid].append(rec)
         return rec
 
@@ -617,7 +640,6 @@ class Bench:
             self.micro()
         finally:
             stop_all()
-            shutil.rmtree(self.workdir, ignore_errors=True)
         doc = self.assemble(started, load0, time.monotonic() - t0)
         return doc
 
@@ -654,7 +676,7 @@ class Bench:
             "run_seconds": self.dur,
             "elapsed_s": round(elapsed, 1),
             "git": git_describe(),
-            "barrage": self.barrage,
+            "barrage": self.portable(self.barrage),
             "host": host_info(load0),
             "tools": tool_versions(self.barrage),
             "figures": figures,
@@ -691,6 +713,7 @@ def metrics_of(fid, meta, runs):
         if vals:
             m[k] = summary(vals)
     m["errors"] = summary([r.get("errors", 0) for r in ok])
+    m["other_cpu_pct"] = summary([r.get("other_cpu_pct") for r in ok])
     if fid.startswith("acc/"):
         m["late"] = summary([r.get("late", 0) for r in ok])
         m["dropped"] = summary([r.get("dropped", 0) for r in ok])
@@ -706,7 +729,11 @@ def verdict_of(fid, meta, runs, m):
             side = "generator" if g >= SATURATED else "server"
         else:
             side = "generator" if g >= SATURATED else ("server" if s >= SATURATED else "neither")
-        return f"{side} (gen {g:.0f} %, server {s:.0f} %)"
+        v = f"{side} (gen {g:.0f} %, server {s:.0f} %)"
+        o = m.get("other_cpu_pct")
+        if o and o["median"] >= CONTENDED:
+            v += f"; contended: other processes used {o['median']:.0f} % of a core"
+        return v
     if fid == "acc/open/delay20ms":
         p50 = m["p50_ms"]["median"]
         return (f"p50 {p50 - 20.0:+.2f} ms from 20 ms; {m['rps']['median']:.0f} of 1000 req/s; "
@@ -799,6 +826,8 @@ def fmt_num(x):
         return f"{x:.1f}"
     if a >= 1:
         return f"{x:.2f}"
+    if x == 0:
+        return "0"
     return f"{x:.3f}"
 
 
@@ -927,7 +956,12 @@ def diff(old, new):
             ch = (b["median"] - a["median"]) / a["median"] * 100
             overlap = not (b["min"] > a["max"] or b["max"] < a["min"])
             good = (ch > 0) == (better == "higher")
-            tag = "within noise" if overlap and a["n"] > 1 and b["n"] > 1 else ("better" if good else "worse")
+            if ch == 0:
+                tag = "same"
+            elif a["n"] > 1 and b["n"] > 1:
+                tag = "within noise" if overlap else ("better" if good else "worse")
+            else:
+                tag = ("better" if good else "worse") + ", 1 run"
             L.append(f"| {nf['label']} | {k} | {fmt_sum(a)} | {fmt_sum(b)} | {ch:+.1f} % ({tag}) |")
     for exe, d in new.get("micro", {}).items():
         olds = {b["name"]: b for b in old.get("micro", {}).get(exe, {}).get("benchmarks", [])}

@@ -33,7 +33,12 @@ time_point arrival_schedule::next() noexcept {
       rate = profile_.at(std::chrono::duration_cast<duration>(std::chrono::duration<double>(cursor_s_)));
       if (cursor_s_ > 1e7) break;
     }
-    cursor_s_ += 1.0 / std::max(rate, min_rate);
+    // A constant rate: the i-th time is i / rate, not a running sum (which drifts, and can put
+    // one arrival too many before the end: 400 sums of 1/200 are 1.99999999999998).
+    if (profile_.length() == duration::zero() && rate >= min_rate)
+      cursor_s_ = static_cast<double>(issued_) / rate;
+    else
+      cursor_s_ += 1.0 / std::max(rate, min_rate);
   } else {
     primed_ = true;
     double rate = profile_.at(duration::zero());

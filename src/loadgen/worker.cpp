@@ -70,6 +70,7 @@ task<void> worker::main() {
   // Run until the end of the plan, an interrupt, or every connection is done (-n reached).
   while (users_running_ > 0 && mono_clock::now() < plan_.end && !plan_.interrupted.load(std::memory_order_relaxed))
     co_await sleep_for(std::min<duration>(stop_poll, std::max(duration::zero(), plan_.end - mono_clock::now())));
+  stopped_at_ = mono_clock::now();
   stopping_ = true;
   target_changed_.set();
   // Requests in flight get the grace period; what is left then is counted in flight.
@@ -84,9 +85,12 @@ task<void> worker::main() {
   }
   ramp.cancel();
   tick.cancel();
-  if (schedule_) {
-    time_point from = std::max(schedule_->next(), plan_.counted_from);
-    if (from < plan_.end) stats_.count.dropped += 1 + schedule_->remaining_before(plan_.end);
+  // Dropped: the counted intended times before the end (or the interrupt) never sent. Not
+  // when -n was reached: the rest of the schedule was not wanted (and without -d it is endless).
+  if (schedule_ && !(quota_ && *quota_ == 0)) {
+    const time_point cut = std::min(plan_.end, stopped_at_);
+    for (time_point t = schedule_->next(); t < cut; t = schedule_->next())
+      if (t >= plan_.counted_from) ++stats_.count.dropped;
   }
   publish_second();
 }
@@ -123,7 +127,12 @@ task<void> worker::open_user(unsigned) {
   std::optional<client::connection> conn;
   for (;;) {
     time_point intended = schedule_->next();
-    if (!may_start(intended)) break;
+    if (!may_start(intended)) {
+      // An intended time taken from the schedule but refused because the run stopped is dropped.
+      const time_point cut = std::min(plan_.end, stopping_ ? stopped_at_ : mono_clock::now());
+      if (!(quota_ && *quota_ == 0) && intended >= plan_.counted_from && intended < cut) ++stats_.count.dropped;
+      break;
+    }
     if (intended > mono_clock::now()) co_await sleep_until(intended);
     time_point actual = mono_clock::now();
     if (intended >= plan_.counted_from) {

@@ -99,6 +99,7 @@ class worker {
   unsigned users_running_ = 0;
   time_point last_done_{};
   bool stopping_ = false;
+  time_point stopped_at_ = time_point::max();  // when main() stopped starting requests
 };
 
 }  // namespace barrage::loadgen

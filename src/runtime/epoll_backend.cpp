@@ -95,10 +95,38 @@ void epoll_backend::detach(io_handle& h) noexcept {
   h.reader = h.writer = nullptr;
 }
 
+namespace {
+
+/// A read is tried only while data may be waiting: EAGAIN or a short read (the socket was
+/// drained) clears may_read; every edge sets it again, as does a hang-up for good. That
+/// saves the read that could only say EAGAIN, e.g. the one right after a request is sent.
+/// Sound because edges are only consumed by poll(), which records them (see below).
+bool attempt_read(io_handle& h, io_op& op) noexcept {
+  if (!h.may_read && !h.hung_up) return false;
+  if (!attempt(h.fd, op)) {
+    h.may_read = false;
+    return false;
+  }
+  if (op.kind == io_kind::read && op.result > 0 && static_cast<std::size_t>(op.result) < op.len) h.may_read = false;
+  return true;
+}
+
+}  // namespace
+
 bool epoll_backend::start(io_handle& h, io_op& op) noexcept {
   // connect, readable and writable wait for the next edge; the others try at once.
-  bool try_now = op.kind != io_kind::connect && op.kind != io_kind::readable && op.kind != io_kind::writable;
-  if (try_now && attempt(h.fd, op)) return true;
+  switch (op.kind) {
+    case io_kind::connect:
+    case io_kind::readable:
+    case io_kind::writable:
+      break;
+    case io_kind::read:
+    case io_kind::accept:
+      if (attempt_read(h, op)) return true;
+      break;
+    default:
+      if (attempt(h.fd, op)) return true;
+  }
   (is_reading(op.kind) ? h.reader : h.writer) = &op;
   return false;
 }
@@ -139,10 +167,17 @@ void epoll_backend::poll(duration timeout, io_sink& sink) {
       sink.woken();
       continue;
     }
-    if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) && h->reader && attempt(h->fd, *h->reader)) {
-      io_op* op = h->reader;
-      h->reader = nullptr;
-      sink.io_done(*op);
+    if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
+      h->may_read = true;  // recorded even with no reader waiting: the edge is gone after this
+      if (ev & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) h->hung_up = true;
+      if (h->reader) {
+        io_op& op = *h->reader;
+        bool done = op.kind == io_kind::readable ? (op.result = 0, true) : attempt_read(*h, op);
+        if (done) {
+          h->reader = nullptr;
+          sink.io_done(op);
+        }
+      }
     }
     if ((ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && h->writer && attempt(h->fd, *h->writer)) {
       io_op* op = h->writer;

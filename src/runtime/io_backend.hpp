@@ -47,6 +47,9 @@ struct io_handle {
   int fd = -1;
   io_op* reader = nullptr;
   io_op* writer = nullptr;
+  // The backend's knowledge of the read side, to skip syscalls that can only say EAGAIN.
+  bool may_read = true;   // data may be waiting: no EAGAIN or short read since the last edge
+  bool hung_up = false;   // the peer closed or errored: reads never wait again
 };
 
 /// Where a backend hands finished operations and wake-ups.

@@ -64,6 +64,11 @@ bool fine_clock() noexcept {
   return fine;
 }
 
+/// A backend that remembers whether a read can only say EAGAIN (io_handle::may_read) skips
+/// that read itself, and knows about hang-ups; the shortcut below is then its job.
+template <class H>
+concept tracks_read_readiness = requires(H& h) { h.may_read; };
+
 bool is_standard_method(std::string_view m) noexcept {
   for (std::string_view s : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH", "CONNECT"})
     if (m == s) return true;
@@ -347,10 +352,12 @@ task<void> connection::run() {
         }
       }
       io_waiting_ = true;
-      if (drained_ && loop_->now() == drained_turn_ && fine_clock()) {
+      if (!tracks_read_readiness<io_handle> && drained_ && loop_->now() == drained_turn_ && fine_clock()) {
         // The last read drained the socket and the loop has not polled since: any newer
         // bytes raise a fresh edge, so wait for it rather than read into EAGAIN first
-        // (one syscall less per keep-alive request, as nginx does).
+        // (one syscall less per keep-alive request, as nginx does). A peer's FIN that came
+        // with the request's bytes raised no new edge: such a half-closed connection waits
+        // for the idle timeout (its answer has been sent).
         const long ready = co_await fd_.readable();
         if (ready < 0) co_return;
       }
