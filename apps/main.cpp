@@ -6,11 +6,6 @@
 #include "apps/commands.hpp"
 #include "base/version.hpp"
 
-namespace barrage::apps {
-/// `barrage serve [options]`: the built-in target server (apps/serve.cpp). argv[0] is "serve".
-int serve_command(int argc, char** argv);
-}  // namespace barrage::apps
-
 int main(int argc, char** argv) {
   using namespace barrage::apps;
   std::string_view first = argc > 1 ? argv[1] : "";

@@ -54,21 +54,6 @@ constexpr std::size_t out_flush_at = 64 * 1024;
 constexpr duration linger_time = std::chrono::seconds(1);
 constexpr std::size_t linger_bytes = 256 * 1024;
 
-/// Whether the monotonic clock tells two loop turns apart (it does with a TSC clock source;
-/// a jiffies one would not), which the drained-socket shortcut relies on.
-bool fine_clock() noexcept {
-  static const bool fine = [] {
-    timespec res{};
-    return ::clock_getres(CLOCK_MONOTONIC, &res) == 0 && res.tv_sec == 0 && res.tv_nsec <= 1000;
-  }();
-  return fine;
-}
-
-/// A backend that remembers whether a read can only say EAGAIN (io_handle::may_read) skips
-/// that read itself, and knows about hang-ups; the shortcut below is then its job.
-template <class H>
-concept tracks_read_readiness = requires(H& h) { h.may_read; };
-
 bool is_standard_method(std::string_view m) noexcept {
   for (std::string_view s : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH", "CONNECT"})
     if (m == s) return true;
@@ -352,21 +337,12 @@ task<void> connection::run() {
         }
       }
       io_waiting_ = true;
-      if (!tracks_read_readiness<io_handle> && drained_ && loop_->now() == drained_turn_ && fine_clock()) {
-        // The last read drained the socket and the loop has not polled since: any newer
-        // bytes raise a fresh edge, so wait for it rather than read into EAGAIN first
-        // (one syscall less per keep-alive request, as nginx does). A peer's FIN that came
-        // with the request's bytes raised no new edge: such a half-closed connection waits
-        // for the idle timeout (its answer has been sent).
-        const long ready = co_await fd_.readable();
-        if (ready < 0) co_return;
-      }
+      // After a short read the backend waits for the next edge instead of reading into
+      // EAGAIN (io_handle::may_read): one syscall less per keep-alive request, as nginx.
       const std::size_t room = cap_ - end_;
       const long n = co_await fd_.read(buf_.get() + end_, room);
       io_waiting_ = false;
       if (n <= 0) co_return;  // closed or failed: nothing left to answer
-      drained_ = static_cast<std::size_t>(n) < room;
-      drained_turn_ = loop_->now();
       if (phase_ == phase::idle) start_head();
       end_ += static_cast<std::size_t>(n);
     }

@@ -153,8 +153,6 @@ class connection final : public body_writer {
   bool io_waiting_ = false;
   bool timed_out_ = false;
   bool write_failed_ = false;
-  bool drained_ = false;     // the last read left the socket empty...
-  time_point drained_turn_;  // ...during the loop turn of this time
   // The streamed body in progress.
   body_framing_out stream_mode_ = body_framing_out::none;
   std::uint64_t stream_left_ = 0;

@@ -3,7 +3,7 @@
 
   reliability_faults.py BARRAGE [CASE ...]
 
-Cases (all by default): restart, refused, dns, fdlimit, badinput, status5xx.
+Cases (all by default): restart, refused, dns, fdlimit, badinput, status5xx, openmodel.
 Every case runs `barrage` as a subprocess on loopback (127.0.0.1), reads its JSON report and
 checks the accounting identity started = succeeded + failed + timed_out + in_flight_at_end.
 Every child process is killed on exit (also on SIGTERM / SIGINT from ctest).
@@ -275,12 +275,16 @@ def case_badinput(barrage):
         ("zero rate", [url, "-r", "0"], 2, "rate"),
         ("negative rate", [url, "-r", "-5"], 2, "-5"),
         ("bad threshold", [url, "--threshold", "p99<250"], 2, "threshold"),
-        ("no URL", [], 2, "url"),
+        ("no URL", ["-c", "5"], 2, "url"),
         ("bad URL (scheme)", ["ftp://127.0.0.1/"], 1, "ftp://"),
         ("bad URL (no scheme)", ["127.0.0.1:%d" % port], 1, "URL"),
         ("bad URL (port)", ["http://127.0.0.1:99999/"], 1, "port"),
         ("bad URL (no host)", ["http://"], 1, "host"),
     ]
+    # No argument at all: the three-line usage, exit 2.
+    p = spawn([barrage], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, err = p.communicate(timeout=10)
+    check(p.returncode == 2 and "usage" in err, "badinput no arguments: usage on stderr, exit 2")
     for label, args, want, needle in cases:
         t0 = time.monotonic()
         p = spawn([barrage, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -337,8 +341,40 @@ def case_status5xx(barrage):
         check(stop_server(server) == 0, "5xx: the server stops cleanly on SIGTERM")
 
 
+def case_openmodel(barrage):
+    """Open model accounting at the edges: every intended time before the end is either started
+    or dropped (an overloaded target); -r with -n and no -d stops after N (it used to hang)."""
+    server, port = start_server(barrage, 0)
+    try:
+        url = "http://127.0.0.1:%d" % port
+        # 20 connections, 300 ms per answer: ~67/s can be carried of the 200/s asked.
+        rc, report, err, took = run_barrage(barrage, [url + "/delay/300ms", "-r", "200", "-c", "20", "-d", "2s", "-t", "1"], 15)
+        if check(rc == 0 and report is not None, "open overloaded: exit 0 with a report (%s)" % err.strip()):
+            r = report["requests"]
+            print("  overloaded: requests %s" % nonzero(r))
+            accounting(report, "open overloaded")
+            check(r["dropped"] > 0 and r["started"] + r["dropped"] == 400,
+                  "open overloaded: started %d + dropped %d = 400 scheduled" % (r["started"], r["dropped"]))
+        rc, report, err, took = run_barrage(barrage, [url + "/", "-r", "200", "-c", "20", "-d", "2s", "-t", "1"], 15)
+        if check(rc == 0 and report is not None, "open on time: exit 0 with a report"):
+            r = report["requests"]
+            print("  on time: requests %s" % nonzero(r))
+            accounting(report, "open on time")
+            check(r["started"] + r["dropped"] == 400, "open on time: started %d + dropped %d = 400 scheduled"
+                  % (r["started"], r["dropped"]))
+        rc, report, err, took = run_barrage(barrage, [url + "/", "-r", "100", "-n", "50", "-t", "1"], 10)
+        print("  -r 100 -n 50: exit %s after %.2f s" % (rc, took))
+        if check(rc == 0 and report is not None, "open -n: -r 100 -n 50 (no -d) ends with a report (%s)" % err.strip()):
+            r = report["requests"]
+            accounting(report, "open -n")
+            check(r["started"] == 50 and r["dropped"] == 0, "open -n: 50 started, none dropped (%s)" % nonzero(r))
+            check(took < 3, "open -n: done in about 0.5 s (%.2f s)" % took)
+    finally:
+        check(stop_server(server) == 0, "open model: the server stops cleanly on SIGTERM")
+
+
 CASES = {"restart": case_restart, "refused": case_refused, "dns": case_dns, "fdlimit": case_fdlimit,
-         "badinput": case_badinput, "status5xx": case_status5xx}
+         "badinput": case_badinput, "status5xx": case_status5xx, "openmodel": case_openmodel}
 
 
 def main():
