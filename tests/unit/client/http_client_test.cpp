@@ -212,3 +212,23 @@ TEST_F(against_nginx, a_status_is_a_value_not_an_error) {
   EXPECT_TRUE(r.result.ok());
   EXPECT_EQ(r.result.status, 418);
 }
+
+TEST_F(against_nginx, a_pipelined_batch_gets_its_responses_in_order) {
+  sync_wait([](int port) -> task<void> {
+    auto s = co_await net::tcp_connect(*net::socket_address::parse("127.0.0.1:" + std::to_string(port)));
+    CO_ASSERT_TRUE(s.ok());
+    connection c(std::move(*s));
+    std::string one = "GET / HTTP/1.1\r\nHost: x\r\n\r\n", teapot = "GET /teapot HTTP/1.1\r\nHost: x\r\n\r\n";
+    std::string batch = one + teapot + one + teapot;
+    time_point start = mono_clock::now();
+    CO_ASSERT_TRUE(co_await c.send(batch, start + std::chrono::seconds(5)) == error_kind::none);
+    std::vector<int> statuses;
+    for (int i = 0; i < 4; ++i) {
+      auto o = co_await c.receive(start, {start + std::chrono::seconds(5), time_point::max()});
+      statuses.push_back(o.status);
+    }
+    EXPECT_EQ(statuses, (std::vector<int>{200, 418, 200, 418}));
+    EXPECT_TRUE(c.is_open());
+    EXPECT_EQ(c.uses(), 4u);
+  }(nginx->port()));
+}

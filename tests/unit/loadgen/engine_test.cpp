@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "loadgen/report_json.hpp"
+#include "nginx_fixture.hpp"
 #include "peer_thread.hpp"
 
 using namespace barrage;
@@ -190,5 +191,19 @@ TEST(engine, warm_up_requests_are_left_out) {
   EXPECT_GT(r->stats.count.started, 0u);
   EXPECT_EQ(r->stats.latency.count(), r->stats.count.succeeded);
   EXPECT_LE(r->duration_s, 0.35);
+  expect_accounted(*r);
+}
+
+TEST(engine, pipelining_keeps_a_batch_in_flight_and_counts_every_response) {
+  test::nginx_process nginx;
+  if (!nginx.available()) GTEST_SKIP() << "nginx is not installed";
+  auto c = config_for(nginx.url());
+  c.pipeline = 16;
+  c.requests = 1600;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stats.count.started, 1600u);
+  EXPECT_EQ(r->stats.count.succeeded, 1600u);
+  EXPECT_EQ(r->stats.count.status[200], 1600u);
   expect_accounted(*r);
 }

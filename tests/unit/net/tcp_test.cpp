@@ -115,3 +115,29 @@ TEST(tcp, many_concurrent_connections_are_accepted) {
     EXPECT_EQ(co_await acceptor, n);
   }());
 }
+
+TEST(tcp, connect_gives_up_at_its_timeout) {
+  sync_wait([]() -> task<void> {
+    // A listener that never accepts, with the smallest backlog, filled up: further SYNs
+    // are dropped, so a connect neither succeeds nor fails until its timeout.
+    net::tcp_listener::options o;
+    o.backlog = 0;
+    auto l = tcp_listener::bind(loopback_any_port(), o);
+    std::vector<tcp_stream> filling;
+    net::connect_options quick;
+    quick.timeout = std::chrono::milliseconds(150);
+    bool timed_out = false;
+    for (int i = 0; i < 64 && !timed_out; ++i) {
+      auto t0 = mono_clock::now();
+      auto c = co_await tcp_connect(l.local(), quick);
+      if (c) {
+        filling.push_back(std::move(*c));
+        continue;
+      }
+      EXPECT_EQ(c.error(), std::errc::timed_out);
+      EXPECT_GE(mono_clock::now() - t0, std::chrono::milliseconds(140));
+      timed_out = true;
+    }
+    if (!timed_out) std::printf("backlog never filled here: connect timeout not exercised\n");
+  }());
+}
