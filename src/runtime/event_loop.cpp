@@ -91,10 +91,11 @@ void event_loop::run_once(duration max_wait) {
   }
   metrics_.add_busy(coarse_now() - busy_since_);
   // 2. wait, and 3. complete I/O: finished operations are scheduled through io_done().
-  // While tasks are ready the poll would not wait: it is only for fairness to I/O, so it
-  // is skipped but for every polls_when_busy-th turn (a syscall saved on busy turns).
-  if (timeout != duration::zero() || ++busy_turns_ >= polls_when_busy) {
-    busy_turns_ = 0;
+  // While tasks are ready the poll would not wait: it is then only for fairness to I/O, and
+  // is skipped until steps_between_polls task steps have run since the last one (a syscall
+  // saved per turn of a task-to-task ping-pong; a busy server still polls every turn).
+  if (timeout != duration::zero() || steps_since_poll_ >= steps_between_polls) {
+    steps_since_poll_ = 0;
     backend_->poll(timeout, *this);
   }
   now_ = mono_clock::now();
@@ -109,6 +110,7 @@ void event_loop::run_once(duration max_wait) {
 void event_loop::run_ready() {
   for (std::size_t n = ready_.size(); n > 0; --n) {
     ready_entry e = ready_.pop();
+    ++steps_since_poll_;
     e.h.resume();
     time_point t = coarse_now();
     duration held = t - step_start_;

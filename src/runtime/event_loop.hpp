@@ -117,8 +117,8 @@ class event_loop final : private io_sink {
   void fire_timers();
   static void sample_lag(timer_node* n) noexcept;
 
-  static constexpr unsigned polls_when_busy = 32;
-  unsigned busy_turns_ = 0;
+  static constexpr unsigned steps_between_polls = 32;
+  unsigned steps_since_poll_ = 0;
   options opts_;
   std::unique_ptr<io_backend> backend_;
   timer_queue timers_;

@@ -210,7 +210,7 @@ TEST(io, a_cancel_after_the_read_completed_but_before_the_task_ran_stays_pending
     auto h = spawn(reader(b));
     co_await sleep_for(1ms);
     (void)co_await a.write("data", 4);
-    // Busy turns poll for I/O only every 32nd turn: yield until the read has completed.
+    // Busy turns poll for I/O only every 32 task steps: yield until the read has completed.
     for (int i = 0; i < 40; ++i) co_await yield_now{};
     h.cancel();  // its read has completed; the stop request waits for its next suspension
     co_return co_await h;
