@@ -232,3 +232,34 @@ TEST_F(against_nginx, a_pipelined_batch_gets_its_responses_in_order) {
     EXPECT_EQ(c.uses(), 4u);
   }(nginx->port()));
 }
+
+TEST(http_client, idle_connections_past_the_idle_timeout_are_not_reused) {
+  client_options opts;
+  opts.pool.idle_timeout = 30ms;
+  sync_wait([](client_options op) -> task<void> {
+    scripted_peer peer({test::send(ok2)});
+    http_client c(op);
+    auto a = co_await c.get(peer.url());
+    auto b = co_await c.get(peer.url());  // within the idle timeout: reused
+    co_await sleep_for(60ms);
+    auto d = co_await c.get(peer.url());  // past it: a new connection
+    EXPECT_TRUE(a.result.ok() && b.result.ok() && d.result.ok());
+    EXPECT_TRUE(b.result.reused_connection);
+    EXPECT_FALSE(d.result.reused_connection);
+    EXPECT_EQ(peer.connections(), 2);
+  }(opts));
+}
+
+TEST(http_client, the_pool_limits_all_connections) {
+  client_options opts;
+  opts.pool.limit = 3;
+  sync_wait([](client_options op) -> task<void> {
+    scripted_peer a({test::pause(20ms), test::send(ok2)});
+    http_client c(op);
+    std::vector<join_handle<response>> hs;
+    for (int i = 0; i < 4; ++i) hs.push_back(spawn(c.get(a.url())));
+    for (auto& h : hs) EXPECT_TRUE((co_await h).result.ok());
+    EXPECT_LE(a.connections(), 3);
+    EXPECT_LE(c.connections().open_connections(), 3u);
+  }(opts));
+}
