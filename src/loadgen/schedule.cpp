@@ -23,28 +23,34 @@ double ramp_profile::at(duration since_start) const noexcept {
 }
 
 time_point arrival_schedule::next() noexcept {
-  // The gap to the next arrival is 1/rate at the current point: exact for a constant rate,
-  // and within one gap of the integral for a ramp.
-  constexpr double min_rate = 1e-3, idle_step_s = 0.001;
+  // The next arrival is where the integral of the rate since the last one reaches 1: walked
+  // in steps of at most 1 ms with the rate at each step's midpoint, which is exact for a
+  // constant rate and for a linear ramp, and never jumps over a ramp that starts near zero.
+  constexpr double max_step_s = 0.001, horizon_s = 1e7;
+  auto rate_at = [this](double s) {
+    return std::max(0.0, profile_.at(std::chrono::duration_cast<duration>(std::chrono::duration<double>(s))));
+  };
+  const double ramp_end_s = to_seconds(profile_.length());
   if (primed_) {
-    double rate = profile_.at(std::chrono::duration_cast<duration>(std::chrono::duration<double>(cursor_s_)));
-    while (rate < min_rate) {
-      cursor_s_ += idle_step_s;
-      rate = profile_.at(std::chrono::duration_cast<duration>(std::chrono::duration<double>(cursor_s_)));
-      if (cursor_s_ > 1e7) break;
+    double need = 1.0;
+    while (need > 0 && cursor_s_ < horizon_s) {
+      double r = rate_at(cursor_s_);
+      if (r <= 0 && cursor_s_ >= ramp_end_s) return time_point::max();  // ramped down to 0 for good
+      double dt = r > 0 ? std::min(need / r, max_step_s) : max_step_s;
+      double mid = rate_at(cursor_s_ + dt / 2);
+      if (mid * dt >= need) {
+        cursor_s_ += need / mid;
+        need = 0;
+      } else {
+        need -= mid * dt;
+        cursor_s_ += dt;
+      }
     }
-    // A constant rate: the i-th time is i / rate, not a running sum (which drifts, and can put
-    // one arrival too many before the end: 400 sums of 1/200 are 1.99999999999998).
-    if (profile_.length() == duration::zero() && rate >= min_rate)
-      cursor_s_ = static_cast<double>(issued_) / rate;
-    else
-      cursor_s_ += 1.0 / std::max(rate, min_rate);
   } else {
-    primed_ = true;
-    double rate = profile_.at(duration::zero());
-    while (rate < min_rate && cursor_s_ <= 1e7) {
-      cursor_s_ += idle_step_s;
-      rate = profile_.at(std::chrono::duration_cast<duration>(std::chrono::duration<double>(cursor_s_)));
+    primed_ = true;  // the first arrival is at the start, or where the rate first rises
+    while (rate_at(cursor_s_) <= 0 && cursor_s_ < horizon_s) {
+      if (cursor_s_ >= ramp_end_s) return time_point::max();
+      cursor_s_ += max_step_s;
     }
   }
   ++issued_;

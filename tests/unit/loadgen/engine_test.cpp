@@ -207,3 +207,43 @@ TEST(engine, pipelining_keeps_a_batch_in_flight_and_counts_every_response) {
   EXPECT_EQ(r->stats.count.status[200], 1600u);
   expect_accounted(*r);
 }
+
+TEST(engine, an_open_model_ramp_moves_the_rate_linearly) {
+  test::peer_thread peer({test::send(ok2)});
+  auto c = config_for(peer.url());
+  c.rate = 1;  // the ramp decides
+  c.ramp = {{1s, 400}};  // 0 -> 400/s over 1 s: about 200 requests
+  c.connections = 20;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_NEAR(static_cast<double>(r->stats.count.started), 200.0, 20.0);
+  ASSERT_GE(r->timeline.size(), 1u);
+  expect_accounted(*r);
+}
+
+TEST(engine, a_closed_model_ramp_moves_the_connection_count) {
+  test::peer_thread peer({test::pause(10ms), test::send(ok2)});
+  auto c = config_for(peer.url());
+  c.connections = 1;
+  c.ramp = {{500ms, 8}, {500ms, 8}};  // up to 8 connections, then hold
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->config.connections, 8u);
+  EXPECT_GE(r->stats.count.connects, 6u);
+  EXPECT_GT(r->stats.count.succeeded, 200u);  // ~(4 avg over 0.5 s + 8 over 0.5 s) / 10 ms
+  expect_accounted(*r);
+}
+
+TEST(engine, a_ramp_down_to_zero_ends_the_schedule_without_spinning) {
+  test::peer_thread peer({test::send(ok2)});
+  auto c = config_for(peer.url());
+  c.rate = 1;
+  c.ramp = {{300ms, 200}, {300ms, 0}};  // about 30 + 30 requests, then nothing
+  c.run_time = 1s;
+  c.has_duration = true;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_NEAR(static_cast<double>(r->stats.count.started), 60.0, 10.0);
+  EXPECT_EQ(r->stats.count.dropped, 0u);
+  expect_accounted(*r);
+}
