@@ -45,7 +45,7 @@ fuzz:
 	@tools/fuzz.sh $${FUZZ_SECONDS:-300}
 
 soak: build
-	@tools/soak.sh $${SOAK_SECONDS:-600}
+	@BARRAGE=$(BUILD)/apps/barrage tools/soak.sh $${SOAK_SECONDS:-600}
 
 install: build
 	cmake --install $(BUILD)

@@ -196,8 +196,13 @@ int run_command(int argc, char** argv, const char* name) {
     return loadgen::exit_usage_error;
   }
 
+  if (!o.json.empty() && o.json != "-" && !std::ofstream(o.json, std::ios::app)) {
+    std::fprintf(stderr, "barrage: cannot write the --json file %s\n", o.json.c_str());
+    return loadgen::exit_runtime_error;  // before the run, not after it
+  }
   const bool live = !o.no_progress && !o.quiet && ::isatty(STDERR_FILENO);
   std::signal(SIGINT, on_sigint);
+  std::signal(SIGTERM, on_sigint);  // e.g. from timeout(1) or a CI runner: stop, still report
   std::signal(SIGPIPE, SIG_IGN);
   auto progress = [&](const loadgen::live_snapshot& s) {
     if (live) std::fprintf(stderr, "\r%s\033[K", loadgen::format_live_line(s).c_str());

@@ -31,7 +31,13 @@ time_point arrival_schedule::next() noexcept {
     return std::max(0.0, profile_.at(std::chrono::duration_cast<duration>(std::chrono::duration<double>(s))));
   };
   const double ramp_end_s = to_seconds(profile_.length());
-  if (primed_) {
+  if (primed_ && ramp_end_s == 0) {
+    // A constant rate: the i-th arrival is at i / rate. A running sum drifts and can put one
+    // arrival too many before the end (-r 200 -d 2s sent 401: 400 steps summed to 1.99999...).
+    double r = rate_at(0);
+    if (r <= 0) return time_point::max();
+    cursor_s_ = static_cast<double>(issued_) / r;
+  } else if (primed_) {
     double need = 1.0;
     while (need > 0 && cursor_s_ < horizon_s) {
       double r = rate_at(cursor_s_);
