@@ -1,9 +1,8 @@
 #pragma once
 // Counts heap allocations made through the global operator new, per thread.
 //
-// The replacement operators themselves are defined once per test executable, in
-// tests/unit/runtime/counting_allocator_test.cpp; any test of that executable may include
-// this header to read the counter:
+// The replacement operators are defined in counting_allocator.cpp, linked into every unit-test
+// executable; any test may include this header to read the counter:
 //
 //   auto before = barrage::test::allocations_on_this_thread();
 //   ... steady-state work ...

@@ -8,27 +8,18 @@
 #include <cstdlib>
 #include <functional>
 #include <limits>
+
+#include "counting_allocator.hpp"
 #include <new>
 #include <random>
 #include <vector>
 
-// Counting global allocator: lets the tests prove that record() never allocates and that the
-// constructor allocates exactly memory_bytes. (Replaces operator new for the whole unit_loadgen
-// executable; it only counts and forwards to malloc. All of it stays out of line: inlined, it
-// makes GCC 12 see malloc/operator delete or operator new/free pairs and warn of a mismatch.)
+// The counting allocator (tests/support) lets the tests prove that record() never allocates
+// and that the constructor allocates exactly memory_bytes.
 namespace {
-std::atomic<std::size_t> allocations{0};
-std::atomic<std::size_t> allocated_bytes{0};
+std::uint64_t allocations_now() { return barrage::test::allocations_on_this_thread(); }
+std::uint64_t bytes_now() { return barrage::test::allocated_bytes_on_this_thread(); }
 }  // namespace
-
-[[gnu::noinline]] void* operator new(std::size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  allocated_bytes.fetch_add(n, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace barrage {
 namespace {
@@ -162,10 +153,10 @@ INSTANTIATE_TEST_SUITE_P(histogram, on_random_data, testing::ValuesIn(distributi
 TEST(histogram, occupies_a_fixed_267_368_bytes_allocated_once_by_the_constructor) {
   EXPECT_EQ(histogram::bucket_count, 33'421u);
   EXPECT_EQ(histogram::memory_bytes, 267'368u);
-  auto before_calls = allocations.load(), before_bytes = allocated_bytes.load();
+  auto before_calls = allocations_now(), before_bytes = bytes_now();
   histogram h;
-  EXPECT_EQ(allocations.load() - before_calls, 1u);
-  EXPECT_EQ(allocated_bytes.load() - before_bytes, histogram::memory_bytes);
+  EXPECT_EQ(allocations_now() - before_calls, 1u);
+  EXPECT_EQ(bytes_now() - before_bytes, histogram::memory_bytes);
 }
 
 TEST(histogram, record_never_allocates) {
@@ -173,11 +164,11 @@ TEST(histogram, record_never_allocates) {
   std::mt19937_64 rng(1);
   std::vector<std::uint64_t> values(100'000);
   for (auto& v : values) v = rng() >> (rng() % 64);  // every magnitude, beyond max_value too
-  auto before = allocations.load();
+  auto before = allocations_now();
   for (auto v : values) h.record(v);
   h.record(-5ns);
   h.record_n(123, 4);
-  EXPECT_EQ(allocations.load(), before);
+  EXPECT_EQ(allocations_now(), before);
 }
 
 TEST(histogram, every_counter_holds_a_contiguous_range_of_at_most_one_part_in_1024) {

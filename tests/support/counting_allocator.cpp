@@ -1,13 +1,16 @@
-// unit_server's global operator new / delete, counting per thread: the same replacement as
-// unit_runtime's (tests/support/counting_allocator.hpp), alone in its file so that no inlined
-// standard container sits beside it.
-#include <cstdint>
-#include <cstdlib>
-#include <new>
-
+// The global operator new/delete replacement linked into every unit-test executable: it
+// counts per thread and forwards to malloc. See counting_allocator.hpp.
 #include "counting_allocator.hpp"
 
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <thread>
+#include <vector>
+
 namespace {
+
+// Plain integers in static TLS: reading or bumping them never allocates.
 thread_local std::uint64_t tls_allocations = 0;
 thread_local std::uint64_t tls_bytes = 0;
 
@@ -16,6 +19,7 @@ void* counted(std::size_t n) noexcept {
   tls_bytes += n;
   return std::malloc(n ? n : 1);
 }
+
 void* counted_aligned(std::size_t n, std::align_val_t al) noexcept {
   ++tls_allocations;
   tls_bytes += n;
@@ -25,6 +29,7 @@ void* counted_aligned(std::size_t n, std::align_val_t al) noexcept {
   if (::posix_memalign(&p, a, n ? n : 1) != 0) return nullptr;
   return p;
 }
+
 }  // namespace
 
 namespace barrage::test {
@@ -55,6 +60,7 @@ void* operator new(std::size_t n, std::align_val_t al, const std::nothrow_t&) no
 void* operator new[](std::size_t n, std::align_val_t al, const std::nothrow_t&) noexcept {
   return counted_aligned(n, al);
 }
+
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
@@ -68,3 +74,4 @@ void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::f
 void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 // NOLINTEND(misc-new-delete-overloads)
+
