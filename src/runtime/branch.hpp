@@ -47,7 +47,7 @@ struct branch_join {
 };
 
 struct branch_promise : promise_base {
-  stop_scope own;
+  child_stop_scope own;
   branch_join* join;
   std::size_t index;
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "runtime/epoll_backend.hpp"
+#include "runtime/task_root.hpp"
 
 namespace barrage {
 namespace {
@@ -24,7 +25,6 @@ event_loop::event_loop() : event_loop(options{}) {}
 
 event_loop::event_loop(options opts, std::unique_ptr<io_backend> backend)
     : opts_(opts), backend_(backend ? std::move(backend) : std::make_unique<epoll_backend>()) {
-  roots_.prev = roots_.next = &roots_;
   previous_ = std::exchange(current_loop, this);
   now_ = mono_clock::now();
   step_start_ = busy_since_ = coarse_now();
@@ -36,8 +36,14 @@ event_loop::event_loop(options opts, std::unique_ptr<io_backend> backend)
 
 event_loop::~event_loop() {
   cancel_timer(lag_timer_);
-  // Destroying a frame unlinks it (its promise's destructor calls forget()).
-  while (roots_.next != &roots_) roots_.next->frame.destroy();
+  // A frame's destruction may release join_handles (of this task or others): the root is
+  // marked gone only afterwards, so that a handle released meanwhile leaves it to us.
+  while (detail::task_root* r = first_root_) {
+    forget(*r);
+    r->frame.destroy();
+    r->frame_gone = true;
+    if (!r->has_handle) delete r;
+  }
   current_loop = previous_;
 }
 
@@ -137,19 +143,19 @@ void event_loop::sample_lag(timer_node* n) noexcept {
   loop.add_timer(*n, std::max(n->deadline + loop.opts_.lag_interval, loop.now_));
 }
 
-void event_loop::adopt(detail::root_link& r) noexcept {
-  r.prev = roots_.prev;
-  r.next = &roots_;
-  roots_.prev->next = &r;
-  roots_.prev = &r;
+void event_loop::adopt(detail::task_root& r) noexcept {
+  r.prev = nullptr;
+  r.next = first_root_;
+  if (first_root_) first_root_->prev = &r;
+  first_root_ = &r;
   ++live_roots_;
   metrics_.count_spawn();
 }
 
-void event_loop::forget(detail::root_link& r) noexcept {
-  if (!r.next) return;
-  r.prev->next = r.next;
-  r.next->prev = r.prev;
+void event_loop::forget(detail::task_root& r) noexcept {
+  if (r.prev) r.prev->next = r.next;
+  else first_root_ = r.next;
+  if (r.next) r.next->prev = r.prev;
   r.prev = r.next = nullptr;
   --live_roots_;
   metrics_.count_task_end();
@@ -162,7 +168,7 @@ void event_loop::report_unhandled(std::exception_ptr e, const char* task_name) {
 }
 
 void event_loop::cancel_all_and_drain(duration grace) {
-  for (detail::root_link* r = roots_.next; r != &roots_; r = r->next) r->root_scope->request_stop();
+  for (detail::task_root* r = first_root_; r; r = r->next) r->request_stop();
   time_point deadline = mono_clock::now() + grace;
   while (live_roots_ > 0) {
     duration left = deadline - mono_clock::now();

@@ -22,13 +22,7 @@
 namespace barrage {
 
 namespace detail {
-/// The part of a spawned task's frame that its loop tracks.
-struct root_link {
-  root_link* prev = nullptr;
-  root_link* next = nullptr;
-  std::coroutine_handle<> frame;
-  stop_scope* root_scope = nullptr;
-};
+struct task_root;
 }  // namespace detail
 
 class event_loop final : private io_sink {
@@ -82,8 +76,8 @@ class event_loop final : private io_sink {
   const options& config() const noexcept { return opts_; }
 
   // For spawn.hpp: the loop keeps every unfinished spawned task.
-  void adopt(detail::root_link& r) noexcept;
-  void forget(detail::root_link& r) noexcept;
+  void adopt(detail::task_root& r) noexcept;
+  void forget(detail::task_root& r) noexcept;
   void report_unhandled(std::exception_ptr e, const char* task_name);
   std::size_t live_tasks() const noexcept { return live_roots_; }
   /// Cancels every live task and runs turns (at most `grace`) while any remain.
@@ -131,7 +125,7 @@ class event_loop final : private io_sink {
   slow_step_hook slow_hook_;
   exception_handler exception_handler_;
   std::exception_ptr unhandled_;
-  detail::root_link roots_;  // sentinel of a circular list
+  detail::task_root* first_root_ = nullptr;  // the unfinished spawned tasks, doubly linked
   std::size_t live_roots_ = 0;
   std::mutex foreign_mutex_;
   std::vector<std::function<void()>> foreign_, foreign_swap_;

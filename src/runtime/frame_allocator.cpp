@@ -32,7 +32,8 @@ struct free_lists {
 
 thread_local free_lists lists;
 
-constexpr std::size_t class_of(std::size_t bytes) { return (bytes + class_step - 1) / class_step - 1; }
+// Class c holds blocks of frame_allocator::block_size: 16(c+1) - 8 bytes.
+constexpr std::size_t class_of(std::size_t bytes) { return (bytes + 8 + class_step - 1) / class_step - 1; }
 
 }  // namespace
 
@@ -44,7 +45,7 @@ void* frame_allocator::allocate(std::size_t bytes) {
     --lists.count[c];
     return b;
   }
-  return ::operator new((c + 1) * class_step);
+  return ::operator new(frame_allocator::block_size(bytes));
 }
 
 void frame_allocator::deallocate(void* p, std::size_t bytes) noexcept {

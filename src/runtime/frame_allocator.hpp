@@ -1,7 +1,8 @@
 #pragma once
 // A per-thread recycling allocator for coroutine frames.
 //
-// Frames are carved by size class (16-byte steps up to 2 KiB) and returned to a per-thread
+// Frames are carved by size class (16-byte steps up to 2 KiB, each 8 bytes short of a step so
+// that malloc's chunk header fits in the step) and returned to a per-thread
 // free list, so a steady state of task creation and completion costs no malloc. A frame freed
 // on another thread goes to that thread's list: blocks are plain operator-new memory, so any
 // thread may release them. Larger frames go straight to operator new.
@@ -10,9 +11,15 @@
 namespace barrage::detail {
 
 struct frame_allocator {
-  static constexpr std::size_t class_step = 16;  // malloc's own granularity: no rounding waste
+  static constexpr std::size_t class_step = 16;  // malloc's own granularity
   static constexpr std::size_t largest_cached = 2048;
   static constexpr std::size_t max_cached_per_class = 16384;
+  /// The block a request of `bytes` (at most largest_cached - 8) gets: 16k - 8 bytes, since
+  /// glibc's chunk for a request of n is n + 8 rounded up to 16 (a 128-byte block would cost
+  /// a 144-byte chunk, a 120-byte one costs 128).
+  static constexpr std::size_t block_size(std::size_t bytes) noexcept {
+    return ((bytes + 8 + class_step - 1) / class_step) * class_step - 8;
+  }
   static void* allocate(std::size_t bytes);
   static void deallocate(void* p, std::size_t bytes) noexcept;
   /// Blocks currently cached on this thread (for tests and metrics).

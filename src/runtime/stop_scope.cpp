@@ -2,15 +2,19 @@
 
 namespace barrage {
 
-stop_scope::stop_scope(stop_scope* parent, const char* name) noexcept : parent_(parent), name_(name) {
+stop_scope::~stop_scope() {
+  for (child_stop_scope* c = first_child_; c; c = c->next_sibling_) c->parent_ = nullptr;
+}
+
+child_stop_scope::child_stop_scope(stop_scope* parent, const char* name) noexcept
+    : stop_scope(kind::child, name), parent_(parent) {
   if (!parent_) return;
   next_sibling_ = parent_->first_child_;
   if (next_sibling_) next_sibling_->prev_sibling_ = this;
   parent_->first_child_ = this;
 }
 
-stop_scope::~stop_scope() {
-  for (stop_scope* c = first_child_; c; c = c->next_sibling_) c->parent_ = nullptr;
+child_stop_scope::~child_stop_scope() {
   if (!parent_) return;
   if (prev_sibling_) prev_sibling_->next_sibling_ = next_sibling_;
   else parent_->first_child_ = next_sibling_;
@@ -19,7 +23,7 @@ stop_scope::~stop_scope() {
 
 void stop_scope::request_stop() noexcept {
   if (first_child_) {
-    for (stop_scope* c = first_child_; c; c = c->next_sibling_) c->request_stop();
+    for (child_stop_scope* c = first_child_; c; c = c->next_sibling_) c->request_stop();
     return;
   }
   if (abort_) {
@@ -34,8 +38,10 @@ void stop_scope::request_stop() noexcept {
 }
 
 const char* stop_scope::name() const noexcept {
-  for (const stop_scope* s = this; s; s = s->parent_)
+  for (const stop_scope* s = this; s;) {
     if (s->name_) return s->name_;
+    s = s->kind_ == kind::child ? static_cast<const child_stop_scope*>(s)->parent_ : nullptr;
+  }
   return "task";
 }
 

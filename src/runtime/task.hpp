@@ -34,12 +34,20 @@ stop_scope* scope_of(std::coroutine_handle<P> h) noexcept {
   else return nullptr;
 }
 
+/// A spawned task finished (runtime/spawn.cpp): hands its outcome to its join_handle or the
+/// loop and returns what runs next. `error` is its exception, or null.
+std::coroutine_handle<> finish_task_root(stop_scope& root, std::coroutine_handle<> frame,
+                                         std::exception_ptr* error) noexcept;
+
+/// An awaited task resumes its awaiter; a task with none is a spawned task's top frame.
 struct final_transfer {
   bool await_ready() const noexcept { return false; }
   template <class P>
   std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
-    auto next = h.promise().continuation;
-    return next ? next : std::noop_coroutine();
+    P& p = h.promise();
+    if (p.continuation) return p.continuation;
+    if (p.scope && p.scope->is_task_root()) return finish_task_root(*p.scope, h, p.failure());
+    return std::noop_coroutine();
   }
   void await_resume() const noexcept {}
 };
@@ -66,6 +74,7 @@ class task_promise : public promise_base {
     if (state_ == state::error) std::rethrow_exception(error_);
     return std::move(value_);
   }
+  std::exception_ptr* failure() noexcept { return state_ == state::error ? &error_ : nullptr; }
   ~task_promise() {
     if (state_ == state::value) value_.~T();
     else if (state_ == state::error) error_.~exception_ptr();
@@ -91,6 +100,7 @@ class task_promise<void> : public promise_base {
   void take() {
     if (error_) std::rethrow_exception(error_);
   }
+  std::exception_ptr* failure() noexcept { return error_ ? &error_ : nullptr; }
 
  private:
   std::exception_ptr error_;

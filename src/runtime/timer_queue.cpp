@@ -5,7 +5,7 @@ namespace barrage {
 void timer_queue::insert(timer_node& n) {
   n.seq = next_seq_++;
   heap_.push_back(&n);
-  n.slot = heap_.size() - 1;
+  n.slot = static_cast<std::uint32_t>(heap_.size() - 1);
   sift_up(n.slot);
 }
 

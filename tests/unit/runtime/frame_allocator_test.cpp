@@ -19,7 +19,8 @@ namespace {
 /// Empties this thread's cache so counts start from zero.
 void drain_cache() {
   std::vector<void*> held;
-  for (std::size_t size = frame_allocator::class_step; size <= frame_allocator::largest_cached;
+  // Sizes 8, 24, 40...: one per class.
+  for (std::size_t size = frame_allocator::class_step / 2; size <= frame_allocator::largest_cached;
        size += frame_allocator::class_step) {
     while (frame_allocator::cached_blocks() > 0) {
       std::size_t before = frame_allocator::cached_blocks();
@@ -43,19 +44,28 @@ TEST(frame_allocator, a_freed_frame_is_handed_out_again_for_the_same_size_class)
   void* a = frame_allocator::allocate(100);
   frame_allocator::deallocate(a, 100);
   EXPECT_EQ(frame_allocator::cached_blocks(), 1u);
-  void* b = frame_allocator::allocate(110);  // 100 and 110 share the 112-byte class
+  void* b = frame_allocator::allocate(104);  // 100 and 104 share the 104-byte class
   EXPECT_EQ(a, b);
   EXPECT_EQ(frame_allocator::cached_blocks(), 0u);
-  frame_allocator::deallocate(b, 110);
+  frame_allocator::deallocate(b, 104);
+}
+
+TEST(frame_allocator, a_block_plus_mallocs_header_fills_whole_16_byte_steps) {
+  for (std::size_t size = 8; size <= frame_allocator::largest_cached - 8; ++size) {
+    std::size_t block = frame_allocator::block_size(size);
+    ASSERT_GE(block, size);
+    ASSERT_LT(block - size, frame_allocator::class_step) << size;
+    ASSERT_EQ((block + 8) % 16, 0u) << size << ": glibc's chunk is the request plus 8, in 16s";
+  }
 }
 
 TEST(frame_allocator, different_size_classes_do_not_share_blocks) {
   drain_cache();
-  void* small = frame_allocator::allocate(64);
-  frame_allocator::deallocate(small, 64);
-  void* bigger = frame_allocator::allocate(65);
+  void* small = frame_allocator::allocate(72);
+  frame_allocator::deallocate(small, 72);
+  void* bigger = frame_allocator::allocate(73);
   EXPECT_NE(small, bigger);
-  frame_allocator::deallocate(bigger, 65);
+  frame_allocator::deallocate(bigger, 73);
   EXPECT_EQ(frame_allocator::cached_blocks(), 2u);
 }
 

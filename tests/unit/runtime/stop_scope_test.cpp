@@ -91,7 +91,7 @@ TEST(stop_scope, a_disarmed_wait_is_not_aborted) {
 
 TEST(stop_scope, a_parents_request_goes_to_every_child_instead) {
   stop_scope parent("root");
-  stop_scope a(&parent, nullptr), b(&parent, nullptr);
+  child_stop_scope a(&parent), b(&parent);
   parent.request_stop();
   EXPECT_TRUE(a.stop_pending());
   EXPECT_TRUE(b.stop_pending());
@@ -100,15 +100,15 @@ TEST(stop_scope, a_parents_request_goes_to_every_child_instead) {
 
 TEST(stop_scope, a_child_leaves_its_parent_when_destroyed) {
   stop_scope parent;
-  { stop_scope child(&parent, nullptr); }
+  { child_stop_scope child(&parent); }
   parent.request_stop();
   EXPECT_TRUE(parent.stop_pending());
 }
 
 TEST(stop_scope, a_child_takes_the_name_of_the_nearest_named_ancestor) {
   stop_scope root("fetcher");
-  stop_scope mid(&root, nullptr);
-  stop_scope leaf(&mid, nullptr);
+  child_stop_scope mid(&root);
+  child_stop_scope leaf(&mid);
   EXPECT_STREQ(leaf.name(), "fetcher");
   stop_scope anonymous;
   EXPECT_STREQ(anonymous.name(), "task");
@@ -116,7 +116,7 @@ TEST(stop_scope, a_child_takes_the_name_of_the_nearest_named_ancestor) {
 
 TEST(stop_scope, a_child_outliving_its_parent_is_detached) {
   auto parent = std::make_unique<stop_scope>("p");
-  stop_scope child(parent.get(), nullptr);
+  child_stop_scope child(parent.get());
   parent.reset();
   EXPECT_STREQ(child.name(), "task");
   child.request_stop();  // no parent to touch (ASan)

@@ -48,6 +48,15 @@ TEST(timer_queue, equal_deadlines_fire_in_insertion_order) {
   for (std::size_t i = 0; i < nodes.size(); ++i) EXPECT_EQ(fired[i], &nodes[i]) << i;
 }
 
+TEST(timer_queue, equal_deadlines_keep_insertion_order_across_the_wrap_of_arrival_numbers) {
+  timer_queue q(0xFFFF'FFF0u);  // 16 arrivals before the 32-bit counter wraps to zero
+  std::vector<timer_node> nodes(50);
+  for (auto& n : nodes) q.insert(with_deadline(n, 5));
+  auto fired = drain(q, at(5));
+  ASSERT_EQ(fired.size(), nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) EXPECT_EQ(fired[i], &nodes[i]) << i;
+}
+
 TEST(timer_queue, nothing_pops_before_its_deadline) {
   timer_queue q;
   timer_node n;
