@@ -4,7 +4,6 @@
 
 #include <stdexcept>
 
-#include "runtime/epoll_backend.hpp"
 
 namespace barrage {
 namespace {
@@ -23,7 +22,7 @@ time_point coarse_now() noexcept {
 event_loop::event_loop() : event_loop(options{}) {}
 
 event_loop::event_loop(options opts, std::unique_ptr<io_backend> backend)
-    : opts_(opts), backend_(backend ? std::move(backend) : std::make_unique<epoll_backend>()) {
+    : opts_(opts), backend_(backend ? std::move(backend) : make_io_backend(opts.backend)) {
   roots_.prev = roots_.next = &roots_;
   previous_ = std::exchange(current_loop, this);
   now_ = mono_clock::now();
