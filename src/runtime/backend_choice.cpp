@@ -10,6 +10,10 @@
 namespace barrage {
 namespace {
 
+/// What automatic stands for when BARRAGE_IO_BACKEND is not set (here, not in the header,
+/// so that changing it rebuilds one file).
+constexpr io_backend_kind default_io_backend = io_backend_kind::io_uring;
+
 io_backend_kind from_environment() noexcept {
   const char* v = std::getenv("BARRAGE_IO_BACKEND");
   if (!v) return default_io_backend;

@@ -1,6 +1,7 @@
 #pragma once
 // Which io_backend a loop gets. BARRAGE_IO_BACKEND=epoll|io_uring in the environment picks
-// one for every loop of the process; without it (or with another value) the default below.
+// one for every loop of the process; without it (or with another value) io_uring, which spent
+// less generator CPU per request than epoll (docs/performance.md, "io_uring backend").
 // io_uring falls back to epoll, silently, when the kernel refuses it (too old, disabled by
 // sysctl or seccomp): a loop's backend().name() tells which one runs.
 #include <memory>
@@ -14,9 +15,6 @@ enum class io_backend_kind : std::uint8_t {
   epoll,
   io_uring,   // epoll when io_uring is unavailable
 };
-
-/// The backend automatic stands for when BARRAGE_IO_BACKEND is not set.
-inline constexpr io_backend_kind default_io_backend = io_backend_kind::epoll;
 
 /// Throws std::system_error only when epoll itself cannot be set up.
 std::unique_ptr<io_backend> make_io_backend(io_backend_kind kind = io_backend_kind::automatic);
