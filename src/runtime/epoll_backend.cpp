@@ -11,6 +11,8 @@
 #include <climits>
 #include <system_error>
 
+#include "runtime/io_attempt.hpp"
+
 namespace barrage {
 namespace {
 
@@ -18,49 +20,7 @@ namespace {
 
 bool is_reading(io_kind k) noexcept { return k == io_kind::read || k == io_kind::accept || k == io_kind::readable; }
 
-/// Performs op's syscall once. False when it would block.
-bool attempt(int fd, io_op& op) noexcept {
-  long r = 0;
-  switch (op.kind) {
-    case io_kind::read:
-      r = ::read(fd, op.buf, op.len);
-      break;
-    case io_kind::write:
-      r = ::send(fd, op.buf, op.len, MSG_NOSIGNAL);
-      if (r < 0 && errno == ENOTSOCK) r = ::write(fd, op.buf, op.len);
-      break;
-    case io_kind::writev: {
-      msghdr msg{};
-      msg.msg_iov = const_cast<iovec*>(op.iov);
-      msg.msg_iovlen = static_cast<std::size_t>(op.iovcnt);
-      r = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-      if (r < 0 && errno == ENOTSOCK) r = ::writev(fd, op.iov, op.iovcnt);
-      break;
-    }
-    case io_kind::accept:
-      r = ::accept4(fd, op.addr, op.addrlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      break;
-    case io_kind::connect: {
-      int err = 0;
-      socklen_t len = sizeof err;
-      if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
-      op.result = err ? -err : 0;
-      return true;
-    }
-    case io_kind::readable:
-    case io_kind::writable:
-      op.result = 0;
-      return true;
-  }
-  if (r >= 0) {
-    op.result = r;
-    return true;
-  }
-  if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
-  if (errno == EINTR) return attempt(fd, op);
-  op.result = -errno;
-  return true;
-}
+using detail::attempt_io;
 
 }  // namespace
 
@@ -103,7 +63,7 @@ namespace {
 /// Sound because edges are only consumed by poll(), which records them (see below).
 bool attempt_read(io_handle& h, io_op& op) noexcept {
   if (!h.may_read && !h.hung_up) return false;
-  if (!attempt(h.fd, op)) {
+  if (!attempt_io(h.fd, op)) {
     h.may_read = false;
     return false;
   }
@@ -125,7 +85,7 @@ bool epoll_backend::start(io_handle& h, io_op& op) noexcept {
       if (attempt_read(h, op)) return true;
       break;
     default:
-      if (attempt(h.fd, op)) return true;
+      if (attempt_io(h.fd, op)) return true;
   }
   (is_reading(op.kind) ? h.reader : h.writer) = &op;
   return false;
@@ -179,7 +139,7 @@ void epoll_backend::poll(duration timeout, io_sink& sink) {
         }
       }
     }
-    if ((ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && h->writer && attempt(h->fd, *h->writer)) {
+    if ((ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && h->writer && attempt_io(h->fd, *h->writer)) {
       io_op* op = h->writer;
       h->writer = nullptr;
       sink.io_done(*op);

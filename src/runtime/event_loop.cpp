@@ -4,7 +4,6 @@
 
 #include <stdexcept>
 
-#include "runtime/epoll_backend.hpp"
 #include "runtime/task_root.hpp"
 
 namespace barrage {
@@ -24,7 +23,7 @@ time_point coarse_now() noexcept {
 event_loop::event_loop() : event_loop(options{}) {}
 
 event_loop::event_loop(options opts, std::unique_ptr<io_backend> backend)
-    : opts_(opts), backend_(backend ? std::move(backend) : std::make_unique<epoll_backend>()) {
+    : opts_(opts), backend_(backend ? std::move(backend) : make_io_backend(opts.backend)) {
   previous_ = std::exchange(current_loop, this);
   now_ = mono_clock::now();
   step_start_ = busy_since_ = coarse_now();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "runtime/backend_choice.hpp"
 #include "runtime/io_backend.hpp"
 #include "runtime/loop_metrics.hpp"
 #include "runtime/stop_scope.hpp"
@@ -31,6 +32,7 @@ class event_loop final : private io_sink {
     bool monitor_lag = true;
     duration lag_interval = std::chrono::milliseconds(10);
     duration slow_step_threshold = std::chrono::milliseconds(20);
+    io_backend_kind backend = io_backend_kind::automatic;  // when none is passed in
   };
   using slow_step_hook = std::function<void(const char* task_name, duration held)>;
   using exception_handler = std::function<void(std::exception_ptr, const char* task_name)>;

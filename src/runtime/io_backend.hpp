@@ -2,8 +2,8 @@
 // The operation-level interface between the loop and the kernel. Callers describe an
 // operation (read, write, accept, connect, ...) in an io_op that lives in the awaiting
 // frame; a backend either finishes it at once or finishes it later and hands it back to
-// the loop. epoll is the backend today; io_uring can be added beside it without touching
-// callers, since nothing above this interface assumes readiness semantics.
+// the loop. Two backends implement it (epoll_backend, uring_backend); nothing above this
+// interface assumes readiness semantics, and backend_choice.hpp picks one per loop.
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -50,6 +50,7 @@ struct io_handle {
   // The backend's knowledge of the read side, to skip syscalls that can only say EAGAIN.
   bool may_read = true;   // data may be waiting: no EAGAIN or short read since the last edge
   bool hung_up = false;   // the peer closed or errored: reads never wait again
+  std::uint32_t slot = 0;  // the backend's own index for this fd (io_uring: its slot table)
 };
 
 /// Where a backend hands finished operations and wake-ups.

@@ -58,9 +58,13 @@ TEST(event_loop, the_innermost_loop_is_current_and_the_outer_one_comes_back) {
   EXPECT_EQ(&event_loop::current(), &outer);
 }
 
-TEST(event_loop, its_backend_is_epoll) {
-  event_loop loop;
-  EXPECT_STREQ(loop.backend().name(), "epoll");
+TEST(event_loop, its_backend_is_the_one_its_options_name) {
+  event_loop::options opts = quiet();
+  opts.backend = io_backend_kind::epoll;
+  EXPECT_STREQ(event_loop(opts).backend().name(), "epoll");
+  opts.backend = io_backend_kind::io_uring;  // or epoll, where the kernel refuses io_uring
+  const std::string name = event_loop(opts).backend().name();
+  EXPECT_TRUE(name == "io_uring" || name == "epoll") << name;
 }
 
 TEST(event_loop, a_task_made_ready_during_a_turn_runs_on_the_next_turn) {

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Generator CPU per completed request: barrage on epoll, barrage on io_uring and wrk, in
+# turn, against one nginx worker (`return 200`, access log off) pinned to CPU 0, each
+# generator pinned to CPU 1. Prints one line per run and the medians (docs/performance.md).
+# Usage: bench/backends.sh BUILD_DIR [REPS=3] [DURATION=5] [CONNECTIONS=100]
+set -euo pipefail
+BUILD=${1:?build dir}; REPS=${2:-3}; DUR=${3:-5}; CONNS=${4:-100}
+BARRAGE="$(cd "$BUILD" && pwd)/apps/barrage"
+for b in taskset nginx wrk /usr/bin/time python3; do command -v "$b" >/dev/null || { echo "missing $b" >&2; exit 1; }; done
+
+dir=$(mktemp -d /tmp/barrage-backends-XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$dir/nginx.conf" <<EOF
+worker_processes 1; daemon off; pid $dir/nginx.pid; error_log $dir/error.log;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path $dir; proxy_temp_path $dir;
+  fastcgi_temp_path $dir; uwsgi_temp_path $dir; scgi_temp_path $dir;
+  keepalive_requests 1000000;
+  server { listen 127.0.0.1:$port; location = / { return 200 "hello\n"; } } }
+EOF
+taskset -c 0 nginx -c "$dir/nginx.conf" -p "$dir" &
+nginx_pid=$!
+trap 'kill $nginx_pid 2>/dev/null; wait $nginx_pid 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.05; done
+url="http://127.0.0.1:$port/"
+
+# run NAME CMD...: prints "NAME requests req/s cpu_s us_per_req load1"
+run() {
+  local name=$1; shift
+  local load; load=$(cut -d' ' -f1 /proc/loadavg)
+  /usr/bin/time -f '%U %S' -o "$dir/time" "$@" >"$dir/out" 2>"$dir/err" || { cat "$dir/err" >&2; return 1; }
+  local cpu reqs rps
+  cpu=$(awk '{print $1 + $2}' "$dir/time")
+  if [[ $name == wrk ]]; then
+    reqs=$(awk '/requests in/ {print $1}' "$dir/out")
+    rps=$(awk '/Requests\/sec/ {print $2}' "$dir/out")
+  else
+    read -r reqs rps < <(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); r=j["requests"]
+print(r["succeeded"] + r["failed"] + r["timed_out"], j["throughput"]["requests_per_second"])' "$dir/out.json")
+  fi
+  awk -v n="$name" -v r="$reqs" -v s="$rps" -v c="$cpu" -v l="$load" \
+    'BEGIN { printf "%-9s %9d %10.0f %6.2f %6.2f %s\n", n, r, s, c, c * 1e6 / r, l }'
+}
+
+echo "tool      requests      req/s  cpu_s  us/req load1" >&2
+results=$dir/results
+for rep in $(seq "$REPS"); do
+  for tool in epoll io_uring wrk; do
+    sleep 1
+    if [[ $tool == wrk ]]; then
+      run wrk taskset -c 1 wrk -t1 -c"$CONNS" -d"${DUR}s" "$url"
+    else
+      BARRAGE_IO_BACKEND=$tool run "$tool" taskset -c 1 "$BARRAGE" "$url" -c "$CONNS" -t 1 -d "${DUR}s" \
+        --no-progress --json "$dir/out.json"
+    fi
+  done
+done | tee "$results" >&2
+
+python3 - "$results" <<'EOF'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+med = {}
+for tool in ("epoll", "io_uring", "wrk"):
+    us = [float(r[4]) for r in rows if r[0] == tool]
+    rps = [float(r[2]) for r in rows if r[0] == tool]
+    med[tool] = statistics.median(us)
+    print(f"{tool:9s} us/req median {med[tool]:.2f} ({min(us):.2f}-{max(us):.2f})  "
+          f"req/s median {statistics.median(rps):.0f} ({min(rps):.0f}-{max(rps):.0f})")
+loads = [float(r[5]) for r in rows]
+print(f"load1 {min(loads):.2f}-{max(loads):.2f}")
+for tool in ("epoll", "io_uring"):
+    print(f"barrage {tool} / wrk CPU per request: {med[tool] / med['wrk']:.2f}x")
+EOF

@@ -1,0 +1,101 @@
+#pragma once
+// The io_uring backend. What it saves over epoll is the read syscall: each socket that is
+// read gets one multishot receive, and the kernel lands its data in buffers the backend
+// owns (a provided-buffer ring); a read copies from there, at once when data is waiting.
+// Writes still try their syscall first (they nearly always finish at once); accept,
+// connect, readiness waits and writes that would block wait on one-shot polls. SQEs queued
+// during a turn go to the kernel with the wait in poll(): one io_uring_enter per turn.
+//
+// Memory safety across cancellation: the kernel never writes into an io_op or its buffer
+// (receives land in backend buffers, polls write nothing), and a CQE names a slot of the
+// backend's table by index and generation, never an io_handle or io_op. A slot outlives
+// its handle until the kernel has finished every request made for it.
+#include <liburing.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "runtime/io_backend.hpp"
+
+namespace barrage {
+
+class uring_backend final : public io_backend {
+ public:
+  /// Throws std::system_error when the kernel refuses a ring or a provided-buffer ring
+  /// (too old, or io_uring disabled): callers fall back to epoll (backend_choice.hpp).
+  uring_backend();
+  ~uring_backend() override;
+  uring_backend(const uring_backend&) = delete;
+  uring_backend& operator=(const uring_backend&) = delete;
+
+  const char* name() const noexcept override { return "io_uring"; }
+  void attach(io_handle& h) override;
+  void detach(io_handle& h) noexcept override;
+  bool start(io_handle& h, io_op& op) noexcept override;
+  void cancel(io_handle& h, io_op& op) noexcept override;
+  void poll(duration timeout, io_sink& sink) override;
+  void wake() noexcept override;
+
+  /// The receive pool: buffer_count buffers of buffer_size bytes (4 MiB per loop).
+  static constexpr std::uint32_t buffer_count = 1024;
+  static constexpr std::uint32_t buffer_size = 4096;
+
+ private:
+  enum tag : std::uint8_t { tag_recv = 1, tag_poll_in = 2, tag_poll_out = 3, tag_wake = 4 };
+  static constexpr std::uint64_t ignored = 0;  // user_data of cancel requests
+  static constexpr std::int32_t none = -1;
+
+  /// Per registered fd. `h` is null once detached; the slot is reused only when no
+  /// request made for it is left in the kernel (`inflight`).
+  struct slot {
+    io_handle* h = nullptr;
+    std::uint32_t gen = 0;
+    std::uint8_t inflight = 0;
+    bool recv_armed = false, poll_in = false, poll_out = false;
+    bool use_recv = true;   // false: the fd cannot take a receive (not a socket): readiness
+    bool recv_started = false;  // a receive was ever armed: direct reads would reorder data
+    bool starved = false;   // the receive ended for want of buffers; re-armed in poll()
+    bool eof = false;
+    int error = 0;          // a receive error not yet delivered (negative errno)
+    std::int32_t head = none, tail = none;  // received buffers, oldest first (buffer ids)
+    std::uint32_t head_off = 0;             // bytes of the head buffer already read
+    std::uint32_t next_free = 0;
+  };
+  struct buffer_meta {
+    std::uint32_t len = 0;
+    std::int32_t next = none;
+  };
+
+  static std::uint64_t user_data(std::uint32_t index, std::uint32_t gen, tag t) noexcept {
+    return (std::uint64_t{gen} << 32) | (std::uint64_t{index} << 8) | t;
+  }
+  io_uring_sqe* next_sqe() noexcept;
+  void arm_recv(std::uint32_t index) noexcept;
+  void arm_poll(std::uint32_t index, bool out) noexcept;
+  void release(std::uint32_t index) noexcept;
+
+  bool start_read(io_handle& h, slot& s, io_op& op) noexcept;
+  bool copy_out(slot& s, io_op& op) noexcept;
+  void recycle(std::int32_t bid) noexcept;
+  void rearm_starved() noexcept;
+
+  void complete(std::uint64_t data, int res, std::uint32_t flags, io_sink& sink);
+  void on_recv(std::uint32_t index, int res, std::uint32_t flags, io_sink& sink) noexcept;
+  void on_poll(std::uint32_t index, bool out, int res, io_sink& sink) noexcept;
+  void on_wake(std::uint32_t flags, io_sink& sink) noexcept;
+
+  io_uring ring_{};
+  io_uring_buf_ring* buf_ring_ = nullptr;
+  std::unique_ptr<char[]> buffers_;
+  std::vector<buffer_meta> meta_;
+  std::uint32_t buffers_free_ = 0;  // in the ring, for the kernel to fill
+  std::vector<slot> slots_;
+  std::uint32_t free_head_ = 0;     // free list of slots through next_free (0: empty)
+  std::vector<std::uint32_t> starved_;
+  int wake_fd_ = -1;
+  std::atomic<bool> wake_pending_{false};
+};
+
+}  // namespace barrage

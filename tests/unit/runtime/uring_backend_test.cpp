@@ -1,0 +1,269 @@
+// The io_uring backend on its own (the other runtime tests run on both backends through
+// BARRAGE_IO_BACKEND; see tests/CMakeLists.txt). Skipped where the kernel refuses io_uring.
+#include "runtime/uring_backend.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "co_assert.hpp"
+#include "runtime/backend_choice.hpp"
+#include "runtime/io.hpp"
+#include "runtime/sleep.hpp"
+#include "runtime/spawn.hpp"
+
+using namespace barrage;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::unique_ptr<io_backend> try_uring() {
+  try {
+    return std::make_unique<uring_backend>();
+  } catch (const std::system_error&) {
+    return nullptr;
+  }
+}
+
+/// A loop on the io_uring backend; the test is skipped where there is none.
+class uring : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    backend_ = try_uring();
+    if (!backend_) GTEST_SKIP() << "io_uring is not available here";
+  }
+  template <class T>
+  T run(task<T> t, event_loop::options opts = {}) {
+    event_loop loop(opts, std::move(backend_));
+    EXPECT_STREQ(loop.backend().name(), "io_uring");
+    return loop.run(std::move(t));
+  }
+  std::unique_ptr<io_backend> backend_;
+};
+
+struct fd_pair {
+  async_fd a, b;
+};
+
+fd_pair make_socketpair() {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) throw std::runtime_error("socketpair");
+  return {async_fd(sv[0]), async_fd(sv[1])};
+}
+
+task<std::string> read_some(async_fd& fd, std::size_t cap = 256) {
+  std::string buf(cap, '\0');
+  long n = co_await fd.read(buf.data(), cap);
+  if (n < 0) co_return "error " + std::to_string(-n);
+  buf.resize(static_cast<std::size_t>(n));
+  co_return buf;
+}
+
+}  // namespace
+
+TEST(backend_choice, epoll_is_chosen_by_name_and_io_uring_falls_back_to_it_when_refused) {
+  EXPECT_STREQ(make_io_backend(io_backend_kind::epoll)->name(), "epoll");
+  const char* expected = try_uring() ? "io_uring" : "epoll";
+  EXPECT_STREQ(make_io_backend(io_backend_kind::io_uring)->name(), expected);
+}
+
+TEST_F(uring, a_cancelled_read_is_never_written_into_and_its_data_waits_for_the_next_read) {
+  auto main = []() -> task<void> {
+    auto [a, b] = make_socketpair();
+    std::vector<char> kept(64, '#');  // outlives the cancelled read: must stay untouched
+    auto reader = [](async_fd& fd, char* buf, std::size_t len) -> task<long> { co_return co_await fd.read(buf, len); };
+    auto h = spawn(reader(b, kept.data(), kept.size()));
+    co_await sleep_for(2ms);  // the read waits, with the receive armed
+    h.cancel();
+    EXPECT_THROW(co_await h, operation_cancelled);  // its frame is gone after this
+    EXPECT_EQ(co_await a.write("late", 4), 4);
+    co_await sleep_for(2ms);  // the receive lands "late" in the pool meanwhile
+    EXPECT_EQ(std::string(kept.begin(), kept.end()), std::string(64, '#'));
+    EXPECT_EQ(co_await read_some(b), "late");
+  };
+  run(main());
+}
+
+TEST_F(uring, reads_cancelled_in_turn_on_fds_closed_at_once_leave_the_backend_sound) {
+  auto main = []() -> task<void> {
+    for (int round = 0; round < 200; ++round) {
+      auto [a, b] = make_socketpair();
+      auto h = spawn(read_some(b));
+      co_await yield_now{};
+      (void)co_await a.write("x", 1);  // may land after the cancel, for a slot being reused
+      h.cancel();
+      try {
+        (void)co_await h;
+      } catch (const operation_cancelled&) {
+      }
+    }
+    auto [a, b] = make_socketpair();  // the slots are reused: the newest fds work
+    EXPECT_EQ(co_await a.write("ok", 2), 2);
+    EXPECT_EQ(co_await read_some(b), "ok");
+  };
+  run(main());
+}
+
+TEST_F(uring, another_thread_wakes_a_loop_blocked_in_the_kernel) {
+  event_loop::options opts;
+  opts.monitor_lag = false;  // no timer: the loop can only wake from the other thread
+  event_loop loop(opts, std::move(backend_));
+  for (int i = 0; i < 50; ++i) {
+    std::atomic<bool> ran{false};
+    std::thread t([&] {
+      std::this_thread::sleep_for(1ms);
+      loop.call_soon_threadsafe([&] { ran = true; });
+    });
+    while (!ran) loop.run_once(duration(-1));
+    t.join();
+  }
+  SUCCEED();
+}
+
+TEST_F(uring, five_hundred_fds_each_get_their_own_data_and_end_of_stream) {
+  auto main = []() -> task<void> {
+    constexpr int n = 500;
+    std::vector<fd_pair> pairs;
+    for (int i = 0; i < n; ++i) pairs.push_back(make_socketpair());
+    std::vector<join_handle<std::string>> readers;
+    for (auto& p : pairs) readers.push_back(spawn(read_some(p.b)));
+    co_await sleep_for(1ms);
+    for (int i = 0; i < n; ++i) {
+      std::string msg = "message " + std::to_string(i);
+      (void)co_await pairs[static_cast<std::size_t>(i)].a.write(msg.data(), msg.size());
+    }
+    for (int i = 0; i < n; ++i) EXPECT_EQ(co_await readers[static_cast<std::size_t>(i)], "message " + std::to_string(i));
+    readers.clear();
+    for (auto& p : pairs) readers.push_back(spawn(read_some(p.b)));
+    for (auto& p : pairs) p.a.close();
+    for (auto& r : readers) EXPECT_EQ(co_await r, "");
+  };
+  run(main());
+}
+
+TEST_F(uring, data_then_end_of_stream_reads_as_the_data_then_zero_for_ever) {
+  auto main = []() -> task<void> {
+    auto [a, b] = make_socketpair();
+    auto h = spawn(read_some(b));  // waiting when the data and the end arrive
+    co_await sleep_for(1ms);
+    (void)co_await a.write("bye", 3);
+    a.close();
+    EXPECT_EQ(co_await h, "bye");
+    EXPECT_EQ(co_await read_some(b), "");
+    EXPECT_TRUE(b.handle().hung_up);
+    EXPECT_EQ(co_await read_some(b), "");
+  };
+  run(main());
+}
+
+TEST_F(uring, a_read_with_a_deadline_times_out_and_loses_nothing_that_comes_later) {
+  auto main = []() -> task<void> {
+    auto [a, b] = make_socketpair();
+    char buf[16];
+    const time_point t0 = mono_clock::now();
+    EXPECT_EQ(co_await b.read(buf, sizeof buf).until(t0 + 20ms), -ETIMEDOUT);
+    EXPECT_GE(mono_clock::now() - t0, 19ms);
+    (void)co_await a.write("after", 5);
+    EXPECT_EQ(co_await b.read(buf, sizeof buf).until(mono_clock::now() + 1s), 5);
+    EXPECT_EQ(std::string(buf, 5), "after");
+  };
+  run(main());
+}
+
+TEST_F(uring, more_data_than_the_receive_pool_arrives_whole_and_in_order) {
+  auto main = []() -> task<void> {
+    auto [a, b] = make_socketpair();
+    constexpr std::size_t total = 3 * std::size_t{uring_backend::buffer_count} * uring_backend::buffer_size;
+    auto writer = [](async_fd& fd) -> task<void> {
+      std::vector<unsigned char> chunk(65536);
+      std::size_t sent = 0;
+      while (sent < total) {
+        for (std::size_t k = 0; k < chunk.size(); ++k) chunk[k] = static_cast<unsigned char>((sent + k) % 251);
+        long n = co_await fd.write(chunk.data(), std::min(chunk.size(), total - sent));
+        CO_ASSERT_TRUE(n > 0);
+        sent += static_cast<std::size_t>(n);
+      }
+    };
+    (void)co_await a.write("s", 1);
+    EXPECT_EQ(co_await read_some(b), "s");  // a short read: the receive is armed from here
+    auto w = spawn(writer(a));
+    co_await sleep_for(30ms);  // the pool runs dry meanwhile (ENOBUFS), the socket fills
+    std::vector<unsigned char> buf(10000);
+    std::size_t got = 0;
+    bool in_order = true;
+    while (got < total) {
+      long n = co_await b.read(buf.data(), buf.size());
+      CO_ASSERT_TRUE(n > 0);
+      for (long k = 0; k < n; ++k) in_order &= buf[static_cast<std::size_t>(k)] == (got + static_cast<std::size_t>(k)) % 251;
+      got += static_cast<std::size_t>(n);
+    }
+    EXPECT_TRUE(in_order);
+    co_await w;
+  };
+  run(main());
+}
+
+TEST_F(uring, closing_an_fd_with_a_receive_armed_ends_the_stream_for_the_peer_at_once) {
+  auto main = []() -> task<void> {
+    int sv[2];
+    CO_ASSERT_TRUE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+    async_fd a(sv[0]);
+    auto h = spawn(read_some(a));
+    co_await sleep_for(1ms);  // the receive is armed in the kernel, holding the socket
+    h.cancel();
+    try {
+      (void)co_await h;
+    } catch (const operation_cancelled&) {
+    }
+    a.close();
+    // No loop turn in between: the peer sees the end of the stream now.
+    pollfd p{sv[1], POLLIN, 0};
+    EXPECT_EQ(::poll(&p, 1, 1000), 1);
+    char c;
+    EXPECT_EQ(::recv(sv[1], &c, 1, MSG_DONTWAIT), 0);
+    ::close(sv[1]);
+  };
+  run(main());
+}
+
+TEST_F(uring, a_pipe_which_takes_no_receive_is_read_through_readiness) {
+  auto main = []() -> task<void> {
+    int p[2];
+    CO_ASSERT_TRUE(::pipe2(p, O_CLOEXEC) == 0);
+    async_fd r(p[0]), w(p[1]);
+    auto h = spawn(read_some(r));  // EAGAIN, a receive refused (ENOTSOCK), then a poll
+    co_await sleep_for(2ms);
+    (void)co_await w.write("piped", 5);
+    EXPECT_EQ(co_await h, "piped");
+    (void)co_await w.write("again", 5);
+    EXPECT_EQ(co_await read_some(r), "again");
+  };
+  run(main());
+}
+
+TEST_F(uring, readable_reports_data_already_received_into_the_pool) {
+  auto main = []() -> task<void> {
+    auto [a, b] = make_socketpair();
+    auto h = spawn(read_some(b));  // arms the receive
+    co_await sleep_for(1ms);
+    (void)co_await a.write("one", 3);
+    EXPECT_EQ(co_await h, "one");
+    (void)co_await a.write("two", 3);
+    co_await sleep_for(1ms);  // "two" is in the pool now, not in the socket
+    EXPECT_EQ(co_await b.readable(), 0);
+    EXPECT_EQ(co_await read_some(b), "two");
+  };
+  run(main());
+}
