@@ -33,8 +33,10 @@ double thread_cpu_seconds() {
 
 }  // namespace
 
-worker::worker(const run_plan& plan, unsigned connections, std::optional<std::uint64_t> quota, ramp_profile profile)
+worker::worker(const run_plan& plan, unsigned connections, std::optional<std::uint64_t> quota, ramp_profile profile,
+               unsigned first_connection)
     : plan_(plan), connections_(connections), quota_(quota), profile_(std::move(profile)) {
+  if (!plan_.config.sources.empty()) next_source_ = first_connection % plan_.config.sources.size();
   if (plan_.config.open_model()) {
     schedule_.emplace(profile_, plan_.start);
     active_target_ = connections_;
@@ -161,6 +163,11 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
   }
   net::connect_options opts;
   opts.timeout = plan_.config.connect_timeout;
+  const auto& sources = plan_.config.sources;
+  if (!sources.empty()) {
+    opts.source = &sources[next_source_];
+    next_source_ = next_source_ + 1 == sources.size() ? 0 : next_source_ + 1;
+  }
   auto c = co_await net::tcp_connect(plan_.target, opts);
   if (!c) {
     ++connect_failures_;
