@@ -211,6 +211,8 @@ int run_command(int argc, char** argv, const char* name) {
     std::fprintf(stderr, "barrage: cannot write the --json file %s\n", o.json.c_str());
     return loadgen::exit_runtime_error;  // before the run, not after it
   }
+  if (auto note = net::port_range_note(cfg.connections, cfg.sources.size(), net::ephemeral_port_range()))
+    std::fprintf(stderr, "barrage: note: %s\n", note->c_str());
   const bool live = !o.no_progress && !o.quiet && ::isatty(STDERR_FILENO);
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);  // e.g. from timeout(1) or a CI runner: stop, still report

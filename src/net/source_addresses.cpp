@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <fstream>
+
 namespace barrage::net {
 namespace {
 
@@ -59,6 +61,32 @@ result<std::vector<socket_address>, std::string> parse_source_addresses(std::str
     text.remove_prefix(comma + 1);
   }
   return out;
+}
+
+port_range ephemeral_port_range() noexcept {
+  port_range r;
+  std::ifstream f("/proc/sys/net/ipv4/ip_local_port_range");
+  unsigned a = 0, b = 0;
+  if (f >> a >> b && a <= b && b <= 65535) r = {a, b};
+  return r;
+}
+
+std::optional<std::string> port_range_note(std::size_t connections, std::size_t sources, port_range range) {
+  const std::size_t n = sources ? sources : 1;
+  const std::size_t per_source = (connections + n - 1) / n;
+  const std::size_t ports = range.size();
+  if (ports == 0 || per_source <= ports / 2) return std::nullopt;
+  // Enough addresses to stay within half the range each (what --source should list).
+  const std::size_t want = (connections + ports / 2 - 1) / (ports / 2);
+  const std::string where = std::to_string(per_source) + " connections per source address " +
+                            (per_source > ports ? "exceed the ephemeral port range " : "exceed half the ephemeral port range ") +
+                            std::to_string(range.first) + "-" + std::to_string(range.last);
+  const std::string fix = "; spread them over " + std::to_string(want) +
+                          " or more source addresses with --source (for a loopback target: --source 127.0.0.1-127.0.0." +
+                          std::to_string(std::min<std::size_t>(want, 254)) + ")";
+  if (per_source > ports) return where + ": connects beyond it fail (EADDRNOTAVAIL)" + fix;
+  return where + ": connect() then searches the used ports one by one and opening the connections slows down sharply" +
+         fix;
 }
 
 }  // namespace barrage::net

@@ -70,3 +70,34 @@ TEST(source_addresses, a_range_too_large_is_refused_before_allocating_it) {
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->size(), max_source_addresses);
 }
+
+TEST(source_addresses, no_note_while_each_address_stays_within_half_the_port_range) {
+  const port_range r{32768, 60999};  // 28,232 ports
+  EXPECT_FALSE(port_range_note(14'116, 0, r).has_value());
+  EXPECT_FALSE(port_range_note(14'116, 1, r).has_value());
+  EXPECT_FALSE(port_range_note(28'000, 2, r).has_value());
+}
+
+TEST(source_addresses, past_half_the_range_the_note_names_the_addresses_needed) {
+  const port_range r{32768, 60999};
+  auto note = port_range_note(15'000, 0, r);
+  ASSERT_TRUE(note.has_value());
+  EXPECT_NE(note->find("15000 connections per source address exceed half the ephemeral port range 32768-60999"),
+            std::string::npos)
+      << *note;
+  EXPECT_NE(note->find("--source 127.0.0.1-127.0.0.2"), std::string::npos) << *note;
+  EXPECT_EQ(note->find('\n'), std::string::npos);
+}
+
+TEST(source_addresses, past_the_whole_range_the_note_says_connects_fail) {
+  auto note = port_range_note(100'000, 2, port_range{32768, 60999});
+  ASSERT_TRUE(note.has_value());
+  EXPECT_NE(note->find("EADDRNOTAVAIL"), std::string::npos) << *note;
+  EXPECT_NE(note->find("spread them over 8 or more"), std::string::npos) << *note;
+}
+
+TEST(source_addresses, the_ephemeral_range_is_read_from_the_kernel_or_defaults_sanely) {
+  port_range r = ephemeral_port_range();
+  EXPECT_GT(r.size(), 0u);
+  EXPECT_LE(r.last, 65535u);
+}
