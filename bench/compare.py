@@ -774,6 +774,12 @@ def verdict_of(fid, meta, runs, m):
                     "generator saturated" if g >= SATURATED and s < SATURATED else
                     "both saturated" if g >= SATURATED else "neither saturated")
             v = f"{side} (gen {g:.0f} %, server {s:.0f} %)"
+            # On a shared machine neither pinned side may reach 90 %: CPU per request still says which
+            # one a full core each would saturate first (the per-core ceiling is 1 / CPU per request).
+            gu, su = m["cpu_us_per_req"]["median"], m["server_cpu_us_per_req"]["median"]
+            if gu and su:
+                bound = ("server-bound" if su > gu * 1.1 else "generator-bound" if gu > su * 1.1 else "balanced")
+                v += (f"; {bound}: per-core ceilings gen {fmt_num(1e6 / gu)}, server {fmt_num(1e6 / su)} req/s")
             o = m.get("other_cpu_pct")
             if o and o["median"] >= CONTENDED:
                 v += f"; contended: other processes used {o['median']:.0f} % of a core"
