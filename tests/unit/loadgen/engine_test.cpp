@@ -275,3 +275,24 @@ TEST(engine, a_source_address_of_another_family_than_the_target_is_one_clear_err
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().find("--source ::1 is not of the target's address family"), std::string::npos);
 }
+
+TEST(engine, pipelined_responses_that_arrive_together_get_one_latency_each_from_the_batch_send) {
+  // The peer answers a batch of 8 with 8 responses in one write: the later ones are parsed
+  // from bytes already buffered and complete when the batch's bytes arrived.
+  std::string eight;
+  for (int i = 0; i < 8; ++i) eight += ok2;
+  // The batch is one write of 8 small requests, so the peer's one head read takes all of it.
+  test::peer_thread peer({test::pause(20ms), test::send(eight)});
+  auto c = config_for(peer.url());
+  c.connections = 1;
+  c.threads = 1;
+  c.pipeline = 8;
+  c.requests = 64;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stats.count.succeeded, 64u);
+  EXPECT_EQ(r->stats.latency.count(), 64u);
+  EXPECT_GE(r->stats.latency.min(), 20'000'000u);  // never before the peer's pause
+  EXPECT_LT(r->stats.latency.max(), 1'000'000'000u);
+  expect_accounted(*r);
+}
