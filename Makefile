@@ -7,7 +7,7 @@ ifdef CI
 CMAKE_FLAGS += -DBARRAGE_WERROR=ON
 endif
 
-.PHONY: all deps configure build demo test test-asan test-tsan bench fuzz soak install clean
+.PHONY: all deps configure build demo test test-asan test-tsan bench scale fuzz soak install clean
 
 all: build
 
@@ -42,6 +42,11 @@ test-asan test-tsan: test-%:
 
 bench: build
 	@bench/run.sh $(BUILD)
+
+# 15,000 connections held for 30 s against `barrage serve`, and 5,000 for linearity: accounting and memory per
+# connection on both sides (about 6 minutes; SCALE_* variables in bench/scale.sh).
+scale: build
+	@bench/scale.sh $(BUILD)
 
 fuzz:
 	@tools/fuzz.sh $${FUZZ_SECONDS:-300}

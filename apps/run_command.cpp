@@ -15,6 +15,7 @@
 #include "loadgen/report_json.hpp"
 #include "loadgen/report_text.hpp"
 #include "loadgen/threshold.hpp"
+#include "net/source_addresses.hpp"
 
 namespace barrage::apps {
 namespace {
@@ -26,7 +27,7 @@ extern "C" void on_sigint(int) { interrupted.store(true); }
 struct run_options {
   std::string url, duration, requests, rate, ramp, timeout = "10s", connect_timeout = "5s", warmup = "0s";
   std::string dns_ttl = "10s", grace, body, body_file, json, retry_on, success_status = "200-399";
-  std::string retry_backoff = "100ms";
+  std::string retry_backoff = "100ms", source;
   std::vector<std::string> headers, thresholds;
   unsigned connections = 50, threads = 0, retries = 0, pipeline = 1;
   std::string method = "GET";
@@ -102,6 +103,11 @@ loadgen::run_config to_config(const run_options& o) {
   if (!o.grace.empty()) c.grace = need(parse_duration(o.grace));
   c.pipeline = std::max(1u, o.pipeline);
   c.keepalive = !o.no_keepalive;
+  if (!o.source.empty()) {
+    auto s = net::parse_source_addresses(o.source);
+    if (!s) throw CLI::ValidationError("--source: " + s.error());
+    c.sources = std::move(*s);
+  }
   c.retry.attempts = o.retries + 1;
   c.retry.backoff = need(parse_duration(o.retry_backoff));
   if (!o.retry_on.empty()) {
@@ -166,6 +172,11 @@ int run_command(int argc, char** argv, const char* name) {
   app.add_option("--retry-backoff", o.retry_backoff, "First backoff, doubled per retry")->default_val("100ms");
   app.add_option("--pipeline", o.pipeline, "Requests in flight per connection (HTTP/1.1 pipelining)")->default_val(1);
   app.add_flag("--no-keepalive", o.no_keepalive, "A new connection for every request");
+  app.add_option("--source", o.source,
+                 "Local addresses to connect from, one connection after the other: 127.0.0.2,127.0.0.3 or a range "
+                 "127.0.0.2-127.0.0.9; each adds a full ephemeral port range (about 28k connections per target); "
+                 "default: the kernel's choice")
+      ->type_name("ADDRS");
   app.add_option("--dns-ttl", o.dns_ttl, "DNS cache time to live (0 disables)")->default_val("10s");
   app.add_option("--warmup", o.warmup, "Sent before the measured run and left out of the results")->default_val("0s");
   app.add_option("--grace", o.grace, "Time given to requests in flight at the end; default: --timeout");
@@ -200,6 +211,8 @@ int run_command(int argc, char** argv, const char* name) {
     std::fprintf(stderr, "barrage: cannot write the --json file %s\n", o.json.c_str());
     return loadgen::exit_runtime_error;  // before the run, not after it
   }
+  if (auto note = net::port_range_note(cfg.connections, cfg.sources.size(), net::ephemeral_port_range()))
+    std::fprintf(stderr, "barrage: note: %s\n", note->c_str());
   const bool live = !o.no_progress && !o.quiet && ::isatty(STDERR_FILENO);
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);  // e.g. from timeout(1) or a CI runner: stop, still report

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""barrage benchmarks: barrage beside other HTTP load generators and servers, on 127.0.0.1.
+"""barrage benchmarks: barrage beside other HTTP load generators and servers, on 127.0.0.1, and
+barrage with and without --pipeline 16 against nginx and `barrage serve`.
 
     bench/compare.py run BUILD_DIR [--quick] [--out DIR]   measure; write DIR/latest.json and DIR/latest.md
     bench/compare.py diff OLD.json NEW.json                 compare two results files, figure by figure
@@ -17,6 +18,7 @@ Method (docs/benchmarks.md has the long version):
   * Server CPU: /proc/<pid>/task/*/schedstat of the server's process tree, read before and after.
   * CPU us/request = CPU seconds / requests the generator completed.
   * Saturated side: the generator when its CPU was >= 90 % of its core over the run, else the server.
+    Pipelining rows name the side at >= 90 % when only one is ("server saturated" is the goal).
   * Every process gets a hard time limit and is killed at the end, also on errors and signals.
 """
 import argparse
@@ -43,6 +45,7 @@ SERVER_CPU, GEN_CPU = "0", "1"
 SATURATED = 90.0  # percent of one core
 CONTENDED = 25.0  # other processes' CPU (percent of one core) above which a figure is flagged as contended
 HERE = os.path.dirname(os.path.abspath(__file__))
+SECTIONS = ("generators", "pipelining", "servers", "accuracy", "micro")
 ROOT = os.path.dirname(HERE)
 
 # ------------------------------------------------------------------ /proc helpers
@@ -462,10 +465,10 @@ class Bench:
         self.runs[fid].append(rec)
         return rec
 
-    def gen_argv(self, tool, url, c, d, json_path=None):
+    def gen_argv(self, tool, url, c, d, json_path=None, pipeline=1):
         if tool == "barrage":
             return [self.barrage, url, "-c", str(c), "-d", f"{d}s", "-t", "1", "--json", json_path, "-q",
-                    "--no-progress"]
+                    "--no-progress"] + (["--pipeline", str(pipeline)] if pipeline > 1 else [])
         if tool == "wrk":
             return ["wrk", "-t1", f"-c{c}", f"-d{d}s", "--latency", url]
         if tool == "h2load":
@@ -508,6 +511,33 @@ class Bench:
                 self.measure("gen/seed/n10000", nginx,
                              [PY, seed, "-n", "10000", "--url", url, "--json"], parse_seed, window=None, limit=60)
                 time.sleep(0.3)
+
+    PIPELINE = 16
+
+    def pipelining(self, nginx):
+        """barrage -c 100 with and without --pipeline 16 against nginx and `barrage serve` (both one
+        thread on CPU 0): with pipelining the server, not the generator, should run out of CPU."""
+        depth = self.PIPELINE
+        targets = [("nginx", nginx), ("barrage-serve", barrage_server(self.barrage, self.workdir, self.limit,
+                                                                       name="barrage-pipe"))]
+        for name, _ in targets:
+            for p in (1, depth):
+                label = f"barrage c=100{f' --pipeline {p}' if p > 1 else ''} → {name.replace('-', ' ')}"
+                self.figure(f"pipe/{name}/p{p}", "pipelining", label, server=name, pipeline=p)
+        targets[1][1].start()
+        jp = os.path.join(self.workdir, "barrage-pipe.json")
+        try:
+            for rep in range(self.reps):
+                for name, s in targets:
+                    for p in (1, depth):
+                        fid = f"pipe/{name}/p{p}"
+                        self.log(f"[{rep + 1}/{self.reps}] {fid}")
+                        self.measure(fid, s, self.gen_argv("barrage", f"http://127.0.0.1:{s.port}/", 100, self.dur, jp,
+                                                           pipeline=p),
+                                     parse_barrage, window=self.dur, limit=self.dur + 30, json_path=jp)
+                        time.sleep(0.3)
+        finally:
+            targets[1][1].stop()
 
     def servers(self, nginx):
         targets = [("barrage serve", barrage_server(self.barrage, self.workdir, self.limit)),
@@ -630,14 +660,22 @@ class Bench:
         self.micro_results = {}
         nginx = None
         try:
+            want = set(self.a.only.split(",")) if self.a.only else set(SECTIONS)
             if self.have("nginx"):
-                nginx = nginx_server(self.workdir, self.limit).start()
-                self.generators(nginx)
+                if want & {"generators", "pipelining", "servers"}:
+                    nginx = nginx_server(self.workdir, self.limit).start()
+                if "generators" in want:
+                    self.generators(nginx)
+                if "pipelining" in want:
+                    self.pipelining(nginx)
             else:
                 self.notes.append("nginx: not installed (Debian nginx-light): generator rows skipped.")
-            self.servers(nginx) if nginx else None
-            self.accuracy()
-            self.micro()
+            if nginx and "servers" in want:
+                self.servers(nginx)
+            if "accuracy" in want:
+                self.accuracy()
+            if "micro" in want:
+                self.micro()
         finally:
             stop_all()
         doc = self.assemble(started, load0, time.monotonic() - t0)
@@ -664,6 +702,12 @@ class Bench:
                 if bm and wm and wm["median"]:
                     r[m] = bm["median"] / wm["median"]
             ratios[f"barrage/wrk c={c}"] = r
+        for srv in ("nginx", "barrage-serve"):
+            one, many = figures.get(f"pipe/{srv}/p1"), figures.get(f"pipe/{srv}/p{Bench.PIPELINE}")
+            if one and many and one["metrics"].get("rps") and many["metrics"].get("rps"):
+                ratios[f"--pipeline {Bench.PIPELINE}/none → {srv}"] = {
+                    "rps": many["metrics"]["rps"]["median"] / one["metrics"]["rps"]["median"],
+                    "cpu_us_per_req": many["metrics"]["cpu_us_per_req"]["median"] / one["metrics"]["cpu_us_per_req"]["median"]}
         oc = summary(self.other_cpu)
         if oc and oc["median"] > 10:
             self.notes.append(f"Other processes used {oc['median']:.0f} % of a core (median over runs, max "
@@ -723,8 +767,23 @@ def metrics_of(fid, meta, runs):
 def verdict_of(fid, meta, runs, m):
     if not m:
         return meta.get("na", "no successful run")
-    if fid.startswith("gen/") or fid.startswith("srv/"):
+    if fid.startswith("gen/") or fid.startswith("srv/") or fid.startswith("pipe/"):
         g, s = m["gen_cpu_pct"]["median"], m["server_cpu_pct"]["median"]
+        if fid.startswith("pipe/"):  # which side ran out of CPU first (both can, on a busy machine)
+            side = ("server saturated" if s >= SATURATED and g < SATURATED else
+                    "generator saturated" if g >= SATURATED and s < SATURATED else
+                    "both saturated" if g >= SATURATED else "neither saturated")
+            v = f"{side} (gen {g:.0f} %, server {s:.0f} %)"
+            # On a shared machine neither pinned side may reach 90 %: CPU per request still says which
+            # one a full core each would saturate first (the per-core ceiling is 1 / CPU per request).
+            gu, su = m["cpu_us_per_req"]["median"], m["server_cpu_us_per_req"]["median"]
+            if gu and su:
+                bound = ("server-bound" if su > gu * 1.1 else "generator-bound" if gu > su * 1.1 else "balanced")
+                v += (f"; {bound}: per-core ceilings gen {fmt_num(1e6 / gu)}, server {fmt_num(1e6 / su)} req/s")
+            o = m.get("other_cpu_pct")
+            if o and o["median"] >= CONTENDED:
+                v += f"; contended: other processes used {o['median']:.0f} % of a core"
+            return v
         if fid.startswith("gen/"):
             side = "generator" if g >= SATURATED else "server"
         else:
@@ -879,6 +938,9 @@ def render(doc):
             cpu = fmt_sum(m.get("cpu_us_per_req"), "µs") + " gen"
         elif fid.startswith("srv/"):
             cpu = fmt_sum(m.get("server_cpu_us_per_req"), "µs") + " server"
+        elif fid.startswith("pipe/"):
+            cpu = (fmt_sum(m.get("cpu_us_per_req"), "µs") + " gen, " + fmt_sum(m.get("server_cpu_us_per_req"), "µs") +
+                   " server")
         else:
             cpu = fmt_sum(m.get("cpu_us_per_req"), "µs") + " gen"
         if "p50_ms" in m:
@@ -905,7 +967,9 @@ def render(doc):
     for name, r in doc["ratios"].items():
         rr = f"{r['rps']:.2f}×" if "rps" in r else "–"
         cc = f"{r['cpu_us_per_req']:.2f}×" if "cpu_us_per_req" in r else "–"
-        L.append(f"| ratio | {name} | {rr} req/s | {cc} µs/req | – | above 1: barrage faster / costlier |")
+        what = ("above 1: pipelining faster / costlier for the generator" if name.startswith("--pipeline")
+                else "above 1: barrage faster / costlier")
+        L.append(f"| ratio | {name} | {rr} req/s | {cc} µs/req | – | {what} |")
     for exe, d in doc.get("micro", {}).items():
         for b in d["benchmarks"]:
             rate = []
@@ -985,6 +1049,8 @@ def main():
     r.add_argument("build", help="build directory (holds apps/barrage and bench/bench_*)")
     r.add_argument("--quick", action="store_true", help="1 run per figure, shorter runs (about 2 minutes)")
     r.add_argument("--reps", type=int, default=3)
+    r.add_argument("--only", type=lambda s: s if set(s.split(",")) <= set(SECTIONS) else ap.error(
+        f"--only: a comma list of {','.join(SECTIONS)}"), help=f"sections to run (default all): {','.join(SECTIONS)}")
     r.add_argument("--out", default=os.path.join(HERE, "results"))
     r.add_argument("--refdir", default=os.environ.get("BENCH_REFERENCE_DIR",
                                                       os.path.join(ROOT, "..", "shared", "anchors")),

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# `make bench`: barrage beside wrk, ab, h2load and the reference Python script against one nginx worker, the
+# `make bench`: barrage beside wrk, ab, h2load and the reference Python script against one nginx worker, barrage
+# with and without --pipeline 16 against nginx and `barrage serve`, the
 # built-in server beside nginx and aiohttp under wrk, open-model accuracy, the coordinated-omission demo,
 # and the Google Benchmark micro-benchmarks. Everything on 127.0.0.1, server on CPU 0, generator on CPU 1.
 #
 # usage: bench/run.sh [BUILD_DIR]          (default build/release)
-#   BENCH_QUICK=1        1 run per figure, 2 s runs: about 2 minutes (the full run: about 6-8 minutes)
+#   BENCH_QUICK=1        1 run per figure, 2 s runs: about 2 minutes (the full run: about 7-9 minutes)
 #   BENCH_REPS=N         runs per figure in the full mode (default 3)
 #   BENCH_REFERENCE_DIR  directory holding the reference seed.py and aioserver.py (default ../shared/anchors)
 #   BENCH_OUT            where latest.json and latest.md go (default bench/results)
+#   BENCH_ONLY           sections to run, comma-separated: generators,pipelining,servers,accuracy,micro (default all)
 # Needs: taskset, nginx (nginx-light), wrk, ab (apache2-utils), Debian's /usr/bin/python3 with python3-aiohttp
 # and python3-uvloop; h2load (nghttp2-client) is used when installed. Writes bench/results/latest.{json,md}.
 set -euo pipefail
@@ -36,6 +38,7 @@ else
     args+=(--reps "${BENCH_REPS:-3}")
 fi
 [[ -n "${BENCH_REFERENCE_DIR:-}" ]] && args+=(--refdir "$BENCH_REFERENCE_DIR")
+[[ -n "${BENCH_ONLY:-}" ]] && args+=(--only "$BENCH_ONLY")
 
 # The harness stops every server it started (its own process groups) on exit and on signals; the whole run is
 # bounded by `timeout`, and this trap forwards an interrupt to it.

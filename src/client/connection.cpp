@@ -50,6 +50,7 @@ void connection::grow_or_compact() {
 
 task<long> connection::fill(time_point deadline) {
   if (wpos_ == cap_) grow_or_compact();
+  ++reads_;
   long n = co_await stream_.read(buf_.get() + wpos_, cap_ - wpos_).until(deadline);
   if (n > 0) wpos_ += static_cast<std::size_t>(n);
   co_return n;
@@ -68,6 +69,7 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
   parser_.reset(head_request);
   if (rpos_ == wpos_) rpos_ = wpos_ = 0;
   const bool had_bytes = rpos_ < wpos_;
+  const std::uint64_t reads_before = reads_;
   if (had_bytes) o.times.first_byte = since();
   http::parse_status st = parser_.parse(buffered());
   while (st.incomplete()) {
@@ -99,7 +101,9 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
   if (error_kind e = co_await read_body(framing, dl.total, o, body); e != error_kind::none) co_return fail(e);
   ++uses_;
   if (!keep_alive) close();
-  o.times.complete = since();
+  // Parsed from bytes already here: complete at the same instant as the first byte. The clock
+  // read it saves was a third of the generator's user time at --pipeline 16.
+  o.times.complete = had_bytes && reads_ == reads_before ? o.times.first_byte : since();
   co_return o;
 }
 

@@ -46,7 +46,9 @@ class connection {
   /// when the whole of it is written, or with the error.
   task<error_kind> send(std::string_view request, time_point deadline);
 
-  /// Reads the next response. `start` is what phase times count from; `head_request` says
+  /// Reads the next response. `start` is what phase times count from (a response already
+  /// buffered whole, as pipelined ones often are, completes when its first byte is seen: one
+  /// clock read, not two); `head_request` says
   /// the request was HEAD; a non-null `keep` receives the headers and the body. The
   /// connection closes itself when the response says so or on any error.
   task<outcome> receive(time_point start, exchange_deadlines dl, bool head_request = false,
@@ -70,6 +72,7 @@ class connection {
   http::response_limits limits_;
   http::response_parser parser_;
   std::uint64_t uses_ = 0;
+  std::uint64_t reads_ = 0;  // fill() calls: a response that needed none was already buffered
 };
 
 /// The error kind of a failed socket call (a -errno result).

@@ -8,6 +8,7 @@
 #include "base/clock.hpp"
 #include "client/outcome.hpp"
 #include "loadgen/stats.hpp"
+#include "net/address.hpp"
 
 namespace barrage::loadgen {
 
@@ -45,6 +46,9 @@ struct run_config {
   retry_policy retry;
   unsigned pipeline = 1;
   bool keepalive = true;
+  /// --source: local addresses new connections bind to, taken round-robin one connection
+  /// after the other (over all threads); empty: the kernel picks (one address).
+  std::vector<net::socket_address> sources;
   duration dns_ttl = std::chrono::seconds(10);
   success_policy success;
   std::string success_spec = "200-399";

@@ -117,6 +117,10 @@ result<prepared, std::string> prepare(const run_config& cfg) {
   }(u->host, u->port, ro));
   if (!addrs) return fail("cannot resolve \"" + u->host + "\": " + net::to_string(addrs.error()));
 
+  for (const auto& s : cfg.sources)
+    if (s.family() != addrs->front().family())
+      return fail("--source " + s.ip() + " is not of the target's address family (" + addrs->front().to_string() + ")");
+
   net::raise_fd_limit();
   if (auto err = net::check_fd_budget(cfg.connections + 8 * cfg.threads)) return fail(*err);
 
@@ -158,13 +162,15 @@ result<run_result, std::string> run_load(const run_config& config, const progres
   if (bounded_by_count && cfg.warmup > duration::zero()) *plan.config.requests += 0;  // warm-up requests are extra
 
   std::vector<std::unique_ptr<worker>> workers;
+  unsigned first_connection = 0;
   for (unsigned i = 0; i < cfg.threads; ++i) {
     unsigned conns = cfg.connections / cfg.threads + (i < cfg.connections % cfg.threads ? 1 : 0);
     std::optional<std::uint64_t> quota;
     if (cfg.requests) quota = *cfg.requests / cfg.threads + (i < *cfg.requests % cfg.threads ? 1 : 0);
     double share = static_cast<double>(conns) / cfg.connections;
     if (cfg.open_model()) share = 1.0 / cfg.threads;
-    workers.push_back(std::make_unique<worker>(plan, conns, quota, worker_profile(cfg, share)));
+    workers.push_back(std::make_unique<worker>(plan, conns, quota, worker_profile(cfg, share), first_connection));
+    first_connection += conns;
   }
   const double cpu0 = process_cpu_seconds();
   std::vector<std::thread> threads;

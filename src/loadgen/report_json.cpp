@@ -35,6 +35,12 @@ json serialized(const histogram& h) {
   return {{"unit", "ns"}, {"format", "h1"}, {"count", h.count()}, {"data", h.serialize()}};
 }
 
+json sources_json(const std::vector<net::socket_address>& sources) {
+  json out = json::array();
+  for (const auto& s : sources) out.push_back(s.ip());
+  return out;
+}
+
 json config_json(const run_config& c) {
   json ramp = json::array();
   for (const auto& s : c.ramp) ramp.push_back({{"length_s", to_seconds(s.length)}, {"target", s.target}});
@@ -65,6 +71,7 @@ json config_json(const run_config& c) {
         {"backoff_s", to_seconds(c.retry.backoff)}}},
       {"pipeline", c.pipeline},
       {"keepalive", c.keepalive},
+      {"sources", sources_json(c.sources)},
       {"dns_ttl_s", to_seconds(c.dns_ttl)},
       {"success_statuses", c.success_spec},
   };

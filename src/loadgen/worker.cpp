@@ -33,8 +33,10 @@ double thread_cpu_seconds() {
 
 }  // namespace
 
-worker::worker(const run_plan& plan, unsigned connections, std::optional<std::uint64_t> quota, ramp_profile profile)
+worker::worker(const run_plan& plan, unsigned connections, std::optional<std::uint64_t> quota, ramp_profile profile,
+               unsigned first_connection)
     : plan_(plan), connections_(connections), quota_(quota), profile_(std::move(profile)) {
+  if (!plan_.config.sources.empty()) next_source_ = first_connection % plan_.config.sources.size();
   if (plan_.config.open_model()) {
     schedule_.emplace(profile_, plan_.start);
     active_target_ = connections_;
@@ -110,7 +112,8 @@ task<void> worker::closed_user(unsigned id) {
     }
     if (depth > 1) {
       std::uint64_t n = 0;
-      while (n < depth && may_start(mono_clock::now())) ++n;
+      const time_point now = mono_clock::now();  // one clock read per batch, not per request
+      while (n < depth && may_start(now)) ++n;
       if (n == 0) break;
       co_await pipelined_round(conn, n);
       continue;
@@ -161,6 +164,11 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
   }
   net::connect_options opts;
   opts.timeout = plan_.config.connect_timeout;
+  const auto& sources = plan_.config.sources;
+  if (!sources.empty()) {
+    opts.source = &sources[next_source_];
+    next_source_ = next_source_ + 1 == sources.size() ? 0 : next_source_ + 1;
+  }
   auto c = co_await net::tcp_connect(plan_.target, opts);
   if (!c) {
     ++connect_failures_;
@@ -241,11 +249,13 @@ task<void> worker::pipelined_round(std::optional<client::connection>& conn, std:
   for (std::uint64_t i = 0; i < n; ++i) {
     if (e == client::error_kind::none && conn->is_open()) {
       o = co_await conn->receive(start, dl, plan_.head_request);
+      // receive() read the clock when the response completed: no second read for the record.
+      record(o, counted, start, start, start + std::chrono::nanoseconds(o.times.complete));
     } else {
       o = client::outcome{};
       o.error = e != client::error_kind::none ? e : client::error_kind::closed_before_response;
+      record(o, counted, start, start, mono_clock::now());
     }
-    record(o, counted, start, start, mono_clock::now());
   }
   drop_if_closed(conn);
 }

@@ -44,8 +44,10 @@ struct second_report {
 class worker {
  public:
   /// `profile`: this worker's share of the rate (open model) or of the active connections
-  /// (closed model) over time; `quota`: its share of -n.
-  worker(const run_plan& plan, unsigned connections, std::optional<std::uint64_t> quota, ramp_profile profile);
+  /// (closed model) over time; `quota`: its share of -n; `first_connection`: the run-wide
+  /// index of its first connection (where its turn in the --source round-robin starts).
+  worker(const run_plan& plan, unsigned connections, std::optional<std::uint64_t> quota, ramp_profile profile,
+         unsigned first_connection = 0);
   /// The thread body: runs until every connection finished or the grace period ended.
   void run();
 
@@ -96,6 +98,7 @@ class worker {
   std::atomic<unsigned> open_{0};
   std::atomic<double> cpu_s_{0};
   unsigned connect_failures_ = 0;  // in a row: backs the next connect off
+  std::size_t next_source_ = 0;    // index into config.sources of the next connection
   unsigned users_running_ = 0;
   time_point last_done_{};
   bool stopping_ = false;

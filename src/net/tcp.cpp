@@ -51,6 +51,11 @@ task<result<tcp_stream, std::errc>> tcp_connect(socket_address to, connect_optio
   if (opts.source) {
     int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    // Without this, bind() to port 0 reserves an ephemeral port for the address alone, unique
+    // across all destinations, and every source address draws from the same ~28k ports. With it
+    // the port is chosen at connect() for the whole 4-tuple: each source address gets its own
+    // range. (Linux 4.2+; elsewhere the setsockopt fails harmlessly.)
+    if (opts.source->port() == 0) ::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
     if (::bind(fd, opts.source->get(), opts.source->size()) < 0) {
       int e = errno;
       ::close(fd);

@@ -35,7 +35,9 @@ class tcp_stream {
 
 struct connect_options {
   duration timeout = std::chrono::seconds(10);
-  const socket_address* source = nullptr;  // bind before connecting (spreads source ports)
+  /// Bound before connecting (port 0: chosen at connect, per source address; see
+  /// source_addresses.hpp). Must be of the target's family and outlive the connect.
+  const socket_address* source = nullptr;
   bool nodelay = true;
 };
 

@@ -22,6 +22,7 @@ class peer_thread {
       event_loop loop;
       loop_ = &loop;
       scripted_peer peer(std::move(script));
+      peer_ = &peer;
       where.set_value(peer.address());
       loop.run([](async_event& stop) -> task<void> { co_await stop.wait(); }(stop_));
     });
@@ -33,10 +34,13 @@ class peer_thread {
   }
   std::string url(const std::string& path = "/") const { return "http://" + address_.to_string() + path; }
   net::socket_address address() const { return address_; }
+  /// Connections the peer accepted from `ip` so far.
+  int connections_from(const std::string& ip) const { return peer_.load()->connections_from(ip); }
 
  private:
   std::thread thread_;
   std::atomic<event_loop*> loop_{nullptr};
+  std::atomic<scripted_peer*> peer_{nullptr};
   async_event stop_;
   net::socket_address address_;
 };

@@ -3,6 +3,8 @@
 // one request head (or not), then plays a script of writes, pauses and closes. Loopback only.
 #include <sys/socket.h>
 
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,12 @@ class scripted_peer {
   std::string url(std::string path = "/") const { return "http://" + listener_.local().to_string() + path; }
   net::socket_address address() const { return listener_.local(); }
   int connections() const noexcept { return connections_; }
+  /// Connections accepted from the peer address `ip` so far (any thread).
+  int connections_from(const std::string& ip) const {
+    std::lock_guard lock(from_mutex_);
+    auto it = from_.find(ip);
+    return it == from_.end() ? 0 : it->second;
+  }
 
  private:
   task<void> accept_loop() {
@@ -43,6 +51,10 @@ class scripted_peer {
       auto s = co_await listener_.accept();
       if (!s) continue;
       ++connections_;
+      {
+        std::lock_guard lock(from_mutex_);
+        ++from_[s->peer().ip()];
+      }
       spawn(play(std::move(*s)), "scripted_connection").detach();
     }
   }
@@ -84,6 +96,8 @@ class scripted_peer {
   std::vector<script_step> script_;
   join_handle<void> acceptor_;
   int connections_ = 0;
+  mutable std::mutex from_mutex_;
+  std::map<std::string, int> from_;
 };
 
 }  // namespace barrage::test

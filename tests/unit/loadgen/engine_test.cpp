@@ -247,3 +247,52 @@ TEST(engine, a_ramp_down_to_zero_ends_the_schedule_without_spinning) {
   EXPECT_EQ(r->stats.count.dropped, 0u);
   expect_accounted(*r);
 }
+
+TEST(engine, connections_take_the_source_addresses_in_turn_over_all_threads) {
+  test::peer_thread peer({test::send(ok2)});
+  auto c = config_for(peer.url());
+  c.connections = 6;
+  c.threads = 2;  // 3 connections each: the round-robin continues across threads
+  c.requests = 60;
+  c.sources = {*net::socket_address::from_ip("127.0.0.2", 0), *net::socket_address::from_ip("127.0.0.3", 0),
+               *net::socket_address::from_ip("127.0.0.4", 0)};
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stats.count.succeeded, 60u);
+  EXPECT_EQ(r->stats.count.connects, 6u);
+  for (const char* ip : {"127.0.0.2", "127.0.0.3", "127.0.0.4"}) EXPECT_EQ(peer.connections_from(ip), 2) << ip;
+  EXPECT_EQ(peer.connections_from("127.0.0.1"), 0);
+  EXPECT_EQ(to_json(*r)["config"]["sources"].size(), 3u);
+  expect_accounted(*r);
+}
+
+TEST(engine, a_source_address_of_another_family_than_the_target_is_one_clear_error) {
+  test::peer_thread peer({test::send(ok2)});
+  auto c = config_for(peer.url());
+  c.requests = 1;
+  c.sources = {*net::socket_address::from_ip("::1", 0)};
+  auto r = run_load(c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("--source ::1 is not of the target's address family"), std::string::npos);
+}
+
+TEST(engine, pipelined_responses_that_arrive_together_get_one_latency_each_from_the_batch_send) {
+  // The peer answers a batch of 8 with 8 responses in one write: the later ones are parsed
+  // from bytes already buffered and complete when the batch's bytes arrived.
+  std::string eight;
+  for (int i = 0; i < 8; ++i) eight += ok2;
+  // The batch is one write of 8 small requests, so the peer's one head read takes all of it.
+  test::peer_thread peer({test::pause(20ms), test::send(eight)});
+  auto c = config_for(peer.url());
+  c.connections = 1;
+  c.threads = 1;
+  c.pipeline = 8;
+  c.requests = 64;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stats.count.succeeded, 64u);
+  EXPECT_EQ(r->stats.latency.count(), 64u);
+  EXPECT_GE(r->stats.latency.min(), 20'000'000u);  // never before the peer's pause
+  EXPECT_LT(r->stats.latency.max(), 1'000'000'000u);
+  expect_accounted(*r);
+}

@@ -93,6 +93,40 @@ TEST(tcp, binding_a_port_in_use_throws_a_clear_error) {
   }
 }
 
+TEST(tcp, a_connection_from_a_source_address_comes_from_that_address) {
+  sync_wait([]() -> task<void> {
+    auto l = tcp_listener::bind(*socket_address::parse("0.0.0.0:0"));
+    auto to = *socket_address::parse("127.0.0.1:" + std::to_string(l.local().port()));
+    for (const char* ip : {"127.0.0.2", "127.0.0.3"}) {
+      auto from = *socket_address::from_ip(ip, 0);
+      connect_options o;
+      o.source = &from;
+      auto accepting = spawn(l.accept());
+      auto c = co_await tcp_connect(to, o);
+      EXPECT_TRUE(c.ok());
+      EXPECT_EQ(c->local().ip(), ip);
+      EXPECT_NE(c->local().port(), 0);  // the port was chosen at connect
+      auto s = co_await accepting;
+      EXPECT_TRUE(s.ok());
+      EXPECT_EQ(s->peer().ip(), ip);
+    }
+  }());
+}
+
+TEST(tcp, a_source_address_not_on_this_host_fails_the_connect_with_its_errno) {
+  sync_wait([]() -> task<void> {
+    auto l = tcp_listener::bind(loopback_any_port());
+    auto from = *socket_address::from_ip("192.0.2.1", 0);  // TEST-NET-1: never local
+    connect_options o;
+    o.source = &from;
+    auto c = co_await tcp_connect(l.local(), o);
+    EXPECT_FALSE(c.ok());
+    if (!c.ok()) {
+      EXPECT_EQ(c.error(), std::errc::address_not_available);
+    }
+  }());
+}
+
 TEST(tcp, many_concurrent_connections_are_accepted) {
   sync_wait([]() -> task<void> {
     auto l = tcp_listener::bind(loopback_any_port());
