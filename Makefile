@@ -30,15 +30,44 @@ test: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 300
 
 UNIT_TARGETS := unit_base unit_runtime unit_http unit_net unit_client unit_server unit_loadgen
+EXAMPLE_TARGETS := example_gather example_api_batch example_bounded example_blocking
 
-# The unit tests (in-process engine and server tests included) under ASan+UBSan / TSan. The
-# two stack-depth tests need the tail calls that only optimised, uninstrumented builds make.
+# The two stack-depth tests need the tail calls that only optimised, uninstrumented builds
+# make: left out under both sanitizers.
 STACK_DEPTH_TESTS := do_not_grow_the_stack|a_hundred_thousand_nested_awaits
-test-asan test-tsan: test-%:
+
+# A sanitizer report fails the process that made it (the presets also compile with
+# -fno-sanitize-recover=all): abort rather than exit, so no exit status can be mistaken for
+# the program's own. Integration tests also collect the reports of every process they start
+# (tests/integration/sanitizer_reports.sh).
+SANITIZER_ENV := ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
+  UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
+  TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:second_deadlock_stack=1
+
+# ASan+UBSan: every ctest test, unit and integration (examples, server conformance and real
+# clients, reliability faults, attack and soak, the installed package), on the ASan-built
+# binaries (the tests take $<TARGET_FILE:...> of this build). Nothing is left out but the two
+# stack-depth tests. The memory and latency bounds that ASan distorts (quarantine, redzones,
+# 2-3x slower code) are printed, not judged, in the reliability tests (RELIABILITY_SANITIZED,
+# set by CMake); everything else they check is checked as in the release build.
+test-asan:
 	@tools/install-deps.sh
-	@[ -f build/$*/build.ninja ] || cmake --preset $* $(CMAKE_FLAGS) >/dev/null
-	cmake --build build/$* -j $(JOBS) --target $(UNIT_TARGETS)
-	cd build/$* && ctest -j $(JOBS) -L unit -E "$(STACK_DEPTH_TESTS)" --output-on-failure --timeout 300
+	@[ -f build/asan/build.ninja ] || cmake --preset asan $(CMAKE_FLAGS) >/dev/null
+	cmake --build build/asan -j $(JOBS) --target $(UNIT_TARGETS) $(EXAMPLE_TARGETS) barrage
+	cd build/asan && $(SANITIZER_ENV) ctest -j $(JOBS) -E "$(STACK_DEPTH_TESTS)" --output-on-failure --timeout 300
+
+# TSan: the three test programs where threads share data, every test in them: unit_runtime
+# (the thread pool behind to_thread, call_soon_threadsafe, loop metrics and frame caches used
+# from other threads), unit_loadgen (every engine test runs 2 worker threads against a peer
+# thread or nginx), unit_server (the server on its own thread or on several loops, merged
+# metrics). The other layers are single-threaded in process: ASan covers them. Only these
+# programs are built in build/tsan, so `ctest -L unit` there runs exactly them.
+TSAN_TARGETS := unit_runtime unit_loadgen unit_server
+test-tsan:
+	@tools/install-deps.sh
+	@[ -f build/tsan/build.ninja ] || cmake --preset tsan $(CMAKE_FLAGS) >/dev/null
+	cmake --build build/tsan -j $(JOBS) --target $(TSAN_TARGETS)
+	cd build/tsan && $(SANITIZER_ENV) ctest -j $(JOBS) -L unit -E "$(STACK_DEPTH_TESTS)" --output-on-failure --timeout 300
 
 bench: build
 	@bench/run.sh $(BUILD)

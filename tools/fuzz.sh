@@ -36,7 +36,14 @@ for h in "${harnesses[@]}"; do
   mkdir -p "$work/$h/corpus" "$work/$h/artifacts"
   if [[ -d tests/fuzz/corpus/$h ]]; then cp -R "tests/fuzz/corpus/$h/." "$work/$h/corpus/"; fi
   args=(-max_total_time="$per" -print_final_stats=1 -artifact_prefix="$work/$h/artifacts/")
-  if [[ $h == *_parser && $h != fuzz_url_parser ]]; then args+=(-dict=tests/fuzz/http.dict); fi
+  # A harness's own dictionary (tests/fuzz/<name>.dict without the fuzz_ and _parser), or
+  # the HTTP one for the HTTP head parsers.
+  dict=${h#fuzz_}; dict=tests/fuzz/${dict%_parser}.dict
+  if [[ -f $dict ]]; then
+    args+=(-dict="$dict")
+  elif [[ $h == fuzz_request_parser || $h == fuzz_response_parser ]]; then
+    args+=(-dict=tests/fuzz/http.dict)
+  fi
   echo "== $h: ${per}s"
   if "$bin" "${args[@]}" "$work/$h/corpus" >"$work/$h/log" 2>&1; then
     execs=$(awk '/^stat::number_of_executed_units/ {print $2}' "$work/$h/log")

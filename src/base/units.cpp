@@ -5,6 +5,8 @@
 #include <optional>
 #include <span>
 
+#include "base/quote_text.hpp"
+
 namespace barrage {
 namespace {
 
@@ -39,32 +41,12 @@ struct term {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_unit_char(char c) { return !is_digit(c) && c != '.' && c != ' '; }
 
-// User text for an error message: at most 40 bytes, control bytes escaped, so the message stays
-// on one line whatever the input.
-std::string quoted(std::string_view text) {
-  constexpr std::size_t max_shown = 40;
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (std::size_t i = 0; i < text.size() && i < max_shown; ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (text.size() > max_shown) out += "...";
-  return out + "\"";
-}
-
 // Builds `bad <what> "<text>": <reason>`.
 struct complaint {
   std::string_view what;
   std::string_view text;
   failure<std::string> operator()(const std::string& reason) const {
-    return fail("bad " + std::string(what) + " " + quoted(text) + ": " + reason);
+    return fail("bad " + std::string(what) + " " + quote_text(text) + ": " + reason);
   }
 };
 
@@ -128,8 +110,8 @@ result<term, std::string> read_single(std::string_view text) {
   if (rest.empty()) return t;
   if ((t.unit == "e" || t.unit == "E") && is_digit(rest[0]))
     return fail(std::string("exponent notation is not supported (use k, M, G)"));
-  return fail("unexpected " + quoted(rest) + " after " +
-              quoted(text.substr(0, text.size() - rest.size())));
+  return fail("unexpected " + quote_text(rest) + " after " +
+              quote_text(text.substr(0, text.size() - rest.size())));
 }
 
 // number × scale as an integer, rounded half up; `exact` when no fraction was dropped.
@@ -279,19 +261,19 @@ result<duration, std::string> parse_duration(std::string_view text) {
     auto number = read_decimal(rest);
     if (!number)
       return bad(done.empty() ? number.error()
-                              : "unexpected " + quoted(number_text) + " after " + quoted(done));
+                              : "unexpected " + quote_text(number_text) + " after " + quote_text(done));
     number_text = number_text.substr(0, number_text.size() - rest.size());
     auto name = read_unit(rest);
     std::uint64_t unit_ns = ns_per_s;  // a lone bare number is seconds
     if (!name.empty()) {
       auto known = duration_unit_ns(name);
-      if (!known) return bad("unknown unit " + quoted(name) + " (use ns, us, ms, s, m, h)");
+      if (!known) return bad("unknown unit " + quote_text(name) + " (use ns, us, ms, s, m, h)");
       unit_ns = *known;
     } else if (!rest.empty()) {
-      return bad("unexpected " + quoted(rest) + " after " +
-                 quoted(text.substr(0, text.size() - rest.size())));
+      return bad("unexpected " + quote_text(rest) + " after " +
+                 quote_text(text.substr(0, text.size() - rest.size())));
     } else if (!done.empty()) {
-      return bad("missing unit after " + quoted(number_text));
+      return bad("missing unit after " + quote_text(number_text));
     }
     total += scale(*number, unit_ns).value;
     if (total > i64_max) return bad("too large (the maximum is about 292 years)");
@@ -304,7 +286,7 @@ result<std::uint64_t, std::string> parse_count(std::string_view text) {
   auto t = read_single(text);
   if (!t) return bad(t.error());
   std::uint64_t unit = count_unit(t->unit);
-  if (unit == 0) return bad("unknown unit " + quoted(t->unit) + " (use k, M, G, T, P, E)");
+  if (unit == 0) return bad("unknown unit " + quote_text(t->unit) + " (use k, M, G, T, P, E)");
   auto v = scale(t->number, unit);
   if (!v.exact) return bad("not a whole number");
   if (v.value > u64_max) return bad("too large (the maximum is 18.4E)");
@@ -317,7 +299,7 @@ result<std::uint64_t, std::string> parse_size(std::string_view text) {
   if (!t) return bad(t.error());
   std::uint64_t unit = size_unit(t->unit);
   if (unit == 0)
-    return bad("unknown unit " + quoted(t->unit) + " (use B, kB, MB, GB, KiB, MiB, GiB)");
+    return bad("unknown unit " + quote_text(t->unit) + " (use B, kB, MB, GB, KiB, MiB, GiB)");
   auto v = scale(t->number, unit);
   if (v.value > u64_max) return bad("too large (the maximum is 16 EiB)");
   return static_cast<std::uint64_t>(v.value);
@@ -328,7 +310,7 @@ result<double, std::string> parse_rate(std::string_view text) {
   auto t = read_single(text);
   if (!t) return bad(t.error());
   std::uint64_t unit = count_unit(t->unit);
-  if (unit == 0) return bad("unknown unit " + quoted(t->unit) + " (use k, M, G)");
+  if (unit == 0) return bad("unknown unit " + quote_text(t->unit) + " (use k, M, G)");
   if (t->number.mantissa == 0) return bad("must be greater than 0");
   // Powers of ten up to 1e22 are exact doubles, so realistic inputs are correctly rounded.
   double v = static_cast<double>(t->number.mantissa) * static_cast<double>(unit) /

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <optional>
 
+#include "base/quote_text.hpp"
 #include "base/units.hpp"
 
 namespace barrage::loadgen {
@@ -104,8 +105,9 @@ bool threshold::holds(double actual) const noexcept {
 
 result<threshold, std::string> parse_threshold(std::string_view text) {
   auto whole = trim(text);
+  // User text goes into the message through quote_text(): one line, whatever the input holds.
   auto bad = [&](std::string_view why) {
-    return fail(fmt::format("bad threshold \"{}\": {}", whole, why));
+    return fail(fmt::format("bad threshold {}: {}", quote_text(whole), why));
   };
   if (whole.empty()) return bad(fmt::format("expected <metric><comparison><value>, e.g. p99<250ms"));
 
@@ -120,15 +122,15 @@ result<threshold, std::string> parse_threshold(std::string_view text) {
     return bad(fmt::format("expected a metric first ({}), e.g. p99<250ms", metric_list));
   if (name.size() > 1 && name[0] == 'p' && (std::isdigit(static_cast<unsigned char>(name[1])) || name[1] == '.')) {
     auto p = plain_number(name.substr(1));
-    if (!p) return bad(fmt::format("bad percentile \"{}\": expected p<N> such as p99 or p99.9", name));
+    if (!p) return bad(fmt::format("bad percentile {}: expected p<N> such as p99 or p99.9", quote_text(name)));
     if (!(*p > 0 && *p <= 100))
-      return bad(fmt::format("percentile \"{}\" must be above 0 and at most 100", name));
+      return bad(fmt::format("percentile {} must be above 0 and at most 100", quote_text(name)));
     t.metric = threshold_metric::percentile;
     t.percentile = *p;
   } else if (auto m = metric_named(name)) {
     t.metric = *m;
   } else {
-    return bad(fmt::format("unknown metric \"{}\" (use {})", name, metric_list));
+    return bad(fmt::format("unknown metric {} (use {})", quote_text(name), metric_list));
   }
 
   // The comparison.
@@ -146,11 +148,11 @@ result<threshold, std::string> parse_threshold(std::string_view text) {
       break;
     }
   if (!found)
-    return bad(fmt::format("expected a comparison (<, <=, >, >=, ==, !=) after \"{}\"", name));
+    return bad(fmt::format("expected a comparison (<, <=, >, >=, ==, !=) after {}", quote_text(name)));
   t.cmp = found->cmp;
   auto value = trim(rest.substr(found->text.size()));
   if (value.empty())
-    return bad(fmt::format("expected a value after \"{}{}\"", name, found->text));
+    return bad(fmt::format("expected a value after {}", quote_text(std::string(name).append(found->text))));
 
   // The value, in the metric's unit.
   switch (kind_of(t.metric)) {
@@ -167,8 +169,8 @@ result<threshold, std::string> parse_threshold(std::string_view text) {
         return bad(fmt::format("{} needs a percentage, e.g. {}{}{}%", name, name, found->text,
                                plain_number(value) ? value : std::string_view("1")));
       auto p = plain_number(trim(value.substr(0, value.size() - 1)));
-      if (!p) return bad(fmt::format("expected a percentage such as 1% or 99.5%, not \"{}\"", value));
-      if (*p > 100) return bad(fmt::format("a percentage is at most 100%, not \"{}\"", value));
+      if (!p) return bad(fmt::format("expected a percentage such as 1% or 99.5%, not {}", quote_text(value)));
+      if (*p > 100) return bad(fmt::format("a percentage is at most 100%, not {}", quote_text(value)));
       t.value = *p / 100.0;
       break;
     }

@@ -86,6 +86,15 @@ const invalid_case invalid_thresholds[] = {
     {"rate_without_percent", "error_rate<1", "bad threshold \"error_rate<1\": error_rate needs a percentage, e.g. error_rate<1%"},
     {"rate_above_100", "success_rate>=101%", "bad threshold \"success_rate>=101%\": a percentage is at most 100%, not \"101%\""},
     {"rate_negative", "error_rate<-1%", "bad threshold \"error_rate<-1%\": expected a percentage such as 1% or 99.5%, not \"-1%\""},
+    // Found by fuzz_threshold_parser: the input went into the message as typed, so a newline
+    // or a NUL in it broke the one-line contract. User text is now quoted with \xNN escapes.
+    {"newline_in_the_input_stays_escaped_on_one_line", "p99\n<1s",
+     "bad threshold \"p99\\x0a<1s\": expected a comparison (<, <=, >, >=, ==, !=) after \"p99\""},
+    {"quotes_in_the_input_are_escaped", "\"p99\"<1s",
+     "bad threshold \"\\x22p99\\x22<1s\": expected a metric first (p50, p99.9, mean, min, max, error_rate, "
+     "success_rate, rps, timeouts, errors, dropped, late), e.g. p99<250ms"},
+    {"control_byte_in_a_percentage_is_escaped", "error_rate<1\x01%",
+     "bad threshold \"error_rate<1\\x01%\": expected a percentage such as 1% or 99.5%, not \"1\\x01%\""},
     {"count_fraction", "timeouts<1.5", nullptr},
     {"rps_garbage", "rps>fast", nullptr},
 };
