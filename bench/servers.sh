@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Server CPU per request and req/s for GET /: `barrage serve` (1 thread) on epoll and on io_uring
+# beside nginx (1 worker, `return 200`, access log off), each pinned to CPU 0, under one
+# generator pinned to CPU 1 (-c 100, one thread), in turn, REPS rounds. Prints one line per run
+# and the medians. GEN=wrk (default) is the issue's "same wrk load"; GEN=barrage uses barrage's
+# own generator, which costs less per request than the servers do, so the server is the limit.
+# Usage: bench/servers.sh BUILD_DIR [REPS=3] [DURATION=5]      (env GEN=wrk|barrage)
+set -euo pipefail
+BUILD=${1:?build dir}; REPS=${2:-3}; DUR=${3:-5}; GEN=${GEN:-wrk}
+BARRAGE="$(cd "$BUILD" && pwd)/apps/barrage"
+for b in taskset nginx wrk curl python3; do command -v "$b" >/dev/null || { echo "missing $b" >&2; exit 1; }; done
+tck=$(getconf CLK_TCK)
+
+dir=$(mktemp -d /tmp/barrage-servers-XXXXXX)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+nport=$(free_port); bport=$(free_port)
+cat >"$dir/nginx.conf" <<CONF
+worker_processes 1; daemon off; pid $dir/nginx.pid; error_log $dir/error.log;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path $dir; proxy_temp_path $dir;
+  fastcgi_temp_path $dir; uwsgi_temp_path $dir; scgi_temp_path $dir;
+  keepalive_requests 100000000;
+  server { listen 127.0.0.1:$nport; location = / { return 200 "hello\n"; } } }
+CONF
+server_pid=
+cleanup() { [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+
+wait_up() { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return; sleep 0.05; done; echo "server on $1 did not start" >&2; exit 1; }
+# CPU ticks (user+sys) of a process and its children threads/workers.
+ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo "$t"; }
+
+results="$dir/results"
+# measure NAME PORT PIDS...: one generator run against the server on PORT; appends "NAME req/s us/req cpu%".
+measure() {
+  local name=$1 port=$2; shift 2
+  local t0 t1 n
+  t0=$(ticks "$@")
+  if [[ $GEN == wrk ]]; then
+    n=$(taskset -c 1 wrk -t1 -c100 -d"${DUR}s" "http://127.0.0.1:$port/" | awk '/requests in/{print $1}')
+  else
+    taskset -c 1 "$BARRAGE" "http://127.0.0.1:$port/" -c 100 -t 1 -d "${DUR}s" --no-progress -q --json "$dir/g.json" >/dev/null
+    n=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['requests']['succeeded'])" "$dir/g.json")
+  fi
+  t1=$(ticks "$@")
+  python3 - "$name" "$n" "$((t1 - t0))" "$tck" "$DUR" "$(cut -d' ' -f1 /proc/loadavg)" <<'PY' | tee -a "$results"
+import sys
+name, n, t, tck, dur, load = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+cpu = t / tck
+print(f"{name:18} {n / dur:10.0f} req/s {cpu * 1e6 / n:6.2f} us/req  server {100 * cpu / dur:3.0f}% cpu  load {load}")
+PY
+}
+
+for _ in $(seq "$REPS"); do
+  for be in epoll io_uring; do
+    BARRAGE_IO_BACKEND=$be taskset -c 0 "$BARRAGE" serve -l "127.0.0.1:$bport" -q & server_pid=$!
+    wait_up "$bport"; measure "barrage-$be" "$bport" "$server_pid"
+    kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
+  done
+  taskset -c 0 nginx -c "$dir/nginx.conf" -p "$dir" & server_pid=$!
+  wait_up "$nport"; measure nginx "$nport" "$server_pid" $(pgrep -P "$server_pid")
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
+done
+
+python3 - "$results" "$GEN" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    rows.setdefault(f[0], []).append((float(f[1]), float(f[3])))
+med = {k: (statistics.median(r for r, _ in v), statistics.median(u for _, u in v)) for k, v in rows.items()}
+for k, v in rows.items():
+    rs = [r for r, _ in v]
+    print(f"{k:18} req/s median {med[k][0]:,.0f} ({min(rs):,.0f}-{max(rs):,.0f})  server us/req median {med[k][1]:.2f}")
+for k in ("barrage-epoll", "barrage-io_uring"):
+    print(f"{k} / nginx under {sys.argv[2]}: {med[k][0] / med['nginx'][0]:.2f}x req/s, {med[k][1] / med['nginx'][1]:.2f}x CPU per request")
+PY
