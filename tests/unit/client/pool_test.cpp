@@ -17,7 +17,9 @@ using test::scripted_peer;
 namespace {
 
 /// A peer that accepts connections and keeps them open (it waits for a request forever).
-std::unique_ptr<scripted_peer> silent_peer() { return std::make_unique<scripted_peer>(std::vector<test::script_step>{}); }
+std::unique_ptr<scripted_peer> silent_peer() {
+  return std::make_unique<scripted_peer>(std::vector<test::script_step>{});
+}
 
 pool_options limits(std::size_t total, std::size_t per_host = 0) {
   pool_options o;
