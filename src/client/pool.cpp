@@ -6,13 +6,16 @@
 namespace barrage::client {
 
 lease::lease(lease&& o) noexcept
-    : pool_(std::exchange(o.pool_, nullptr)), key_(std::move(o.key_)), conn_(std::move(o.conn_)), reused_(o.reused_) {}
+    : pool_(std::exchange(o.pool_, nullptr)),
+      host_(std::exchange(o.host_, nullptr)),
+      conn_(std::move(o.conn_)),
+      reused_(o.reused_) {}
 
 lease& lease::operator=(lease&& o) noexcept {
   if (this != &o) {
     release();
     pool_ = std::exchange(o.pool_, nullptr);
-    key_ = std::move(o.key_);
+    host_ = std::exchange(o.host_, nullptr);
     conn_ = std::move(o.conn_);
     reused_ = o.reused_;
   }
@@ -21,62 +24,212 @@ lease& lease::operator=(lease&& o) noexcept {
 
 void lease::release() noexcept {
   if (!pool_) return;
-  pool_->give_back(key_, std::move(conn_));
+  pool_->give_back(*host_, std::move(conn_));
   pool_ = nullptr;
+  host_ = nullptr;
 }
+
+/// The awaiter of an acquire that waits its turn. Resumes with a connection of its host, or
+/// null: a slot, already counted open for its host, to connect.
+struct pool::wait_turn {
+  pool* p;
+  pool_waiter node;
+
+  wait_turn(pool* owner, pool_host* h) noexcept : p(owner) { node.host = h; }
+  wait_turn(const wait_turn&) = delete;
+  wait_turn& operator=(const wait_turn&) = delete;
+  ~wait_turn() { p->abandon(node); }
+
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) noexcept {
+    if (!node.wait.enter(detail::scope_of(h), &abort, this)) return false;
+    node.h = h;
+    p->enqueue(node);
+    return true;
+  }
+  std::unique_ptr<connection> await_resume() {
+    node.wait.leave();  // throws only when aborted, which is before any hand-off
+    node.slot = false;  // the caller owns the slot (or the connection) now
+    return std::move(node.conn);
+  }
+
+  static void abort(void* a) noexcept {
+    auto* self = static_cast<wait_turn*>(a);
+    self->p->unlink(self->node);
+    self->node.wait.cancelled = true;
+    event_loop::current().schedule(self->node.h, self->node.wait.scope);
+  }
+};
+
+/// A slot counted open for a host while its connection is being made: freed (and handed on)
+/// when the connect fails or the task stops meanwhile.
+class pool::slot_guard {
+ public:
+  slot_guard(pool* p, pool_host* h) noexcept : p_(p), h_(h) {}
+  slot_guard(const slot_guard&) = delete;
+  slot_guard& operator=(const slot_guard&) = delete;
+  ~slot_guard() {
+    if (h_) p_->slot_freed(*h_);
+  }
+  void dismiss() noexcept { h_ = nullptr; }
+
+ private:
+  pool* p_;
+  pool_host* h_;
+};
 
 pool::pool(pool_options opts) : opts_(opts) {}
 
 pool::~pool() = default;
 
-std::size_t pool::idle_connections() const noexcept {
-  std::size_t n = 0;
-  for (const auto& [k, h] : hosts_) n += h.idle.size();
-  return n;
+lease pool::make_lease(pool_host& h, std::unique_ptr<connection> conn, bool reused) noexcept {
+  lease l;
+  l.pool_ = this;
+  l.host_ = &h;
+  l.conn_ = std::move(conn);
+  l.reused_ = reused;
+  if (reused) ++reuses_;
+  return l;
 }
 
-void pool::changed() noexcept {
-  changed_.set();
-  changed_.clear();
+void pool::enqueue(pool_waiter& w) noexcept {
+  w.prev = tail_;
+  w.next = nullptr;
+  (tail_ ? tail_->next : head_) = &w;
+  tail_ = &w;
+  pool_host& h = *w.host;
+  w.host_prev = h.tail;
+  w.host_next = nullptr;
+  (h.tail ? h.tail->host_next : h.head) = &w;
+  h.tail = &w;
+  w.linked = true;
+  ++waiting_;
+  ++waits_;
 }
 
-void pool::closed(host_state& h) noexcept {
+void pool::unlink(pool_waiter& w) noexcept {
+  if (!w.linked) return;
+  (w.prev ? w.prev->next : head_) = w.next;
+  (w.next ? w.next->prev : tail_) = w.prev;
+  pool_host& h = *w.host;
+  (w.host_prev ? w.host_prev->host_next : h.head) = w.host_next;
+  (w.host_next ? w.host_next->host_prev : h.tail) = w.host_prev;
+  w.linked = false;
+  --waiting_;
+}
+
+namespace {
+/// Like waiter_list::wake_one: the wait got its resource, so a later stop request can no
+/// longer abort it (it stays pending for the task's next suspension point).
+void wake(pool_waiter& w) {
+  if (w.wait.scope) w.wait.scope->disarm();
+  event_loop::current().schedule(w.h, w.wait.scope);
+}
+}  // namespace
+
+void pool::hand_slot(pool_waiter& w) noexcept {
+  unlink(w);
+  ++w.host->open;
+  ++open_;
+  w.slot = true;
+  wake(w);
+}
+
+void pool::hand_connection(pool_waiter& w, std::unique_ptr<connection> conn) noexcept {
+  unlink(w);
+  w.conn = std::move(conn);
+  wake(w);
+}
+
+void pool::abandon(pool_waiter& w) noexcept {
+  unlink(w);
+  if (w.conn) give_back(*w.host, std::move(w.conn));
+  else if (w.slot) {
+    w.slot = false;
+    slot_freed(*w.host);
+  }
+}
+
+pool_waiter* pool::oldest_able() noexcept {
+  if (!opts_.limit_per_host) return head_;
+  // Skips the waiters of hosts at their own limit (see the header: the one search that is
+  // not O(1), and only with both limits reached).
+  for (pool_waiter* w = head_; w; w = w->next)
+    if (w->host->open < opts_.limit_per_host) return w;
+  return nullptr;
+}
+
+void pool::slot_freed(pool_host& h) noexcept {
+  const bool was_full = opts_.limit && open_ >= opts_.limit;
   --h.open;
   --open_;
-  changed();
+  // Below the total limit every waiter is held by its host's limit (header invariants), so
+  // only a waiter of this host can use the slot.
+  pool_waiter* w = was_full ? oldest_able() : h.head;
+  if (w && (!opts_.limit_per_host || w->host->open < opts_.limit_per_host)) hand_slot(*w);
+}
+
+void pool::pop_idle(pool_host& h, bool front) noexcept {
+  if (front) h.idle.pop_front();
+  else h.idle.pop_back();
+  --idle_;
+  if (h.idle.empty() && h.in_idle_hosts) {
+    (h.idle_prev ? h.idle_prev->idle_next : idle_hosts_) = h.idle_next;
+    (h.idle_next ? h.idle_next->idle_prev : idle_hosts_tail_) = h.idle_prev;
+    h.idle_prev = h.idle_next = nullptr;
+    h.in_idle_hosts = false;
+  }
+}
+
+std::unique_ptr<connection> pool::take_idle(pool_host& h) noexcept {
+  const time_point now = event_loop::current().now();
+  while (!h.idle.empty()) {
+    auto& e = h.idle.front();
+    const bool fresh = e.conn->is_open() && now - e.since < opts_.idle_timeout;
+    std::unique_ptr<connection> c = std::move(e.conn);
+    pop_idle(h, true);
+    if (fresh) return c;
+    // Closed. Its slot is free for nobody in particular: this host has no waiters, and with
+    // an idle connection in the pool no waiter is held by the total limit.
+    --h.open;
+    --open_;
+  }
+  return nullptr;
+}
+
+bool pool::close_some_idle() noexcept {
+  pool_host* v = idle_hosts_;
+  if (!v) return false;
+  pop_idle(*v, false);  // its oldest
+  --v->open;
+  --open_;
+  return true;
 }
 
 task<result<lease, error_kind>> pool::acquire(const std::string& key, const net::socket_address& addr) {
-  host_state& h = hosts_[key];
-  for (;;) {
-    time_point now = event_loop::current().now();
-    while (!h.idle.empty()) {
-      idle_entry e = std::move(h.idle.front());
-      h.idle.pop_front();
-      if (e.conn->is_open() && now - e.since < opts_.idle_timeout) {
-        lease l;
-        l.pool_ = this;
-        l.key_ = key;
-        l.conn_ = std::move(e.conn);
-        l.reused_ = true;
-        ++reuses_;
-        co_return l;
-      }
-      closed(h);
-    }
-    bool host_full = opts_.limit_per_host && h.open >= opts_.limit_per_host;
-    bool pool_full = opts_.limit && open_ >= opts_.limit;
-    if (!host_full && !pool_full) break;
-    co_await changed_.wait();  // waiters wake in arrival order and look again
+  pool_host& h = hosts_[key];
+  if (!h.head) {  // (a host with waiters has no idle connection anyway)
+    if (auto c = take_idle(h)) co_return make_lease(h, std::move(c), true);
   }
-  ++h.open;  // the slot is ours while we connect
-  ++open_;
+  bool slot = false;
+  if (!h.head && !(opts_.limit_per_host && h.open >= opts_.limit_per_host)) {
+    // At the total limit, another host's idle connection gives way: no waiter can be held
+    // by the total limit while one exists, so nobody is overtaken.
+    slot = !(opts_.limit && open_ >= opts_.limit) || close_some_idle();
+  }
+  if (slot) {
+    ++h.open;
+    ++open_;
+  } else if (auto c = co_await wait_turn(this, &h)) {
+    co_return make_lease(h, std::move(c), true);
+  }  // else handed a slot, already counted open for h
+  slot_guard guard(this, &h);
   net::connect_options co;
   co.timeout = opts_.connect_timeout;
   auto s = co_await net::tcp_connect(addr, co);
   if (!s) {
-    closed(h);
-    switch (s.error()) {
+    switch (s.error()) {  // the guard hands the slot on
       case std::errc::connection_refused: co_return fail(error_kind::refused);
       case std::errc::timed_out: co_return fail(error_kind::connect_timeout);
       case std::errc::too_many_files_open:
@@ -84,21 +237,38 @@ task<result<lease, error_kind>> pool::acquire(const std::string& key, const net:
       default: co_return fail(error_kind::io_error);
     }
   }
-  lease l;
-  l.pool_ = this;
-  l.key_ = key;
-  l.conn_ = std::make_unique<connection>(std::move(*s));
-  co_return l;
+  guard.dismiss();
+  co_return make_lease(h, std::make_unique<connection>(std::move(*s)), false);
 }
 
-void pool::give_back(const std::string& key, std::unique_ptr<connection> conn) noexcept {
-  host_state& h = hosts_[key];
-  if (conn && conn->is_open()) {
-    h.idle.push_front({std::move(conn), event_loop::current().now()});
-    changed();
+void pool::give_back(pool_host& h, std::unique_ptr<connection> conn) noexcept {
+  if (!conn || !conn->is_open()) {
+    conn.reset();
+    slot_freed(h);
     return;
   }
-  closed(h);
+  if (h.head) {
+    hand_connection(*h.head, std::move(conn));
+    return;
+  }
+  if (opts_.limit && open_ >= opts_.limit) {
+    if (pool_waiter* w = oldest_able()) {  // held by the total limit: it gets this slot
+      conn.reset();
+      --h.open;
+      --open_;
+      hand_slot(*w);
+      return;
+    }
+  }
+  h.idle.push_front({std::move(conn), event_loop::current().now()});
+  ++idle_;
+  if (!h.in_idle_hosts) {
+    h.idle_prev = idle_hosts_tail_;
+    h.idle_next = nullptr;
+    (idle_hosts_tail_ ? idle_hosts_tail_->idle_next : idle_hosts_) = &h;
+    idle_hosts_tail_ = &h;
+    h.in_idle_hosts = true;
+  }
 }
 
 }  // namespace barrage::client
