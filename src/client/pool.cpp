@@ -221,9 +221,12 @@ task<result<lease, error_kind>> pool::acquire(const std::string& key, const net:
   if (slot) {
     ++h.open;
     ++open_;
-  } else if (auto c = co_await wait_turn(this, &h)) {
-    co_return make_lease(h, std::move(c), true);
-  }  // else handed a slot, already counted open for h
+  } else {
+    // (co_await kept out of the condition: GCC 12 mishandles awaits in if conditions.)
+    std::unique_ptr<connection> handed = co_await wait_turn(this, &h);
+    if (handed) co_return make_lease(h, std::move(handed), true);
+    // else handed a slot, already counted open for h
+  }
   slot_guard guard(this, &h);
   net::connect_options co;
   co.timeout = opts_.connect_timeout;
