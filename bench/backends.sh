@@ -8,20 +8,14 @@ BUILD=${1:?build dir}; REPS=${2:-3}; DUR=${3:-5}; CONNS=${4:-100}
 BARRAGE="$(cd "$BUILD" && pwd)/apps/barrage"
 for b in taskset nginx wrk /usr/bin/time python3; do command -v "$b" >/dev/null || { echo "missing $b" >&2; exit 1; }; done
 
+source "$(dirname "$0")/lib/nginx.sh"
 dir=$(mktemp -d /tmp/barrage-backends-XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$dir/nginx.conf" <<EOF
-worker_processes 1; daemon off; pid $dir/nginx.pid; error_log $dir/error.log;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path $dir; proxy_temp_path $dir;
-  fastcgi_temp_path $dir; uwsgi_temp_path $dir; scgi_temp_path $dir;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:$port; location = / { return 200 "hello\n"; } } }
-EOF
+port=$(free_port)
+nginx_config "$dir" "$port"
 taskset -c 0 nginx -c "$dir/nginx.conf" -p "$dir" &
 nginx_pid=$!
 trap 'kill $nginx_pid 2>/dev/null; wait $nginx_pid 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.05; done
+wait_up "$port"
 url="http://127.0.0.1:$port/"
 
 # run NAME CMD...: prints "NAME requests req/s cpu_s us_per_req load1"

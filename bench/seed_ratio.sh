@@ -11,20 +11,14 @@ REF=${BENCH_REFERENCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)/shared/anchors}
 for b in taskset nginx wrk ab curl /usr/bin/python3; do command -v "$b" >/dev/null || { echo "missing $b" >&2; exit 1; }; done
 [[ -f $REF/seed.py ]] || { echo "no seed.py in $REF (set BENCH_REFERENCE_DIR)" >&2; exit 1; }
 
+source "$(dirname "$0")/lib/nginx.sh"
 dir=$(mktemp -d /tmp/barrage-seed-XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$dir/nginx.conf" <<CONF
-worker_processes 1; daemon off; pid $dir/nginx.pid; error_log $dir/error.log;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path $dir; proxy_temp_path $dir;
-  fastcgi_temp_path $dir; uwsgi_temp_path $dir; scgi_temp_path $dir;
-  keepalive_requests 100000000;
-  server { listen 127.0.0.1:$port backlog=4096; location = / { return 200 "hello\n"; } } }
-CONF
+port=$(free_port)
+nginx_config "$dir" "$port"
 taskset -c 0 nginx -c "$dir/nginx.conf" -p "$dir" & nginx_pid=$!
 trap 'kill $nginx_pid 2>/dev/null; wait $nginx_pid 2>/dev/null; rm -rf "$dir"' EXIT
 url="http://127.0.0.1:$port/"
-for _ in $(seq 100); do curl -s -o /dev/null "$url" && break; sleep 0.05; done
+wait_up "$port"
 
 out="$dir/rows"
 row() { echo "$1 $2" | tee -a "$out"; }

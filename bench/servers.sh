@@ -11,22 +11,14 @@ BARRAGE="$(cd "$BUILD" && pwd)/apps/barrage"
 for b in taskset nginx wrk curl python3; do command -v "$b" >/dev/null || { echo "missing $b" >&2; exit 1; }; done
 tck=$(getconf CLK_TCK)
 
+source "$(dirname "$0")/lib/nginx.sh"
 dir=$(mktemp -d /tmp/barrage-servers-XXXXXX)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 nport=$(free_port); bport=$(free_port)
-cat >"$dir/nginx.conf" <<CONF
-worker_processes 1; daemon off; pid $dir/nginx.pid; error_log $dir/error.log;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path $dir; proxy_temp_path $dir;
-  fastcgi_temp_path $dir; uwsgi_temp_path $dir; scgi_temp_path $dir;
-  keepalive_requests 100000000;
-  server { listen 127.0.0.1:$nport; location = / { return 200 "hello\n"; } } }
-CONF
+nginx_config "$dir" "$nport"
 server_pid=
 cleanup() { [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }
 trap cleanup EXIT
 
-wait_up() { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return; sleep 0.05; done; echo "server on $1 did not start" >&2; exit 1; }
 # CPU ticks (user+sys) of a process and its children threads/workers.
 ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo "$t"; }
 
