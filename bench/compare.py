@@ -174,22 +174,15 @@ class Server:
         if not self.proc or self.proc.poll() is not None:
             return
         pgid = self.proc.pid  # start_new_session: the group we created holds the server and its workers
-        try:
-            os.killpg(pgid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(pgid, signal.SIGKILL)  # lingering workers of this group
-        except ProcessLookupError:
-            pass
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            pass
+        for sig in (signal.SIGTERM, signal.SIGKILL):  # SIGKILL: lingering workers of this group
+            try:
+                os.killpg(pgid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
 
 
 def stop_all():

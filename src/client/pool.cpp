@@ -94,29 +94,33 @@ lease pool::make_lease(pool_host& h, std::unique_ptr<connection> conn, bool reus
 }
 
 void pool::enqueue(pool_waiter& w) noexcept {
-  w.prev = tail_;
-  w.next = nullptr;
-  (tail_ ? tail_->next : head_) = &w;
-  tail_ = &w;
-  pool_host& h = *w.host;
-  w.host_prev = h.tail;
-  w.host_next = nullptr;
-  (h.tail ? h.tail->host_next : h.head) = &w;
-  h.tail = &w;
-  w.linked = true;
+  waiters_.push_back(w);
+  w.host->waiters.push_back(w);
   ++waiting_;
   ++waits_;
 }
 
 void pool::unlink(pool_waiter& w) noexcept {
-  if (!w.linked) return;
-  (w.prev ? w.prev->next : head_) = w.next;
-  (w.next ? w.next->prev : tail_) = w.prev;
-  pool_host& h = *w.host;
-  (w.host_prev ? w.host_prev->host_next : h.head) = w.host_next;
-  (w.host_next ? w.host_next->host_prev : h.tail) = w.host_prev;
-  w.linked = false;
+  if (!waiters_.contains(w)) return;
+  waiters_.remove(w);
+  w.host->waiters.remove(w);
   --waiting_;
+}
+
+void pool::count_open(pool_host& h) noexcept {
+  ++h.open;
+  ++open_;
+}
+
+bool pool::pool_full() const noexcept { return opts_.limit && open_ >= opts_.limit; }
+
+bool pool::host_full(const pool_host& h) const noexcept {
+  return opts_.limit_per_host && h.open >= opts_.limit_per_host;
+}
+
+void pool::count_closed(pool_host& h) noexcept {
+  --h.open;
+  --open_;
 }
 
 namespace {
@@ -130,8 +134,7 @@ void wake(pool_waiter& w) {
 
 void pool::hand_slot(pool_waiter& w) noexcept {
   unlink(w);
-  ++w.host->open;
-  ++open_;
+  count_open(*w.host);
   w.slot = true;
   wake(w);
 }
@@ -152,34 +155,28 @@ void pool::abandon(pool_waiter& w) noexcept {
 }
 
 pool_waiter* pool::oldest_able() noexcept {
-  if (!opts_.limit_per_host) return head_;
+  if (!opts_.limit_per_host) return waiters_.front();
   // Skips the waiters of hosts at their own limit (see the header: the one search that is
   // not O(1), and only with both limits reached).
-  for (pool_waiter* w = head_; w; w = w->next)
-    if (w->host->open < opts_.limit_per_host) return w;
+  for (pool_waiter* w = waiters_.front(); w; w = waiters_.next(*w))
+    if (!host_full(*w->host)) return w;
   return nullptr;
 }
 
 void pool::slot_freed(pool_host& h) noexcept {
-  const bool was_full = opts_.limit && open_ >= opts_.limit;
-  --h.open;
-  --open_;
+  const bool was_full = pool_full();
+  count_closed(h);
   // Below the total limit every waiter is held by its host's limit (header invariants), so
   // only a waiter of this host can use the slot.
-  pool_waiter* w = was_full ? oldest_able() : h.head;
-  if (w && (!opts_.limit_per_host || w->host->open < opts_.limit_per_host)) hand_slot(*w);
+  pool_waiter* w = was_full ? oldest_able() : h.waiters.front();
+  if (w && !host_full(*w->host)) hand_slot(*w);
 }
 
 void pool::pop_idle(pool_host& h, bool front) noexcept {
   if (front) h.idle.pop_front();
   else h.idle.pop_back();
   --idle_;
-  if (h.idle.empty() && h.in_idle_hosts) {
-    (h.idle_prev ? h.idle_prev->idle_next : idle_hosts_) = h.idle_next;
-    (h.idle_next ? h.idle_next->idle_prev : idle_hosts_tail_) = h.idle_prev;
-    h.idle_prev = h.idle_next = nullptr;
-    h.in_idle_hosts = false;
-  }
+  if (h.idle.empty()) idle_hosts_.remove(h);
 }
 
 std::unique_ptr<connection> pool::take_idle(pool_host& h) noexcept {
@@ -192,35 +189,32 @@ std::unique_ptr<connection> pool::take_idle(pool_host& h) noexcept {
     if (fresh) return c;
     // Closed. Its slot is free for nobody in particular: this host has no waiters, and with
     // an idle connection in the pool no waiter is held by the total limit.
-    --h.open;
-    --open_;
+    count_closed(h);
   }
   return nullptr;
 }
 
 bool pool::close_some_idle() noexcept {
-  pool_host* v = idle_hosts_;
+  pool_host* v = idle_hosts_.front();
   if (!v) return false;
   pop_idle(*v, false);  // its oldest
-  --v->open;
-  --open_;
+  count_closed(*v);
   return true;
 }
 
 task<result<lease, error_kind>> pool::acquire(const std::string& key, const net::socket_address& addr) {
   pool_host& h = hosts_[key];
-  if (!h.head) {  // (a host with waiters has no idle connection anyway)
+  if (h.waiters.empty()) {  // (a host with waiters has no idle connection anyway)
     if (auto c = take_idle(h)) co_return make_lease(h, std::move(c), true);
   }
   bool slot = false;
-  if (!h.head && !(opts_.limit_per_host && h.open >= opts_.limit_per_host)) {
+  if (h.waiters.empty() && !host_full(h)) {
     // At the total limit, another host's idle connection gives way: no waiter can be held
     // by the total limit while one exists, so nobody is overtaken.
-    slot = !(opts_.limit && open_ >= opts_.limit) || close_some_idle();
+    slot = !pool_full() || close_some_idle();
   }
   if (slot) {
-    ++h.open;
-    ++open_;
+    count_open(h);
   } else {
     // (co_await kept out of the condition: GCC 12 mishandles awaits in if conditions.)
     std::unique_ptr<connection> handed = co_await wait_turn(this, &h);
@@ -250,28 +244,21 @@ void pool::give_back(pool_host& h, std::unique_ptr<connection> conn) noexcept {
     slot_freed(h);
     return;
   }
-  if (h.head) {
-    hand_connection(*h.head, std::move(conn));
+  if (pool_waiter* w = h.waiters.front()) {
+    hand_connection(*w, std::move(conn));
     return;
   }
-  if (opts_.limit && open_ >= opts_.limit) {
+  if (pool_full()) {
     if (pool_waiter* w = oldest_able()) {  // held by the total limit: it gets this slot
       conn.reset();
-      --h.open;
-      --open_;
+      count_closed(h);
       hand_slot(*w);
       return;
     }
   }
   h.idle.push_front({std::move(conn), event_loop::current().now()});
   ++idle_;
-  if (!h.in_idle_hosts) {
-    h.idle_prev = idle_hosts_tail_;
-    h.idle_next = nullptr;
-    (idle_hosts_tail_ ? idle_hosts_tail_->idle_next : idle_hosts_) = &h;
-    idle_hosts_tail_ = &h;
-    h.in_idle_hosts = true;
-  }
+  if (!idle_hosts_.contains(h)) idle_hosts_.push_back(h);
 }
 
 }  // namespace barrage::client

@@ -33,6 +33,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "base/intrusive_fifo.hpp"
 #include "base/result.hpp"
 #include "client/connection.hpp"
 #include "runtime/stop_scope.hpp"
@@ -73,16 +74,13 @@ class lease {
 
 /// A task waiting in acquire: an intrusive node of the pool's FIFO and of its host's.
 struct pool_waiter {
-  pool_waiter* prev = nullptr;  // all waiters, oldest first
-  pool_waiter* next = nullptr;
-  pool_waiter* host_prev = nullptr;  // this host's waiters, oldest first
-  pool_waiter* host_next = nullptr;
+  fifo_links<pool_waiter> in_pool;  // all waiters, oldest first
+  fifo_links<pool_waiter> in_host;  // this host's waiters, oldest first
   pool_host* host = nullptr;
   std::coroutine_handle<> h;
   cancellable_wait wait;
   std::unique_ptr<connection> conn;  // handed: an open connection of `host`
   bool slot = false;                 // handed: a slot, counted open for `host`
-  bool linked = false;
 };
 
 /// One host (key) of the pool. Never erased while the pool lives: leases point at it.
@@ -93,11 +91,8 @@ struct pool_host {
   };
   std::list<idle_entry> idle;  // newest at the front
   std::size_t open = 0;        // idle, leased, or a slot being connected
-  pool_waiter* head = nullptr;  // oldest waiter of this host
-  pool_waiter* tail = nullptr;
-  pool_host* idle_prev = nullptr;  // the pool's list of hosts with idle connections
-  pool_host* idle_next = nullptr;
-  bool in_idle_hosts = false;
+  intrusive_fifo<pool_waiter, &pool_waiter::in_host> waiters;
+  fifo_links<pool_host> in_idle_hosts;  // the pool's list of hosts with idle connections
 };
 
 class pool {
@@ -139,16 +134,19 @@ class pool {
   void pop_idle(pool_host& h, bool front) noexcept;
   void enqueue(pool_waiter& w) noexcept;
   void unlink(pool_waiter& w) noexcept;
+  /// One more (or one fewer) connection or slot of h, in h's count and the pool's.
+  void count_open(pool_host& h) noexcept;
+  void count_closed(pool_host& h) noexcept;
+  bool pool_full() const noexcept;
+  bool host_full(const pool_host& h) const noexcept;
   /// A waiter's frame went away: leave the queues, give back what it was handed.
   void abandon(pool_waiter& w) noexcept;
   lease make_lease(pool_host& h, std::unique_ptr<connection> conn, bool reused) noexcept;
 
   pool_options opts_;
   std::unordered_map<std::string, pool_host> hosts_;
-  pool_waiter* head_ = nullptr;  // all waiters, oldest first
-  pool_waiter* tail_ = nullptr;
-  pool_host* idle_hosts_ = nullptr;  // hosts with idle connections, longest first
-  pool_host* idle_hosts_tail_ = nullptr;
+  intrusive_fifo<pool_waiter, &pool_waiter::in_pool> waiters_;
+  intrusive_fifo<pool_host, &pool_host::in_idle_hosts> idle_hosts_;  // longest idle first
   std::size_t open_ = 0;
   std::size_t idle_ = 0;
   std::size_t waiting_ = 0;

@@ -3,6 +3,7 @@
 // awaiting frame and unlinks itself when cancelled, so nothing is allocated per wait.
 #include <coroutine>
 
+#include "base/intrusive_fifo.hpp"
 #include "runtime/event_loop.hpp"
 #include "runtime/stop_scope.hpp"
 #include "runtime/task.hpp"
@@ -10,32 +11,19 @@
 namespace barrage::detail {
 
 struct waiter {
-  waiter* prev = nullptr;
-  waiter* next = nullptr;
+  fifo_links<waiter> links;
   std::coroutine_handle<> h;
   cancellable_wait wait;
-  bool linked = false;
 };
 
 class waiter_list {
  public:
-  bool empty() const noexcept { return !head_; }
-  void push(waiter& w) noexcept {
-    w.prev = tail_;
-    w.next = nullptr;
-    (tail_ ? tail_->next : head_) = &w;
-    tail_ = &w;
-    w.linked = true;
-  }
-  void remove(waiter& w) noexcept {
-    if (!w.linked) return;
-    (w.prev ? w.prev->next : head_) = w.next;
-    (w.next ? w.next->prev : tail_) = w.prev;
-    w.linked = false;
-  }
+  bool empty() const noexcept { return list_.empty(); }
+  void push(waiter& w) noexcept { list_.push_back(w); }
+  void remove(waiter& w) noexcept { list_.remove(w); }
   /// Unlinks the oldest waiter and schedules it on the current loop.
   waiter* wake_one() {
-    waiter* w = head_;
+    waiter* w = list_.front();
     if (!w) return nullptr;
     remove(*w);
     if (w->wait.scope) w->wait.scope->disarm();  // a later stop request stays pending
@@ -44,8 +32,7 @@ class waiter_list {
   }
 
  private:
-  waiter* head_ = nullptr;
-  waiter* tail_ = nullptr;
+  intrusive_fifo<waiter, &waiter::links> list_;
 };
 
 /// The awaiter shape shared by the primitives: `Owner::try_acquire(self)` decides at once;
