@@ -11,8 +11,11 @@ namespace barrage {
 namespace {
 
 /// What automatic stands for when BARRAGE_IO_BACKEND is not set (here, not in the header,
-/// so that changing it rebuilds one file).
-constexpr io_backend_kind default_io_backend = io_backend_kind::io_uring;
+/// so that changing it rebuilds one file). epoll: io_uring's receive pool is shared by all
+/// of a loop's connections, so peers that send without reading can fill it and starve the
+/// others (the server's never-read attack under ASan); until each connection's share of
+/// the pool is capped, io_uring is opt-in.
+constexpr io_backend_kind default_io_backend = io_backend_kind::epoll;
 
 io_backend_kind from_environment() noexcept {
   const char* v = std::getenv("BARRAGE_IO_BACKEND");
