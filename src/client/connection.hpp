@@ -46,9 +46,10 @@ class connection {
   /// when the whole of it is written, or with the error.
   task<error_kind> send(std::string_view request, time_point deadline);
 
-  /// Reads the next response. `start` is what phase times count from (a response already
-  /// buffered whole, as pipelined ones often are, completes when its first byte is seen: one
-  /// clock read, not two); `head_request` says
+  /// Reads the next response. `start` is what phase times count from. A response whose last
+  /// byte came with its first (already buffered, as pipelined ones often are, or in one read)
+  /// completes when its first byte is seen: one clock read per response, not two.
+  /// `head_request` says
   /// the request was HEAD; a non-null `keep` receives the headers and the body. The
   /// connection closes itself when the response says so or on any error.
   task<outcome> receive(time_point start, exchange_deadlines dl, bool head_request = false,
@@ -60,8 +61,16 @@ class connection {
 
  private:
   std::string_view buffered() const noexcept { return {buf_.get() + rpos_, wpos_ - rpos_}; }
-  /// Reads more bytes after what is buffered; returns bytes read, 0 at end, or -errno.
-  task<long> fill(time_point deadline);
+  /// Reads more bytes after what is buffered: awaiting it yields bytes read, 0 at end, or
+  /// -errno, which `filled` then accounts. Not a coroutine: no frame per read.
+  io_awaiter read_more(time_point deadline);
+  long filled(long n) noexcept {
+    if (n > 0) wpos_ += static_cast<std::size_t>(n);
+    return n;
+  }
+  /// Consumes a body that needs no read (none, or a Content-Length body already buffered
+  /// whole); false when read_body must run. Saves a coroutine frame per small response.
+  bool take_buffered_body(const http::body_framing& framing, outcome& o, std::string* body);
   task<error_kind> read_body(const http::body_framing& framing, time_point deadline, outcome& o, std::string* body);
   void grow_or_compact();
 
@@ -72,7 +81,7 @@ class connection {
   http::response_limits limits_;
   http::response_parser parser_;
   std::uint64_t uses_ = 0;
-  std::uint64_t reads_ = 0;  // fill() calls: a response that needed none was already buffered
+  std::uint64_t reads_ = 0;  // read_more() calls: says whether a response needed another read
 };
 
 /// The error kind of a failed socket call (a -errno result).

@@ -184,14 +184,26 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
 
 task<client::outcome> worker::attempt(std::optional<client::connection>& conn, time_point start, bool& reused) {
   client::outcome o;
-  reused = conn && conn->is_open() && conn->uses() > 0;
-  if (!co_await ensure_connected(conn, o)) {
-    o.times.complete = to_ns(mono_clock::now() - start);
-    co_return o;
+  drop_if_closed(conn);
+  reused = conn && conn->uses() > 0;
+  if (!conn) {  // not a coroutine call per request: only when a connection is needed
+    const bool connected = co_await ensure_connected(conn, o);
+    if (!connected) {
+      o.times.complete = to_ns(mono_clock::now() - start);
+      co_return o;
+    }
   }
   if (!plan_.config.keepalive) reused = false;
   client::exchange_deadlines dl{start + plan_.config.timeout, time_point::max()};
-  o = co_await conn->exchange(plan_.request, start, dl, plan_.head_request);
+  // send then receive, not exchange(): the generator has no use for the `written` phase and
+  // its clock read.
+  const client::error_kind sent = co_await conn->send(plan_.request, dl.total);
+  if (sent != client::error_kind::none) {
+    o.error = sent;
+    o.times.complete = to_ns(mono_clock::now() - start);
+  } else {
+    o = co_await conn->receive(start, dl, plan_.head_request);
+  }
   if (!plan_.config.keepalive) conn->close();
   drop_if_closed(conn);
   co_return o;
@@ -210,10 +222,12 @@ task<void> worker::one_request(std::optional<client::connection>& conn, time_poi
   unsigned attempts = 0;
   bool race_retried = false;
   static thread_local std::minstd_rand jitter(std::random_device{}());
+  time_point attempt_start = actual;  // read by the caller just now: the first try reuses it
   for (;;) {
+    if (attempts > 0 || race_retried) attempt_start = mono_clock::now();
     ++attempts;
     bool reused = false;
-    o = co_await attempt(conn, mono_clock::now(), reused);
+    o = co_await attempt(conn, attempt_start, reused);
     // The keep-alive race: the server closed a reused connection just as we sent on it.
     bool race = reused && o.bytes_in == 0 &&
                 (o.error == client::error_kind::closed_before_response || o.error == client::error_kind::reset);
@@ -230,7 +244,8 @@ task<void> worker::one_request(std::optional<client::connection>& conn, time_poi
   }
   o.attempts = static_cast<std::uint8_t>(std::min(attempts, 255u));
   if (counted) stats_.count.bytes_out += plan_.request.size() * attempts;
-  record(o, counted, intended, actual, mono_clock::now());
+  // Every outcome of attempt() carries its completion time: no clock read here.
+  record(o, counted, intended, actual, attempt_start + std::chrono::nanoseconds(o.times.complete));
 }
 
 task<void> worker::pipelined_round(std::optional<client::connection>& conn, std::uint64_t n) {

@@ -263,3 +263,18 @@ TEST(http_client, the_pool_limits_all_connections) {
     EXPECT_LE(c.connections().open_connections(), 3u);
   }(opts));
 }
+
+TEST(http_client, a_response_that_arrives_in_one_piece_completes_at_its_first_byte) {
+  auto o = against({test::pause(20ms), test::send(ok2)});
+  ASSERT_EQ(o.error, error_kind::none);
+  EXPECT_GE(o.times.first_byte, std::chrono::nanoseconds(15ms).count());
+  EXPECT_EQ(o.times.complete, o.times.first_byte);
+  EXPECT_GE(o.times.first_byte, o.times.written);
+}
+
+TEST(http_client, a_body_that_arrives_later_completes_when_it_arrives) {
+  auto o = against({test::send("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nok"), test::pause(30ms), test::send("ok")});
+  ASSERT_EQ(o.error, error_kind::none);
+  EXPECT_EQ(o.body_bytes, 4u);
+  EXPECT_GE(o.times.complete - o.times.first_byte, std::chrono::nanoseconds(25ms).count());
+}
