@@ -2,6 +2,9 @@
 # Generator CPU per completed request: barrage on epoll, barrage on io_uring and wrk, in
 # turn, against one nginx worker (`return 200`, access log off) pinned to CPU 0, each
 # generator pinned to CPU 1. Prints one line per run and the medians (docs/performance.md).
+# When ../shared/anchors/limit/cli_epoll.c is beside the checkout, it also runs that minimal
+# C epoll client (no HTTP parsing beyond the framing, no statistics): the floor an epoll
+# client can reach on this machine, which shows how much of the gap to wrk is left to take.
 # Usage: bench/backends.sh BUILD_DIR [REPS=3] [DURATION=5] [CONNECTIONS=100]
 set -euo pipefail
 BUILD=${1:?build dir}; REPS=${2:-3}; DUR=${3:-5}; CONNS=${4:-100}
@@ -17,6 +20,9 @@ nginx_pid=$!
 trap 'kill $nginx_pid 2>/dev/null; wait $nginx_pid 2>/dev/null; rm -rf "$dir"' EXIT
 wait_up "$port"
 url="http://127.0.0.1:$port/"
+floor_src="$(dirname "$0")/../../shared/anchors/limit/cli_epoll.c"
+tools="epoll io_uring wrk"
+if [[ -f $floor_src ]] && cc -O2 -o "$dir/cli_epoll" "$floor_src" 2>/dev/null; then tools="$tools floor"; fi
 
 # run NAME CMD...: prints "NAME requests req/s cpu_s us_per_req load1"
 run() {
@@ -25,7 +31,10 @@ run() {
   /usr/bin/time -f '%U %S' -o "$dir/time" "$@" >"$dir/out" 2>"$dir/err" || { cat "$dir/err" >&2; return 1; }
   local cpu reqs rps
   cpu=$(awk '{print $1 + $2}' "$dir/time")
-  if [[ $name == wrk ]]; then
+  if [[ $name == floor ]]; then
+    reqs=$(grep -o 'requests=[0-9]*' "$dir/out" | cut -d= -f2)
+    rps=$(grep -o 'rps=[0-9.]*' "$dir/out" | cut -d= -f2)
+  elif [[ $name == wrk ]]; then
     reqs=$(awk '/requests in/ {print $1}' "$dir/out")
     rps=$(awk '/Requests\/sec/ {print $2}' "$dir/out")
   else
@@ -39,9 +48,11 @@ print(r["succeeded"] + r["failed"] + r["timed_out"], j["throughput"]["requests_p
 echo "tool      requests      req/s  cpu_s  us/req load1" >&2
 results=$dir/results
 for rep in $(seq "$REPS"); do
-  for tool in epoll io_uring wrk; do
+  for tool in $tools; do
     sleep 1
-    if [[ $tool == wrk ]]; then
+    if [[ $tool == floor ]]; then
+      run floor taskset -c 1 "$dir/cli_epoll" -p "$port" -c "$CONNS" -d "$DUR"
+    elif [[ $tool == wrk ]]; then
       run wrk taskset -c 1 wrk -t1 -c"$CONNS" -d"${DUR}s" "$url"
     else
       BARRAGE_IO_BACKEND=$tool run "$tool" taskset -c 1 "$BARRAGE" "$url" -c "$CONNS" -t 1 -d "${DUR}s" \
@@ -54,14 +65,18 @@ python3 - "$results" <<'EOF'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 med = {}
-for tool in ("epoll", "io_uring", "wrk"):
+for tool in ("epoll", "io_uring", "wrk", "floor"):
     us = [float(r[4]) for r in rows if r[0] == tool]
+    if not us:
+        continue
     rps = [float(r[2]) for r in rows if r[0] == tool]
     med[tool] = statistics.median(us)
     print(f"{tool:9s} us/req median {med[tool]:.2f} ({min(us):.2f}-{max(us):.2f})  "
           f"req/s median {statistics.median(rps):.0f} ({min(rps):.0f}-{max(rps):.0f})")
 loads = [float(r[5]) for r in rows]
 print(f"load1 {min(loads):.2f}-{max(loads):.2f}")
-for tool in ("epoll", "io_uring"):
-    print(f"barrage {tool} / wrk CPU per request: {med[tool] / med['wrk']:.2f}x")
+for tool in ("epoll", "io_uring", "floor"):
+    if tool in med:
+        name = "minimal C epoll client (floor)" if tool == "floor" else f"barrage {tool}"
+        print(f"{name} / wrk CPU per request: {med[tool] / med['wrk']:.2f}x")
 EOF
