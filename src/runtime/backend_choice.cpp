@@ -11,11 +11,11 @@ namespace barrage {
 namespace {
 
 /// What automatic stands for when BARRAGE_IO_BACKEND is not set (here, not in the header,
-/// so that changing it rebuilds one file). epoll: io_uring's receive pool is shared by all
-/// of a loop's connections, so peers that send without reading can fill it and starve the
-/// others (the server's never-read attack under ASan); until each connection's share of
-/// the pool is capped, io_uring is opt-in.
-constexpr io_backend_kind default_io_backend = io_backend_kind::epoll;
+/// so that changing it rebuilds one file). io_uring: it spends less CPU per request than
+/// epoll in the server and no more in the generator (docs/performance.md, "io_uring
+/// backend"), and each fd's share of its receive pool is capped, so peers that send without
+/// reading cannot starve the others.
+constexpr io_backend_kind default_io_backend = io_backend_kind::io_uring;
 
 io_backend_kind from_environment() noexcept {
   const char* v = std::getenv("BARRAGE_IO_BACKEND");

@@ -205,11 +205,24 @@ bool uring_backend::copy_out(slot& s, io_op& op) noexcept {
       s.head = m.next;
       s.head_off = 0;
       recycle(b);
+      --s.held;
     }
   }
   if (s.head == none) s.tail = none;
+  if (s.paused && s.held <= max_held / 2) {  // its share is back: receive again
+    s.paused = false;
+    if (!s.recv_armed && !s.starved) arm_recv(s.h->slot);
+  }
   op.result = static_cast<long>(done);
   return true;
+}
+
+void uring_backend::pause_recv(std::uint32_t i) noexcept {
+  slot& s = slots_[i];
+  s.paused = true;
+  io_uring_sqe* sqe = next_sqe();
+  io_uring_prep_cancel64(sqe, user_data(i, s.gen, tag_recv), 0);
+  io_uring_sqe_set_data64(sqe, ignored);
 }
 
 bool uring_backend::start_read(io_handle& h, slot& s, io_op& op) noexcept {
@@ -229,7 +242,15 @@ bool uring_backend::start_read(io_handle& h, slot& s, io_op& op) noexcept {
   }
   if (copy_out(s, op)) return true;
   // Armed once and left armed: the next data is already on its way to the pool.
-  if (!s.recv_armed && !s.starved) arm_recv(h.slot);
+  if (s.recv_armed) return false;
+  if (!s.starved) {
+    arm_recv(h.slot);
+    return false;
+  }
+  // The pool is dry and nothing of this fd is in it or in flight: the socket is read
+  // directly (no reordering possible), through readiness, until buffers come back.
+  if (attempt_io(h.fd, op)) return true;
+  if (!s.poll_in) arm_poll(h.slot, false);
   return false;
 }
 
@@ -244,6 +265,7 @@ bool uring_backend::start(io_handle& h, io_op& op) noexcept {
       if (s.use_recv && s.recv_started) {  // the receive owns the read side: ask it
         if (s.head != none || s.eof || s.error != 0) return op.result = 0, true;
         if (!s.recv_armed && !s.starved) arm_recv(h.slot);
+        else if (s.starved && !s.poll_in) arm_poll(h.slot, false);
       } else if (!s.poll_in) {
         arm_poll(h.slot, false);
       }
@@ -283,6 +305,10 @@ void uring_backend::rearm_starved() noexcept {
   for (std::uint32_t i : starved_) {
     slot& s = slots_[i];
     if (!s.starved || !s.h) continue;
+    if (s.paused) {  // armed again by the read that takes its share back
+      s.starved = false;
+      continue;
+    }
     if (plenty || s.h->reader) {
       s.starved = false;
       arm_recv(i);
@@ -366,6 +392,10 @@ void uring_backend::on_recv(std::uint32_t i, int res, std::uint32_t flags, io_si
       if (s.tail == none) s.head = b;
       else meta_[std::size_t(s.tail)].next = b;
       s.tail = b;
+      if (++s.held >= max_held && !s.paused) {
+        if (more) pause_recv(i);
+        else s.paused = true;  // already ended: just not armed again
+      }
     }
   }
   if (!s.h) {  // detached: only the accounting was left to do
@@ -383,15 +413,19 @@ void uring_backend::on_recv(std::uint32_t i, int res, std::uint32_t flags, io_si
   } else if (res < 0 && res != -ECANCELED) {
     s.error = res;
     h.hung_up = true;
-  } else if (!more) {  // ended early (a full CQ, a cancellation) with the fd open: arm again
+  } else if (!more && !s.paused) {  // ended early (a full CQ, a cancellation) with the fd open: arm again
     arm_recv(i);
   }
   if (!h.reader) return;
   io_op& op = *h.reader;
   bool finished;
-  if (op.kind == io_kind::readable) finished = s.head != none || s.eof || s.error != 0 || !s.use_recv;
-  else finished = s.use_recv ? copy_out(s, op) : start_read(h, s, op);
-  if (op.kind == io_kind::readable && finished) op.result = 0;
+  if (op.kind == io_kind::readable) {
+    finished = s.head != none || s.eof || s.error != 0 || !s.use_recv;
+    if (finished) op.result = 0;
+    else if (s.starved && !s.poll_in) arm_poll(i, false);  // the pool is dry: ask the socket
+  } else {
+    finished = start_read(h, s, op);  // from the pool, or from the socket when starved
+  }
   if (finished) {
     h.reader = nullptr;
     sink.io_done(op);
@@ -409,9 +443,15 @@ void uring_backend::on_poll(std::uint32_t i, bool out, int res, io_sink& sink) n
   io_handle& h = *s.h;
   if (res > 0 && (res & (POLLHUP | POLLERR))) h.hung_up = true;
   io_op* op = out ? h.writer : h.reader;
-  // A read that started while a readiness poll was armed waits on its receive instead.
-  if (!op || (!out && op->kind == io_kind::read && s.use_recv)) return;
-  if (!attempt_io(h.fd, *op)) {
+  if (!op) return;
+  bool done;
+  if (!out && op->kind == io_kind::read && s.use_recv) {
+    if (s.recv_armed) return;  // the receive armed again meanwhile delivers it
+    done = copy_out(s, *op) || attempt_io(h.fd, *op);  // starved: read the socket directly
+  } else {
+    done = attempt_io(h.fd, *op);
+  }
+  if (!done) {
     arm_poll(i, out);
     return;
   }

@@ -2,6 +2,9 @@
 // The io_uring backend. What it saves over epoll is the read syscall: each socket that is
 // read gets one multishot receive, and the kernel lands its data in buffers the backend
 // owns (a provided-buffer ring); a read copies from there, at once when data is waiting.
+// Each fd may hold at most max_held of the pool's buffers unread, so peers that send
+// without their data being read cannot take the pool from the others; and an fd that
+// finds the pool dry reads from its socket directly until buffers come back.
 // Writes still try their syscall first (they nearly always finish at once); accept,
 // connect, readiness waits and writes that would block wait on one-shot polls. SQEs queued
 // during a turn go to the kernel with the wait in poll(): one io_uring_enter per turn.
@@ -41,6 +44,14 @@ class uring_backend final : public io_backend {
   /// The receive pool: buffer_count buffers of buffer_size bytes (4 MiB per loop).
   static constexpr std::uint32_t buffer_count = 1024;
   static constexpr std::uint32_t buffer_size = 4096;
+  /// One fd's share of the pool: at this many unread buffers its receive is cancelled, and
+  /// it is armed again when reads have taken half of them back. The rest waits in the
+  /// socket, whose sender then feels backpressure as with epoll. (A multishot receive may
+  /// land a few more buffers before the cancellation takes effect.)
+  static constexpr std::uint16_t max_held = 8;
+
+  /// Buffers in the pool now, for the kernel to fill (for tests and diagnostics).
+  std::uint32_t buffers_free() const noexcept { return buffers_free_; }
 
  private:
   enum tag : std::uint8_t { tag_recv = 1, tag_poll_in = 2, tag_poll_out = 3, tag_wake = 4 };
@@ -56,7 +67,10 @@ class uring_backend final : public io_backend {
     bool recv_armed = false, poll_in = false, poll_out = false;
     bool use_recv = true;   // false: the fd cannot take a receive (not a socket): readiness
     bool recv_started = false;  // a receive was ever armed: direct reads would reorder data
-    bool starved = false;   // the receive ended for want of buffers; re-armed in poll()
+    bool starved = false;   // the receive ended for want of buffers; re-armed in poll(),
+                            // and reads meanwhile go to the socket directly
+    bool paused = false;    // the receive was cancelled: max_held buffers unread
+    std::uint16_t held = 0; // buffers received and not yet read
     bool eof = false;
     int error = 0;          // a receive error not yet delivered (negative errno)
     std::int32_t head = none, tail = none;  // received buffers, oldest first (buffer ids)
@@ -78,6 +92,7 @@ class uring_backend final : public io_backend {
 
   bool start_read(io_handle& h, slot& s, io_op& op) noexcept;
   bool copy_out(slot& s, io_op& op) noexcept;
+  void pause_recv(std::uint32_t index) noexcept;
   void recycle(std::int32_t bid) noexcept;
   void rearm_starved() noexcept;
 

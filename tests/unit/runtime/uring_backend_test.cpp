@@ -79,6 +79,11 @@ TEST(backend_choice, epoll_is_chosen_by_name_and_io_uring_falls_back_to_it_when_
   EXPECT_STREQ(make_io_backend(io_backend_kind::io_uring)->name(), expected);
 }
 
+TEST(backend_choice, without_BARRAGE_IO_BACKEND_a_loop_runs_on_io_uring_where_the_kernel_allows_it) {
+  ::unsetenv("BARRAGE_IO_BACKEND");  // each test runs in its own process
+  EXPECT_STREQ(make_io_backend()->name(), try_uring() ? "io_uring" : "epoll");
+}
+
 TEST_F(uring, a_cancelled_read_is_never_written_into_and_its_data_waits_for_the_next_read) {
   auto main = []() -> task<void> {
     auto [a, b] = make_socketpair();
@@ -264,6 +269,79 @@ TEST_F(uring, readable_reports_data_already_received_into_the_pool) {
     co_await sleep_for(1ms);  // "two" is in the pool now, not in the socket
     EXPECT_EQ(co_await b.readable(), 0);
     EXPECT_EQ(co_await read_some(b), "two");
+  };
+  run(main());
+}
+
+namespace {
+
+/// Writes `total` bytes of a position pattern (byte k is k % 251) to `fd`.
+task<void> write_pattern(async_fd& fd, std::size_t total) {
+  std::vector<unsigned char> chunk(65536);
+  std::size_t sent = 0;
+  while (sent < total) {
+    for (std::size_t k = 0; k < chunk.size(); ++k) chunk[k] = static_cast<unsigned char>((sent + k) % 251);
+    long n = co_await fd.write(chunk.data(), std::min(chunk.size(), total - sent));
+    CO_ASSERT_TRUE(n > 0);
+    sent += static_cast<std::size_t>(n);
+  }
+}
+
+uring_backend& current_uring() { return static_cast<uring_backend&>(event_loop::current().backend()); }
+
+}  // namespace
+
+TEST_F(uring, an_fd_that_is_sent_more_than_it_reads_holds_only_its_share_of_the_receive_pool) {
+  auto main = []() -> task<void> {
+    auto [a, b] = make_socketpair();
+    (void)co_await a.write("s", 1);
+    EXPECT_EQ(co_await read_some(b), "s");  // a short read: the receive is armed from here
+    constexpr std::size_t total = 1 << 20;  // 256 of the pool's buffers, were they all taken
+    auto w = spawn(write_pattern(a, total));
+    co_await sleep_for(50ms);
+    const std::uint32_t taken = uring_backend::buffer_count - current_uring().buffers_free();
+    EXPECT_GE(taken, uring_backend::max_held);
+    EXPECT_LE(taken, uring_backend::max_held + 64u);  // the share, and what lands before the cancel
+    std::vector<unsigned char> buf(3000);  // then reads take it back, paused and resumed, in order
+    std::size_t got = 0;
+    bool in_order = true;
+    while (got < total) {
+      long n = co_await b.read(buf.data(), buf.size());
+      CO_ASSERT_TRUE(n > 0);
+      for (long k = 0; k < n; ++k) in_order &= buf[static_cast<std::size_t>(k)] == (got + static_cast<std::size_t>(k)) % 251;
+      got += static_cast<std::size_t>(n);
+    }
+    EXPECT_TRUE(in_order);
+    co_await w;
+    EXPECT_EQ(current_uring().buffers_free(), uring_backend::buffer_count);
+  };
+  run(main());
+}
+
+TEST_F(uring, when_unread_peers_have_drained_the_pool_a_reader_is_served_from_its_socket) {
+  auto main = []() -> task<void> {
+    auto [good_w, good_r] = make_socketpair();
+    (void)co_await good_w.write("s", 1);
+    EXPECT_EQ(co_await read_some(good_r), "s");  // armed before the pool runs dry
+    std::vector<fd_pair> floods;
+    for (int k = 0; k < 300; ++k) {  // 300 x max_held buffers: more than the pool has
+      floods.push_back(make_socketpair());
+      (void)co_await floods.back().a.write("s", 1);
+      EXPECT_EQ(co_await read_some(floods.back().b), "s");
+    }
+    static const std::string flood(65536, 'x');
+    for (auto& f : floods) (void)co_await f.a.write(flood.data(), flood.size());
+    co_await sleep_for(30ms);
+    EXPECT_EQ(current_uring().buffers_free(), 0u);
+    (void)co_await good_w.write("ping", 4);
+    char buf[16];
+    long n = co_await good_r.read(buf, sizeof buf).until(mono_clock::now() + 2s);
+    CO_ASSERT_TRUE(n == 4);
+    EXPECT_EQ(std::string(buf, 4), "ping");
+    (void)co_await good_w.write("pong", 4);  // and the next read too
+    n = co_await good_r.read(buf, sizeof buf).until(mono_clock::now() + 2s);
+    CO_ASSERT_TRUE(n == 4);
+    EXPECT_EQ(std::string(buf, 4), "pong");
   };
   run(main());
 }
