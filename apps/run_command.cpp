@@ -191,8 +191,8 @@ int run_command(int argc, char** argv, const char* name) {
   app.add_flag("--color", o.color, "Colour the text report");
   app.footer("Exit status: 0 ok, 1 the run could not be carried out, 2 bad command line, 3 a --threshold failed.\n"
              "Latency in the open model (-r) is measured from each request's intended send time.\n"
-             "Environment: BARRAGE_IO_BACKEND=epoll|io_uring picks the kernel interface (default io_uring,\n"
-             "which falls back to epoll where the kernel lacks it or refuses it).");
+             "Environment: BARRAGE_IO_BACKEND=epoll|io_uring picks the kernel interface (default epoll;\n"
+             "io_uring falls back to epoll where the kernel lacks it or refuses it).");
 
   loadgen::run_config cfg;
   std::vector<loadgen::threshold> thresholds;
