@@ -15,6 +15,7 @@
 #include "loadgen/report_json.hpp"
 #include "loadgen/report_text.hpp"
 #include "loadgen/threshold.hpp"
+#include "net/resolver.hpp"
 #include "net/source_addresses.hpp"
 
 namespace barrage::apps {
@@ -28,6 +29,7 @@ struct run_options {
   std::string url, duration, requests, rate, ramp, timeout = "10s", connect_timeout = "5s", warmup = "0s";
   std::string dns_ttl = "10s", grace, body, body_file, json, retry_on, success_status = "200-399";
   std::string retry_backoff = "100ms", source;
+  std::optional<std::string> dns_server;
   std::vector<std::string> headers, thresholds;
   unsigned connections = 50, threads = 0, retries = 0, pipeline = 1;
   std::string method = "GET";
@@ -100,6 +102,7 @@ loadgen::run_config to_config(const run_options& o) {
   c.connect_timeout = need(parse_duration(o.connect_timeout));
   c.warmup = need(parse_duration(o.warmup));
   c.dns_ttl = need(parse_duration(o.dns_ttl));
+  if (o.dns_server) c.dns_servers = need(net::parse_dns_servers(*o.dns_server));
   if (!o.grace.empty()) c.grace = need(parse_duration(o.grace));
   c.pipeline = std::max(1u, o.pipeline);
   c.keepalive = !o.no_keepalive;
@@ -177,7 +180,15 @@ int run_command(int argc, char** argv, const char* name) {
                  "127.0.0.2-127.0.0.9; each adds a full ephemeral port range (about 28k connections per target); "
                  "default: the kernel's choice")
       ->type_name("ADDRS");
-  app.add_option("--dns-ttl", o.dns_ttl, "DNS cache time to live (0 disables)")->default_val("10s");
+  app.add_option("--dns-ttl", o.dns_ttl,
+                 "How long each worker thread keeps a name's addresses before it asks again (0: a lookup for "
+                 "every new connection)")
+      ->default_val("10s");
+  app.add_option("--dns-server,--dns-servers", o.dns_server,
+                 "DNS servers to ask instead of /etc/resolv.conf's: ADDR[:PORT],... (port 53 by default; IPv6 as "
+                 "[::1]:53); /etc/hosts is still read first. A name with several addresses spreads the connections "
+                 "over them, round-robin")
+      ->type_name("ADDRS");
   app.add_option("--warmup", o.warmup, "Sent before the measured run and left out of the results")->default_val("0s");
   app.add_option("--grace", o.grace, "Time given to requests in flight at the end; default: --timeout");
   app.add_option("--success-status", o.success_status, "Statuses that count as success, e.g. 200-299,404 or 2xx")

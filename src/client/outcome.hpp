@@ -64,6 +64,7 @@ struct outcome {
   error_kind error = error_kind::none;
   std::uint16_t status = 0;         // 0 when no response
   std::uint8_t parse_detail = 0;    // the parser's error kind, for error_kind::parse_error
+  std::uint8_t dns_detail = 0;      // the resolver's reason (net::dns_error), for error_kind::dns
   std::uint8_t attempts = 1;        // tries made, the first included
   bool reused_connection = false;
   std::uint64_t bytes_in = 0;       // response bytes read, head and body

@@ -50,6 +50,9 @@ struct run_config {
   /// after the other (over all threads); empty: the kernel picks (one address).
   std::vector<net::socket_address> sources;
   duration dns_ttl = std::chrono::seconds(10);
+  /// --dns-server: "ADDR:PORT,..." in c-ares' form (net::parse_dns_servers); empty: the
+  /// system's resolver configuration.
+  std::string dns_servers;
   success_policy success;
   std::string success_spec = "200-399";
 

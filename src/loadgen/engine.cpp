@@ -107,31 +107,47 @@ result<prepared, std::string> prepare(const run_config& cfg) {
   auto tmpl = http::request_template::make(spec);
   if (!tmpl) return fail(std::string("bad request: ") + http::to_string(tmpl.error()));
 
-  // Name resolution happens once, before the run (with the run's DNS TTL for the cache).
-  net::resolver::options ro;
-  ro.cache_ttl = cfg.dns_ttl;
-  auto addrs = sync_wait([](std::string h, std::uint16_t port, net::resolver::options o)
-                             -> task<result<std::vector<net::socket_address>, net::dns_error>> {
-    net::resolver r(o);
-    co_return co_await r.resolve(std::move(h), port);
-  }(u->host, u->port, ro));
-  if (!addrs) return fail("cannot resolve \"" + u->host + "\": " + net::to_string(addrs.error()));
-
+  // A host name is resolved by each worker when it opens a connection (through a cache with
+  // the run's --dns-ttl): a lookup that fails is that request's `dns` error, accounted like
+  // any other, and a name with several addresses spreads the connections over them.
+  auto literal = net::socket_address::from_ip(u->host, u->port);
   for (const auto& s : cfg.sources)
-    if (s.family() != addrs->front().family())
-      return fail("--source " + s.ip() + " is not of the target's address family (" + addrs->front().to_string() + ")");
+    if (literal && s.family() != literal->family())
+      return fail("--source " + s.ip() + " is not of the target's address family (" + literal->to_string() + ")");
+  if (!cfg.dns_servers.empty()) {  // a bad server list is a setup failure, before the run
+    auto check = sync_wait([](net::resolver::options o) -> task<std::string> {
+      try {
+        net::resolver r(o);
+        co_return std::string();
+      } catch (const std::runtime_error& e) {
+        co_return std::string(e.what());
+      }
+    }([&] {
+      net::resolver::options o;
+      o.servers = cfg.dns_servers;
+      return o;
+    }()));
+    if (!check.empty()) return fail("--dns-server: " + check);
+  }
 
   net::raise_fd_limit();
   if (auto err = net::check_fd_budget(cfg.connections + 8 * cfg.threads)) return fail(*err);
 
   auto plan = std::make_unique<run_plan>();
   plan->config = cfg;
-  plan->target = addrs->front();
+  if (literal) {
+    plan->target = *literal;
+  } else {
+    plan->resolve = true;
+    plan->host = u->host;
+    plan->port = u->port;
+  }
   plan->request.assign(tmpl->bytes());
   for (unsigned i = 0; i < std::max(1u, cfg.pipeline); ++i) plan->batch += plan->request;
   plan->head_request = cfg.method == "HEAD";
   plan->idempotent = is_idempotent(cfg.method);
-  return prepared{std::move(plan), addrs->front().to_string()};
+  std::string address = literal ? literal->to_string() : std::string();
+  return prepared{std::move(plan), std::move(address)};
 }
 
 ramp_profile worker_profile(const run_config& cfg, double share) {

@@ -73,6 +73,7 @@ json config_json(const run_config& c) {
       {"keepalive", c.keepalive},
       {"sources", sources_json(c.sources)},
       {"dns_ttl_s", to_seconds(c.dns_ttl)},
+      {"dns_servers", c.dns_servers},
       {"success_statuses", c.success_spec},
   };
 }
@@ -91,6 +92,13 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
   json errors = json::object();
   for (std::size_t k = 1; k < c.errors.size(); ++k)
     errors[std::string(client::to_string(static_cast<client::error_kind>(k)))] = c.errors[k];
+
+  json dns_errors = json::object();
+  for (std::size_t d = 0; d < c.dns.size(); ++d)
+    if (c.dns[d]) dns_errors[net::to_key(static_cast<net::dns_error>(d))] = c.dns[d];
+  json addresses = json::array();
+  for (const auto& a : r.stats.addresses)
+    addresses.push_back({{"address", a.address.to_string()}, {"connections", a.connections}, {"failures", a.failures}});
 
   json timeline = json::array();
   for (std::size_t i = 0; i < r.timeline.size(); ++i) {
@@ -124,6 +132,8 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
                             : json(nullptr)}}},
       {"status_codes", status_codes},
       {"errors", errors},
+      {"dns_errors", dns_errors},
+      {"addresses", addresses},
       {"bytes", {{"received", c.bytes_in}, {"sent", c.bytes_out}}},
       {"connections_opened", c.connects},
       {"latency_ms", latency_summary(r.stats.latency)},

@@ -98,6 +98,16 @@ void what_ran(writer& w, const run_result& r) {
     w.field("Model", fmt::format("closed: {} connections, {}", c.connections, threads));
     if (!c.ramp.empty()) w.field("Ramp", ramp_text(c.ramp, " connections"));
   }
+  const auto& used = r.stats.addresses;
+  if (used.size() > 1 || (used.size() == 1 && r.target_address.empty())) {
+    std::string list;
+    for (const auto& a : used) {
+      if (!list.empty()) list += ", ";
+      fmt::format_to(std::back_inserter(list), "{} ({} connection{}{})", a.address.to_string(), a.connections,
+                     a.connections == 1 ? "" : "s", a.failures ? fmt::format(", {} failed", a.failures) : "");
+    }
+    w.field("Addresses", list);
+  }
   w.field("Length", length_text(c));
   if (c.warmup.count() > 0) w.field("Warm-up", fmt::format("{} (not counted)", dur(c.warmup)));
   w.field("Timeouts", fmt::format("request {}, connect {}", dur(c.timeout), dur(c.connect_timeout)));
@@ -198,10 +208,14 @@ void errors(writer& w, const run_result& r) {
   std::uint64_t total = 0;
   for (std::size_t k = 1; k < c.errors.size(); ++k) total += c.errors[k];
   w.heading("Errors", total ? "share of completed requests" : "none");
-  for (std::size_t k = 1; k < c.errors.size(); ++k)
-    if (c.errors[k])
-      w.line("  {:<24}{:>11}{:>9}", client::to_string(static_cast<client::error_kind>(k)), c.errors[k],
-             share(c.errors[k], c.completed()));
+  for (std::size_t k = 1; k < c.errors.size(); ++k) {
+    if (!c.errors[k]) continue;
+    w.line("  {:<24}{:>11}{:>9}", client::to_string(static_cast<client::error_kind>(k)), c.errors[k],
+           share(c.errors[k], c.completed()));
+    if (static_cast<client::error_kind>(k) == client::error_kind::dns)
+      for (std::size_t d = 0; d < c.dns.size(); ++d)
+        if (c.dns[d]) w.line("    {}: {}", net::to_string(static_cast<net::dns_error>(d)), c.dns[d]);
+  }
 }
 
 void accounting(writer& w, const run_result& r) {

@@ -1,8 +1,16 @@
 #include "loadgen/stats.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace barrage::loadgen {
+namespace {
+
+bool same(const net::socket_address& a, const net::socket_address& b) noexcept {
+  return a.size() == b.size() && std::memcmp(a.get(), b.get(), a.size()) == 0;
+}
+
+}  // namespace
 
 void counters::merge(const counters& o) noexcept {
   started += o.started;
@@ -18,6 +26,7 @@ void counters::merge(const counters& o) noexcept {
   bad_status += o.bad_status;
   for (std::size_t i = 0; i < status.size(); ++i) status[i] += o.status[i];
   for (std::size_t i = 0; i < errors.size(); ++i) errors[i] += o.errors[i];
+  for (std::size_t i = 0; i < dns.size(); ++i) dns[i] += o.dns[i];
 }
 
 void run_stats::record(const client::outcome& o, std::int64_t latency_ns, std::int64_t service_ns,
@@ -26,6 +35,7 @@ void run_stats::record(const client::outcome& o, std::int64_t latency_ns, std::i
   if (o.attempts > 1) count.retried += o.attempts - 1u;
   if (!o.ok()) {
     ++count.errors[static_cast<std::size_t>(o.error)];
+    if (o.error == client::error_kind::dns && o.dns_detail < count.dns.size()) ++count.dns[o.dns_detail];
     if (client::is_timeout(o.error)) ++count.timed_out;
     else ++count.failed;
     return;
@@ -46,6 +56,21 @@ void run_stats::merge(const run_stats& o) {
   latency.merge(o.latency);
   latency_uncorrected.merge(o.latency_uncorrected);
   schedule_lag.merge(o.schedule_lag);
+  for (const auto& a : o.addresses) {
+    auto it = std::find_if(addresses.begin(), addresses.end(), [&](const address_use& u) { return same(u.address, a.address); });
+    if (it == addresses.end()) {
+      addresses.push_back(a);
+    } else {
+      it->connections += a.connections;
+      it->failures += a.failures;
+    }
+  }
+}
+
+void run_stats::count_connect(const net::socket_address& address, bool opened) {
+  auto it = std::find_if(addresses.begin(), addresses.end(), [&](const address_use& u) { return same(u.address, address); });
+  if (it == addresses.end()) it = addresses.insert(addresses.end(), address_use{address, 0, 0});
+  ++(opened ? it->connections : it->failures);
 }
 
 void run_stats::reset() {
@@ -53,6 +78,7 @@ void run_stats::reset() {
   latency.reset();
   latency_uncorrected.reset();
   schedule_lag.reset();
+  addresses.clear();
 }
 
 }  // namespace barrage::loadgen

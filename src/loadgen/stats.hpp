@@ -9,10 +9,12 @@
 // timed_out counts the timeout kinds of client::error_kind.
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "client/outcome.hpp"
 #include "loadgen/histogram.hpp"
+#include "net/resolver.hpp"
 
 namespace barrage::loadgen {
 
@@ -44,6 +46,7 @@ struct counters {
   std::uint64_t bad_status = 0; // failed because of the status (a subset of failed)
   std::array<std::uint64_t, 600> status{};                      // by status code
   std::array<std::uint64_t, client::error_kind_count> errors{};  // by error kind
+  std::array<std::uint64_t, net::dns_error_count> dns{};          // errors[dns] by reason
 
   std::uint64_t completed() const noexcept { return succeeded + failed + timed_out; }
   std::uint64_t in_flight() const noexcept { return started - completed(); }
@@ -58,8 +61,16 @@ struct timeline_point {
   double p99_ms = 0;
 };
 
+/// One address the target's name resolved to, and what connecting to it gave.
+struct address_use {
+  net::socket_address address;
+  std::uint64_t connections = 0;  // opened
+  std::uint64_t failures = 0;     // connection attempts that failed
+};
+
 struct run_stats {
   counters count;
+  std::vector<address_use> addresses;  // in the order first used; merged by address
   histogram latency;              // corrected: from the intended send time (open model)
   histogram latency_uncorrected;  // from the actual send time
   histogram schedule_lag;         // open model: how late requests were sent
@@ -70,6 +81,8 @@ struct run_stats {
               const success_policy& policy) noexcept;
   void merge(const run_stats& o);
   void reset();
+  /// Counts a connection attempt to `address` (not per request: per connect).
+  void count_connect(const net::socket_address& address, bool opened);
 };
 
 }  // namespace barrage::loadgen

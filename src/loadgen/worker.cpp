@@ -7,6 +7,7 @@
 #include "net/tcp.hpp"
 #include "runtime/sleep.hpp"
 #include "runtime/spawn.hpp"
+#include "runtime/with_timeout.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -37,6 +38,7 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
                unsigned first_connection)
     : plan_(plan), connections_(connections), quota_(quota), profile_(std::move(profile)) {
   if (!plan_.config.sources.empty()) next_source_ = first_connection % plan_.config.sources.size();
+  next_address_ = first_connection;
   if (plan_.config.open_model()) {
     schedule_.emplace(profile_, plan_.start);
     active_target_ = connections_;
@@ -47,7 +49,14 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
 
 void worker::run() {
   event_loop loop;
+  if (plan_.resolve) {
+    net::resolver::options ro;
+    ro.cache_ttl = plan_.config.dns_ttl;
+    ro.servers = plan_.config.dns_servers;
+    resolver_ = std::make_unique<net::resolver>(ro);
+  }
   loop.run(main());
+  resolver_.reset();  // on its loop's thread
   cpu_s_.store(thread_cpu_seconds(), std::memory_order_relaxed);
 }
 
@@ -169,7 +178,14 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
     opts.source = &sources[next_source_];
     next_source_ = next_source_ + 1 == sources.size() ? 0 : next_source_ + 1;
   }
-  auto c = co_await net::tcp_connect(plan_.target, opts);
+  net::socket_address to;
+  const bool found = co_await next_target(to, o);
+  if (!found) {
+    ++connect_failures_;
+    co_return false;
+  }
+  auto c = co_await net::tcp_connect(to, opts);
+  stats_.count_connect(to, c.ok());
   if (!c) {
     ++connect_failures_;
     o.error = connect_error(c.error());
@@ -180,6 +196,33 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
   ++stats_.count.connects;
   open_.fetch_add(1, std::memory_order_relaxed);
   co_return true;
+}
+
+task<bool> worker::next_target(net::socket_address& to, client::outcome& o) {
+  if (!plan_.resolve) {
+    to = plan_.target;
+    co_return true;
+  }
+  // The lookup is part of the connection phase: --connect-timeout bounds it, as in curl.
+  auto looked_up = co_await with_timeout(plan_.config.connect_timeout, resolver_->resolve(plan_.host, plan_.port));
+  if (!looked_up || !*looked_up) {
+    o.error = client::error_kind::dns;
+    o.dns_detail = static_cast<std::uint8_t>(looked_up ? looked_up->error() : net::dns_error::timed_out);
+    co_return false;
+  }
+  const auto& addrs = *looked_up;
+  const auto& sources = plan_.config.sources;
+  const int family = sources.empty() ? AF_UNSPEC : sources.front().family();
+  for (std::size_t tried = 0; tried < addrs->size(); ++tried) {
+    const auto& a = (*addrs)[next_address_++ % addrs->size()];
+    if (family == AF_UNSPEC || a.family() == family) {
+      to = a;
+      co_return true;
+    }
+  }
+  o.error = client::error_kind::dns;  // the name has no address of the --source family
+  o.dns_detail = static_cast<std::uint8_t>(net::dns_error::no_address);
+  co_return false;
 }
 
 task<client::outcome> worker::attempt(std::optional<client::connection>& conn, time_point start, bool& reused) {

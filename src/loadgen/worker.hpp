@@ -14,6 +14,7 @@
 #include "loadgen/schedule.hpp"
 #include "loadgen/stats.hpp"
 #include "net/address.hpp"
+#include "net/resolver.hpp"
 #include "runtime/async_event.hpp"
 #include "runtime/event_loop.hpp"
 
@@ -22,7 +23,12 @@ namespace barrage::loadgen {
 /// Read-only after the run starts; shared by all workers.
 struct run_plan {
   run_config config;
-  net::socket_address target;
+  net::socket_address target;  // when the URL's host is an address
+  /// When the URL's host is a name: each worker resolves it (through its own cache, with the
+  /// run's --dns-ttl) whenever it opens a connection, and takes the addresses round-robin.
+  std::string host;
+  std::uint16_t port = 0;
+  bool resolve = false;
   std::string request;    // one request, formatted once
   std::string batch;      // `pipeline` copies of it
   bool head_request = false;
@@ -72,6 +78,9 @@ class worker {
   task<void> pipelined_round(std::optional<client::connection>& conn, std::uint64_t n);
   task<client::outcome> attempt(std::optional<client::connection>& conn, time_point start, bool& reused);
   task<bool> ensure_connected(std::optional<client::connection>& conn, client::outcome& o);
+  /// The address for the next connection: plan_.target, or the next of the name's addresses
+  /// (of the --source family when one is given); false with o's error when there is none.
+  task<bool> next_target(net::socket_address& to, client::outcome& o);
   void drop_if_closed(std::optional<client::connection>& conn) noexcept;
   bool should_retry(const client::outcome& o) const noexcept;
   bool may_start(time_point t) noexcept;
@@ -99,6 +108,8 @@ class worker {
   std::atomic<double> cpu_s_{0};
   unsigned connect_failures_ = 0;  // in a row: backs the next connect off
   std::size_t next_source_ = 0;    // index into config.sources of the next connection
+  std::size_t next_address_ = 0;   // the round-robin over the target's addresses
+  std::unique_ptr<net::resolver> resolver_;  // created on the worker's loop, when plan_.resolve
   unsigned users_running_ = 0;
   time_point last_done_{};
   bool stopping_ = false;

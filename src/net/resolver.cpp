@@ -1,9 +1,11 @@
 #include "net/resolver.hpp"
 
 #include <ares.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <unordered_map>
@@ -47,6 +49,35 @@ const char* to_key(dns_error e) noexcept {
     case dns_error::failed: return "failed";
   }
   return "failed";
+}
+
+result<std::string, std::string> parse_dns_servers(std::string_view text) {
+  std::string out;
+  if (text.empty()) return fail(std::string("an empty --dns-server: expected ADDR[:PORT], e.g. 127.0.0.1:5353"));
+  std::size_t pos = 0;
+  for (;;) {
+    const std::size_t comma = text.find(',', pos);
+    std::string_view item = text.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    std::optional<socket_address> a;
+    const std::size_t colons = static_cast<std::size_t>(std::count(item.begin(), item.end(), ':'));
+    if (!item.empty() && item.front() == '[') {
+      a = item.back() == ']' ? socket_address::from_ip(item.substr(1, item.size() - 2), 53)
+                             : socket_address::parse(item);
+    } else if (colons != 1) {
+      a = socket_address::from_ip(item, 53);  // IPv4 without a port, or a bare IPv6 address
+    } else if (item.front() != ':') {
+      a = socket_address::parse(item);
+    }
+    if (a && a->port() == 0) a.reset();
+    if (!a)
+      return fail("bad --dns-server \"" + std::string(item) +
+                  "\": expected an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53");
+    if (!out.empty()) out += ',';
+    out += a->to_string();
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return out;
 }
 
 namespace {
@@ -264,6 +295,24 @@ struct resolver::channel : std::enable_shared_from_this<channel> {
     delete ref;
   }
 
+  /// A fully qualified name ("localhost.") in the hosts file, which lists names without the
+  /// root's dot: what glibc's resolver finds there too.
+  std::vector<socket_address> from_hosts_file(std::string_view fqdn) {
+    std::vector<socket_address> out;
+    std::string name(fqdn.substr(0, fqdn.size() - 1));
+    for (int family : {AF_INET, AF_INET6}) {
+      hostent* h = nullptr;
+      if (::ares_gethostbyname_file(ch, name.c_str(), family, &h) != ARES_SUCCESS || !h) continue;
+      for (char** a = h->h_addr_list; *a; ++a) {
+        char text[INET6_ADDRSTRLEN] = {};
+        ::inet_ntop(family, *a, text, sizeof text);
+        if (auto sa = socket_address::from_ip(text, 0)) out.push_back(*sa);
+      }
+      ::ares_free_hostent(h);
+    }
+    return out;
+  }
+
   std::shared_ptr<query> start(const std::string& host) {
     auto q = std::make_shared<query>();
     q->owner = this;
@@ -300,6 +349,13 @@ task<result<std::vector<socket_address>, dns_error>> resolver::resolve(std::stri
     co_return addrs;
   }
   if (!ch_) ch_ = std::make_shared<channel>(opts_);
+  if (host.back() == '.' && host.size() > 1) {
+    auto addrs = ch_->from_hosts_file(host);
+    if (!addrs.empty()) {
+      for (auto& a : addrs) a.set_port(port);
+      co_return addrs;
+    }
+  }
   ++queries_;
   std::shared_ptr<channel::query> q = ch_->start(host);
   if (!q->done.is_set()) co_await q->done.wait();

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -37,6 +38,11 @@ inline constexpr std::size_t dns_error_count = 10;
 const char* to_string(dns_error e) noexcept;
 /// A stable snake_case key for reports, e.g. "not_found".
 const char* to_key(dns_error e) noexcept;
+
+/// A --dns-server value: ADDR[:PORT] items separated by commas (IPv6 as [::1] or [::1]:53;
+/// the port defaults to 53), in the canonical form resolver::options::servers takes
+/// ("127.0.0.1:53,[::1]:5353"). The error is one line naming the bad item.
+result<std::string, std::string> parse_dns_servers(std::string_view text);
 
 class resolver {
  public:

@@ -289,3 +289,47 @@ TEST(resolver_faults, a_bad_server_list_is_refused_at_construction) {
     co_return;
   }());
 }
+
+TEST(dns_server_option, good_values_take_the_canonical_form) {
+  struct {
+    const char* text;
+    const char* canonical;
+  } cases[] = {
+      {"127.0.0.1", "127.0.0.1:53"},
+      {"127.0.0.1:5353", "127.0.0.1:5353"},
+      {"::1", "[::1]:53"},
+      {"[::1]", "[::1]:53"},
+      {"[::1]:5353", "[::1]:5353"},
+      {"10.0.0.1,10.0.0.2:54", "10.0.0.1:53,10.0.0.2:54"},
+  };
+  for (const auto& c : cases) {
+    auto r = parse_dns_servers(c.text);
+    ASSERT_TRUE(r.ok()) << c.text << ": " << r.error();
+    EXPECT_EQ(*r, c.canonical) << c.text;
+    auto again = parse_dns_servers(*r);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(*again, *r);
+  }
+}
+
+TEST(dns_server_option, bad_values_are_one_line_errors_naming_the_item) {
+  const char* cases[] = {"",          "dns.example", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536",
+                         "127.0.0.1:53x", ":53",       "1.2.3",      "127.0.0.1,", "[::1",
+                         "[::1]:",    "127.0.0.1:99999999999999999999"};
+  for (const char* c : cases) {
+    auto r = parse_dns_servers(c);
+    ASSERT_FALSE(r.ok()) << c;
+    EXPECT_EQ(r.error().find('\n'), std::string::npos);
+    EXPECT_NE(r.error().find("--dns-server"), std::string::npos) << r.error();
+  }
+}
+
+TEST(resolver, a_fully_qualified_name_is_found_in_the_hosts_file_without_its_dot) {
+  sync_wait([]() -> task<void> {
+    resolver r(through("127.0.0.1:9"));  // no DNS server: only the hosts file can answer
+    auto a = co_await r.resolve("localhost.", 8080);
+    CO_ASSERT_TRUE(a.ok());
+    EXPECT_TRUE((*a)[0].is_loopback());
+    EXPECT_EQ((*a)[0].port(), 8080);
+  }());
+}
