@@ -175,7 +175,6 @@ result<run_result, std::string> run_load(const run_config& config, const progres
   plan.start = mono_clock::now() + std::chrono::milliseconds(5);
   plan.counted_from = plan.start + cfg.warmup;
   plan.end = bounded_by_count ? time_point::max() : plan.counted_from + length;
-  if (bounded_by_count && cfg.warmup > duration::zero()) *plan.config.requests += 0;  // warm-up requests are extra
 
   std::vector<std::unique_ptr<worker>> workers;
   unsigned first_connection = 0;

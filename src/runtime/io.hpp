@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <type_traits>
 #include <utility>
 
 #include "runtime/event_loop.hpp"
@@ -79,6 +80,7 @@ class io_awaiter {
     timer_node node;  // first member of a standard-layout struct: expire() casts back
     io_awaiter* self = nullptr;
   };
+  static_assert(std::is_standard_layout_v<deadline_timer>, "expire() casts the timer node back");
 
   io_handle* h_;
   io_op op_;
@@ -103,7 +105,8 @@ class async_fd {
   int fd() const noexcept { return h_ ? h_->fd : -1; }
   bool valid() const noexcept { return h_ != nullptr; }
   void close() noexcept;
-  /// Gives up ownership without closing (the fd stays registered until closed elsewhere).
+  /// The backend's handle for this fd, for operations built by hand (an io_awaiter over an
+  /// io_op); the async_fd keeps owning it, and closing the async_fd ends it.
   io_handle& handle() noexcept { return *h_; }
 
   io_awaiter read(void* buf, std::size_t len) noexcept { return op(io_kind::read, buf, len); }

@@ -151,7 +151,7 @@ TEST(tcp, many_concurrent_connections_are_accepted) {
 }
 
 TEST(tcp, connect_gives_up_at_its_timeout) {
-  sync_wait([]() -> task<void> {
+  const bool exercised = sync_wait([]() -> task<bool> {
     // A listener that never accepts, with the smallest backlog, filled up: further SYNs
     // are dropped, so a connect neither succeeds nor fails until its timeout.
     net::tcp_listener::options o;
@@ -172,6 +172,10 @@ TEST(tcp, connect_gives_up_at_its_timeout) {
       EXPECT_GE(mono_clock::now() - t0, std::chrono::milliseconds(140));
       timed_out = true;
     }
-    if (!timed_out) std::printf("backlog never filled here: connect timeout not exercised\n");
+    co_return timed_out;
   }());
+  // Linux drops SYNs to a listener whose accept queue is full, so the queue fills within a
+  // few connects; a kernel that answers them anyway (a different network stack, a sandbox)
+  // leaves nothing to time out, and the test says so instead of passing.
+  if (!exercised) GTEST_SKIP() << "the listener's backlog never filled here: no connect could time out";
 }

@@ -1,5 +1,5 @@
 // Zero heap allocations per request on the keep-alive path for simple responses (the
-// counting operator new is in counting_allocator_test.cpp).
+// counting operator new is tests/support/counting_allocator.cpp, linked into every unit test).
 #include <gtest/gtest.h>
 
 #include <string>
