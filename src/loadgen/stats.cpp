@@ -10,6 +10,10 @@ void counters::merge(const counters& o) noexcept {
   failed += o.failed;
   timed_out += o.timed_out;
   retried += o.retried;
+  resent += o.resent;
+  redirects += o.redirects;
+  redirect_limit += o.redirect_limit;
+  redirect_unfollowable += o.redirect_unfollowable;
   late += o.late;
   dropped += o.dropped;
   bytes_in += o.bytes_in;
@@ -46,6 +50,7 @@ void run_stats::merge(const run_stats& o) {
   latency.merge(o.latency);
   latency_uncorrected.merge(o.latency_uncorrected);
   schedule_lag.merge(o.schedule_lag);
+  redirect_hops.merge(o.redirect_hops);
 }
 
 void run_stats::reset() {
@@ -53,6 +58,7 @@ void run_stats::reset() {
   latency.reset();
   latency_uncorrected.reset();
   schedule_lag.reset();
+  redirect_hops.reset();
 }
 
 }  // namespace barrage::loadgen

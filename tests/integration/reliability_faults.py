@@ -317,7 +317,8 @@ def case_status5xx(barrage):
             check(r["started"] > 0 and r["failed"] == r["bad_status"] == report["status_codes"].get("503") == r["started"] - r["in_flight_at_end"],
                   "5xx: every answered request failed with 503")
             check(r["succeeded"] == 0 and set(report["status_codes"]) == {"503"}, "5xx: no success, only 503")
-            check(sum(report["errors"].values()) == 0, "5xx: no transport errors")
+            check(sum(n for k, n in report["errors"].items() if not k.startswith("status_")) == 0, "5xx: no transport errors")
+            check(report["errors"].get("status_503") == r["failed"], "5xx: the errors list status 503 with its count")
             check(report["rates"]["error"] == 1.0, "5xx: error rate 1")
         # With retries on 503: every request is still counted once, the extra attempts as retried.
         rc, report, err, took = run_barrage(barrage, ["http://127.0.0.1:%d/status/503" % port, "-c", "5", "-d", "1s", "-t", "1",
