@@ -22,6 +22,7 @@ task<client::outcome> worker::follow_redirects(std::optional<client::connection>
   std::string method = plan_.config.method;
   bool with_body = true;
   std::uint64_t bytes_in = o.bytes_in;
+  const std::uint8_t attempts = o.attempts;  // of the first request, by the retry policy
   unsigned hops = 0;
   std::vector<http::header> fields;
   while (follows(o)) {
@@ -55,6 +56,7 @@ task<client::outcome> worker::follow_redirects(std::optional<client::connection>
     at = std::move(*next);
   }
   o.bytes_in = bytes_in;
+  o.attempts = attempts;
   o.times.complete = to_ns(mono_clock::now() - start);
   co_return o;
 }

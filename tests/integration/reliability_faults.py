@@ -90,10 +90,12 @@ def accounting(report, label):
           "%s: started %d = succeeded %d + failed %d + timed_out %d + in_flight_at_end %d"
           % (label, r["started"], r["succeeded"], r["failed"], r["timed_out"], r["in_flight_at_end"]))
     errs = sum(report["errors"].values())
-    # failed = errors that are not timeouts + bad statuses; timed_out = the timeout kinds.
+    # failed = errors that are not timeouts + bad statuses (the status_NNN keys of errors);
+    # timed_out = the timeout kinds.
     timeouts = sum(report["errors"][k] for k in ("timeout", "timeout_first_byte", "connect_timeout"))
-    check(r["failed"] == errs - timeouts + r["bad_status"] and r["timed_out"] == timeouts,
-          "%s: errors by kind (%d, %d timeouts) + bad_status %d match failed %d / timed_out %d"
+    statuses = sum(n for k, n in report["errors"].items() if k.startswith("status_"))
+    check(r["failed"] == errs - timeouts and r["timed_out"] == timeouts and statuses == r["bad_status"],
+          "%s: errors (%d, %d timeouts, statuses = bad_status %d) match failed %d / timed_out %d"
           % (label, errs, timeouts, r["bad_status"], r["failed"], r["timed_out"]))
     statuses = sum(report["status_codes"].values())
     check(statuses == r["succeeded"] + r["bad_status"],
