@@ -31,7 +31,7 @@ struct run_options {
   std::string retry_backoff = "100ms", source;
   std::optional<std::string> dns_server;
   std::vector<std::string> headers, thresholds;
-  unsigned connections = 50, threads = 0, retries = 0, pipeline = 1;
+  unsigned connections = 50, threads = 0, retries = 0, pipeline = 1, redirects = 0;
   std::string method = "GET";
   bool no_keepalive = false, no_progress = false, quiet = false, color = false;
 };
@@ -106,6 +106,7 @@ loadgen::run_config to_config(const run_options& o) {
   if (!o.grace.empty()) c.grace = need(parse_duration(o.grace));
   c.pipeline = std::max(1u, o.pipeline);
   c.keepalive = !o.no_keepalive;
+  c.redirects = o.redirects;
   if (!o.source.empty()) {
     auto s = net::parse_source_addresses(o.source);
     if (!s) throw CLI::ValidationError("--source: " + s.error());
@@ -174,6 +175,10 @@ int run_command(int argc, char** argv, const char* name) {
                  "502,503,504,refused,reset,closed_before_response,connect_timeout");
   app.add_option("--retry-backoff", o.retry_backoff, "First backoff, doubled per retry")->default_val("100ms");
   app.add_option("--pipeline", o.pipeline, "Requests in flight per connection (HTTP/1.1 pipelining)")->default_val(1);
+  app.add_option("--redirects,--max-redirs", o.redirects,
+                 "Follow up to N redirects (301, 302, 303, 307, 308) per request; a chain counts as one request. "
+                 "Default 0: a 3xx is the response, counted per --success-status")
+      ->default_val(0);
   app.add_flag("--no-keepalive", o.no_keepalive, "A new connection for every request");
   app.add_option("--source", o.source,
                  "Local addresses to connect from, one connection after the other: 127.0.0.2,127.0.0.3 or a range "

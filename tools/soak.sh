@@ -139,14 +139,16 @@ def check_report(label, rep, ms, conns, injected, expect, rate=None):
     if r["started"] != r["succeeded"] + r["failed"] + r["timed_out"] + r["in_flight_at_end"]:
         fail("%s: started %d != succeeded %d + failed %d + timed_out %d + in_flight_at_end %d"
              % (label, r["started"], r["succeeded"], r["failed"], r["timed_out"], r["in_flight_at_end"]))
+    # errors: the kinds, and the unsuccessful statuses as status_NNN; they add up to failed + timed_out.
     timeouts = e["timeout"] + e["timeout_first_byte"] + e["connect_timeout"]
-    if r["timed_out"] != timeouts or r["failed"] != sum(e.values()) - timeouts + r["bad_status"]:
-        fail("%s: errors by kind %s do not add up to failed %d / timed_out %d" % (label, e, r["failed"], r["timed_out"]))
+    statuses = sum(v for k, v in e.items() if k.startswith("status_"))
+    if r["timed_out"] != timeouts or r["failed"] != sum(e.values()) - timeouts or statuses != r["bad_status"]:
+        fail("%s: errors %s do not add up to failed %d / timed_out %d" % (label, e, r["failed"], r["timed_out"]))
     if sum(sc.values()) != r["succeeded"] + r["bad_status"]:
         fail("%s: status codes %s != succeeded %d + bad_status %d" % (label, sc, r["succeeded"], r["bad_status"]))
     if r["in_flight_at_end"]:
         fail("%s: %d requests still in flight at the end" % (label, r["in_flight_at_end"]))
-    stray = {k: v for k, v in e.items() if v and k not in injected}
+    stray = {k: v for k, v in e.items() if v and k not in injected and not k.startswith("status_")}
     if stray:
         fail("%s: unexpected transport errors %s" % (label, stray))
     if r["started"] == 0:

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "http/message.hpp"
+
 namespace barrage::client {
 
 error_kind from_errno(long negative_errno) noexcept {
@@ -29,6 +31,7 @@ task<error_kind> connection::send(std::string_view request, time_point deadline)
       co_return from_errno(n);
     }
     done += static_cast<std::size_t>(n);
+    sent_ += static_cast<std::uint64_t>(n);
   }
   co_return error_kind::none;
 }
@@ -101,6 +104,15 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
   }
   const http::response_head& head = parser_.head();
   o.status = static_cast<std::uint16_t>(head.status);
+  if (keep_location_) {
+    location_.clear();
+    if (o.status >= 300 && o.status < 400)
+      for (const auto& h : head.headers)
+        if (http::iequals(h.name, "Location")) {
+          location_.assign(h.value);
+          break;
+        }
+  }
   if (keep) {
     keep->headers.clear();
     for (const auto& h : head.headers) keep->headers.emplace_back(h.name, h.value);

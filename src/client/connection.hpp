@@ -41,6 +41,13 @@ class connection {
   /// Requests answered on this connection so far.
   std::uint64_t uses() const noexcept { return uses_; }
   void close() noexcept { stream_.close(); }
+  /// Bytes written to the socket by send() over this connection's life: what was actually
+  /// sent, not what was meant to be.
+  std::uint64_t bytes_sent() const noexcept { return sent_; }
+  /// When set, receive() keeps the Location field of each 3xx response (for following
+  /// redirects); location() is then that value, empty when the response had none.
+  void keep_location(bool on) noexcept { keep_location_ = on; }
+  const std::string& location() const noexcept { return location_; }
 
   /// Writes `request` (one or several complete requests: a pipelined batch) and returns
   /// when the whole of it is written, or with the error.
@@ -81,6 +88,9 @@ class connection {
   http::response_limits limits_;
   http::response_parser parser_;
   std::uint64_t uses_ = 0;
+  std::uint64_t sent_ = 0;
+  bool keep_location_ = false;
+  std::string location_;
   std::uint64_t reads_ = 0;  // read_more() calls: says whether a response needed another read
 };
 

@@ -45,6 +45,9 @@ struct run_config {
   std::optional<duration> grace;  // for requests in flight at the end; default: timeout
   retry_policy retry;
   unsigned pipeline = 1;
+  /// --redirects: 3xx responses followed per request (a chain is one request); 0: none, the
+  /// 3xx is the response, as in wrk and ab.
+  unsigned redirects = 0;
   bool keepalive = true;
   /// --source: local addresses new connections bind to, taken round-robin one connection
   /// after the other (over all threads); empty: the kernel picks (one address).

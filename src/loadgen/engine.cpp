@@ -89,21 +89,28 @@ struct prepared {
   std::string address;
 };
 
-result<prepared, std::string> prepare(const run_config& cfg) {
-  auto u = http::parse_url(cfg.url);
-  if (!u) return fail("bad URL \"" + cfg.url + "\": " + http::to_string(u.error()));
-  if (u->scheme == http::url_scheme::https) return fail(std::string("https is not supported yet: use an http:// URL"));
+/// The request's fields, as views into `headers`; the error names the bad one.
+result<std::vector<http::header>, std::string> header_fields(const std::vector<std::string>& headers, bool keepalive) {
   std::vector<http::header> fields;
-  for (const auto& h : cfg.headers) {
+  for (const auto& h : headers) {
     auto colon = h.find(':');
     if (colon == std::string::npos || colon == 0) return fail("bad header \"" + h + "\": expected \"Name: value\"");
     std::string_view name(h.data(), colon), value(h.data() + colon + 1, h.size() - colon - 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     fields.push_back({name, value});
   }
+  if (!keepalive) fields.push_back({"Connection", "close"});
+  return fields;
+}
+
+result<prepared, std::string> prepare(const run_config& cfg) {
+  auto u = http::parse_url(cfg.url);
+  if (!u) return fail("bad URL \"" + cfg.url + "\": " + http::to_string(u.error()));
+  if (u->scheme == http::url_scheme::https) return fail(std::string("https is not supported yet: use an http:// URL"));
+  auto fields = header_fields(cfg.headers, cfg.keepalive);
+  if (!fields) return fail(fields.error());
   std::string target = u->target(), host = u->host_header();
-  http::request_spec spec{cfg.method, target, host, fields, cfg.body};
-  if (!cfg.keepalive) fields.push_back({"Connection", "close"}), spec.headers = fields;
+  http::request_spec spec{cfg.method, target, host, *fields, cfg.body};
   auto tmpl = http::request_template::make(spec);
   if (!tmpl) return fail(std::string("bad request: ") + http::to_string(tmpl.error()));
 
@@ -143,7 +150,8 @@ result<prepared, std::string> prepare(const run_config& cfg) {
     plan->port = u->port;
   }
   plan->request.assign(tmpl->bytes());
-  for (unsigned i = 0; i < std::max(1u, cfg.pipeline); ++i) plan->batch += plan->request;
+  plan->url = *u;
+  plan->fields = *header_fields(plan->config.headers, cfg.keepalive);  // views into the plan's own copy
   plan->head_request = cfg.method == "HEAD";
   plan->idempotent = is_idempotent(cfg.method);
   std::string address = literal ? literal->to_string() : std::string();

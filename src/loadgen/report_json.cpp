@@ -3,6 +3,7 @@
 #include <string>
 
 #include "base/version.hpp"
+#include "loadgen/body_summary.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -46,12 +47,14 @@ json config_json(const run_config& c) {
   for (const auto& s : c.ramp) ramp.push_back({{"length_s", to_seconds(s.length)}, {"target", s.target}});
   json retry_errors = json::array();
   for (auto k : c.retry.errors) retry_errors.push_back(std::string(client::to_string(k)));
+  const body_summary body = summarize_body(c.body);
   return {
       {"url", c.url},
       {"method", c.method},
       {"headers", c.headers},
-      {"body_bytes", c.body.size()},
-      {"body", c.body},
+      {"body_bytes", body.bytes},
+      {"body_sha256", body.sha256},
+      {"body_prefix", body.prefix},
       {"model", c.open_model() ? "open" : "closed"},
       {"connections", c.connections},
       {"requests", c.requests ? json(*c.requests) : json(nullptr)},
@@ -70,6 +73,7 @@ json config_json(const run_config& c) {
         {"errors", retry_errors},
         {"backoff_s", to_seconds(c.retry.backoff)}}},
       {"pipeline", c.pipeline},
+      {"redirects", c.redirects},
       {"keepalive", c.keepalive},
       {"sources", sources_json(c.sources)},
       {"dns_ttl_s", to_seconds(c.dns_ttl)},
@@ -92,6 +96,10 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
   json errors = json::object();
   for (std::size_t k = 1; k < c.errors.size(); ++k)
     errors[std::string(client::to_string(static_cast<client::error_kind>(k)))] = c.errors[k];
+  // Unsuccessful statuses are failures too: one key each, so that the values add up to
+  // failed + timed_out.
+  for (std::size_t s = 0; s < c.status.size(); ++s)
+    if (c.status[s] && !r.config.success.ok(static_cast<unsigned>(s))) errors["status_" + std::to_string(s)] = c.status[s];
 
   json dns_errors = json::object();
   for (std::size_t d = 0; d < c.dns.size(); ++d)
@@ -123,6 +131,7 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
         {"timed_out", c.timed_out},
         {"in_flight_at_end", c.in_flight()},
         {"retried", c.retried},
+        {"resent", c.resent},
         {"late", c.late},
         {"dropped", c.dropped},
         {"bad_status", c.bad_status}}},
@@ -136,6 +145,11 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
       {"addresses", addresses},
       {"bytes", {{"received", c.bytes_in}, {"sent", c.bytes_out}}},
       {"connections_opened", c.connects},
+      {"redirects",
+       {{"followed", c.redirects},
+        {"limit_reached", c.redirect_limit},
+        {"not_followable", c.redirect_unfollowable},
+        {"hop_ms", latency_summary(r.stats.redirect_hops)}}},
       {"latency_ms", latency_summary(r.stats.latency)},
       {"throughput",
        {{"requests_per_second", per_second(completed)},

@@ -7,6 +7,7 @@
 
 #include "base/units.hpp"
 #include "base/version.hpp"
+#include "http/redirect.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -196,17 +197,25 @@ void histogram_section(writer& w, const run_result& r) {
 
 void statuses(writer& w, const run_result& r) {
   const auto& c = r.stats.count;
-  std::uint64_t responses = 0;
-  for (auto n : c.status) responses += n;
+  std::uint64_t responses = 0, unfollowed = 0;
+  for (std::size_t s = 0; s < c.status.size(); ++s) {
+    responses += c.status[s];
+    if (http::is_followed_redirect(static_cast<unsigned>(s))) unfollowed += c.status[s];
+  }
   w.heading("Status codes", responses ? "share of responses" : "no responses");
   for (std::size_t s = 0; s < c.status.size(); ++s)
     if (c.status[s]) w.line("  {:<24}{:>11}{:>9}", s, c.status[s], share(c.status[s], responses));
+  if (unfollowed && r.config.redirects == 0)
+    w.line("  redirects are not followed by default: --redirects N follows up to N");
 }
 
 void errors(writer& w, const run_result& r) {
   const auto& c = r.stats.count;
   std::uint64_t total = 0;
   for (std::size_t k = 1; k < c.errors.size(); ++k) total += c.errors[k];
+  auto bad = [&](std::size_t s) { return c.status[s] && !r.config.success.ok(static_cast<unsigned>(s)); };
+  for (std::size_t s = 0; s < c.status.size(); ++s)
+    if (bad(s)) total += c.status[s];
   w.heading("Errors", total ? "share of completed requests" : "none");
   for (std::size_t k = 1; k < c.errors.size(); ++k) {
     if (!c.errors[k]) continue;
@@ -216,6 +225,21 @@ void errors(writer& w, const run_result& r) {
       for (std::size_t d = 0; d < c.dns.size(); ++d)
         if (c.dns[d]) w.line("    {}: {}", net::to_string(static_cast<net::dns_error>(d)), c.dns[d]);
   }
+  // Responses outside --success-status are failures: listed with their code.
+  for (std::size_t s = 0; s < c.status.size(); ++s)
+    if (bad(s)) w.line("  {:<24}{:>11}{:>9}", fmt::format("status {}", s), c.status[s], share(c.status[s], c.completed()));
+}
+
+void redirects(writer& w, const run_result& r) {
+  const auto& c = r.stats.count;
+  const auto& h = r.stats.redirect_hops;
+  if (r.config.redirects == 0 && c.redirects == 0) return;
+  w.line("  redirects followed {} (up to {} per request){}; limit reached {}, not followable {}", c.redirects,
+         r.config.redirects,
+         h.count() ? fmt::format(", per hop p50 {}, p99 {}, max {}", dur(static_cast<double>(h.value_at_percentile(50))),
+                                 dur(static_cast<double>(h.value_at_percentile(99))), dur(static_cast<double>(h.max())))
+                   : std::string(),
+         c.redirect_limit, c.redirect_unfollowable);
 }
 
 void accounting(writer& w, const run_result& r) {
@@ -226,9 +250,13 @@ void accounting(writer& w, const run_result& r) {
   if (c.bad_status) w.line("  failed includes {} responses with an unsuccessful status ({})", c.bad_status,
                            r.config.success_spec.empty() ? "200-399" : r.config.success_spec);
   if (r.config.open_model())
-    w.line("  retried {}, late {}, dropped {}; connections opened {}", c.retried, c.late, c.dropped, c.connects);
+    w.line("  retried {}, re-sent {}, late {}, dropped {}; connections opened {}", c.retried, c.resent, c.late,
+           c.dropped, c.connects);
   else
-    w.line("  retried {}; connections opened {}", c.retried, c.connects);
+    w.line("  retried {}, re-sent {}; connections opened {}", c.retried, c.resent, c.connects);
+  if (c.resent)
+    w.line("  re-sent: unanswered when their connection closed (RFC 9112 §9.3.2), sent again on a new one");
+  redirects(w, r);
 }
 
 void generator(writer& w, const run_result& r) {

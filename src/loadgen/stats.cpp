@@ -18,6 +18,10 @@ void counters::merge(const counters& o) noexcept {
   failed += o.failed;
   timed_out += o.timed_out;
   retried += o.retried;
+  resent += o.resent;
+  redirects += o.redirects;
+  redirect_limit += o.redirect_limit;
+  redirect_unfollowable += o.redirect_unfollowable;
   late += o.late;
   dropped += o.dropped;
   bytes_in += o.bytes_in;
@@ -56,6 +60,7 @@ void run_stats::merge(const run_stats& o) {
   latency.merge(o.latency);
   latency_uncorrected.merge(o.latency_uncorrected);
   schedule_lag.merge(o.schedule_lag);
+  redirect_hops.merge(o.redirect_hops);
   for (const auto& a : o.addresses) {
     auto it = std::find_if(addresses.begin(), addresses.end(), [&](const address_use& u) { return same(u.address, a.address); });
     if (it == addresses.end()) {
@@ -79,6 +84,7 @@ void run_stats::reset() {
   latency_uncorrected.reset();
   schedule_lag.reset();
   addresses.clear();
+  redirect_hops.reset();
 }
 
 }  // namespace barrage::loadgen

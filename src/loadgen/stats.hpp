@@ -38,6 +38,13 @@ struct counters {
   std::uint64_t failed = 0;     // errors that are not timeouts, plus unsuccessful statuses
   std::uint64_t timed_out = 0;
   std::uint64_t retried = 0;    // extra attempts made (the first try is not a retry)
+  /// Requests sent again on a new connection because theirs closed before answering them
+  /// (RFC 9112 §9.3.2: requests pipelined behind a close, or a reuse racing an idle close).
+  /// Not attempts of the retry policy: the server never processed them.
+  std::uint64_t resent = 0;
+  std::uint64_t redirects = 0;       // --redirects: hops followed (a chain is one request)
+  std::uint64_t redirect_limit = 0;  // requests whose last response was a redirect left unfollowed: the limit
+  std::uint64_t redirect_unfollowable = 0;  // ... left unfollowed: no Location, an invalid one, or https
   std::uint64_t late = 0;       // open model: sent after their intended time
   std::uint64_t dropped = 0;    // open model: scheduled but never sent
   std::uint64_t bytes_in = 0;
@@ -74,6 +81,7 @@ struct run_stats {
   histogram latency;              // corrected: from the intended send time (open model)
   histogram latency_uncorrected;  // from the actual send time
   histogram schedule_lag;         // open model: how late requests were sent
+  histogram redirect_hops;        // --redirects: each followed hop, from its send to its response
 
   /// Records a finished request. `latency_ns` is from the intended time; `service_ns` from
   /// the actual send.

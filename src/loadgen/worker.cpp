@@ -4,18 +4,15 @@
 
 #include <random>
 
+#include "http/redirect.hpp"
 #include "net/tcp.hpp"
 #include "runtime/sleep.hpp"
 #include "runtime/spawn.hpp"
 #include "runtime/with_timeout.hpp"
 
 namespace barrage::loadgen {
-namespace {
 
-constexpr duration late_after = std::chrono::milliseconds(1);
-constexpr duration stop_poll = std::chrono::milliseconds(10);
-
-client::error_kind connect_error(std::errc e) {
+client::error_kind connect_error(std::errc e) noexcept {
   switch (e) {
     case std::errc::connection_refused: return client::error_kind::refused;
     case std::errc::timed_out: return client::error_kind::connect_timeout;
@@ -25,6 +22,11 @@ client::error_kind connect_error(std::errc e) {
     default: return client::error_kind::io_error;
   }
 }
+
+namespace {
+
+constexpr duration late_after = std::chrono::milliseconds(1);
+constexpr duration stop_poll = std::chrono::milliseconds(10);
 
 double thread_cpu_seconds() {
   timespec ts{};
@@ -49,14 +51,7 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
 
 void worker::run() {
   event_loop loop;
-  if (plan_.resolve) {
-    net::resolver::options ro;
-    ro.cache_ttl = plan_.config.dns_ttl;
-    ro.servers = plan_.config.dns_servers;
-    resolver_ = std::make_unique<net::resolver>(ro);
-  }
   loop.run(main());
-  resolver_.reset();  // on its loop's thread
   cpu_s_.store(thread_cpu_seconds(), std::memory_order_relaxed);
 }
 
@@ -96,6 +91,7 @@ task<void> worker::main() {
   }
   ramp.cancel();
   tick.cancel();
+  resolver_.reset();  // on its loop
   // Dropped: the counted intended times before the end (or the interrupt) never sent. Not
   // when -n was reached: the rest of the schedule was not wanted (and without -d it is endless).
   if (schedule_ && !(quota_ && *quota_ == 0)) {
@@ -193,9 +189,20 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
   }
   connect_failures_ = 0;
   conn.emplace(std::move(*c));
+  if (plan_.config.redirects > 0) conn->keep_location(true);
   ++stats_.count.connects;
   open_.fetch_add(1, std::memory_order_relaxed);
   co_return true;
+}
+
+net::resolver& worker::resolver() {
+  if (!resolver_) {
+    net::resolver::options ro;
+    ro.cache_ttl = plan_.config.dns_ttl;
+    ro.servers = plan_.config.dns_servers;
+    resolver_.emplace(ro);
+  }
+  return *resolver_;
 }
 
 task<bool> worker::next_target(net::socket_address& to, client::outcome& o) {
@@ -204,7 +211,7 @@ task<bool> worker::next_target(net::socket_address& to, client::outcome& o) {
     co_return true;
   }
   // The lookup is part of the connection phase: --connect-timeout bounds it, as in curl.
-  auto looked_up = co_await with_timeout(plan_.config.connect_timeout, resolver_->resolve(plan_.host, plan_.port));
+  auto looked_up = co_await with_timeout(plan_.config.connect_timeout, resolver().resolve(plan_.host, plan_.port));
   if (!looked_up || !*looked_up) {
     o.error = client::error_kind::dns;
     o.dns_detail = static_cast<std::uint8_t>(looked_up ? looked_up->error() : net::dns_error::timed_out);
@@ -225,7 +232,8 @@ task<bool> worker::next_target(net::socket_address& to, client::outcome& o) {
   co_return false;
 }
 
-task<client::outcome> worker::attempt(std::optional<client::connection>& conn, time_point start, bool& reused) {
+task<client::outcome> worker::attempt(std::optional<client::connection>& conn, time_point start, bool& reused,
+                                       std::uint64_t& written, std::string* location) {
   client::outcome o;
   drop_if_closed(conn);
   reused = conn && conn->uses() > 0;
@@ -240,17 +248,26 @@ task<client::outcome> worker::attempt(std::optional<client::connection>& conn, t
   client::exchange_deadlines dl{start + plan_.config.timeout, time_point::max()};
   // send then receive, not exchange(): the generator has no use for the `written` phase and
   // its clock read.
+  const std::uint64_t sent_before = conn->bytes_sent();
   const client::error_kind sent = co_await conn->send(plan_.request, dl.total);
+  written += conn->bytes_sent() - sent_before;
   if (sent != client::error_kind::none) {
     o.error = sent;
     o.times.complete = to_ns(mono_clock::now() - start);
   } else {
     o = co_await conn->receive(start, dl, plan_.head_request);
+    if (location && follows(o)) *location = conn->location();
   }
   if (!plan_.config.keepalive) conn->close();
   drop_if_closed(conn);
   co_return o;
 }
+
+bool worker::follows(const client::outcome& o) const noexcept {
+  return plan_.config.redirects > 0 && o.ok() && http::is_followed_redirect(o.status);
+}
+
+bool worker::may_resend() const noexcept { return plan_.idempotent || plan_.config.retry.attempts > 1; }
 
 bool worker::should_retry(const client::outcome& o) const noexcept {
   const auto& r = plan_.config.retry;
@@ -263,21 +280,25 @@ task<void> worker::one_request(std::optional<client::connection>& conn, time_poi
   if (counted) ++stats_.count.started;
   client::outcome o;
   unsigned attempts = 0;
-  bool race_retried = false;
+  bool race_resent = false;
+  std::uint64_t written = 0;
+  std::string location;
+  std::string* keep_location = plan_.config.redirects > 0 ? &location : nullptr;
   static thread_local std::minstd_rand jitter(std::random_device{}());
   time_point attempt_start = actual;  // read by the caller just now: the first try reuses it
   for (;;) {
-    if (attempts > 0 || race_retried) attempt_start = mono_clock::now();
+    if (attempts > 0 || race_resent) attempt_start = mono_clock::now();
     ++attempts;
     bool reused = false;
-    o = co_await attempt(conn, attempt_start, reused);
-    // The keep-alive race: the server closed a reused connection just as we sent on it.
+    o = co_await attempt(conn, attempt_start, reused, written, keep_location);
+    // The keep-alive race: the server closed a reused connection just as we sent on it, so it
+    // never processed the request (RFC 9112 §9.3.2): sent again, not a retry.
     bool race = reused && o.bytes_in == 0 &&
                 (o.error == client::error_kind::closed_before_response || o.error == client::error_kind::reset);
-    if (race && plan_.idempotent && !race_retried) {
-      race_retried = true;
-      --attempts;  // not one of the policy's attempts, but counted as retried
-      if (counted) ++stats_.count.retried;
+    if (race && may_resend() && !race_resent) {
+      race_resent = true;
+      --attempts;
+      if (counted) ++stats_.count.resent;
       continue;
     }
     if (attempts >= plan_.config.retry.attempts || !should_retry(o) || mono_clock::now() >= plan_.end) break;
@@ -286,36 +307,98 @@ task<void> worker::one_request(std::optional<client::connection>& conn, time_poi
     co_await sleep_for(jittered);
   }
   o.attempts = static_cast<std::uint8_t>(std::min(attempts, 255u));
-  if (counted) stats_.count.bytes_out += plan_.request.size() * attempts;
+  if (counted) stats_.count.bytes_out += written;
+  if (follows(o)) {
+    o = co_await follow_redirects(conn, o, std::move(location), actual, counted);
+    // follow_redirects times the chain from `actual`: the record below adds it to that.
+    record(o, counted, intended, actual, actual + std::chrono::nanoseconds(o.times.complete));
+    co_return;
+  }
   // Every outcome of attempt() carries its completion time: no clock read here.
   record(o, counted, intended, actual, attempt_start + std::chrono::nanoseconds(o.times.complete));
 }
 
+std::string_view worker::batch_for(std::uint64_t n) {
+  const std::size_t one = plan_.request.size();
+  if (batches_.empty() || batches_.back()->size() < one * n) {
+    const std::uint64_t have = batches_.empty() ? 0 : batches_.back()->size() / one;
+    const std::uint64_t copies = std::max<std::uint64_t>(n, std::min<std::uint64_t>(2 * have, plan_.config.pipeline));
+    auto b = std::make_unique<std::string>();
+    b->reserve(one * copies);
+    for (std::uint64_t i = 0; i < copies; ++i) b->append(plan_.request);
+    batches_.push_back(std::move(b));
+  }
+  return {batches_.back()->data(), one * n};
+}
+
 task<void> worker::pipelined_round(std::optional<client::connection>& conn, std::uint64_t n) {
-  time_point start = mono_clock::now();
+  const time_point start = mono_clock::now();
   const bool counted = start >= plan_.counted_from;
   if (counted) stats_.count.started += n;
-  client::outcome o;
-  if (!co_await ensure_connected(conn, o)) {
-    for (std::uint64_t i = 0; i < n; ++i) record(o, counted, start, start, mono_clock::now());
-    co_return;
-  }
-  std::string_view batch(plan_.batch.data(), plan_.request.size() * n);
-  if (counted) stats_.count.bytes_out += batch.size();
   client::exchange_deadlines dl{start + plan_.config.timeout, time_point::max()};
-  client::error_kind e = co_await conn->send(batch, dl.total);
-  for (std::uint64_t i = 0; i < n; ++i) {
-    if (e == client::error_kind::none && conn->is_open()) {
+  struct pending_redirect {
+    client::outcome o;
+    std::string location;
+  };
+  std::vector<pending_redirect> redirects;  // followed once the batch is answered
+  bool race_resent = false;
+  while (n > 0) {
+    client::outcome o;
+    drop_if_closed(conn);
+    const bool reused = conn && conn->uses() > 0;
+    const bool connected = co_await ensure_connected(conn, o);
+    if (!connected) {
+      for (std::uint64_t i = 0; i < n; ++i) record(o, counted, start, start, mono_clock::now());
+      break;
+    }
+    const std::uint64_t sent_before = conn->bytes_sent();
+    const client::error_kind e = co_await conn->send(batch_for(n), dl.total);
+    if (counted) stats_.count.bytes_out += conn->bytes_sent() - sent_before;
+    std::uint64_t answered = 0;
+    client::error_kind unanswered = e;  // what the requests left without a response end with
+    while (e == client::error_kind::none && answered < n && conn->is_open()) {
       o = co_await conn->receive(start, dl, plan_.head_request);
+      // Closed before a byte of this response: neither it nor those behind it were processed.
+      if (o.bytes_in == 0 &&
+          (o.error == client::error_kind::closed_before_response || o.error == client::error_kind::reset)) {
+        unanswered = o.error;
+        break;
+      }
+      ++answered;
+      if (client::is_timeout(o.error)) unanswered = o.error;  // the rest had the same deadline
+      if (follows(o)) {
+        redirects.push_back({o, conn->location()});
+        continue;
+      }
       // receive() read the clock when the response completed: no second read for the record.
       record(o, counted, start, start, start + std::chrono::nanoseconds(o.times.complete));
-    } else {
-      o = client::outcome{};
-      o.error = e != client::error_kind::none ? e : client::error_kind::closed_before_response;
-      record(o, counted, start, start, mono_clock::now());
     }
+    n -= answered;
+    if (n == 0) break;
+    if (unanswered == client::error_kind::none) unanswered = client::error_kind::closed_before_response;
+    // RFC 9112 §9.3.2: requests pipelined behind a close (`Connection: close` or the end of
+    // the stream) were not processed and go again on a new connection. A round that answered
+    // nothing may go again once, on a reused connection (the keep-alive race): so each round
+    // answers at least one request or ends the batch.
+    const bool closed = unanswered == client::error_kind::closed_before_response || unanswered == client::error_kind::reset;
+    const bool progress = answered > 0 || (reused && !race_resent);
+    if (closed && progress && may_resend()) {
+      if (answered == 0) race_resent = true;
+      if (counted) stats_.count.resent += n;
+      continue;
+    }
+    o = client::outcome{};
+    o.error = unanswered;
+    const time_point now = mono_clock::now();
+    o.times.complete = to_ns(now - start);
+    for (std::uint64_t i = 0; i < n; ++i) record(o, counted, start, start, now);
+    break;
   }
   drop_if_closed(conn);
+  for (auto& r : redirects) {
+    client::outcome o = co_await follow_redirects(conn, r.o, std::move(r.location), start, counted);
+    record(o, counted, start, start, start + std::chrono::nanoseconds(o.times.complete));
+  }
 }
 
 void worker::record(const client::outcome& o, bool counted, time_point intended, time_point actual, time_point done) {

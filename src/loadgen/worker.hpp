@@ -4,12 +4,14 @@
 // it publishes what the last second added, under a mutex the hot path never takes.
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "client/connection.hpp"
+#include "http/url.hpp"
 #include "loadgen/config.hpp"
 #include "loadgen/schedule.hpp"
 #include "loadgen/stats.hpp"
@@ -19,6 +21,9 @@
 #include "runtime/event_loop.hpp"
 
 namespace barrage::loadgen {
+
+/// The error kind of a failed connect.
+client::error_kind connect_error(std::errc e) noexcept;
 
 /// Read-only after the run starts; shared by all workers.
 struct run_plan {
@@ -30,7 +35,8 @@ struct run_plan {
   std::uint16_t port = 0;
   bool resolve = false;
   std::string request;    // one request, formatted once
-  std::string batch;      // `pipeline` copies of it
+  http::url url;          // the target, parsed: redirects resolve against it
+  std::vector<http::header> fields;  // the request's fields (views into config.headers)
   bool head_request = false;
   bool idempotent = true;
   time_point start;       // first request
@@ -76,7 +82,22 @@ class worker {
   /// One counted-or-not request on `conn` (connecting first when needed), with retries.
   task<void> one_request(std::optional<client::connection>& conn, time_point intended, time_point actual);
   task<void> pipelined_round(std::optional<client::connection>& conn, std::uint64_t n);
-  task<client::outcome> attempt(std::optional<client::connection>& conn, time_point start, bool& reused);
+  /// `written` grows by the bytes written to the socket; `location` (null unless --redirects)
+  /// receives the Location of a redirect response.
+  task<client::outcome> attempt(std::optional<client::connection>& conn, time_point start, bool& reused,
+                                std::uint64_t& written, std::string* location);
+  /// At least `n` copies of the request, back to back. Grown on demand, so memory follows the
+  /// depth actually used; a replaced buffer is kept, as a connection may still be writing it.
+  std::string_view batch_for(std::uint64_t n);
+  /// Whether a request left unanswered by a closed connection may be sent again.
+  bool may_resend() const noexcept;
+  /// Follows `o`, a response to the request, through up to --redirects hops (`location`: its
+  /// Location field); the chain's last outcome, timed from `start`. worker_redirects.cpp.
+  task<client::outcome> follow_redirects(std::optional<client::connection>& conn, client::outcome o,
+                                         std::string location, time_point start, bool counted);
+  task<client::outcome> redirect_hop(std::optional<client::connection>& conn, const http::url& to,
+                                     std::string_view request, bool head, time_point deadline, std::string& location,
+                                     bool counted);
   task<bool> ensure_connected(std::optional<client::connection>& conn, client::outcome& o);
   /// The address for the next connection: plan_.target, or the next of the name's addresses
   /// (of the --source family when one is given); false with o's error when there is none.
@@ -84,6 +105,7 @@ class worker {
   void drop_if_closed(std::optional<client::connection>& conn) noexcept;
   bool should_retry(const client::outcome& o) const noexcept;
   bool may_start(time_point t) noexcept;
+  bool follows(const client::outcome& o) const noexcept;
   void record(const client::outcome& o, bool counted, time_point intended, time_point actual, time_point done);
   void publish_second();
 
@@ -106,10 +128,14 @@ class worker {
   counters pub_counters_;
   std::atomic<unsigned> open_{0};
   std::atomic<double> cpu_s_{0};
+  std::vector<std::unique_ptr<std::string>> batches_;  // the last is the current one
   unsigned connect_failures_ = 0;  // in a row: backs the next connect off
   std::size_t next_source_ = 0;    // index into config.sources of the next connection
   std::size_t next_address_ = 0;   // the round-robin over the target's addresses
-  std::unique_ptr<net::resolver> resolver_;  // created on the worker's loop, when plan_.resolve
+  /// The target's name and redirects' host names: made on first use, on the worker's loop,
+  /// with the run's --dns-ttl and --dns-server.
+  std::optional<net::resolver> resolver_;
+  net::resolver& resolver();
   unsigned users_running_ = 0;
   time_point last_done_{};
   bool stopping_ = false;

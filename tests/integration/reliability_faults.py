@@ -90,10 +90,12 @@ def accounting(report, label):
           "%s: started %d = succeeded %d + failed %d + timed_out %d + in_flight_at_end %d"
           % (label, r["started"], r["succeeded"], r["failed"], r["timed_out"], r["in_flight_at_end"]))
     errs = sum(report["errors"].values())
-    # failed = errors that are not timeouts + bad statuses; timed_out = the timeout kinds.
+    # failed = errors that are not timeouts + bad statuses (the status_NNN keys of errors);
+    # timed_out = the timeout kinds.
     timeouts = sum(report["errors"][k] for k in ("timeout", "timeout_first_byte", "connect_timeout"))
-    check(r["failed"] == errs - timeouts + r["bad_status"] and r["timed_out"] == timeouts,
-          "%s: errors by kind (%d, %d timeouts) + bad_status %d match failed %d / timed_out %d"
+    statuses = sum(n for k, n in report["errors"].items() if k.startswith("status_"))
+    check(r["failed"] == errs - timeouts and r["timed_out"] == timeouts and statuses == r["bad_status"],
+          "%s: errors (%d, %d timeouts, statuses = bad_status %d) match failed %d / timed_out %d"
           % (label, errs, timeouts, r["bad_status"], r["failed"], r["timed_out"]))
     statuses = sum(report["status_codes"].values())
     check(statuses == r["succeeded"] + r["bad_status"],
@@ -286,7 +288,8 @@ def case_status5xx(barrage):
             check(r["started"] > 0 and r["failed"] == r["bad_status"] == report["status_codes"].get("503") == r["started"] - r["in_flight_at_end"],
                   "5xx: every answered request failed with 503")
             check(r["succeeded"] == 0 and set(report["status_codes"]) == {"503"}, "5xx: no success, only 503")
-            check(sum(report["errors"].values()) == 0, "5xx: no transport errors")
+            check(sum(n for k, n in report["errors"].items() if not k.startswith("status_")) == 0, "5xx: no transport errors")
+            check(report["errors"].get("status_503") == r["failed"], "5xx: the errors list status 503 with its count")
             check(report["rates"]["error"] == 1.0, "5xx: error rate 1")
         # With retries on 503: every request is still counted once, the extra attempts as retried.
         rc, report, err, took = run_barrage(barrage, ["http://127.0.0.1:%d/status/503" % port, "-c", "5", "-d", "1s", "-t", "1",

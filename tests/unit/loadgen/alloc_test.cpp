@@ -28,7 +28,6 @@ measured run_worker(const test::nginx_process& nginx, unsigned connections, unsi
   plan.config.timeout = std::chrono::seconds(5);
   plan.target = *net::socket_address::parse("127.0.0.1:" + std::to_string(nginx.port()));
   plan.request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  for (unsigned i = 0; i < pipeline; ++i) plan.batch += plan.request;
   plan.start = mono_clock::now();
   plan.counted_from = plan.start;
   plan.end = time_point::max();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "http/request_template.hpp"
 #include "loadgen/report_json.hpp"
 #include "nginx_fixture.hpp"
 #include "peer_thread.hpp"
@@ -295,4 +296,64 @@ TEST(engine, pipelined_responses_that_arrive_together_get_one_latency_each_from_
   EXPECT_GE(r->stats.latency.min(), 20'000'000u);  // never before the peer's pause
   EXPECT_LT(r->stats.latency.max(), 1'000'000'000u);
   expect_accounted(*r);
+}
+
+TEST(engine, requests_pipelined_behind_a_close_are_re_sent_not_failed) {
+  // One response per connection, then a close: each batch of 4 is answered one by one, the
+  // rest of it going again on a new connection each time (RFC 9112 §9.3.2).
+  test::peer_thread peer({test::send(ok2), test::close_now()});
+  auto c = config_for(peer.url());
+  c.connections = 1;
+  c.threads = 1;
+  c.pipeline = 4;
+  c.requests = 40;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stats.count.succeeded, 40u);
+  EXPECT_EQ(r->stats.count.failed, 0u);
+  EXPECT_GE(r->stats.count.resent, 60u);  // 3 + 2 + 1 per batch at least
+  EXPECT_EQ(r->stats.count.retried, 0u);
+  expect_accounted(*r);
+}
+
+TEST(engine, a_deep_pipeline_allocates_for_the_requests_in_flight_not_for_the_depth) {
+  // A batch of `pipeline` copies of the request made up front took 676 MB here.
+  test::peer_thread peer({test::send(ok2)});
+  auto c = config_for(peer.url());
+  c.connections = 1;
+  c.threads = 1;
+  c.pipeline = 10'000'000;
+  c.requests = 1;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stats.count.succeeded, 1u);
+  EXPECT_LT(r->generator.max_rss_bytes, 200u << 20);  // the whole test process, sanitizers included
+}
+
+TEST(engine, bytes_sent_count_only_what_reached_a_socket) {
+  net::socket_address closed;
+  {
+    event_loop loop;
+    closed = net::tcp_listener::bind(*net::socket_address::parse("127.0.0.1:0")).local();
+  }
+  auto c = config_for("http://" + closed.to_string() + "/");
+  c.run_time = 200ms;
+  c.has_duration = true;
+  for (unsigned depth : {1u, 4u}) {
+    c.pipeline = depth;
+    auto r = run_load(c);
+    ASSERT_TRUE(r.ok()) << r.error();
+    EXPECT_GT(r->stats.count.started, 0u);
+    EXPECT_EQ(r->stats.count.connects, 0u);
+    EXPECT_EQ(r->stats.count.bytes_out, 0u) << "pipeline " << depth;
+  }
+  test::peer_thread peer({test::send(ok2)});
+  auto ok = config_for(peer.url());
+  ok.requests = 10;
+  auto r = run_load(ok);
+  ASSERT_TRUE(r.ok());
+  const std::string host = peer.address().to_string();
+  auto one = http::request_template::make({"GET", "/", host, {}, {}});
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(r->stats.count.bytes_out, 10 * one->bytes().size());
 }

@@ -1,4 +1,5 @@
 #include "loadgen/report_json.hpp"
+#include "loadgen/body_summary.hpp"
 
 #include <gtest/gtest.h>
 
@@ -108,7 +109,7 @@ class mini_validator {
 };
 
 json load_schema() {
-  // The source tree is found from this file's path (CMake passes absolute source paths).
+  // The source tree comes from CMake: __FILE__ is relative when ccache rewrites paths (base_dir).
   auto path = std::filesystem::path(BARRAGE_SOURCE_DIR) / "docs/report.schema.json";
   std::ifstream in(path);
   EXPECT_TRUE(in) << "cannot open " << path;
@@ -157,7 +158,7 @@ TEST(report_json, status_codes_and_errors_are_counted_by_name) {
   EXPECT_EQ(j["errors"]["timeout"], 3u);
   EXPECT_EQ(j["errors"]["refused"], 2u);
   EXPECT_EQ(j["errors"]["reset"], 0u);
-  EXPECT_EQ(j["errors"].size(), client::error_kind_count - 1);  // every kind but none
+  EXPECT_EQ(j["errors"].size(), client::error_kind_count - 1 + 1);  // every kind but none, and status_503
   EXPECT_FALSE(j["errors"].contains("none"));
 }
 
@@ -241,13 +242,48 @@ TEST(report_json, a_run_without_responses_gives_null_latencies) {
   EXPECT_DOUBLE_EQ(j["throughput"]["requests_per_second"].get<double>(), 0.0);
 }
 
-TEST(report_json, rendering_survives_invalid_utf8_in_the_body) {
+TEST(report_json, the_body_is_summarized_by_size_digest_and_an_escaped_prefix_not_copied) {
   auto r = sample_run(false);
-  r.config.body = "\xff\xfe binary";
+  r.config.body = "\xff\xfe binary\\\n";
+  r.config.body += std::string(1 << 20, 'x');  // 1 MiB more: the report stays small
   auto text = render_json(r);
-  EXPECT_EQ(text.back(), '\n');
-  auto back = json::parse(text);
-  EXPECT_EQ(back["requests"]["started"], 1014u);
+  EXPECT_LT(text.size(), 20'000u);
+  auto c = json::parse(text)["config"];
+  EXPECT_FALSE(c.contains("body"));
+  EXPECT_EQ(c["body_bytes"], r.config.body.size());
+  EXPECT_EQ(c["body_sha256"], sha256_hex(r.config.body));
+  EXPECT_EQ(c["body_prefix"], "\\xff\\xfe binary\\\\\\x0a" + std::string(64 - 11, 'x'));
+  auto none = to_json(sample_run(false))["config"];
+  EXPECT_EQ(none["body_bytes"], 0u);
+  EXPECT_EQ(none["body_sha256"], "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(none["body_prefix"], "");
+}
+
+TEST(report_json, unsuccessful_statuses_are_errors_keyed_by_code_adding_up_to_the_failures) {
+  auto j = to_json(sample_run(false));
+  EXPECT_EQ(j["errors"]["status_503"], 5u);
+  EXPECT_FALSE(j["errors"].contains("status_200"));
+  std::uint64_t sum = 0;
+  for (const auto& [k, v] : j["errors"].items()) sum += v.get<std::uint64_t>();
+  EXPECT_EQ(sum, j["requests"]["failed"].get<std::uint64_t>() + j["requests"]["timed_out"].get<std::uint64_t>());
+}
+
+TEST(report_json, re_sent_requests_and_redirects_are_reported) {
+  auto r = sample_run(false);
+  r.stats.count.resent = 9;
+  r.config.redirects = 2;
+  r.stats.count.redirects = 3;
+  r.stats.count.redirect_limit = 1;
+  r.stats.count.redirect_unfollowable = 2;
+  r.stats.redirect_hops.record(2'000'000);
+  auto j = to_json(r);
+  EXPECT_EQ(j["requests"]["resent"], 9u);
+  EXPECT_EQ(j["config"]["redirects"], 2u);
+  EXPECT_EQ(j["redirects"]["followed"], 3u);
+  EXPECT_EQ(j["redirects"]["limit_reached"], 1u);
+  EXPECT_EQ(j["redirects"]["not_followable"], 2u);
+  EXPECT_EQ(j["redirects"]["hop_ms"]["count"], 1u);
+  EXPECT_NEAR(j["redirects"]["hop_ms"]["max"].get<double>(), 2.0, 0.01);
 }
 
 TEST(report_json, closed_and_open_reports_match_the_published_schema) {

@@ -71,7 +71,7 @@ TEST(report_text, the_open_model_shows_corrected_and_uncorrected_side_by_side) {
   EXPECT_HAS(t, "  p99           1.10ms         995us\n");
   EXPECT_HAS(t, "  max           2.10ms        2.00ms\n");
   EXPECT_HAS(t, "schedule lag (how late requests were sent): p50 100us, p99 100us, max 100us\n");
-  EXPECT_HAS(t, "  retried 0, late 7, dropped 1; connections opened 52\n");
+  EXPECT_HAS(t, "  retried 0, re-sent 0, late 7, dropped 1; connections opened 52\n");
   EXPECT_HAS(t, "\n  ≤   1.55ms          0    0.00%\n");  // an empty histogram row, without a bar
   EXPECT_LACKS(t, " \n");                                // or trailing blanks
 }
@@ -91,8 +91,56 @@ TEST(report_text, the_accounting_line_adds_up) {
   auto t = render_text(sample_run(false));
   EXPECT_HAS(t, "  started 1014 = succeeded 1000 + failed 7 + timed out 3 + in flight at end 4\n");
   EXPECT_HAS(t, "  failed includes 5 responses with an unsuccessful status (200-399)\n");
-  EXPECT_HAS(t, "  retried 0; connections opened 52\n");
+  EXPECT_HAS(t, "  retried 0, re-sent 0; connections opened 52\n");
   EXPECT_LACKS(t, "dropped");
+  EXPECT_LACKS(t, "redirects");
+}
+
+TEST(report_text, unsuccessful_statuses_are_listed_among_the_errors_with_their_code) {
+  auto t = render_text(sample_run(false));
+  EXPECT_HAS(t, "  status 503                        5    0.50%\n");
+}
+
+TEST(report_text, a_run_where_every_response_is_a_500_does_not_say_errors_none) {
+  run_result r;
+  client::outcome o;
+  o.status = 500;
+  for (int i = 0; i < 4; ++i) r.stats.record(o, 1000, 1000, r.config.success);
+  r.stats.count.started = 4;
+  auto t = render_text(r);
+  EXPECT_LACKS(t, "Errors  none");
+  EXPECT_HAS(t, "\nErrors  share of completed requests\n  status 500                        4  100.00%\n");
+  // Declared successful, it is no error.
+  r.config.success.set_range(500, 500);
+  EXPECT_HAS(render_text(r), "Errors  none");
+}
+
+TEST(report_text, requests_re_sent_after_a_close_are_shown_and_explained) {
+  auto r = sample_run(false);
+  r.stats.count.resent = 12;
+  auto t = render_text(r);
+  EXPECT_HAS(t, "  retried 0, re-sent 12; connections opened 52\n");
+  EXPECT_HAS(t, "  re-sent: unanswered when their connection closed (RFC 9112 §9.3.2), sent again on a new one\n");
+}
+
+TEST(report_text, redirects_followed_are_counted_with_their_hop_times) {
+  auto r = sample_run(false);
+  r.config.redirects = 3;
+  r.stats.count.redirects = 2;
+  r.stats.count.redirect_limit = 1;
+  r.stats.redirect_hops.record(1'000'000);
+  r.stats.redirect_hops.record(3'000'000);
+  auto t = render_text(r);
+  EXPECT_HAS(t, "  redirects followed 2 (up to 3 per request), per hop p50 1.00ms, p99 3.00ms, max 3.00ms; "
+                "limit reached 1, not followable 0\n");
+}
+
+TEST(report_text, unfollowed_redirects_say_how_to_follow_them) {
+  auto r = sample_run(false);
+  r.stats.count.status[301] = 4;
+  EXPECT_HAS(render_text(r), "  redirects are not followed by default: --redirects N follows up to N\n");
+  r.config.redirects = 1;
+  EXPECT_LACKS(render_text(r), "not followed by default");
 }
 
 TEST(report_text, a_saturated_generator_gets_a_clear_warning) {
