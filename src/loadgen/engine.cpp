@@ -11,6 +11,7 @@
 
 #include "http/request_template.hpp"
 #include "http/url.hpp"
+#include "loadgen/options.hpp"
 #include "loadgen/worker.hpp"
 #include "net/fd_limit.hpp"
 #include "net/resolver.hpp"
@@ -90,9 +91,8 @@ struct prepared {
 };
 
 result<prepared, std::string> prepare(const run_config& cfg) {
-  auto u = http::parse_url(cfg.url);
-  if (!u) return fail("bad URL \"" + cfg.url + "\": " + http::to_string(u.error()));
-  if (u->scheme == http::url_scheme::https) return fail(std::string("https is not supported yet: use an http:// URL"));
+  auto u = parse_target_url(cfg.url);
+  if (!u) return fail(u.error());
   std::vector<http::header> fields;
   for (const auto& h : cfg.headers) {
     auto colon = h.find(':');
