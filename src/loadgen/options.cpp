@@ -90,7 +90,7 @@ std::string error_kind_names() {
 // One stage of --ramp, "DURATION:TARGET".
 result<ramp_stage, std::string> parse_ramp_stage(std::string_view item) {
   auto colon = item.find(':');
-  const std::string stage = "stage " + quote_text(item) + ": ";
+  const std::string stage = "bad ramp stage " + quote_text(item) + ": ";
   if (colon == std::string_view::npos)
     return fail(stage + "expected DURATION:TARGET, e.g. 10s:100");
   ramp_stage s;
