@@ -108,8 +108,8 @@ class mini_validator {
 };
 
 json load_schema() {
-  // The source tree is found from this file's path (CMake passes absolute source paths).
-  auto path = std::filesystem::path(__FILE__).parent_path() / "../../../docs/report.schema.json";
+  // BARRAGE_SOURCE_DIR, not __FILE__: ccache with base_dir makes __FILE__ relative to the build.
+  auto path = std::filesystem::path(BARRAGE_SOURCE_DIR) / "docs/report.schema.json";
   std::ifstream in(path);
   EXPECT_TRUE(in) << "cannot open " << path;
   return json::parse(in);
