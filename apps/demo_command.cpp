@@ -23,11 +23,15 @@ int demo_command(int argc, char** argv) {
   CLI::App app("barrage demo: starts the built-in target on 127.0.0.1 (an ephemeral port) and load-tests it.",
                "barrage demo");
   std::optional<std::string> length_text, connections_text, threads_text, path_text;
-  text_option(app, "-d,--duration", length_text, "Run time above 0")->default_str("5s");
-  text_option(app, "-c,--connections", connections_text, "Concurrent connections, 1-10M")->default_str("500");
-  text_option(app, "-t,--threads", threads_text, "Generator threads, 1-1024; default: the number of cores");
+  text_option(app, "-d,--duration", length_text, "Run time above 0")->default_str("5s")
+      ->type_name("DURATION");
+  text_option(app, "-c,--connections", connections_text, "Concurrent connections, 1-10M")->default_str("500")
+      ->type_name("N");
+  text_option(app, "-t,--threads", threads_text, "Generator threads, 1-1024; default: the number of cores")
+      ->type_name("N");
   text_option(app, "--path", path_text, "Path on the built-in target, e.g. /delay/20ms, /jitter?median=5ms&p99=50ms")
-      ->default_str("/delay/20ms");
+      ->default_str("/delay/20ms")
+      ->type_name("PATH");
   app.footer("Exit status: 0 ok, 1 the run could not be carried out, 2 bad command line.");
   try {
     app.parse(argc, argv);

@@ -25,6 +25,89 @@ namespace {
 std::atomic<bool> interrupted{false};
 extern "C" void on_sigint(int) { interrupted.store(true); }
 
+/// What to do with the results: not part of the run.
+struct output_options {
+  std::optional<std::string> json;
+  std::vector<std::string> thresholds;
+  bool no_progress = false, quiet = false, color = false;
+};
+
+void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out) {
+  app.add_option("url", o.url, "Target URL, http://host[:port][/path][?query] (https is coming)")->required();
+  text_option(app, "-c,--connections", o.connections, "Concurrent connections, 1-10M (open model: the cap)")
+      ->default_str("50")
+      ->type_name("N");
+  text_option(app, "-n,--requests", o.requests, "Stop after N requests, at least 1 (units: 10k, 1.5m)")
+      ->type_name("N");
+  text_option(app, "-d,--duration", o.duration, "Run time above 0 (250ms, 10s, 1m); default 10s when -n is absent")
+      ->type_name("DURATION");
+  text_option(app, "-t,--threads", o.threads, "Worker threads, 1-1024; default: the number of cores")
+      ->type_name("N");
+  text_option(app, "-r,--rate", o.rate,
+              "Open model: requests per second, on a schedule, up to 100M (fractions allowed: 0.5, 10k)")
+      ->type_name("RATE");
+  text_option(app, "--ramp", o.ramp,
+              "Stages DURATION:TARGET,... e.g. 10s:100,30s:2000,10s:0; the rate (with -r) or the connections "
+              "move linearly from 0 through each target")
+      ->type_name("STAGES");
+  text_option(app, "-X,--method", o.method, "HTTP method (a token); default GET, POST with a body")
+      ->type_name("METHOD");
+  app.add_option("-H,--header", o.headers, "Request header \"Name: value\" (repeatable)");
+  text_option(app, "-b,--body", o.body, "Request body (makes the default method POST)");
+  text_option(app, "--body-file", o.body_file, "Request body read from a file (not with -b)")
+      ->type_name("FILE");
+  text_option(app, "--timeout", o.timeout, "Per request, total, connect included; 0: no limit")->default_str("10s")
+      ->type_name("DURATION");
+  text_option(app, "--connect-timeout", o.connect_timeout, "Per connection attempt; 0: no limit (the kernel's)")
+      ->default_str("5s")
+      ->type_name("DURATION");
+  text_option(app, "--retries", o.retries, "Retries after the first try, 0-100 (exponential backoff with jitter)")
+      ->default_str("0")
+      ->type_name("N");
+  text_option(app, "--retry-on", o.retry_on,
+              "Comma list of statuses (503), classes (5xx), ranges (500-504) and error kinds (refused, reset, "
+              "timeout, ...) to retry; default with --retries: 502-504,refused,reset,closed_before_response,"
+              "connect_timeout")
+      ->type_name("LIST");
+  text_option(app, "--retry-backoff", o.retry_backoff, "First backoff, doubled per retry, 0-1h")->default_str("100ms")
+      ->type_name("DURATION");
+  text_option(app, "--pipeline", o.pipeline, "Requests in flight per connection (HTTP/1.1 pipelining), 1-1024")
+      ->default_str("1")
+      ->type_name("N");
+  app.add_flag("--no-keepalive", o.no_keepalive, "A new connection for every request");
+  text_option(app, "--source", o.source,
+              "Local addresses to connect from, one connection after the other: 127.0.0.2,127.0.0.3 or a range "
+              "127.0.0.2-127.0.0.9; each adds a full ephemeral port range (about 28k connections per target); "
+              "default: the kernel's choice")
+      ->type_name("ADDRS");
+  text_option(app, "--dns-ttl", o.dns_ttl, "DNS cache time to live (0 disables)")->default_str("10s")
+      ->type_name("DURATION");
+  text_option(app, "--warmup", o.warmup, "Sent before the measured run and left out of the results")
+      ->default_str("0s")
+      ->type_name("DURATION");
+  text_option(app, "--grace", o.grace,
+              "Time given to requests in flight at the end; default: --timeout (10s with --timeout 0)")
+      ->type_name("DURATION");
+  text_option(app, "--success-status", o.success_status,
+              "Statuses that count as success (100-599), e.g. 200-299,404 or 2xx")
+      ->default_str("200-399")
+      ->type_name("LIST");
+  app.add_option("--threshold", out.thresholds,
+                 "Pass/fail gate (repeatable): p99<250ms, mean<50ms, error_rate<1%, rps>1000, timeouts==0; "
+                 "a failure exits with status 3");
+  text_option(app, "--json", out.json, "Write the full report as JSON to FILE (- for stdout: then the text report "
+                                   "goes to stderr)")
+      ->type_name("FILE");
+  app.add_flag("--no-progress", out.no_progress, "No live progress line on stderr");
+  app.add_flag("-q,--quiet", out.quiet, "No text report (use with --json)");
+  app.add_flag("--color", out.color, "Colour the text report");
+  app.footer("Exit status: 0 ok, 1 the run could not be carried out, 2 bad command line (one line on stderr\n"
+             "names the option and the value), 3 a --threshold failed.\n"
+             "Latency in the open model (-r) is measured from each request's intended send time.\n"
+             "Environment: BARRAGE_IO_BACKEND=epoll|io_uring picks the kernel interface (default epoll;\n"
+             "io_uring falls back to epoll where the kernel lacks it or refuses it).");
+}
+
 }  // namespace
 
 int run_command(int argc, char** argv, const char* name) {
@@ -37,65 +120,8 @@ int run_command(int argc, char** argv, const char* name) {
                "  barrage --version",
                name);
   loadgen::run_options o;
-  std::optional<std::string> json;
-  std::vector<std::string> threshold_texts;
-  bool no_progress = false, quiet = false, color = false;
-  app.add_option("url", o.url, "Target URL, http://host[:port][/path][?query] (https is coming)")->required();
-  text_option(app, "-c,--connections", o.connections, "Concurrent connections, 1-10M (open model: the cap)")
-      ->default_str("50");
-  text_option(app, "-n,--requests", o.requests, "Stop after N requests, at least 1 (units: 10k, 1.5m)");
-  text_option(app, "-d,--duration", o.duration, "Run time above 0 (250ms, 10s, 1m); default 10s when -n is absent");
-  text_option(app, "-t,--threads", o.threads, "Worker threads, 1-1024; default: the number of cores");
-  text_option(app, "-r,--rate", o.rate,
-              "Open model: requests per second, on a schedule, up to 100M (fractions allowed: 0.5, 10k)");
-  text_option(app, "--ramp", o.ramp,
-              "Stages DURATION:TARGET,... e.g. 10s:100,30s:2000,10s:0; the rate (with -r) or the connections "
-              "move linearly from 0 through each target");
-  text_option(app, "-X,--method", o.method, "HTTP method (a token); default GET, POST with a body");
-  app.add_option("-H,--header", o.headers, "Request header \"Name: value\" (repeatable)");
-  text_option(app, "-b,--body", o.body, "Request body (makes the default method POST)");
-  text_option(app, "--body-file", o.body_file, "Request body read from a file (not with -b)");
-  text_option(app, "--timeout", o.timeout, "Per request, total, connect included; 0: no limit")->default_str("10s");
-  text_option(app, "--connect-timeout", o.connect_timeout, "Per connection attempt; 0: no limit (the kernel's)")
-      ->default_str("5s");
-  text_option(app, "--retries", o.retries, "Retries after the first try, 0-100 (exponential backoff with jitter)")
-      ->default_str("0");
-  text_option(app, "--retry-on", o.retry_on,
-              "Comma list of statuses (503), classes (5xx), ranges (500-504) and error kinds (refused, reset, "
-              "timeout, ...) to retry; default with --retries: 502-504,refused,reset,closed_before_response,"
-              "connect_timeout");
-  text_option(app, "--retry-backoff", o.retry_backoff, "First backoff, doubled per retry, 0-1h")->default_str("100ms");
-  text_option(app, "--pipeline", o.pipeline, "Requests in flight per connection (HTTP/1.1 pipelining), 1-1024")
-      ->default_str("1");
-  app.add_flag("--no-keepalive", o.no_keepalive, "A new connection for every request");
-  text_option(app, "--source", o.source,
-              "Local addresses to connect from, one connection after the other: 127.0.0.2,127.0.0.3 or a range "
-              "127.0.0.2-127.0.0.9; each adds a full ephemeral port range (about 28k connections per target); "
-              "default: the kernel's choice")
-      ->type_name("ADDRS");
-  text_option(app, "--dns-ttl", o.dns_ttl, "DNS cache time to live (0 disables)")->default_str("10s");
-  text_option(app, "--warmup", o.warmup, "Sent before the measured run and left out of the results")
-      ->default_str("0s");
-  text_option(app, "--grace", o.grace,
-              "Time given to requests in flight at the end; default: --timeout (10s with --timeout 0)");
-  text_option(app, "--success-status", o.success_status,
-              "Statuses that count as success (100-599), e.g. 200-299,404 or 2xx")
-      ->default_str("200-399");
-  app.add_option("--threshold", threshold_texts,
-                 "Pass/fail gate (repeatable): p99<250ms, mean<50ms, error_rate<1%, rps>1000, timeouts==0; "
-                 "a failure exits with status 3");
-  text_option(app, "--json", json, "Write the full report as JSON to FILE (- for stdout: then the text report "
-                                   "goes to stderr)")
-      ->type_name("FILE");
-  app.add_flag("--no-progress", no_progress, "No live progress line on stderr");
-  app.add_flag("-q,--quiet", quiet, "No text report (use with --json)");
-  app.add_flag("--color", color, "Colour the text report");
-  app.footer("Exit status: 0 ok, 1 the run could not be carried out, 2 bad command line (one line on stderr\n"
-             "names the option and the value), 3 a --threshold failed.\n"
-             "Latency in the open model (-r) is measured from each request's intended send time.\n"
-             "Environment: BARRAGE_IO_BACKEND=epoll|io_uring picks the kernel interface (default epoll;\n"
-             "io_uring falls back to epoll where the kernel lacks it or refuses it).");
-
+  output_options out;
+  add_run_options(app, o, out);
   loadgen::run_config cfg;
   std::vector<loadgen::threshold> thresholds;
   try {
@@ -110,16 +136,16 @@ int run_command(int argc, char** argv, const char* name) {
   auto made = loadgen::make_run_config(o, std::thread::hardware_concurrency());
   if (!made) return usage_error("barrage", made.error());
   cfg = std::move(*made);
-  for (const auto& text : threshold_texts) {
+  for (const auto& text : out.thresholds) {
     auto t = loadgen::parse_threshold(text);
     if (!t) return usage_error("barrage", "--threshold: " + t.error());
     thresholds.push_back(std::move(*t));
   }
-  if (json) {
-    auto path = loadgen::parse_report_path(*json);
+  if (out.json) {
+    auto path = loadgen::parse_report_path(*out.json);
     if (!path) return usage_error("barrage", "--json: " + path.error());
   }
-  const std::string json_path = json.value_or("");
+  const std::string json_path = out.json.value_or("");
   const bool json_to_stdout = json_path == "-";
 
   if (!json_path.empty() && !json_to_stdout && !std::ofstream(json_path, std::ios::app)) {
@@ -128,7 +154,7 @@ int run_command(int argc, char** argv, const char* name) {
   }
   if (auto note = net::port_range_note(cfg.connections, cfg.sources.size(), net::ephemeral_port_range()))
     std::fprintf(stderr, "barrage: note: %s\n", note->c_str());
-  const bool live = !no_progress && !quiet && ::isatty(STDERR_FILENO);
+  const bool live = !out.no_progress && !out.quiet && ::isatty(STDERR_FILENO);
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);  // e.g. from timeout(1) or a CI runner: stop, still report
   std::signal(SIGPIPE, SIG_IGN);
@@ -143,7 +169,7 @@ int run_command(int argc, char** argv, const char* name) {
   }
   auto verdicts = loadgen::evaluate(thresholds, *r);
   // With --json -, stdout carries the JSON document only.
-  if (!quiet) std::fputs(loadgen::render_text(*r, verdicts, color).c_str(), json_to_stdout ? stderr : stdout);
+  if (!out.quiet) std::fputs(loadgen::render_text(*r, verdicts, out.color).c_str(), json_to_stdout ? stderr : stdout);
   if (!json_path.empty()) {
     std::string doc = loadgen::render_json(*r, verdicts);
     if (json_to_stdout) {
