@@ -1,11 +1,16 @@
 // `barrage demo`: the built-in target in-process on an ephemeral loopback port, and a run
 // against it: the whole product with no setup.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <thread>
 
+#include "apps/cli_errors.hpp"
 #include "apps/commands.hpp"
+#include "base/option_values.hpp"
 #include "base/units.hpp"
+#include "loadgen/options.hpp"
 #include "loadgen/engine.hpp"
 #include "loadgen/report_text.hpp"
 #include "loadgen/threshold.hpp"
@@ -14,27 +19,36 @@
 #include "server/server.hpp"
 
 namespace barrage::apps {
-
 int demo_command(int argc, char** argv) {
   CLI::App app("barrage demo: starts the built-in target on 127.0.0.1 (an ephemeral port) and load-tests it.",
                "barrage demo");
-  std::string length = "5s", path = "/delay/20ms";
-  unsigned connections = 500, threads = 0;
-  app.add_option("-d,--duration", length, "Run time")->default_val("5s");
-  app.add_option("-c,--connections", connections, "Concurrent connections")->default_val(500);
-  app.add_option("-t,--threads", threads, "Generator threads; default: the number of cores");
-  app.add_option("--path", path, "Path on the built-in target, e.g. /delay/20ms, /jitter?median=5ms&p99=50ms")
-      ->default_val("/delay/20ms");
+  std::optional<std::string> length_text, connections_text, threads_text, path_text;
+  text_option(app, "-d,--duration", length_text, "Run time above 0")->default_str("5s")
+      ->type_name("DURATION");
+  text_option(app, "-c,--connections", connections_text, "Concurrent connections, 1-10M")->default_str("500")
+      ->type_name("N");
+  text_option(app, "-t,--threads", threads_text, "Generator threads, 1-1024; default: the number of cores")
+      ->type_name("N");
+  text_option(app, "--path", path_text, "Path on the built-in target, e.g. /delay/20ms, /jitter?median=5ms&p99=50ms")
+      ->default_str("/delay/20ms")
+      ->type_name("PATH");
+  app.footer("Exit status: 0 ok, 1 the run could not be carried out, 2 bad command line.");
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error("barrage demo", e.what());
   }
-  auto run_time = parse_duration(length);
-  if (!run_time) {
-    std::fprintf(stderr, "barrage: %s\n", run_time.error().c_str());
-    return loadgen::exit_usage_error;
-  }
+  duration run_time = std::chrono::seconds(5);
+  unsigned connections = 500, threads = std::clamp(std::thread::hardware_concurrency(), 1u, loadgen::max_threads);
+  std::string path = "/delay/20ms";
+  option_reader in;
+  in.read("--duration", length_text, loadgen::parse_run_time, run_time);
+  in.read("--connections", connections_text, loadgen::parse_connections, connections);
+  in.read("--threads", threads_text, loadgen::parse_threads, threads);
+  in.read("--path", path_text, loadgen::parse_request_path, path);
+  if (in.error()) return usage_error("barrage demo", *in.error());
 
   server::router routes;
   server::add_builtin_routes(routes);
@@ -53,11 +67,11 @@ int demo_command(int argc, char** argv) {
   loadgen::run_config cfg;
   cfg.url = "http://" + target->local_address().to_string() + path;
   cfg.connections = connections;
-  cfg.run_time = *run_time;
+  cfg.run_time = run_time;
   cfg.has_duration = true;
-  cfg.threads = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  cfg.threads = threads;
   std::printf("barrage demo: built-in target on %s, %u connections for %s against %s\n\n",
-              target->local_address().to_string().c_str(), connections, format_duration(*run_time).c_str(),
+              target->local_address().to_string().c_str(), connections, format_duration(run_time).c_str(),
               path.c_str());
   std::fflush(stdout);
   auto r = loadgen::run_load(cfg);

@@ -12,6 +12,12 @@
 
 namespace barrage::loadgen {
 
+/// --timeout 0 and --connect-timeout 0: no limit. A hundred years, not duration::max(), so
+/// that deadlines computed as now + limit stay in range.
+inline constexpr duration no_time_limit = std::chrono::hours(24 * 365 * 100);
+/// The grace period at the end when there is no request timeout to default to.
+inline constexpr duration grace_without_timeout = std::chrono::seconds(10);
+
 /// One stage of --ramp: reach `target` (a rate, or a connection count) linearly over `length`.
 struct ramp_stage {
   duration length{};
@@ -40,9 +46,10 @@ struct run_config {
   std::vector<ramp_stage> ramp;
   duration warmup{};
 
-  duration timeout = std::chrono::seconds(10);
-  duration connect_timeout = std::chrono::seconds(5);
-  std::optional<duration> grace;  // for requests in flight at the end; default: timeout
+  duration timeout = std::chrono::seconds(10);           // no_time_limit: none
+  duration connect_timeout = std::chrono::seconds(5);    // no_time_limit: none
+  std::optional<duration> grace;  // for requests in flight at the end; default: timeout, or
+                                  // grace_without_timeout when there is none
   retry_policy retry;
   unsigned pipeline = 1;
   /// --redirects: 3xx responses followed per request (a chain is one request); 0: none, the
@@ -60,7 +67,9 @@ struct run_config {
   std::string success_spec = "200-399";
 
   bool open_model() const noexcept { return rate.has_value(); }
-  duration grace_period() const noexcept { return grace.value_or(timeout); }
+  duration grace_period() const noexcept {
+    return grace.value_or(timeout >= no_time_limit ? grace_without_timeout : timeout);
+  }
 };
 
 }  // namespace barrage::loadgen

@@ -11,6 +11,7 @@
 
 #include "http/request_template.hpp"
 #include "http/url.hpp"
+#include "loadgen/options.hpp"
 #include "loadgen/worker.hpp"
 #include "net/fd_limit.hpp"
 #include "net/resolver.hpp"
@@ -104,9 +105,8 @@ result<std::vector<http::header>, std::string> header_fields(const std::vector<s
 }
 
 result<prepared, std::string> prepare(const run_config& cfg) {
-  auto u = http::parse_url(cfg.url);
-  if (!u) return fail("bad URL \"" + cfg.url + "\": " + http::to_string(u.error()));
-  if (u->scheme == http::url_scheme::https) return fail(std::string("https is not supported yet: use an http:// URL"));
+  auto u = parse_target_url(cfg.url);
+  if (!u) return fail(u.error());
   auto fields = header_fields(cfg.headers, cfg.keepalive);
   if (!fields) return fail(fields.error());
   std::string target = u->target(), host = u->host_header();

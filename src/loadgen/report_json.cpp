@@ -64,8 +64,8 @@ json config_json(const run_config& c) {
       {"rate", c.rate ? json(*c.rate) : json(nullptr)},
       {"ramp", ramp},
       {"warmup_s", to_seconds(c.warmup)},
-      {"timeout_s", to_seconds(c.timeout)},
-      {"connect_timeout_s", to_seconds(c.connect_timeout)},
+      {"timeout_s", c.timeout >= no_time_limit ? 0.0 : to_seconds(c.timeout)},  // 0: no limit, as typed
+      {"connect_timeout_s", c.connect_timeout >= no_time_limit ? 0.0 : to_seconds(c.connect_timeout)},
       {"grace_s", to_seconds(c.grace_period())},
       {"retry",
        {{"attempts", c.retry.attempts},

@@ -111,7 +111,8 @@ void what_ran(writer& w, const run_result& r) {
   }
   w.field("Length", length_text(c));
   if (c.warmup.count() > 0) w.field("Warm-up", fmt::format("{} (not counted)", dur(c.warmup)));
-  w.field("Timeouts", fmt::format("request {}, connect {}", dur(c.timeout), dur(c.connect_timeout)));
+  auto limit = [](duration d) { return d >= no_time_limit ? std::string("none") : dur(d); };
+  w.field("Timeouts", fmt::format("request {}, connect {}", limit(c.timeout), limit(c.connect_timeout)));
 }
 
 void summary(writer& w, const run_result& r) {

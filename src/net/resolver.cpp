@@ -53,7 +53,7 @@ const char* to_key(dns_error e) noexcept {
 
 result<std::string, std::string> parse_dns_servers(std::string_view text) {
   std::string out;
-  if (text.empty()) return fail(std::string("an empty --dns-server: expected ADDR[:PORT], e.g. 127.0.0.1:5353"));
+  if (text.empty()) return fail(std::string("bad DNS server \"\": expected ADDR[:PORT], e.g. 127.0.0.1:5353"));
   std::size_t pos = 0;
   for (;;) {
     const std::size_t comma = text.find(',', pos);
@@ -70,7 +70,7 @@ result<std::string, std::string> parse_dns_servers(std::string_view text) {
     }
     if (a && a->port() == 0) a.reset();
     if (!a)
-      return fail("bad --dns-server \"" + std::string(item) +
+      return fail("bad DNS server \"" + std::string(item) +
                   "\": expected an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53");
     if (!out.empty()) out += ',';
     out += a->to_string();

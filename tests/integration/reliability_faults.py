@@ -237,7 +237,7 @@ def case_fdlimit(barrage):
 
 
 def case_badinput(barrage):
-    """Bad command lines: one line on stderr each, exit 2 (a bad URL: exit 1, as docs/report.md says)."""
+    """Bad command lines, a bad URL included: one line on stderr each, exit 2 (as docs/report.md says)."""
     port = free_port()
     url = "http://127.0.0.1:%d/" % port
     cases = [
@@ -247,10 +247,10 @@ def case_badinput(barrage):
         ("negative rate", [url, "-r", "-5"], 2, "-5"),
         ("bad threshold", [url, "--threshold", "p99<250"], 2, "threshold"),
         ("no URL", ["-c", "5"], 2, "url"),
-        ("bad URL (scheme)", ["ftp://127.0.0.1/"], 1, "ftp://"),
-        ("bad URL (no scheme)", ["127.0.0.1:%d" % port], 1, "URL"),
-        ("bad URL (port)", ["http://127.0.0.1:99999/"], 1, "port"),
-        ("bad URL (no host)", ["http://"], 1, "host"),
+        ("bad URL (scheme)", ["ftp://127.0.0.1/"], 2, "ftp://"),
+        ("bad URL (no scheme)", ["127.0.0.1:%d" % port], 2, "URL"),
+        ("bad URL (port)", ["http://127.0.0.1:99999/"], 2, "port"),
+        ("bad URL (no host)", ["http://"], 2, "host"),
     ]
     # No argument at all: the three-line usage, exit 2.
     p = spawn([barrage], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -273,7 +273,7 @@ def case_badinput(barrage):
         check(out.strip() == "", "badinput %s: nothing on stdout" % label)
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "report.md"), encoding="utf-8") as f:
         doc = f.read()
-    check(re.search(r"\| 1 \|[^\n]*bad URL", doc) is not None, "badinput: docs/report.md documents exit 1 for a bad URL")
+    check(re.search(r"\| 2 \|[^\n]*bad URL", doc) is not None, "badinput: docs/report.md documents exit 2 for a bad URL")
 
 
 def case_status5xx(barrage):

@@ -1,0 +1,109 @@
+#include "loadgen/run_options.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "base/option_values.hpp"
+#include "base/quote_text.hpp"
+#include "loadgen/options.hpp"
+#include "net/resolver.hpp"
+#include "net/source_addresses.hpp"
+
+namespace barrage::loadgen {
+namespace {
+
+result<std::string, std::string> read_body_file(const std::string& path) {
+  if (path.empty()) return fail(std::string("bad file name \"\": empty"));
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return fail("cannot read " + quote_text(path) + ": " + std::strerror(errno));
+  std::string body(std::istreambuf_iterator<char>(f), {});
+  if (f.bad()) return fail("cannot read " + quote_text(path) + ": " + std::strerror(errno));
+  return body;
+}
+
+void read_retry(const run_options& o, option_reader& in, run_config& c) {
+  unsigned retries = 0;
+  in.read("--retries", o.retries, parse_retries, retries);
+  c.retry.attempts = retries + 1;
+  in.read("--retry-backoff", o.retry_backoff, parse_retry_backoff, c.retry.backoff);
+  retry_conditions on;
+  if (o.retry_on) {
+    in.read("--retry-on", o.retry_on, parse_retry_on, on);
+  } else if (retries > 0) {
+    on.statuses = {502, 503, 504};
+    on.errors = {client::error_kind::refused, client::error_kind::reset, client::error_kind::closed_before_response,
+                 client::error_kind::connect_timeout};
+  }
+  c.retry.statuses = std::move(on.statuses);
+  c.retry.errors = std::move(on.errors);
+}
+
+void read_load_shape(const run_options& o, unsigned cores, option_reader& in, run_config& c) {
+  in.read("--connections", o.connections, parse_connections, c.connections);
+  c.threads = std::clamp(cores, 1u, max_threads);
+  in.read("--threads", o.threads, parse_threads, c.threads);
+  in.read("--requests", o.requests, parse_request_count, c.requests);
+  in.read("--duration", o.duration, parse_run_time, c.run_time);
+  c.has_duration = o.duration.has_value();
+  in.read("--rate", o.rate, parse_request_rate, c.rate);
+  in.read("--ramp", o.ramp, parse_ramp, c.ramp);
+  if (!c.open_model())
+    for (const auto& s : c.ramp)
+      if (s.target > max_connections)
+        in.refuse("--ramp: a target of " + std::to_string(std::llround(s.target)) +
+                  " connections is above the limit of " + std::to_string(max_connections) +
+                  " (with -r the targets are rates)");
+  in.read("--pipeline", o.pipeline, parse_pipeline, c.pipeline);
+  in.read("--redirects", o.redirects, parse_redirects, c.redirects);
+  c.keepalive = !o.no_keepalive;
+}
+
+void read_times(const run_options& o, option_reader& in, run_config& c) {
+  in.read("--timeout", o.timeout, parse_time_limit, c.timeout);
+  in.read("--connect-timeout", o.connect_timeout, parse_time_limit, c.connect_timeout);
+  in.read("--warmup", o.warmup, parse_wait, c.warmup);
+  in.read("--grace", o.grace, parse_wait, c.grace);
+  in.read("--dns-ttl", o.dns_ttl, parse_wait, c.dns_ttl);
+}
+
+void read_request(const run_options& o, option_reader& in, run_config& c) {
+  in.read("--method", o.method, parse_method, c.method);
+  for (const auto& h : o.headers) {
+    std::string header;
+    in.read("--header", std::optional<std::string>(h), parse_header, header);
+    c.headers.push_back(std::move(header));
+  }
+  if (o.body && o.body_file) in.refuse("--body and --body-file: give one or the other, not both");
+  if (o.body) c.body = *o.body;
+  in.read("--body-file", o.body_file, read_body_file, c.body);
+  if ((o.body || o.body_file) && !o.method) c.method = "POST";
+}
+
+}  // namespace
+
+result<run_config, std::string> make_run_config(const run_options& o, unsigned cores) {
+  run_config c;
+  auto url = parse_target_url(o.url);
+  if (!url) return fail(url.error());
+  c.url = o.url;
+  option_reader in;
+  read_request(o, in, c);
+  read_load_shape(o, cores, in, c);
+  read_times(o, in, c);
+  read_retry(o, in, c);
+  in.read("--source", o.source, [](const std::string& t) { return net::parse_source_addresses(t); }, c.sources);
+  in.read("--dns-server", o.dns_server, [](const std::string& t) { return net::parse_dns_servers(t); },
+          c.dns_servers);
+  if (o.success_status) {
+    in.read("--success-status", o.success_status, parse_success_statuses, c.success);
+    c.success_spec = *o.success_status;
+  }
+  if (in.error()) return fail(*in.error());
+  return c;
+}
+
+}  // namespace barrage::loadgen

@@ -1,0 +1,32 @@
+#pragma once
+// The options of `barrage URL [options]` as typed, and the run_config they make. Every value
+// goes through its parser in options.hpp; an absent option (nullopt) takes its default. The
+// error is one line that names the option and quotes the bad value:
+//   --pipeline: bad count "0": must be between 1 and 1024
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "loadgen/config.hpp"
+
+namespace barrage::loadgen {
+
+struct run_options {
+  std::string url;
+  std::optional<std::string> connections, requests, duration, threads, rate, ramp;
+  std::optional<std::string> method, body, body_file;
+  std::optional<std::string> timeout, connect_timeout, retries, retry_on, retry_backoff, pipeline;
+  std::optional<std::string> source, dns_ttl, dns_server, warmup, grace, success_status, redirects;
+  std::vector<std::string> headers;
+  bool no_keepalive = false;
+};
+
+/// Defaults, shown in --help: 50 connections, 10s run when -n is absent, one thread per core
+/// (`cores`), --timeout 10s, --connect-timeout 5s, --retry-backoff 100ms, --dns-ttl 10s,
+/// --success-status 200-399, --pipeline 1, --redirects 0, the system's DNS servers. With --retries and no --retry-on: 502-504,
+/// refused, reset, closed_before_response, connect_timeout. A body (-b or --body-file, not
+/// both; the file is read here) makes the default method POST.
+result<run_config, std::string> make_run_config(const run_options& options, unsigned cores);
+
+}  // namespace barrage::loadgen

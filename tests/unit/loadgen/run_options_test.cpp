@@ -1,0 +1,185 @@
+#include "loadgen/run_options.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace barrage::loadgen {
+namespace {
+
+using namespace std::chrono;
+
+run_options with_url(std::string url = "http://127.0.0.1:8080/") {
+  run_options o;
+  o.url = std::move(url);
+  return o;
+}
+
+TEST(run_options, absent_options_take_the_documented_defaults) {
+  auto c = make_run_config(with_url(), 8);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->connections, 50u);
+  EXPECT_EQ(c->threads, 8u);  // the number of cores
+  EXPECT_EQ(c->method, "GET");
+  EXPECT_EQ(c->timeout, 10s);
+  EXPECT_EQ(c->connect_timeout, 5s);
+  EXPECT_EQ(c->pipeline, 1u);
+  EXPECT_EQ(c->retry.attempts, 1u);
+  EXPECT_EQ(c->retry.backoff, 100ms);
+  EXPECT_TRUE(c->retry.statuses.empty());
+  EXPECT_EQ(c->dns_ttl, 10s);
+  EXPECT_FALSE(c->has_duration);
+  EXPECT_FALSE(c->requests.has_value());
+  EXPECT_TRUE(c->success.ok(200) && c->success.ok(399) && !c->success.ok(400));
+}
+
+TEST(run_options, threads_default_to_at_least_one_and_at_most_the_limit) {
+  EXPECT_EQ(make_run_config(with_url(), 0)->threads, 1u);  // hardware_concurrency() may say 0
+  EXPECT_EQ(make_run_config(with_url(), 5000)->threads, 1024u);
+}
+
+TEST(run_options, every_value_goes_through_its_parser) {
+  auto o = with_url();
+  o.connections = "10k";
+  o.threads = "2";
+  o.requests = "1.5k";
+  o.duration = "1m";
+  o.pipeline = "16";
+  o.timeout = "0";
+  o.connect_timeout = "250ms";
+  o.retries = "3";
+  o.retry_on = "5xx,reset";
+  o.success_status = "2xx,404";
+  o.headers = {"Accept: */*"};
+  auto c = make_run_config(o, 4);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->connections, 10'000u);
+  EXPECT_EQ(c->threads, 2u);
+  EXPECT_EQ(*c->requests, 1500u);
+  EXPECT_EQ(c->run_time, 60s);
+  EXPECT_TRUE(c->has_duration);
+  EXPECT_EQ(c->pipeline, 16u);
+  EXPECT_EQ(c->timeout, no_time_limit);
+  EXPECT_EQ(c->connect_timeout, 250ms);
+  EXPECT_EQ(c->retry.attempts, 4u);
+  EXPECT_EQ(c->retry.statuses.size(), 100u);
+  ASSERT_EQ(c->retry.errors.size(), 1u);
+  EXPECT_EQ(c->retry.errors[0], client::error_kind::reset);
+  EXPECT_TRUE(c->success.ok(204) && c->success.ok(404) && !c->success.ok(301));
+  EXPECT_EQ(c->success_spec, "2xx,404");
+  EXPECT_EQ(c->headers, std::vector<std::string>{"Accept: */*"});
+}
+
+TEST(run_options, retries_without_retry_on_retry_the_transient_failures) {
+  auto o = with_url();
+  o.retries = "2";
+  auto c = make_run_config(o, 1);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->retry.statuses, (std::vector<unsigned>{502, 503, 504}));
+  EXPECT_EQ(c->retry.errors.size(), 4u);
+}
+
+TEST(run_options, no_request_timeout_leaves_a_bounded_grace_period) {
+  auto o = with_url();
+  o.timeout = "0";
+  auto c = make_run_config(o, 1);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->grace_period(), grace_without_timeout);
+  o.grace = "3s";
+  EXPECT_EQ(make_run_config(o, 1)->grace_period(), 3s);
+}
+
+struct bad_case {
+  const char* name;
+  void (*set)(run_options&);
+  const char* message;  // the whole error
+};
+const bad_case bad_cases[] = {
+    {"connections_negative", [](run_options& o) { o.connections = "-1"; },
+     "--connections: bad count \"-1\": negative values are not allowed"},
+    {"connections_above_32_bits", [](run_options& o) { o.connections = "4294967297"; },
+     "--connections: bad count \"4294967297\": must be between 1 and 10000000"},
+    {"connections_trailing_garbage", [](run_options& o) { o.connections = "10x"; },
+     "--connections: bad count \"10x\": unknown unit \"x\" (use k, M, G, T, P, E)"},
+    {"threads_zero", [](run_options& o) { o.threads = "0"; },
+     "--threads: bad count \"0\": must be between 1 and 1024"},
+    {"pipeline_zero", [](run_options& o) { o.pipeline = "0"; },
+     "--pipeline: bad count \"0\": must be between 1 and 1024"},
+    {"requests_zero", [](run_options& o) { o.requests = "0"; },
+     "--requests: bad count \"0\": must be between 1 and 18446744073709551615"},
+    {"duration_zero", [](run_options& o) { o.duration = "0"; }, "--duration: bad duration \"0\": must be above 0"},
+    {"timeout_negative", [](run_options& o) { o.timeout = "-1s"; },
+     "--timeout: bad duration \"-1s\": negative values are not allowed"},
+    {"connect_timeout_wrong_unit", [](run_options& o) { o.connect_timeout = "5x"; },
+     "--connect-timeout: bad duration \"5x\": unknown unit \"x\" (use ns, us, ms, s, m, h)"},
+    {"rate_zero", [](run_options& o) { o.rate = "0"; }, "--rate: bad rate \"0\": must be greater than 0"},
+    {"retries_negative", [](run_options& o) { o.retries = "-1"; },
+     "--retries: bad count \"-1\": negative values are not allowed"},
+    {"retry_on_beyond_64_bits", [](run_options& o) { o.retry_on = "99999999999999999999"; },
+     "--retry-on: bad retry condition \"99999999999999999999\""},
+    {"success_status_trailing_garbage", [](run_options& o) { o.success_status = "2xx,404x"; },
+     "--success-status: bad status \"404x\""},
+    {"ramp_empty", [](run_options& o) { o.ramp = ""; }, "--ramp: bad ramp \"\": empty"},
+    {"closed_ramp_beyond_the_connection_limit", [](run_options& o) { o.ramp = "10s:50M"; },
+     "--ramp: a target of 50000000 connections is above the limit of 10000000"},
+    {"dns_ttl_empty", [](run_options& o) { o.dns_ttl = ""; }, "--dns-ttl: bad duration \"\": empty"},
+    {"warmup_negative", [](run_options& o) { o.warmup = "-1s"; }, "--warmup: bad duration \"-1s\""},
+    {"grace_wrong_unit", [](run_options& o) { o.grace = "1 week"; }, "--grace: bad duration \"1 week\""},
+    {"retry_backoff_too_long", [](run_options& o) { o.retry_backoff = "2h"; },
+     "--retry-backoff: bad duration \"2h\": must be at most 1h"},
+    {"method_empty", [](run_options& o) { o.method = ""; }, "--method: bad method \"\": empty"},
+    {"bad_header", [](run_options& o) { o.headers = {"X-Ok: 1", "bad header"}; },
+     "--header: bad header \"bad header\": expected \"Name: value\""},
+    {"body_and_body_file", [](run_options& o) { o.body = "x", o.body_file = "/dev/null"; },
+     "--body and --body-file: give one or the other, not both"},
+    {"body_file_missing", [](run_options& o) { o.body_file = "/nonexistent/body"; },
+     "--body-file: cannot read \"/nonexistent/body\": No such file or directory"},
+    {"source_not_an_address", [](run_options& o) { o.source = "nope"; }, "--source: "},
+    {"https_url", [](run_options& o) { o.url = "https://example.com/"; },
+     "bad URL \"https://example.com/\": scheme \"https\" is not supported (http only; https is coming)"},
+    {"url_with_port_zero", [](run_options& o) { o.url = "http://example.com:0/"; },
+     "bad URL \"http://example.com:0/\": the port must be between 1 and 65535"},
+};
+
+class bad_run_option : public ::testing::TestWithParam<bad_case> {};
+TEST_P(bad_run_option, is_refused_with_one_line_naming_the_option_and_the_value) {
+  const auto& c = GetParam();
+  auto o = with_url();
+  c.set(o);
+  auto r = make_run_config(o, 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.error().starts_with(c.message)) << r.error();
+  EXPECT_EQ(r.error().find('\n'), std::string::npos) << r.error();
+}
+INSTANTIATE_TEST_SUITE_P(run_options, bad_run_option, ::testing::ValuesIn(bad_cases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(run_options, a_body_makes_the_default_method_post_but_not_an_explicit_one) {
+  auto o = with_url();
+  o.body = "{}";
+  EXPECT_EQ(make_run_config(o, 1)->method, "POST");
+  o.method = "PUT";
+  EXPECT_EQ(make_run_config(o, 1)->method, "PUT");
+}
+
+TEST(run_options, a_body_file_is_read_whole) {
+  char path[] = "/tmp/barrage-body-XXXXXX";
+  int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  const std::string body("a\0b\nc", 5);
+  std::ofstream(path, std::ios::binary) << body;
+  auto o = with_url();
+  o.body_file = path;
+  auto c = make_run_config(o, 1);
+  std::remove(path);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->body, body);
+  EXPECT_EQ(c->method, "POST");
+}
+
+}  // namespace
+}  // namespace barrage::loadgen
