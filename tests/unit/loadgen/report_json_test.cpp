@@ -108,8 +108,9 @@ class mini_validator {
 };
 
 json load_schema() {
-  // The source tree is found from this file's path (CMake passes absolute source paths).
-  auto path = std::filesystem::path(__FILE__).parent_path() / "../../../docs/report.schema.json";
+  // The source tree comes from CMake (tests/CMakeLists.txt): __FILE__ may be relative to the
+  // build directory (ccache's base_dir rewrites it), and the test runs elsewhere.
+  auto path = std::filesystem::path(BARRAGE_SOURCE_DIR) / "docs/report.schema.json";
   std::ifstream in(path);
   EXPECT_TRUE(in) << "cannot open " << path;
   return json::parse(in);
