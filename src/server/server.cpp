@@ -70,10 +70,11 @@ namespace {
 // server is concerned, but malloc keeps the pages (free chunks between live ones, and the
 // frame cache's blocks scattered among them count as live): a server that once held 5,000
 // connections would keep ~75 MB resident for ever. So when the open connections have fallen
-// to half their peak, and by at least release_min_drop, the worker gives the surplus back:
+// to half their peak, and by at least release_min_drop (low enough that each of many loops
+// sharing a burst sees it), the worker gives the surplus back:
 // once, release_delay after that point, so that a closing wave costs one release, not one
 // per close. Nothing of this is on the per-request path.
-constexpr std::size_t release_min_drop = 256;
+constexpr std::size_t release_min_drop = 64;
 constexpr duration release_delay = std::chrono::milliseconds(500);
 // Coroutine frames kept cached per size class after a release: enough for the connections
 // that come and go at a steady rate not to reach malloc.

@@ -281,7 +281,7 @@ TEST(server, a_worker_gives_back_the_frames_of_a_burst_once_its_connections_have
       ASSERT_EQ(conns.back()->read_responses(1).size(), 1u);
     }
   }  // all closed: each left its coroutine frames in the worker's cache
-  // Half the peak gone (and at least 256): the worker releases 0.5 s later, keeping 64 blocks
+  // Half the peak gone (and at least 64): the worker releases 0.5 s later, keeping 64 blocks
   // per size class (a connection's frames fall into 3 or 4 classes, a request's into 1 or 2).
   std::size_t left = cached();
   for (int i = 0; i < 40 && left >= burst; ++i) {
