@@ -2,6 +2,7 @@
 JOBS ?= 2
 PRESET ?= release
 BUILD := build/$(PRESET)
+PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 ifdef CI
 CMAKE_FLAGS += -DBARRAGE_WERROR=ON
@@ -83,8 +84,10 @@ fuzz:
 soak: build
 	@BARRAGE=$(BUILD)/apps/barrage tools/soak.sh $${SOAK_SECONDS:-600}
 
+# barrage on PATH: $(PREFIX)/bin/barrage, with the libraries, headers and CMake package beside
+# it (`sudo make install`, or `make install PREFIX=$$HOME/.local` without root).
 install: build
-	cmake --install $(BUILD)
+	cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 clean:
 	rm -rf build install

@@ -66,4 +66,23 @@ std::size_t frame_allocator::cached_blocks() noexcept {
   return n;
 }
 
+std::size_t frame_allocator::release_cached(std::size_t keep_per_class) noexcept {
+  std::size_t released = 0;
+  for (std::size_t c = 0; c < class_count; ++c) {
+    if (lists.count[c] <= keep_per_class) continue;
+    free_block** link = &lists.head[c];
+    for (std::size_t i = 0; i < keep_per_class; ++i) link = &(*link)->next;
+    free_block* b = *link;
+    *link = nullptr;
+    while (b) {
+      free_block* next = b->next;
+      ::operator delete(b);
+      b = next;
+      ++released;
+    }
+    lists.count[c] = keep_per_class;
+  }
+  return released;
+}
+
 }  // namespace barrage::detail

@@ -24,6 +24,11 @@ struct frame_allocator {
   static void deallocate(void* p, std::size_t bytes) noexcept;
   /// Blocks currently cached on this thread (for tests and metrics).
   static std::size_t cached_blocks() noexcept;
+  /// Gives this thread's cached blocks beyond `keep_per_class` in each class back to the
+  /// allocator (the most recently freed stay cached); returns how many went back. For a thread
+  /// whose burst of tasks is over: a cached block is in use as far as malloc knows, and
+  /// blocks scattered over the heap keep its pages resident.
+  static std::size_t release_cached(std::size_t keep_per_class) noexcept;
 };
 
 }  // namespace barrage::detail

@@ -4,11 +4,15 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <cerrno>
 #include <stdexcept>
 #include <system_error>
 
+#include "runtime/frame_allocator.hpp"
 #include "runtime/sleep.hpp"
 #include "server/worker.hpp"
 
@@ -60,8 +64,29 @@ namespace detail {
 
 // ---------------------------------------------------------------------------- worker
 
+namespace {
+
+// Memory after a burst. A closed connection's buffers and frames are free as far as the
+// server is concerned, but malloc keeps the pages (free chunks between live ones, and the
+// frame cache's blocks scattered among them count as live): a server that once held 5,000
+// connections would keep ~75 MB resident for ever. So when the open connections have fallen
+// to half their peak, and by at least release_min_drop (low enough that each of many loops
+// sharing a burst sees it), the worker gives the surplus back:
+// once, release_delay after that point, so that a closing wave costs one release, not one
+// per close. Nothing of this is on the per-request path.
+constexpr std::size_t release_min_drop = 64;
+constexpr duration release_delay = std::chrono::milliseconds(500);
+// Coroutine frames kept cached per size class after a release: enough for the connections
+// that come and go at a steady rate not to reach malloc.
+constexpr std::size_t frames_kept_per_class = 64;
+
+}  // namespace
+
 worker::worker(server::state& st, unsigned idx, int listen_fd, std::size_t cap)
-    : s(st), index(idx), raw_listen_fd(listen_fd), slots(cap) {}
+    : s(st), index(idx), raw_listen_fd(listen_fd), slots(cap) {
+  release_.self = this;
+  release_.node.fire = &worker::on_release_timer;
+}
 
 worker::~worker() {
   if (raw_listen_fd >= 0) ::close(raw_listen_fd);
@@ -72,6 +97,7 @@ void worker::attach(connection& c) noexcept {
   if (first) first->prev = &c;
   first = &c;
   ++active;
+  if (active > peak_since_release) peak_since_release = active;
   metrics.connection_opened();
 }
 
@@ -81,6 +107,25 @@ void worker::detach(connection& c) noexcept {
   c.prev = c.next = nullptr;
   --active;
   metrics.connection_closed();
+  if (draining || loop == nullptr || release_.node.queued()) return;
+  if (peak_since_release >= active + release_min_drop && active <= peak_since_release / 2) {
+    try {
+      loop->add_timer(release_.node, loop->now() + release_delay);
+    } catch (...) {  // the timer heap could not grow: the next close tries again
+    }
+  }
+}
+
+void worker::on_release_timer(timer_node* n) noexcept {
+  reinterpret_cast<release_timer*>(n)->self->release_memory();
+}
+
+void worker::release_memory() noexcept {
+  barrage::detail::frame_allocator::release_cached(frames_kept_per_class);
+#ifdef __GLIBC__
+  ::malloc_trim(0);  // also returns free pages inside the heap, not only its top
+#endif
+  peak_since_release = active;
 }
 
 void worker::begin_drain(bool cut_now) noexcept {
@@ -165,6 +210,7 @@ task<void> worker::run() {
     } catch (...) {
     }
   }
+  loop->cancel_timer(release_.node);
   listener.close();
 }
 

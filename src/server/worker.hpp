@@ -70,6 +70,8 @@ struct worker {
 
   void attach(connection& c) noexcept;
   void detach(connection& c) noexcept;
+  /// Loop thread: gives memory freed since the last peak of connections back to the system.
+  void release_memory() noexcept;
 
   server::state& s;
   const unsigned index;
@@ -83,10 +85,19 @@ struct worker {
   bool cut = false;
   std::size_t active = 0;
   connection* first = nullptr;
+  // The most connections open at once since memory was last released (see detach()).
+  std::size_t peak_since_release = 0;
 
  private:
+  struct release_timer {
+    timer_node node;  // first member of a standard-layout struct: on_release_timer() casts back
+    worker* self;
+  };
   task<void> accept_loop();
   void cut_all() noexcept;
+  static void on_release_timer(timer_node* n) noexcept;
+
+  release_timer release_{};
 };
 
 /// One client connection: its buffers, parser and request loop. Lives in the frame of the

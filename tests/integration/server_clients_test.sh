@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `barrage serve` against real clients: curl, wrk and ab, on an ephemeral loopback port.
 #   server_clients_test.sh BARRAGE
-# Exits 77 (skipped) when a client is missing. Bounded: about 10 s.
+# A missing client fails the test (tools/install-deps.sh installs all three): a skip would go
+# unnoticed. Bounded: about 10 s.
 set -u
 barrage=$1
 for tool in curl wrk ab; do
-  command -v "$tool" >/dev/null || { echo "skip: $tool is not installed"; exit 77; }
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed (tools/install-deps.sh installs it)"; exit 1; }
 done
 work=$(mktemp -d)
 pid=

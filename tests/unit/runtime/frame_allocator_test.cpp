@@ -131,3 +131,24 @@ TEST(frame_allocator, spawning_and_joining_in_a_steady_state_allocates_nothing) 
   };
   EXPECT_EQ(sync_wait(main()), 0u);
 }
+
+TEST(frame_allocator, releasing_the_cache_keeps_the_most_recent_blocks_of_each_class_and_frees_the_rest) {
+  drain_cache();
+  std::vector<void*> small(100), large(10);
+  for (auto& b : small) b = frame_allocator::allocate(64);
+  for (auto& b : large) b = frame_allocator::allocate(1000);
+  for (auto* b : small) frame_allocator::deallocate(b, 64);
+  for (auto* b : large) frame_allocator::deallocate(b, 1000);
+  ASSERT_EQ(frame_allocator::cached_blocks(), 110u);
+
+  EXPECT_EQ(frame_allocator::release_cached(4), 96u + 6u);
+  EXPECT_EQ(frame_allocator::cached_blocks(), 8u);
+  // The last freed blocks stay, and are handed out again without reaching malloc.
+  test::allocation_counter counter;
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(frame_allocator::allocate(64), small[small.size() - 1 - i]);
+  EXPECT_EQ(counter.count(), 0u);
+  for (int i = 3; i >= 0; --i) frame_allocator::deallocate(small[small.size() - 1 - i], 64);
+  EXPECT_EQ(frame_allocator::release_cached(0), 8u);
+  EXPECT_EQ(frame_allocator::cached_blocks(), 0u);
+  EXPECT_EQ(frame_allocator::release_cached(0), 0u);
+}
