@@ -19,13 +19,13 @@ error_kind from_errno(long negative_errno) noexcept {
   }
 }
 
-connection::connection(net::tcp_stream s, http::response_limits limits)
-    : stream_(std::move(s)), buf_(new char[initial_buffer]), limits_(limits), parser_(fields_, limits) {}
+connection::connection(net::transport t, http::response_limits limits)
+    : stream_(std::move(t)), buf_(new char[initial_buffer]), limits_(limits), parser_(fields_, limits) {}
 
 task<error_kind> connection::send(std::string_view request, time_point deadline) {
   std::size_t done = 0;
   while (done < request.size()) {
-    long n = co_await stream_.write(request.data() + done, request.size() - done).until(deadline);
+    long n = co_await stream_.write(request.data() + done, request.size() - done, deadline);
     if (n < 0) {
       close();
       co_return from_errno(n);
@@ -54,7 +54,7 @@ void connection::grow_or_compact() {
 io_awaiter connection::read_more(time_point deadline) {
   if (wpos_ == cap_) grow_or_compact();
   ++reads_;
-  return stream_.read(buf_.get() + wpos_, cap_ - wpos_).until(deadline);
+  return stream_.read(buf_.get() + wpos_, cap_ - wpos_, deadline);
 }
 
 bool connection::take_buffered_body(const http::body_framing& framing, outcome& o, std::string* body) {

@@ -12,7 +12,7 @@
 #include "client/outcome.hpp"
 #include "http/chunked_decoder.hpp"
 #include "http/response_parser.hpp"
-#include "net/tcp.hpp"
+#include "net/transport.hpp"
 #include "runtime/task.hpp"
 
 namespace barrage::client {
@@ -33,11 +33,11 @@ class connection {
  public:
   static constexpr std::size_t initial_buffer = 16 * 1024;
 
-  explicit connection(net::tcp_stream s, http::response_limits limits = {});
+  explicit connection(net::transport t, http::response_limits limits = {});
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
 
-  bool is_open() const noexcept { return stream_.valid(); }
+  bool is_open() const noexcept { return stream_.is_open(); }
   /// Requests answered on this connection so far.
   std::uint64_t uses() const noexcept { return uses_; }
   void close() noexcept { stream_.close(); }
@@ -81,7 +81,7 @@ class connection {
   task<error_kind> read_body(const http::body_framing& framing, time_point deadline, outcome& o, std::string* body);
   void grow_or_compact();
 
-  net::tcp_stream stream_;
+  net::transport stream_;
   std::unique_ptr<char[]> buf_;
   std::size_t cap_ = initial_buffer, rpos_ = 0, wpos_ = 0;
   std::array<http::header, 64> fields_{};

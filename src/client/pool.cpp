@@ -235,7 +235,7 @@ task<result<lease, error_kind>> pool::acquire(const std::string& key, const net:
     }
   }
   guard.dismiss();
-  co_return make_lease(h, std::make_unique<connection>(std::move(*s)), false);
+  co_return make_lease(h, std::make_unique<connection>(net::transport(std::move(*s))), false);
 }
 
 void pool::give_back(pool_host& h, std::unique_ptr<connection> conn) noexcept {

@@ -188,7 +188,7 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
     co_return false;
   }
   connect_failures_ = 0;
-  conn.emplace(std::move(*c));
+  conn.emplace(net::transport(std::move(*c)));
   if (plan_.config.redirects > 0) conn->keep_location(true);
   ++stats_.count.connects;
   open_.fetch_add(1, std::memory_order_relaxed);

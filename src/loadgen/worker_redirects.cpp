@@ -92,7 +92,7 @@ task<client::outcome> worker::redirect_hop(std::optional<client::connection>& co
       o.error = connect_error(s.error());
       co_return o;
     }
-    other.emplace(std::move(*s));
+    other.emplace(net::transport(std::move(*s)));
     other->keep_location(true);
     ++stats_.count.connects;
   }

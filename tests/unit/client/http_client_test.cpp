@@ -217,7 +217,7 @@ TEST_F(against_nginx, a_pipelined_batch_gets_its_responses_in_order) {
   sync_wait([](int port) -> task<void> {
     auto s = co_await net::tcp_connect(*net::socket_address::parse("127.0.0.1:" + std::to_string(port)));
     CO_ASSERT_TRUE(s.ok());
-    connection c(std::move(*s));
+    connection c(net::transport(std::move(*s)));
     std::string one = "GET / HTTP/1.1\r\nHost: x\r\n\r\n", teapot = "GET /teapot HTTP/1.1\r\nHost: x\r\n\r\n";
     std::string batch = one + teapot + one + teapot;
     time_point start = mono_clock::now();
