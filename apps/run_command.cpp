@@ -32,7 +32,8 @@ struct output_options {
   bool no_progress = false, quiet = false, color = false;
 };
 
-void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out) {
+/// The target and the load: how many connections, requests, for how long, at what rate.
+void add_load_options(CLI::App& app, loadgen::run_options& o) {
   app.add_option("url", o.url, "Target URL, http://host[:port][/path][?query] (https is coming)")->required();
   text_option(app, "-c,--connections", o.connections, "Concurrent connections, 1-10M (open model: the cap)")
       ->default_str("50")
@@ -50,12 +51,20 @@ void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out
               "Stages DURATION:TARGET,... e.g. 10s:100,30s:2000,10s:0; the rate (with -r) or the connections "
               "move linearly from 0 through each target")
       ->type_name("STAGES");
+}
+
+/// What each request is.
+void add_request_options(CLI::App& app, loadgen::run_options& o) {
   text_option(app, "-X,--method", o.method, "HTTP method (a token); default GET, POST with a body")
       ->type_name("METHOD");
   app.add_option("-H,--header", o.headers, "Request header \"Name: value\" (repeatable)");
   text_option(app, "-b,--body", o.body, "Request body (makes the default method POST)");
   text_option(app, "--body-file", o.body_file, "Request body read from a file (not with -b)")
       ->type_name("FILE");
+}
+
+/// How each request is tried: limits, retries, pipelining, connections, redirects.
+void add_attempt_options(CLI::App& app, loadgen::run_options& o) {
   text_option(app, "--timeout", o.timeout, "Per request, total, connect included; 0: no limit")->default_str("10s")
       ->type_name("DURATION");
   text_option(app, "--connect-timeout", o.connect_timeout, "Per connection attempt; 0: no limit (the kernel's)")
@@ -81,6 +90,10 @@ void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out
               "--success-status")
       ->default_str("0")
       ->type_name("N");
+}
+
+/// Where connections go from and to: local addresses and name resolution.
+void add_address_options(CLI::App& app, loadgen::run_options& o) {
   text_option(app, "--source", o.source,
               "Local addresses to connect from, one connection after the other: 127.0.0.2,127.0.0.3 or a range "
               "127.0.0.2-127.0.0.9; each adds a full ephemeral port range (about 28k connections per target); "
@@ -96,6 +109,10 @@ void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out
               "[::1]:53); /etc/hosts is still read first. A name with several addresses spreads the connections "
               "over them, round-robin; --connect-timeout bounds each lookup")
       ->type_name("ADDRS");
+}
+
+/// What is counted, and as what.
+void add_counting_options(CLI::App& app, loadgen::run_options& o) {
   text_option(app, "--warmup", o.warmup, "Sent before the measured run and left out of the results")
       ->default_str("0s")
       ->type_name("DURATION");
@@ -106,6 +123,10 @@ void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out
               "Statuses that count as success (100-599), e.g. 200-299,404 or 2xx")
       ->default_str("200-399")
       ->type_name("LIST");
+}
+
+/// What is done with the results.
+void add_output_options(CLI::App& app, output_options& out) {
   app.add_option("--threshold", out.thresholds,
                  "Pass/fail gate (repeatable): p99<250ms, mean<50ms, error_rate<1%, rps>1000, timeouts==0; "
                  "a failure exits with status 3");
@@ -120,6 +141,15 @@ void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out
              "Latency in the open model (-r) is measured from each request's intended send time.\n"
              "Environment: BARRAGE_IO_BACKEND=epoll|io_uring picks the kernel interface (default epoll;\n"
              "io_uring falls back to epoll where the kernel lacks it or refuses it).");
+}
+
+void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out) {
+  add_load_options(app, o);
+  add_request_options(app, o);
+  add_attempt_options(app, o);
+  add_address_options(app, o);
+  add_counting_options(app, o);
+  add_output_options(app, out);
 }
 
 }  // namespace

@@ -15,16 +15,9 @@
 
 namespace barrage::apps {
 
-int serve_command(int argc, char** argv) {
-  server::serve_settings a;
-  bool quiet = false;
-  CLI::App app{"The built-in target: an HTTP/1.1 server whose handlers wait asynchronously, like an API.\n"
-               "Routes: GET / -> \"hello\", /delay/<duration>, /status/<code>, /bytes/<n>, POST /echo,\n"
-               "/stream/<n>?interval=<d>, /jitter?median=<d>&p99=<d>, POST /login, /headers, /cookies,\n"
-               "/metrics (Prometheus). Durations: 250ms, 1.5s, 2m, 500us (a bare number is seconds).\n"
-               "Sizes: 512, 64k (1000s), 64KiB (1024s), 1MiB. SIGINT/SIGTERM: finish what is in flight, then\n"
-               "stop (a second signal stops at once).",
-               "barrage serve"};
+namespace {
+
+void add_serve_options(CLI::App& app, server::serve_settings& a, bool& quiet) {
   text_option(app, "--listen,-l", a.listen, "Address to listen on (numeric; port 0-65535, 0 picks one)")
       ->type_name("HOST:PORT")
       ->default_str("127.0.0.1:8080");
@@ -58,19 +51,10 @@ int serve_command(int argc, char** argv) {
       ->default_str("10s");
   app.add_flag("--no-metrics", a.no_metrics, "Do not serve GET /metrics");
   app.footer("Exit status: 0 stopped by a signal, 1 could not serve (e.g. the port is taken), 2 bad command line.");
+}
 
-  server::server_options opts;
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return usage_error("barrage serve", e.what());
-  }
-  auto made = server::make_server_options(a);
-  if (!made) return usage_error("barrage serve", made.error());
-  opts = std::move(*made);
-
+/// Serves until SIGINT/SIGTERM (a second one stops at once); the exit status.
+int serve(const server::server_options& opts, bool quiet) {
   try {
     net::raise_fd_limit();
     server::signal_watch signals;  // before any thread starts: they inherit the blocked mask
@@ -83,7 +67,7 @@ int serve_command(int argc, char** argv) {
                   opts.max_connections);
       std::fflush(stdout);
     }
-        // Named closures: a coroutine lambda's captures live in the closure, which must outlive it.
+    // Named closures: a coroutine lambda's captures live in the closure, which must outlive it.
     auto watch = [&]() -> task<void> {
       co_await signals.next();
       if (!quiet) std::fprintf(stderr, "barrage serve: stopping (finishing the requests in flight)\n");
@@ -99,13 +83,37 @@ int serve_command(int argc, char** argv) {
     event_loop loop;
     loop.run(main_task());
     return 0;
-  } catch (const std::system_error& e) {
-    std::fprintf(stderr, "barrage serve: %s\n", e.what());
-    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "barrage serve: %s\n", e.what());
     return 1;
   }
+}
+
+}  // namespace
+
+int serve_command(int argc, char** argv) {
+  server::serve_settings a;
+  bool quiet = false;
+  CLI::App app{"The built-in target: an HTTP/1.1 server whose handlers wait asynchronously, like an API.\n"
+               "Routes: GET / -> \"hello\", /delay/<duration>, /status/<code>, /bytes/<n>, POST /echo,\n"
+               "/stream/<n>?interval=<d>, /jitter?median=<d>&p99=<d>, POST /login, /headers, /cookies,\n"
+               "/metrics (Prometheus). Durations: 250ms, 1.5s, 2m, 500us (a bare number is seconds).\n"
+               "Sizes: 512, 64k (1000s), 64KiB (1024s), 1MiB. SIGINT/SIGTERM: finish what is in flight, then\n"
+               "stop (a second signal stops at once).",
+               "barrage serve"};
+  add_serve_options(app, a, quiet);
+  server::server_options opts;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error("barrage serve", e.what());
+  }
+  auto made = server::make_server_options(a);
+  if (!made) return usage_error("barrage serve", made.error());
+  opts = std::move(*made);
+  return serve(opts, quiet);
 }
 
 }  // namespace barrage::apps

@@ -103,94 +103,111 @@ bool threshold::holds(double actual) const noexcept {
   return false;
 }
 
-result<threshold, std::string> parse_threshold(std::string_view text) {
-  auto whole = trim(text);
+namespace {
+
+/// The three parts of a threshold: each reads its part of `whole` from `at`, fills `t` and
+/// gives the error (one line, user text quoted) when the part is bad.
+using part = result<std::size_t, std::string>;
+
+std::string bad_threshold(std::string_view whole, std::string_view why) {
   // User text goes into the message through quote_text(): one line, whatever the input holds.
-  auto bad = [&](std::string_view why) {
-    return fail(fmt::format("bad threshold {}: {}", quote_text(whole), why));
-  };
-  if (whole.empty()) return bad(fmt::format("expected <metric><comparison><value>, e.g. p99<250ms"));
+  return fmt::format("bad threshold {}: {}", quote_text(whole), why);
+}
 
-  threshold t;
-  t.expr = std::string(whole);
-
-  // The metric.
+part read_metric(std::string_view whole, threshold& t) {
   std::size_t i = 0;
   while (i < whole.size() && is_metric_char(whole[i])) ++i;
   auto name = whole.substr(0, i);
   if (name.empty())
-    return bad(fmt::format("expected a metric first ({}), e.g. p99<250ms", metric_list));
+    return fail(bad_threshold(whole, fmt::format("expected a metric first ({}), e.g. p99<250ms", metric_list)));
   if (name.size() > 1 && name[0] == 'p' && (std::isdigit(static_cast<unsigned char>(name[1])) || name[1] == '.')) {
     auto p = plain_number(name.substr(1));
-    if (!p) return bad(fmt::format("bad percentile {}: expected p<N> such as p99 or p99.9", quote_text(name)));
+    if (!p)
+      return fail(bad_threshold(
+          whole, fmt::format("bad percentile {}: expected p<N> such as p99 or p99.9", quote_text(name))));
     if (!(*p > 0 && *p <= 100))
-      return bad(fmt::format("percentile {} must be above 0 and at most 100", quote_text(name)));
+      return fail(bad_threshold(whole, fmt::format("percentile {} must be above 0 and at most 100", quote_text(name))));
     t.metric = threshold_metric::percentile;
     t.percentile = *p;
   } else if (auto m = metric_named(name)) {
     t.metric = *m;
   } else {
-    return bad(fmt::format("unknown metric {} (use {})", quote_text(name), metric_list));
+    return fail(bad_threshold(whole, fmt::format("unknown metric {} (use {})", quote_text(name), metric_list)));
   }
+  return i;
+}
 
-  // The comparison.
-  auto rest = trim(whole.substr(i));
-  struct op {
-    std::string_view text;
-    comparison cmp;
-  };
-  static constexpr op ops[] = {{"<=", comparison::le}, {">=", comparison::ge}, {"==", comparison::eq},
-                               {"!=", comparison::ne}, {"<", comparison::lt},  {">", comparison::gt}};
-  const op* found = nullptr;
+struct comparison_text {
+  std::string_view text;
+  comparison cmp;
+};
+
+result<const comparison_text*, std::string> read_comparison(std::string_view whole, std::string_view name,
+                                                            std::string_view rest) {
+  static constexpr comparison_text ops[] = {{"<=", comparison::le}, {">=", comparison::ge}, {"==", comparison::eq},
+                                            {"!=", comparison::ne}, {"<", comparison::lt},  {">", comparison::gt}};
   for (const auto& o : ops)
-    if (rest.starts_with(o.text)) {
-      found = &o;
-      break;
-    }
-  if (!found)
-    return bad(fmt::format("expected a comparison (<, <=, >, >=, ==, !=) after {}", quote_text(name)));
-  t.cmp = found->cmp;
-  auto value = trim(rest.substr(found->text.size()));
-  if (value.empty())
-    return bad(fmt::format("expected a value after {}", quote_text(std::string(name).append(found->text))));
+    if (rest.starts_with(o.text)) return &o;
+  return fail(
+      bad_threshold(whole, fmt::format("expected a comparison (<, <=, >, >=, ==, !=) after {}", quote_text(name))));
+}
 
-  // The value, in the metric's unit.
+/// The value, in the metric's unit.
+result<double, std::string> read_value(std::string_view whole, const threshold& t, std::string_view name,
+                                       std::string_view op, std::string_view value) {
+  auto bad = [&](std::string_view why) { return fail(bad_threshold(whole, why)); };
   switch (kind_of(t.metric)) {
     case value_kind::latency: {
-      if (plain_number(value))
-        return bad(fmt::format("a latency needs a unit, e.g. {}{}{}ms", name, found->text, value));
+      if (plain_number(value)) return bad(fmt::format("a latency needs a unit, e.g. {}{}{}ms", name, op, value));
       auto d = parse_duration(value);
       if (!d) return bad(d.error());
-      t.value = static_cast<double>(to_ns(*d));
-      break;
+      return static_cast<double>(to_ns(*d));
     }
     case value_kind::rate: {
       if (!value.ends_with('%'))
-        return bad(fmt::format("{} needs a percentage, e.g. {}{}{}%", name, name, found->text,
+        return bad(fmt::format("{} needs a percentage, e.g. {}{}{}%", name, name, op,
                                plain_number(value) ? value : std::string_view("1")));
       auto p = plain_number(trim(value.substr(0, value.size() - 1)));
       if (!p) return bad(fmt::format("expected a percentage such as 1% or 99.5%, not {}", quote_text(value)));
       if (*p > 100) return bad(fmt::format("a percentage is at most 100%, not {}", quote_text(value)));
-      t.value = *p / 100.0;
-      break;
+      return *p / 100.0;
     }
     case value_kind::per_second: {
-      if (auto p = plain_number(value)) {
-        t.value = *p;
-        break;
-      }
+      if (auto p = plain_number(value)) return *p;
       auto r = parse_rate(value);
       if (!r) return bad(r.error());
-      t.value = *r;
-      break;
+      return *r;
     }
     case value_kind::count: {
       auto n = parse_count(value);
       if (!n) return bad(n.error());
-      t.value = static_cast<double>(*n);
-      break;
+      return static_cast<double>(*n);
     }
   }
+  return bad("unknown metric kind");
+}
+
+}  // namespace
+
+result<threshold, std::string> parse_threshold(std::string_view text) {
+  auto whole = trim(text);
+  if (whole.empty()) return fail(bad_threshold(whole, "expected <metric><comparison><value>, e.g. p99<250ms"));
+  threshold t;
+  t.expr = std::string(whole);
+  auto metric_end = read_metric(whole, t);
+  if (!metric_end) return fail(metric_end.error());
+  auto name = whole.substr(0, *metric_end);
+  auto rest = trim(whole.substr(*metric_end));
+  auto op = read_comparison(whole, name, rest);
+  if (!op) return fail(op.error());
+  t.cmp = (*op)->cmp;
+  auto value = trim(rest.substr((*op)->text.size()));
+  if (value.empty())
+    return fail(bad_threshold(whole, fmt::format("expected a value after {}",
+                                                 quote_text(std::string(name).append((*op)->text)))));
+  auto v = read_value(whole, t, name, (*op)->text, value);
+  if (!v) return fail(v.error());
+  t.value = *v;
   return t;
 }
 

@@ -92,7 +92,10 @@ duration lognormal_delay(duration median, duration p99, double z) noexcept {
   return std::chrono::duration_cast<duration>(std::chrono::duration<double>(s));
 }
 
-void add_builtin_routes(router& r, const builtin_options& o) {
+namespace {
+
+/// Fixed answers and the request echoed back.
+void add_plain_routes(router& r) {
   r.get("/", root);
   r.post("/", root);
   r.get("/headers", headers);
@@ -101,6 +104,10 @@ void add_builtin_routes(router& r, const builtin_options& o) {
   r.post("/echo", echo);
   r.get("/echo", echo);
 
+}
+
+/// A fixed delay.
+void add_timed_routes(router& r, const builtin_options& o) {
   r.get("/delay/{d}", [o](request& req) -> task<response> {
     auto d = duration_param(req.param("d"), o.max_delay);
     if (!d) co_return bad_request(d.error());
@@ -108,6 +115,10 @@ void add_builtin_routes(router& r, const builtin_options& o) {
     co_return response::borrowed(200, "ok\n");
   });
 
+}
+
+/// Answers of a chosen status or size.
+void add_shaped_routes(router& r, const builtin_options& o) {
   r.get("/status/{code}", [](request& req) -> task<response> {
     const std::string_view text = req.param("code");
     int code = 0;
@@ -140,6 +151,10 @@ void add_builtin_routes(router& r, const builtin_options& o) {
         octet_stream, total);
   });
 
+}
+
+/// A body sent in chunks over time.
+void add_stream_route(router& r, const builtin_options& o) {
   r.get("/stream/{n}", [o](request& req) -> task<response> {
     auto n = parse_count(req.param("n"));
     if (!n) co_return bad_request(n.error());
@@ -160,6 +175,10 @@ void add_builtin_routes(router& r, const builtin_options& o) {
     });
   });
 
+}
+
+/// A delay drawn from a lognormal distribution with the given median and p99.
+void add_jitter_route(router& r, const builtin_options& o) {
   r.get("/jitter", [o](request& req) -> task<response> {
     duration median = std::chrono::milliseconds(10), p99 = std::chrono::milliseconds(100);
     if (auto text = req.query_param("median")) {
@@ -179,6 +198,10 @@ void add_builtin_routes(router& r, const builtin_options& o) {
     co_return response::borrowed(200, "ok\n");
   });
 
+}
+
+/// The reference's login: a JSON check, a simulated user-store wait, a token.
+void add_login_route(router& r, const builtin_options& o) {
   r.post("/login", [o](request& req) -> task<response> {
     const nlohmann::json doc = nlohmann::json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded()) co_return bad_request("the body is not JSON");
@@ -195,6 +218,17 @@ void add_builtin_routes(router& r, const builtin_options& o) {
     nlohmann::json answer = {{"token", token}, {"user", user}};
     co_return response(200, answer.dump() + "\n", application_json);
   });
+}
+
+}  // namespace
+
+void add_builtin_routes(router& r, const builtin_options& o) {
+  add_plain_routes(r);
+  add_timed_routes(r, o);
+  add_shaped_routes(r, o);
+  add_stream_route(r, o);
+  add_jitter_route(r, o);
+  add_login_route(r, o);
 }
 
 }  // namespace barrage::server
