@@ -126,8 +126,7 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
   ++uses_;
   if (!keep_alive) close();
   // No read after the first byte's: complete at the same instant (parsing takes well under a
-  // microsecond). The clock read it saves was a third of the generator's user time at
-  // --pipeline 16.
+  // microsecond), which spares a clock read per response (docs/performance.md).
   o.times.complete = reads_ == reads_at_first_byte ? o.times.first_byte : since();
   co_return o;
 }

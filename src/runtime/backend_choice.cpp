@@ -11,11 +11,10 @@ namespace barrage {
 namespace {
 
 /// What automatic stands for when BARRAGE_IO_BACKEND is not set (here, not in the header,
-/// so that changing it rebuilds one file). epoll: io_uring ties it in the generator and
-/// saves 2-3 % of the server's CPU per request, but a generator on io_uring holding 15,000
-/// connections showed an intermittent ~1 s tail in its opening round, while the receive
-/// pool ran dry (docs/performance.md, "io_uring backend"); until that is explained, the
-/// backend whose latencies are clean is the default.
+/// so that changing it rebuilds one file). epoll, because a load tester must not invent
+/// latency: a generator on io_uring holding many connections can show a tail in its opening
+/// round while the receive pool runs dry, not yet explained (docs/performance.md, "io_uring
+/// backend", has the figures for both).
 constexpr io_backend_kind default_io_backend = io_backend_kind::epoll;
 
 io_backend_kind from_environment() noexcept {
