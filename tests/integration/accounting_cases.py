@@ -19,38 +19,15 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+from harness import CHILDREN, FAILURES, check, cleanup, free_port, guard_children  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-CHILDREN = []
-FAILURES = []
-
-
-def check(cond, what):
-    print("  %s %s" % ("ok  " if cond else "FAIL", what), flush=True)
-    if not cond:
-        FAILURES.append(what)
-    return cond
-
-
-def cleanup(*_):
-    for p in CHILDREN:
-        if p.poll() is None:
-            p.kill()
-            p.wait(timeout=5)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def wait_listening(port, proc, what):
@@ -343,7 +320,7 @@ def main():
     if len(sys.argv) != 3 or sys.argv[2] not in CASES:
         print("usage: accounting_cases.py BARRAGE {%s}" % ",".join(CASES), file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, lambda *_: (cleanup(), sys.exit(143)))
+    guard_children()
     try:
         print("case %s" % sys.argv[2], flush=True)
         CASES[sys.argv[2]](os.path.abspath(sys.argv[1]))

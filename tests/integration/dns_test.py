@@ -12,7 +12,6 @@ report is checked for the accounting identity. Both I/O backends. Exit 0 when al
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -20,60 +19,9 @@ import tempfile
 import threading
 import time
 
-CHILDREN = []
-FAILURES = []
+from harness import FAILURES, check, cleanup, free_port, guard_children, spawn  # noqa: E402
+
 TMP = tempfile.mkdtemp(prefix="barrage-dns-test-")
-
-
-def spawn(cmd, **kw):
-    p = subprocess.Popen(cmd, **kw)
-    CHILDREN.append(p)
-    return p
-
-
-def cleanup(*_):
-    for p in CHILDREN:
-        if p.poll() is None:
-            p.kill()
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-
-
-def on_signal(signum, _frame):
-    cleanup()
-    sys.exit(128 + signum)
-
-
-def check(cond, what):
-    print("  %s %s" % ("ok  " if cond else "FAIL", what))
-    if not cond:
-        FAILURES.append(what)
-    return cond
-
-
-def port_free_on(port, hosts):
-    for host, family, kind in hosts:
-        s = socket.socket(family, kind)
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-        finally:
-            s.close()
-    return True
-
-
-def free_port(hosts):
-    for _ in range(200):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        if port_free_on(port, hosts):
-            return port
-    raise RuntimeError("no free port")
 
 
 RECORDS = [("good.test", "127.0.0.1"), ("multi.test", "127.0.0.2"), ("multi.test", "127.0.0.3"),
@@ -313,8 +261,7 @@ def case_bad_option(barrage):
 
 
 def main():
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    guard_children()
     barrage = sys.argv[1]
     wanted = sys.argv[2:]
     hosts = [("127.0.0.%d" % i, socket.AF_INET, socket.SOCK_STREAM) for i in range(1, 5)]

@@ -9,55 +9,16 @@ checks the accounting identity started = succeeded + failed + timed_out + in_fli
 Every child process is killed on exit (also on SIGTERM / SIGINT from ctest).
 Exit 0 when every case passed (or was skipped), 1 otherwise.
 """
-import ipaddress
 import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-CHILDREN = []
-FAILURES = []
-
-
-def spawn(cmd, **kw):
-    p = subprocess.Popen(cmd, **kw)
-    CHILDREN.append(p)
-    return p
-
-
-def cleanup(*_):
-    for p in CHILDREN:
-        if p.poll() is None:
-            p.kill()
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-
-
-def on_signal(signum, _frame):
-    cleanup()
-    sys.exit(128 + signum)
-
-
-def check(cond, what):
-    print("  %s %s" % ("ok  " if cond else "FAIL", what))
-    if not cond:
-        FAILURES.append(what)
-    return cond
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from harness import FAILURES, check, cleanup, free_port, guard_children, spawn  # noqa: E402
 
 
 def start_server(barrage, port, *extra):
@@ -400,8 +361,7 @@ def main():
         return 2
     barrage = os.path.abspath(sys.argv[1])
     names = sys.argv[2:] or list(CASES)
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    guard_children()
     t0 = time.monotonic()
     try:
         for name in names:
