@@ -326,7 +326,9 @@ TEST_F(uring, when_unread_peers_have_drained_the_pool_a_reader_is_served_from_it
     }
     static const std::string flood(65536, 'x');
     for (auto& f : floods) (void)co_await f.a.write(flood.data(), flood.size());
-    co_await sleep_for(30ms);
+    // The kernel fills the pool as the loop turns: wait (bounded) until it is dry.
+    auto t0 = mono_clock::now();
+    while (current_uring().buffers_free() > 0 && mono_clock::now() - t0 < 2s) co_await sleep_for(5ms);
     EXPECT_EQ(current_uring().buffers_free(), 0u);
     (void)co_await good_w.write("ping", 4);
     char buf[16];
