@@ -90,6 +90,18 @@ int on_certificate_request(SSL* ssl, X509**, EVP_PKEY**) {
   return 0;
 }
 
+// Keeps the certificate that failed verification for the error message; the verdict is
+// OpenSSL's own.
+int on_verify(int preverify_ok, X509_STORE_CTX* store) {
+  if (preverify_ok == 1) return 1;
+  auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  tls_link* link = ssl != nullptr ? link_of(ssl) : nullptr;
+  X509* cert = X509_STORE_CTX_get_current_cert(store);
+  if (link != nullptr && !link->failed_certificate && cert != nullptr && X509_up_ref(cert) == 1)
+    link->failed_certificate.reset(cert);
+  return 0;
+}
+
 int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen,
                 void* arg) {
   const auto* st = static_cast<const tls_context::state*>(arg);
@@ -106,7 +118,7 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const un
 result<void, std::string> configure_client(tls_context::state& st, const tls_client_options& o) {
   SSL_CTX* ctx = st.ctx.get();
   if (o.verify) {
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, on_verify);
     if (!o.ca_file.empty()) {
       if (SSL_CTX_load_verify_locations(ctx, o.ca_file.c_str(), nullptr) != 1)
         return setting_error("CA file " + o.ca_file);
@@ -154,7 +166,7 @@ result<void, std::string> configure_server(tls_context::state& st, const tls_ser
     STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(o.client_ca_file.c_str());
     if (names == nullptr) return setting_error("client CA file " + o.client_ca_file);
     SSL_CTX_set_client_CA_list(ctx, names);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, on_verify);
   }
   auto wire = alpn_wire(o.alpn);
   if (!wire) return fail(wire.error());

@@ -66,7 +66,7 @@ std::string time_text(const ASN1_TIME* t) {
 
 tls_error certificate_failure(const SSL* ssl, const tls_failure_facts& f) {
   const long v = SSL_get_verify_result(ssl);
-  X509* cert = SSL_get0_peer_certificate(ssl);
+  X509* cert = f.failed_certificate;
   const std::string whose = f.client ? "certificate verify failed: " : "client certificate verify failed: ";
   if (v == X509_V_ERR_HOSTNAME_MISMATCH || v == X509_V_ERR_IP_ADDRESS_MISMATCH) {
     std::string names = cert != nullptr ? listed_names(cert) : "";

@@ -57,6 +57,8 @@ struct tls_failure_facts {
   std::string_view first_bytes;
   /// The host the client verifies the certificate against.
   std::string_view host;
+  /// The peer's certificate that failed verification, if one did.
+  X509* failed_certificate = nullptr;
 };
 
 /// Classifies a failure of `ssl` from SSL_get_error's `ssl_error` and this thread's OpenSSL

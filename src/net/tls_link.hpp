@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "net/openssl_handles.hpp"
+
 namespace barrage::net {
 
 struct tls_link {
@@ -12,6 +14,9 @@ struct tls_link {
   std::string cache_key;
   /// The server asked for a client certificate and this side had none to give.
   bool certificate_requested = false;
+  /// The first certificate of the peer's chain that failed verification (OpenSSL keeps no
+  /// peer certificate after a failed handshake): its names and dates go into the message.
+  ossl::x509_ptr failed_certificate;
 };
 
 /// The SSL ex_data slot that holds a tls_link*.

@@ -213,7 +213,8 @@ void tls_session::consume_output(std::size_t n) noexcept {
 namespace {
 
 tls_state fail_state(session_state& s, int ssl_error) {
-  const tls_failure_facts facts{s.client, !s.done, s.eof, s.certificate_requested, s.first_bytes, s.host};
+  const tls_failure_facts facts{s.client,      !s.done, s.eof, s.certificate_requested, s.first_bytes,
+                                s.host,        s.failed_certificate.get()};
   s.err = describe_tls_failure(s.ssl.get(), ssl_error, facts);
   // A session that failed must not be offered again.
   if (s.client && !s.cache_key.empty()) s.ctx.forget_session(s.cache_key);
