@@ -65,8 +65,13 @@ result<void, std::string> use_key_pair(SSL_CTX* ctx, const std::string& cert, co
                                          : "a certificate file needs its key file"));
   if (cert.empty()) return {};
   if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1) return setting_error("certificate file " + cert);
-  if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) return setting_error("key file " + key);
-  if (SSL_CTX_check_private_key(ctx) != 1) return setting_error("key file " + key + " does not match " + cert);
+  if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH)
+      return setting_error("key file " + key + " does not match certificate file " + cert);
+    return setting_error("key file " + key);
+  }
+  if (SSL_CTX_check_private_key(ctx) != 1)
+    return setting_error("key file " + key + " does not match certificate file " + cert);
   return {};
 }
 
@@ -195,6 +200,9 @@ result<std::shared_ptr<tls_context::state>, std::string> new_state(bool client) 
   SSL_CTX_set_app_data(st->ctx.get(), st.get());
   // OpenSSL's read and write buffers go back to the allocator while a connection is idle.
   SSL_CTX_set_mode(st->ctx.get(), SSL_MODE_RELEASE_BUFFERS);
+  // A stream that ends without close_notify is not a fatal error to OpenSSL (which would
+  // invalidate the session): tls_session reports it as unexpected_eof itself.
+  SSL_CTX_set_options(st->ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);
   return st;
 }
 

@@ -15,11 +15,19 @@ namespace barrage::net {
 // valid when the tls_session moves.
 struct tls_session::state : tls_link {
   explicit state(tls_context c) : ctx(std::move(c)) {}
+  // OpenSSL marks the session of a connection freed without a close_notify sent as not
+  // resumable (the TLS 1.0 rule; RFC 8446 dropped it). HTTP peers close without one all the
+  // time, so a connection that did not fail keeps its session for the next.
+  ~state() {
+    if (ssl && done && !failed) SSL_set_shutdown(ssl.get(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+  }
 
   tls_context ctx;
   bool client = true;
   bool eof = false;
   bool done = false;
+  bool failed = false;
+  bool eof_read = false;  // the BIO returned the end of the stream to OpenSSL
   std::string host;
   std::string first_bytes;  // up to 8, for telling a plain-HTTP peer
   std::string in;           // ciphertext from the peer; [in_pos, end) not yet read by OpenSSL
@@ -46,6 +54,7 @@ int bio_read(BIO* b, char* buf, std::size_t len, std::size_t* got) {
   const std::size_t n = std::min(len, s->in_avail());
   if (n == 0) {
     if (!s->eof) BIO_set_retry_read(b);  // at eof: 0 without retry is the end of the stream
+    s->eof_read = s->eof;
     return 0;
   }
   std::memcpy(buf, s->in.data() + s->in_pos, n);
@@ -216,7 +225,10 @@ tls_state fail_state(session_state& s, int ssl_error) {
   const tls_failure_facts facts{s.client,      !s.done, s.eof, s.certificate_requested, s.first_bytes,
                                 s.host,        s.failed_certificate.get()};
   s.err = describe_tls_failure(s.ssl.get(), ssl_error, facts);
-  // A session that failed must not be offered again.
+  // A stream cut after the handshake says nothing against the session (servers close
+  // without close_notify all the time); any other failure does: it is not offered again.
+  if (s.err.kind == tls_errc::unexpected_eof) return tls_state::failed;
+  s.failed = true;
   if (s.client && !s.cache_key.empty()) s.ctx.forget_session(s.cache_key);
   return tls_state::failed;
 }
@@ -243,15 +255,23 @@ tls_state tls_session::handshake() {
 long tls_session::read(std::span<char> plaintext) {
   state& s = *s_;
   ERR_clear_error();
+  s.eof_read = false;
   std::size_t n = 0;
   if (SSL_read_ex(s.ssl.get(), plaintext.data(), plaintext.size(), &n) == 1) {
     if (!s.done && SSL_is_init_finished(s.ssl.get())) s.done = true;
     return static_cast<long>(n);
   }
   const int e = SSL_get_error(s.ssl.get(), 0);
-  if (e == SSL_ERROR_ZERO_RETURN) {
+  // The end of the stream reads as a close_notify (SSL_OP_IGNORE_UNEXPECTED_EOF); which of
+  // the two it was, the BIO knows.
+  if (e == SSL_ERROR_ZERO_RETURN && !s.eof_read) {
     ERR_clear_error();
     return 0;
+  }
+  if (e == SSL_ERROR_ZERO_RETURN) {
+    ERR_clear_error();
+    s.err = {tls_errc::unexpected_eof, "the peer closed the connection without a TLS close_notify"};
+    return failed;
   }
   if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
     ERR_clear_error();
