@@ -233,3 +233,22 @@ TEST(tls_session, idle_sessions_give_their_buffers_back) {
   EXPECT_FALSE(p.client.buffered());
   expect_round_trip(p, "still works after release");
 }
+
+TEST(tls_session, a_record_altered_in_transit_is_a_protocol_error) {
+  test_pki pki;
+  auto server = server_ctx();
+  auto p = tls_pair::make(client_ctx(trusting(server, pki)), server);
+  p.handshake();
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p.server.write(std::string("integrity")), 9);
+  std::string record(p.server.pending_output().data(), p.server.pending_output().size());
+  p.server.consume_output(record.size());
+  record[record.size() - 3] ^= 0x40;  // inside the AEAD tag
+  p.client.feed(record);
+  char buf[64];
+  EXPECT_EQ(p.client.read(buf), tls_session::failed);
+  EXPECT_EQ(p.client.error().kind, tls_errc::protocol);
+  EXPECT_EQ(p.client.error().message, "TLS error: decryption failed or bad record mac");
+  EXPECT_FALSE(p.client.pending_output().empty());  // the alert for the peer
+  EXPECT_EQ(ERR_peek_error(), 0u);
+}
