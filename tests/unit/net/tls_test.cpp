@@ -252,3 +252,33 @@ TEST(tls_session, a_record_altered_in_transit_is_a_protocol_error) {
   EXPECT_FALSE(p.client.pending_output().empty());  // the alert for the peer
   EXPECT_EQ(ERR_peek_error(), 0u);
 }
+
+// glibc's heap statistics; the sanitizers' allocators do not keep them.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#include <malloc.h>
+
+TEST(tls_session, an_idle_session_after_a_large_transfer_holds_less_than_32_kib) {
+  test_pki pki;
+  auto server = server_ctx();
+  auto client = client_ctx(trusting(server, pki));
+  constexpr int n = 50;
+  std::vector<tls_pair> pairs;
+  pairs.reserve(n);
+  const auto before = ::mallinfo2().uordblks;
+  for (int i = 0; i < n; ++i) {
+    pairs.push_back(tls_pair::make(client, server));
+    auto& p = pairs.back();
+    p.handshake();
+    ASSERT_TRUE(p.ok());
+    ASSERT_EQ(p.server.write(std::string(100'000, 'x')), 100'000);
+    ASSERT_EQ(tls_pair::deliver(p.server, p.client).size(), 100'000u);
+    ASSERT_EQ(p.client.write(std::string(100'000, 'y')), 100'000);
+    ASSERT_EQ(tls_pair::deliver(p.client, p.server).size(), 100'000u);
+    p.client.release_buffers();
+    p.server.release_buffers();
+  }
+  const double per_session = static_cast<double>(::mallinfo2().uordblks - before) / (2 * n);
+  EXPECT_LT(per_session, 32 * 1024.0);
+  std::printf("idle TLS session: %.0f bytes of heap\n", per_session);
+}
+#endif
