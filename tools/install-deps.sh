@@ -7,8 +7,8 @@ build_pkgs=(g++ cmake make ninja-build pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev
   libfmt-dev nlohmann-json3-dev libcli11-dev libc-ares-dev liburing-dev libssl-dev
   clang libclang-rt-14-dev)
-# Real peers for the integration tests and benchmarks.
-peer_pkgs=(nginx-light curl wrk apache2-utils python3 python3-aiohttp python3-uvloop dnsmasq-base)
+# Real peers for the integration tests and benchmarks (openssl: s_server and x509 in the TLS tests).
+peer_pkgs=(nginx-light curl wrk apache2-utils python3 python3-aiohttp python3-uvloop dnsmasq-base openssl)
 
 pkgs=("${build_pkgs[@]}")
 [ "${BARRAGE_BUILD_ONLY:-0}" = 1 ] || pkgs+=("${peer_pkgs[@]}")
