@@ -1,7 +1,8 @@
 #pragma once
 // A real nginx serving HTTPS on a loopback port for one test (Debian's nginx-light has the ssl
 // module): the certificate and key given (made at test time, test_pki.hpp), the TLS versions
-// given, session tickets and a session cache on. Serves `return 200 "hello\n"` at /.
+// given, session tickets and a session cache on. Serves `return 200 "hello\n"` at / and a
+// big_size-byte file at /big.bin (many TLS records per response).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@ namespace barrage::test {
 
 class nginx_tls_process {
  public:
+  static constexpr std::size_t big_size = 300 * 1000;
   /// `protocols`: nginx's ssl_protocols, e.g. "TLSv1.2 TLSv1.3". `tls`: false serves plain HTTP.
   nginx_tls_process(const std::string& cert, const std::string& key, const std::string& protocols = "TLSv1.2 TLSv1.3",
                     bool tls = true) {
@@ -27,6 +29,7 @@ class nginx_tls_process {
     char tmpl[] = "/tmp/barrage-nginx-tls-XXXXXX";
     dir_ = ::mkdtemp(tmpl);
     port_ = free_port();
+    std::ofstream(dir_ + "/big.bin") << std::string(big_size, 'x');
     std::ofstream(dir_ + "/nginx.conf")
         << "worker_processes 1; daemon off; pid " << dir_ << "/nginx.pid; error_log " << dir_ << "/error.log;\n"
         << "events { worker_connections 1024; }\n"
@@ -37,7 +40,9 @@ class nginx_tls_process {
         << (tls ? "    ssl_certificate " + cert + "; ssl_certificate_key " + key + "; ssl_protocols " + protocols +
                       "; ssl_session_cache shared:s:1m; ssl_session_tickets on;\n"
                 : std::string())
-        << "    location = / { return 200 \"hello\\n\"; } } }\n";
+        << "    root " << dir_ << ";\n"
+        << "    location = / { return 200 \"hello\\n\"; }\n"
+        << "    location = /big.bin { } } }\n";
     pid_ = ::fork();
     if (pid_ == 0) {
       ::execl(binary_.c_str(), binary_.c_str(), "-c", (dir_ + "/nginx.conf").c_str(), "-p", dir_.c_str(),
@@ -59,8 +64,8 @@ class nginx_tls_process {
   bool available() const { return pid_ > 0 && ready(); }
   int port() const { return port_; }
   /// https://HOST:PORT/ (HOST: what the client connects by and verifies).
-  std::string url(const std::string& host = "127.0.0.1") const {
-    return "https://" + host + ":" + std::to_string(port_) + "/";
+  std::string url(const std::string& host = "127.0.0.1", const std::string& path = "/") const {
+    return "https://" + host + ":" + std::to_string(port_) + path;
   }
 
  private:

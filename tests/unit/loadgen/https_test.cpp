@@ -67,6 +67,20 @@ TEST(https, keep_alive_requests_all_succeed_with_one_handshake_per_connection) {
   expect_accounted(*r);
 }
 
+TEST(https, large_responses_span_many_records_and_arrive_whole) {
+  tls_target t;
+  test::nginx_tls_process nginx(t.leaf.cert, t.leaf.key);
+  NGINX_OR_SKIP(nginx);
+  auto c = config_for(nginx.url("127.0.0.1", "/big.bin"), t.pki.ca_file());
+  c.requests = 40;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stats.count.succeeded, 40u);
+  EXPECT_GE(r->stats.count.bytes_in, 40u * test::nginx_tls_process::big_size);
+  EXPECT_LT(r->stats.count.bytes_in, 40u * (test::nginx_tls_process::big_size + 1000));
+  expect_accounted(*r);
+}
+
 TEST(https, without_keep_alive_every_request_is_a_handshake_and_most_resume) {
   tls_target t;
   test::nginx_tls_process nginx(t.leaf.cert, t.leaf.key);
