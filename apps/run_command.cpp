@@ -111,6 +111,30 @@ void add_address_options(CLI::App& app, loadgen::run_options& o) {
       ->type_name("ADDRS");
 }
 
+/// https:// targets: verification, client certificates, versions, ciphers, resumption.
+void add_tls_options(CLI::App& app, loadgen::run_options& o) {
+  app.add_flag("-k,--insecure", o.insecure, "https: do not verify the server's certificate or name");
+  text_option(app, "--cacert", o.cacert,
+              "https: trust the CA certificates of this PEM file instead of the system's trust store")
+      ->type_name("FILE");
+  text_option(app, "--cert", o.cert, "https: a client certificate (PEM) for mutual TLS; with --key")->type_name("FILE");
+  text_option(app, "--key", o.key, "https: the client certificate's private key (PEM); with --cert")->type_name("FILE");
+  text_option(app, "--tls-min", o.tls_min, "https: the lowest TLS version offered, 1.2 or 1.3")
+      ->default_str("1.2")
+      ->type_name("VERSION");
+  text_option(app, "--tls-max", o.tls_max, "https: the highest TLS version offered, 1.2 or 1.3")
+      ->default_str("1.3")
+      ->type_name("VERSION");
+  text_option(app, "--ciphers", o.ciphers, "https: TLS 1.2 ciphers, OpenSSL's list syntax; default OpenSSL's")
+      ->type_name("LIST");
+  text_option(app, "--tls13-ciphers", o.tls13_ciphers,
+              "https: TLS 1.3 cipher suites, e.g. TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256")
+      ->type_name("LIST");
+  app.add_flag("--no-tls-resume", o.no_tls_resume,
+               "https: a full handshake on every new connection (by default a reconnect resumes the last "
+               "session: TLS 1.3 tickets, TLS 1.2 session ids)");
+}
+
 /// What is counted, and as what.
 void add_counting_options(CLI::App& app, loadgen::run_options& o) {
   text_option(app, "--warmup", o.warmup, "Sent before the measured run and left out of the results")
@@ -148,6 +172,7 @@ void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out
   add_request_options(app, o);
   add_attempt_options(app, o);
   add_address_options(app, o);
+  add_tls_options(app, o);
   add_counting_options(app, o);
   add_output_options(app, out);
 }

@@ -51,7 +51,7 @@ void connection::grow_or_compact() {
   }
 }
 
-io_awaiter connection::read_more(time_point deadline) {
+net::transport::awaitable connection::read_more(time_point deadline) {
   if (wpos_ == cap_) grow_or_compact();
   ++reads_;
   return stream_.read(buf_.get() + wpos_, cap_ - wpos_, deadline);

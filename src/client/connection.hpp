@@ -69,8 +69,8 @@ class connection {
  private:
   std::string_view buffered() const noexcept { return {buf_.get() + rpos_, wpos_ - rpos_}; }
   /// Reads more bytes after what is buffered: awaiting it yields bytes read, 0 at end, or
-  /// -errno, which `filled` then accounts. Not a coroutine: no frame per read.
-  io_awaiter read_more(time_point deadline);
+  /// -errno, which `filled` then accounts. Not a coroutine: no frame per plain read.
+  net::transport::awaitable read_more(time_point deadline);
   long filled(long n) noexcept {
     if (n > 0) wpos_ += static_cast<std::size_t>(n);
     return n;

@@ -44,7 +44,7 @@ task<response> http_client::request(std::string method, std::string url, std::ve
   response res;
   auto u = http::parse_url(url);
   if (!u || u->scheme != http::url_scheme::http) {
-    res.result.error = u ? error_kind::tls : error_kind::parse_error;
+    res.result.error = u ? error_kind::tls_handshake : error_kind::parse_error;
     res.result.attempts = 0;
     co_return res;
   }

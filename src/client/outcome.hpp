@@ -21,9 +21,10 @@ enum class error_kind : std::uint8_t {
   timeout,                 // the whole request took longer than the total timeout
   too_many_open_files,     // EMFILE / ENFILE
   io_error,                // any other socket error
-  tls,                     // reserved for the TLS transport
+  tls_verify,              // the server's certificate was refused (untrusted, another name, expired)
+  tls_handshake,           // the TLS handshake failed otherwise (plain HTTP, no shared version, ...)
 };
-inline constexpr std::size_t error_kind_count = 13;
+inline constexpr std::size_t error_kind_count = 14;
 
 /// Stable, snake_case names: they are the keys of the JSON report's `errors` object.
 constexpr std::string_view to_string(error_kind k) noexcept {
@@ -40,7 +41,8 @@ constexpr std::string_view to_string(error_kind k) noexcept {
     case error_kind::timeout: return "timeout";
     case error_kind::too_many_open_files: return "too_many_open_files";
     case error_kind::io_error: return "io_error";
-    case error_kind::tls: return "tls";
+    case error_kind::tls_verify: return "tls_verify";
+    case error_kind::tls_handshake: return "tls_handshake";
   }
   return "unknown";
 }
@@ -65,6 +67,7 @@ struct outcome {
   std::uint16_t status = 0;         // 0 when no response
   std::uint8_t parse_detail = 0;    // the parser's error kind, for error_kind::parse_error
   std::uint8_t dns_detail = 0;      // the resolver's reason (net::dns_error), for error_kind::dns
+  std::uint8_t tls_detail = 0;      // the session's reason (net::tls_errc), for the tls_ kinds
   std::uint8_t attempts = 1;        // tries made, the first included
   bool reused_connection = false;
   std::uint64_t bytes_in = 0;       // response bytes read, head and body

@@ -9,6 +9,7 @@
 #include "client/outcome.hpp"
 #include "loadgen/stats.hpp"
 #include "net/address.hpp"
+#include "net/tls_context.hpp"
 
 namespace barrage::loadgen {
 
@@ -63,6 +64,14 @@ struct run_config {
   /// --dns-server: "ADDR:PORT,..." in c-ares' form (net::parse_dns_servers); empty: the
   /// system's resolver configuration.
   std::string dns_servers;
+  /// https:// targets: verification, CA file, client certificate, versions, ciphers,
+  /// resumption (-k, --cacert, --cert/--key, --tls-min/--tls-max, --ciphers, --tls13-ciphers,
+  /// --no-tls-resume). ALPN offers http/1.1.
+  net::tls_client_options tls = [] {
+    net::tls_client_options t;
+    t.alpn = {"http/1.1"};
+    return t;
+  }();
   success_policy success;
   std::string success_spec = "200-399";
 

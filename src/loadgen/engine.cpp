@@ -149,6 +149,11 @@ result<prepared, std::string> prepare(const run_config& cfg) {
     plan->host = u->host;
     plan->port = u->port;
   }
+  if (u->scheme == http::url_scheme::https) {
+    auto ctx = net::tls_context::client(cfg.tls);
+    if (!ctx) return fail("TLS: " + ctx.error());
+    plan->tls = std::move(*ctx);
+  }
   plan->request.assign(tmpl->bytes());
   plan->url = *u;
   plan->fields = *header_fields(plan->config.headers, cfg.keepalive);  // views into the plan's own copy

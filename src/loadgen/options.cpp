@@ -1,6 +1,11 @@
 #include "loadgen/options.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <array>
 
 #include "base/option_values.hpp"
@@ -80,7 +85,6 @@ std::string error_kind_names() {
   std::string names;
   for (std::size_t i = 1; i < client::error_kind_count; ++i) {
     auto k = static_cast<client::error_kind>(i);
-    if (k == client::error_kind::tls) continue;  // reserved: no transport reports it yet
     if (!names.empty()) names += ", ";
     names += client::to_string(k);
   }
@@ -185,7 +189,7 @@ result<retry_conditions, std::string> parse_retry_on(std::string_view text) {
   for (auto item : *items) {
     if (auto r = read_status_item(item)) {
       for (unsigned s = r->lo; s <= r->hi; ++s) statuses[s] = true;
-    } else if (auto k = client::error_kind_from(item); k != client::error_kind::none && k != client::error_kind::tls) {
+    } else if (auto k = client::error_kind_from(item); k != client::error_kind::none) {
       if (std::find(c.errors.begin(), c.errors.end(), k) == c.errors.end()) c.errors.push_back(k);
     } else {
       return fail("bad retry condition " + quote_text(item) + ": expected " + std::string(status_grammar) +
@@ -239,12 +243,11 @@ result<std::string, std::string> parse_header(std::string_view text) {
 result<http::url, std::string> parse_target_url(std::string_view text) {
   const std::string bad = "bad URL " + quote_text(text) + ": ";
   auto u = http::parse_url(text);
-  const bool https = u && u->scheme == http::url_scheme::https;
-  if (https || (!u && u.error() == http::url_error::unsupported_scheme)) {
+  if (!u && u.error() == http::url_error::unsupported_scheme) {
     auto scheme = text.substr(0, text.find("://"));
-    return fail(bad + "scheme " + quote_text(scheme) + " is not supported (http only; https is coming)");
+    return fail(bad + "scheme " + quote_text(scheme) + " is not supported (http or https)");
   }
-  if (!u && u.error() == http::url_error::missing_scheme) return fail(bad + "it must start with http://");
+  if (!u && u.error() == http::url_error::missing_scheme) return fail(bad + "it must start with http:// or https://");
   if (!u) return fail(bad + http::to_string(u.error()));
   return *u;
 }
@@ -260,6 +263,23 @@ result<std::string, std::string> parse_request_path(std::string_view text) {
 result<std::string, std::string> parse_report_path(std::string_view text) {
   if (text.empty()) return fail(std::string("bad file name \"\": empty (use - for stdout)"));
   if (text.find('\0') != std::string_view::npos) return fail("bad file name " + quote_text(text) + ": contains NUL");
+  return std::string(text);
+}
+
+result<std::string, std::string> parse_pem_file(std::string_view text) {
+  if (text.empty()) return fail(std::string("bad file name \"\": empty"));
+  const std::string path(text);
+  if (::access(path.c_str(), R_OK) != 0) return fail("cannot read " + quote_text(text) + ": " + std::strerror(errno));
+  struct stat st{};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return fail("cannot read " + quote_text(text) + ": a directory");
+  return path;
+}
+
+result<std::string, std::string> parse_cipher_list(std::string_view text) {
+  if (text.empty()) return fail(std::string("bad cipher list \"\": empty"));
+  for (char ch : text)
+    if (ch < 0x20 || ch > 0x7e)
+      return fail("bad cipher list " + quote_text(text) + ": expected OpenSSL names separated by ':', e.g. TLS_AES_128_GCM_SHA256");
   return std::string(text);
 }
 

@@ -91,5 +91,10 @@ result<http::url, std::string> parse_target_url(std::string_view text);
 result<std::string, std::string> parse_request_path(std::string_view text);
 /// --json: a file name or "-" (stdout); not empty.
 result<std::string, std::string> parse_report_path(std::string_view text);
+/// --cacert, --cert, --key: a readable file (its contents are read by the TLS context).
+result<std::string, std::string> parse_pem_file(std::string_view text);
+/// --ciphers, --tls13-ciphers: a non-empty OpenSSL list ("A:B"); OpenSSL checks the names when
+/// the run's TLS context is made.
+result<std::string, std::string> parse_cipher_list(std::string_view text);
 
 }  // namespace barrage::loadgen

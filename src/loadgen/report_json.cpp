@@ -104,6 +104,15 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
   json dns_errors = json::object();
   for (std::size_t d = 0; d < c.dns.size(); ++d)
     if (c.dns[d]) dns_errors[net::to_key(static_cast<net::dns_error>(d))] = c.dns[d];
+  json tls_errors = json::object();
+  for (std::size_t t = 0; t < c.tls.size(); ++t)
+    if (c.tls[t]) tls_errors[std::string(net::to_string(static_cast<net::tls_errc>(t)))] = c.tls[t];
+  const auto& hs = r.stats.tls;
+  json tls = {{"handshakes", hs.handshakes},
+              {"resumed", hs.resumed},
+              {"protocol", hs.protocol},
+              {"cipher", hs.cipher},
+              {"handshake_ms", latency_summary(hs.handshake_time)}};
   json addresses = json::array();
   for (const auto& a : r.stats.addresses)
     addresses.push_back({{"address", a.address.to_string()}, {"connections", a.connections}, {"failures", a.failures}});
@@ -142,6 +151,7 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
       {"status_codes", status_codes},
       {"errors", errors},
       {"dns_errors", dns_errors},
+      {"tls_errors", tls_errors},
       {"addresses", addresses},
       {"bytes", {{"received", c.bytes_in}, {"sent", c.bytes_out}}},
       {"connections_opened", c.connects},
@@ -166,6 +176,7 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
         {"saturation_reason", r.generator.saturation_reason}}},
       {"thresholds", ts},
   };
+  if (r.config.url.starts_with("https://")) out["tls"] = tls;
   if (open) {
     out["latency_uncorrected_ms"] = latency_summary(r.stats.latency_uncorrected);
     out["schedule_lag_ms"] = latency_summary(r.stats.schedule_lag);

@@ -225,6 +225,13 @@ void errors(writer& w, const run_result& r) {
     if (static_cast<client::error_kind>(k) == client::error_kind::dns)
       for (std::size_t d = 0; d < c.dns.size(); ++d)
         if (c.dns[d]) w.line("    {}: {}", net::to_string(static_cast<net::dns_error>(d)), c.dns[d]);
+    const auto kind = static_cast<client::error_kind>(k);
+    if (kind == client::error_kind::tls_verify || kind == client::error_kind::tls_handshake)
+      for (std::size_t t = 0; t < c.tls.size(); ++t) {
+        const auto why = static_cast<net::tls_errc>(t);
+        const bool mine = net::is_certificate_failure(why) == (kind == client::error_kind::tls_verify);
+        if (c.tls[t] && mine) w.line("    {}: {}: {}", net::to_string(why), c.tls[t], r.stats.tls.reasons[t]);
+      }
   }
   // Responses outside --success-status are failures: listed with their code.
   for (std::size_t s = 0; s < c.status.size(); ++s)
@@ -243,6 +250,15 @@ void redirects(writer& w, const run_result& r) {
          c.redirect_limit, c.redirect_unfollowable);
 }
 
+void tls_line(writer& w, const run_result& r) {
+  const auto& t = r.stats.tls;
+  if (t.handshakes == 0) return;
+  const auto& h = t.handshake_time;
+  w.line("  TLS {} handshakes ({} full, {} resumed), p50 {}, p99 {}; {} {}", t.handshakes, t.handshakes - t.resumed,
+         t.resumed, dur(static_cast<double>(h.value_at_percentile(50))),
+         dur(static_cast<double>(h.value_at_percentile(99))), t.protocol, t.cipher);
+}
+
 void accounting(writer& w, const run_result& r) {
   const auto& c = r.stats.count;
   w.heading("Accounting");
@@ -258,6 +274,7 @@ void accounting(writer& w, const run_result& r) {
   if (c.resent)
     w.line("  re-sent: unanswered when their connection closed (RFC 9112 §9.3.2), sent again on a new one");
   redirects(w, r);
+  tls_line(w, r);
 }
 
 void generator(writer& w, const run_result& r) {

@@ -83,6 +83,23 @@ void read_request(const run_options& o, option_reader& in, run_config& c) {
   if ((o.body || o.body_file) && !o.method) c.method = "POST";
 }
 
+void read_tls(const run_options& o, option_reader& in, run_config& c) {
+  net::tls_client_options& t = c.tls;
+  t.verify = !o.insecure;
+  t.resume = !o.no_tls_resume;
+  in.read("--cacert", o.cacert, parse_pem_file, t.ca_file);
+  in.read("--cert", o.cert, parse_pem_file, t.cert_file);
+  in.read("--key", o.key, parse_pem_file, t.key_file);
+  if (o.cert.has_value() != o.key.has_value()) in.refuse("--cert and --key: give both (a client certificate and its key)");
+  in.read("--tls-min", o.tls_min, net::parse_tls_version, t.min_version);
+  in.read("--tls-max", o.tls_max, net::parse_tls_version, t.max_version);
+  if (t.min_version > t.max_version)
+    in.refuse("--tls-min " + std::string(net::to_string(t.min_version)) + " is above --tls-max " +
+              std::string(net::to_string(t.max_version)));
+  in.read("--ciphers", o.ciphers, parse_cipher_list, t.ciphers);
+  in.read("--tls13-ciphers", o.tls13_ciphers, parse_cipher_list, t.ciphersuites);
+}
+
 }  // namespace
 
 result<run_config, std::string> make_run_config(const run_options& o, unsigned cores) {
@@ -95,6 +112,7 @@ result<run_config, std::string> make_run_config(const run_options& o, unsigned c
   read_load_shape(o, cores, in, c);
   read_times(o, in, c);
   read_retry(o, in, c);
+  read_tls(o, in, c);
   in.read("--source", o.source, [](const std::string& t) { return net::parse_source_addresses(t); }, c.sources);
   in.read("--dns-server", o.dns_server, [](const std::string& t) { return net::parse_dns_servers(t); },
           c.dns_servers);

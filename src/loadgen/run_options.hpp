@@ -18,15 +18,19 @@ struct run_options {
   std::optional<std::string> method, body, body_file;
   std::optional<std::string> timeout, connect_timeout, retries, retry_on, retry_backoff, pipeline;
   std::optional<std::string> source, dns_ttl, dns_server, warmup, grace, success_status, redirects;
+  std::optional<std::string> cacert, cert, key, tls_min, tls_max, ciphers, tls13_ciphers;
   std::vector<std::string> headers;
   bool no_keepalive = false;
+  bool insecure = false, no_tls_resume = false;
 };
 
 /// Defaults, shown in --help: 50 connections, 10s run when -n is absent, one thread per core
 /// (`cores`), --timeout 10s, --connect-timeout 5s, --retry-backoff 100ms, --dns-ttl 10s,
 /// --success-status 200-399, --pipeline 1, --redirects 0, the system's DNS servers. With --retries and no --retry-on: 502-504,
 /// refused, reset, closed_before_response, connect_timeout. A body (-b or --body-file, not
-/// both; the file is read here) makes the default method POST.
+/// both; the file is read here) makes the default method POST. TLS: verification on against
+/// the system trust store, TLS 1.2 to 1.3, OpenSSL's ciphers, resumption on; --cert and --key
+/// come together.
 result<run_config, std::string> make_run_config(const run_options& options, unsigned cores);
 
 }  // namespace barrage::loadgen

@@ -31,6 +31,17 @@ void counters::merge(const counters& o) noexcept {
   for (std::size_t i = 0; i < status.size(); ++i) status[i] += o.status[i];
   for (std::size_t i = 0; i < errors.size(); ++i) errors[i] += o.errors[i];
   for (std::size_t i = 0; i < dns.size(); ++i) dns[i] += o.dns[i];
+  for (std::size_t i = 0; i < tls.size(); ++i) tls[i] += o.tls[i];
+}
+
+void tls_stats::merge(const tls_stats& o) {
+  handshakes += o.handshakes;
+  resumed += o.resumed;
+  if (protocol.empty()) protocol = o.protocol;
+  if (cipher.empty()) cipher = o.cipher;
+  handshake_time.merge(o.handshake_time);
+  for (std::size_t i = 0; i < reasons.size(); ++i)
+    if (reasons[i].empty()) reasons[i] = o.reasons[i];
 }
 
 void run_stats::record(const client::outcome& o, std::int64_t latency_ns, std::int64_t service_ns,
@@ -40,6 +51,9 @@ void run_stats::record(const client::outcome& o, std::int64_t latency_ns, std::i
   if (!o.ok()) {
     ++count.errors[static_cast<std::size_t>(o.error)];
     if (o.error == client::error_kind::dns && o.dns_detail < count.dns.size()) ++count.dns[o.dns_detail];
+    if ((o.error == client::error_kind::tls_verify || o.error == client::error_kind::tls_handshake) &&
+        o.tls_detail < count.tls.size())
+      ++count.tls[o.tls_detail];
     if (client::is_timeout(o.error)) ++count.timed_out;
     else ++count.failed;
     return;
@@ -57,6 +71,7 @@ void run_stats::record(const client::outcome& o, std::int64_t latency_ns, std::i
 
 void run_stats::merge(const run_stats& o) {
   count.merge(o.count);
+  tls.merge(o.tls);
   latency.merge(o.latency);
   latency_uncorrected.merge(o.latency_uncorrected);
   schedule_lag.merge(o.schedule_lag);
@@ -80,6 +95,7 @@ void run_stats::count_connect(const net::socket_address& address, bool opened) {
 
 void run_stats::reset() {
   count = counters{};
+  tls = tls_stats{};
   latency.reset();
   latency_uncorrected.reset();
   schedule_lag.reset();

@@ -15,6 +15,7 @@
 #include "client/outcome.hpp"
 #include "loadgen/histogram.hpp"
 #include "net/resolver.hpp"
+#include "net/tls_error.hpp"
 
 namespace barrage::loadgen {
 
@@ -54,6 +55,7 @@ struct counters {
   std::array<std::uint64_t, 600> status{};                      // by status code
   std::array<std::uint64_t, client::error_kind_count> errors{};  // by error kind
   std::array<std::uint64_t, net::dns_error_count> dns{};          // errors[dns] by reason
+  std::array<std::uint64_t, net::tls_errc_count> tls{};           // errors[tls_*] by reason
 
   std::uint64_t completed() const noexcept { return succeeded + failed + timed_out; }
   std::uint64_t in_flight() const noexcept { return started - completed(); }
@@ -75,8 +77,22 @@ struct address_use {
   std::uint64_t failures = 0;     // connection attempts that failed
 };
 
+/// The TLS handshakes of an https:// run (one per connection opened).
+struct tls_stats {
+  std::uint64_t handshakes = 0;  // completed, full and resumed
+  std::uint64_t resumed = 0;
+  std::string protocol;          // "TLSv1.3": the first handshake's (one context, one server)
+  std::string cipher;
+  histogram handshake_time;      // from the TCP connection to the handshake's end
+  /// The first failure's message of each net::tls_errc kind: the reason, in words, once.
+  std::array<std::string, net::tls_errc_count> reasons;
+
+  void merge(const tls_stats& o);
+};
+
 struct run_stats {
   counters count;
+  tls_stats tls;
   std::vector<address_use> addresses;  // in the order first used; merged by address
   histogram latency;              // corrected: from the intended send time (open model)
   histogram latency_uncorrected;  // from the actual send time

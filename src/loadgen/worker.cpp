@@ -6,6 +6,7 @@
 
 #include "http/redirect.hpp"
 #include "net/tcp.hpp"
+#include "net/tls_session.hpp"
 #include "runtime/sleep.hpp"
 #include "runtime/spawn.hpp"
 #include "runtime/with_timeout.hpp"
@@ -180,6 +181,7 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
     ++connect_failures_;
     co_return false;
   }
+  const time_point connect_start = mono_clock::now();
   auto c = co_await net::tcp_connect(to, opts);
   stats_.count_connect(to, c.ok());
   if (!c) {
@@ -187,12 +189,58 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
     o.error = connect_error(c.error());
     co_return false;
   }
+  std::optional<net::transport> t;
+  if (plan_.tls) {
+    // The handshake shares --connect-timeout with the TCP connect.
+    t = co_await secure(std::move(*c), connect_start + plan_.config.connect_timeout, o);
+    if (!t) {
+      ++connect_failures_;
+      co_return false;
+    }
+  } else {
+    t.emplace(std::move(*c));
+  }
   connect_failures_ = 0;
-  conn.emplace(net::transport(std::move(*c)));
+  conn.emplace(std::move(*t));
   if (plan_.config.redirects > 0) conn->keep_location(true);
   ++stats_.count.connects;
   open_.fetch_add(1, std::memory_order_relaxed);
   co_return true;
+}
+
+task<std::optional<net::transport>> worker::secure(net::tcp_stream plain, time_point deadline, client::outcome& o) {
+  auto fail_with = [&](client::error_kind kind, const net::tls_error& e) {
+    o.error = kind;
+    o.tls_detail = static_cast<std::uint8_t>(e.kind);
+    std::string& reason = stats_.tls.reasons[static_cast<std::size_t>(e.kind)];
+    if (reason.empty()) reason = e.message;
+  };
+  const time_point start = mono_clock::now();
+  auto session = net::tls_session::client(*plan_.tls, plan_.url.host, plan_.url.port);
+  if (!session) {
+    fail_with(client::error_kind::tls_handshake, session.error());
+    co_return std::nullopt;
+  }
+  std::optional<net::transport> t;
+  t.emplace(std::move(plain), std::move(*session));
+  auto done = co_await t->handshake(deadline);
+  if (!done) {
+    if (done.error().timed_out) o.error = client::error_kind::connect_timeout;
+    else
+      fail_with(net::is_certificate_failure(done.error().error.kind) ? client::error_kind::tls_verify
+                                                                      : client::error_kind::tls_handshake,
+                done.error().error);
+    co_return std::nullopt;
+  }
+  const net::tls_session& s = *t->tls();
+  ++stats_.tls.handshakes;
+  if (s.resumed()) ++stats_.tls.resumed;
+  if (stats_.tls.protocol.empty()) {
+    stats_.tls.protocol = s.version();
+    stats_.tls.cipher = s.cipher();
+  }
+  stats_.tls.handshake_time.record(static_cast<std::uint64_t>(to_ns(mono_clock::now() - start)));
+  co_return std::move(t);
 }
 
 net::resolver& worker::resolver() {

@@ -17,6 +17,7 @@
 #include "loadgen/stats.hpp"
 #include "net/address.hpp"
 #include "net/resolver.hpp"
+#include "net/tls_context.hpp"
 #include "runtime/async_event.hpp"
 #include "runtime/event_loop.hpp"
 
@@ -34,6 +35,8 @@ struct run_plan {
   std::string host;
   std::uint16_t port = 0;
   bool resolve = false;
+  /// https:// targets: the run's TLS settings and session cache, shared by all workers.
+  std::optional<net::tls_context> tls;
   std::string request;    // one request, formatted once
   http::url url;          // the target, parsed: redirects resolve against it
   std::vector<http::header> fields;  // the request's fields (views into config.headers)
@@ -99,6 +102,9 @@ class worker {
                                      std::string_view request, bool head, time_point deadline, std::string& location,
                                      bool counted);
   task<bool> ensure_connected(std::optional<client::connection>& conn, client::outcome& o);
+  /// The TLS handshake over a new connection, by `deadline`: the TLS transport, or nothing
+  /// with o's error (tls_verify, tls_handshake, connect_timeout) and its reason kept.
+  task<std::optional<net::transport>> secure(net::tcp_stream plain, time_point deadline, client::outcome& o);
   /// The address for the next connection: plan_.target, or the next of the name's addresses
   /// (of the --source family when one is given); false with o's error when there is none.
   task<bool> next_target(net::socket_address& to, client::outcome& o);

@@ -3,6 +3,7 @@
 // line in plain words with OpenSSL's reason and, where there is one, the fix.
 #include <openssl/ossl_typ.h>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,7 @@ enum class tls_errc {
   /// After the handshake: a record that does not decrypt or parse, or an alert.
   protocol,
 };
+inline constexpr std::size_t tls_errc_count = 9;
 
 /// "verify", "hostname_mismatch", ... (the enumerator's name).
 std::string_view to_string(tls_errc k) noexcept;

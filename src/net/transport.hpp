@@ -1,7 +1,8 @@
 #pragma once
 // transport: the connected byte stream that client and server connections speak to, and
-// the one seam where TLS (next) comes in. Plain TCP today: each operation is the TCP
-// stream's own, inlined, so the hot path pays no indirection for the seam.
+// the one seam where TLS comes in. A transport is plain TCP or TCP under a tls_session,
+// chosen once when it opens. The plain path is the TCP stream's own operations, inlined: it
+// pays one predictable branch for the seam and never allocates.
 //
 // Contract, for every kind of transport:
 // - read / write / writev return an awaitable whose result is >= 0 bytes (0 from read: the
@@ -13,45 +14,119 @@
 // - protocol() is the application protocol the peers agreed on when the transport opened
 //   (ALPN: "h2", "http/1.1"), empty when none was negotiated (plain TCP). A connection's
 //   protocol is decided once, from the scheme, this value or an upgrade (docs/protocols.md).
+//
+// TLS (transport_tls.cpp): the socket's bytes move through the session (tls_session does no
+// I/O; the backend's own reads and writes carry its ciphertext). handshake() must complete
+// before read or write. A read returns 0 at the peer's close_notify and also when the peer
+// closed without one (HTTP peers do; the response's framing tells a truncated body), and
+// -EPROTO when a record does not decrypt (tls_error() says why). Each TLS operation is a
+// task, whose frame comes from the thread's frame allocator cache.
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <cerrno>
+#include <memory>
+#include <new>
 #include <string_view>
 
 #include "base/clock.hpp"
+#include "base/result.hpp"
 #include "net/tcp.hpp"
+#include "net/tls_error.hpp"
 #include "runtime/io.hpp"
+#include "runtime/task.hpp"
 
 namespace barrage::net {
 
+class tls_session;
+
+/// Why a TLS handshake did not complete.
+struct handshake_failure {
+  /// The deadline passed first (the caller counts it as a connect timeout).
+  bool timed_out = false;
+  /// Otherwise: why, as the session or the socket said it.
+  tls_error error;
+};
+
+/// What a transport's read and write return: the plain path's io_awaiter, or the TLS path's
+/// task. Callers only co_await it.
+class transport_awaitable {
+ public:
+  transport_awaitable(io_awaiter a) noexcept : plain_(true) { ::new (static_cast<void*>(&io_)) io_awaiter(std::move(a)); }
+  transport_awaitable(task<long> t) noexcept : plain_(false) { ::new (static_cast<void*>(&task_)) task<long>(std::move(t)); }
+  transport_awaitable(transport_awaitable&& o) noexcept : plain_(o.plain_) {
+    if (plain_) ::new (static_cast<void*>(&io_)) io_awaiter(std::move(o.io_));
+    else ::new (static_cast<void*>(&task_)) task<long>(std::move(o.task_));
+  }
+  transport_awaitable& operator=(transport_awaitable&&) = delete;
+  ~transport_awaitable() {
+    if (plain_) io_.~io_awaiter();
+    else task_.~task<long>();
+  }
+
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
+    if (plain_) [[likely]] {
+      if (io_.await_suspend(h)) return std::noop_coroutine();
+      return h;
+    }
+    return typename task<long>::awaiter{task_.handle()}.await_suspend(h);
+  }
+  long await_resume() {
+    if (plain_) [[likely]] return io_.await_resume();
+    return task_.handle().promise().take();
+  }
+
+ private:
+  union {
+    io_awaiter io_;
+    task<long> task_;
+  };
+  bool plain_;
+};
+
 class transport {
  public:
-  /// What read and write return; a TLS transport will return an awaitable of its own here,
-  /// which callers only co_await.
-  using awaitable = io_awaiter;
+  using awaitable = transport_awaitable;
 
-  transport() = default;
-  explicit transport(tcp_stream s) noexcept : tcp_(std::move(s)) {}
+  transport() noexcept;
+  explicit transport(tcp_stream s) noexcept;
+  /// TLS over `s`: call handshake() before anything else.
+  transport(tcp_stream s, tls_session session);
+  transport(transport&&) noexcept;
+  transport& operator=(transport&&) noexcept;
+  ~transport();
 
   bool is_open() const noexcept { return tcp_.valid(); }
+  bool is_tls() const noexcept { return tls_ != nullptr; }
 
   awaitable read(void* buf, std::size_t len, time_point deadline = time_point::max()) noexcept {
-    return tcp_.read(buf, len).until(deadline);
+    if (!tls_) [[likely]] return tcp_.read(buf, len).until(deadline);
+    return tls_read(buf, len, deadline);
   }
   awaitable write(const void* buf, std::size_t len, time_point deadline = time_point::max()) noexcept {
-    return tcp_.write(buf, len).until(deadline);
+    if (!tls_) [[likely]] return tcp_.write(buf, len).until(deadline);
+    return tls_write(buf, len, deadline);
   }
   awaitable writev(const iovec* iov, int n, time_point deadline = time_point::max()) noexcept {
-    return tcp_.writev(iov, n).until(deadline);
+    if (!tls_) [[likely]] return tcp_.writev(iov, n).until(deadline);
+    return tls_writev(iov, n, deadline);
   }
   long try_write(const void* buf, std::size_t len) noexcept {
+    if (tls_) return tls_try_write(buf, len);
     const ssize_t n = ::send(tcp_.native(), buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
     return n >= 0 ? static_cast<long>(n) : -static_cast<long>(errno);
   }
 
-  bool buffered() const noexcept { return false; }
-  std::string_view protocol() const noexcept { return {}; }
+  /// TLS: runs the handshake to its end, sending and reading on this loop until `deadline`.
+  /// Plain TCP: succeeds at once.
+  task<result<void, handshake_failure>> handshake(time_point deadline = time_point::max());
+
+  bool buffered() const noexcept;
+  std::string_view protocol() const noexcept;
+  /// TLS: the session (version, cipher, resumed ...); null for plain TCP.
+  const tls_session* tls() const noexcept;
 
   /// No more bytes from this side (a FIN); reads go on.
   void shutdown_write() noexcept { tcp_.shutdown_write(); }
@@ -63,8 +138,18 @@ class transport {
   socket_address peer() const { return tcp_.peer(); }
   socket_address local() const { return tcp_.local(); }
 
+  struct tls_part;
+
  private:
+  task<long> tls_read(void* buf, std::size_t len, time_point deadline);
+  task<long> tls_write(const void* buf, std::size_t len, time_point deadline);
+  task<long> tls_writev(const iovec* iov, int n, time_point deadline);
+  long tls_try_write(const void* buf, std::size_t len) noexcept;
+  /// Sends the session's pending output: 0, or -errno.
+  task<long> flush(time_point deadline);
+
   tcp_stream tcp_;
+  std::unique_ptr<tls_part> tls_;
 };
 
 }  // namespace barrage::net

@@ -1,0 +1,147 @@
+#include "net/transport.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "net/tls_session.hpp"
+
+namespace barrage::net {
+
+// A TLS transport's session, and the buffer the socket's ciphertext is read into before it is
+// fed to the session (one TLS record and its header fit).
+struct transport::tls_part {
+  explicit tls_part(tls_session s) : session(std::move(s)) {}
+  tls_session session;
+  std::unique_ptr<char[]> in;
+  tls_error last_error;
+};
+
+namespace {
+
+constexpr std::size_t read_chunk = 16 * 1024 + 512;
+// Plaintext taken per write: larger writes return short (callers loop), so the session's
+// output buffer stays bounded.
+constexpr std::size_t write_chunk = 64 * 1024;
+
+tls_error socket_failure(long negative_errno, bool handshaking) {
+  std::string what = negative_errno == -ECONNRESET ? "connection reset by the peer"
+                     : negative_errno == -EPIPE    ? "connection closed by the peer"
+                                                   : std::strerror(static_cast<int>(-negative_errno));
+  return tls_error{tls_errc::handshake, handshaking ? "TLS handshake failed: " + what : what};
+}
+
+}  // namespace
+
+transport::transport() noexcept = default;
+transport::transport(tcp_stream s) noexcept : tcp_(std::move(s)) {}
+transport::transport(tcp_stream s, tls_session session)
+    : tcp_(std::move(s)), tls_(std::make_unique<tls_part>(std::move(session))) {}
+transport::transport(transport&&) noexcept = default;
+transport& transport::operator=(transport&&) noexcept = default;
+transport::~transport() = default;
+
+bool transport::buffered() const noexcept { return tls_ && tls_->session.buffered(); }
+std::string_view transport::protocol() const noexcept { return tls_ ? tls_->session.protocol() : std::string_view{}; }
+const tls_session* transport::tls() const noexcept { return tls_ ? &tls_->session : nullptr; }
+
+task<long> transport::flush(time_point deadline) {
+  tls_session& s = tls_->session;
+  for (;;) {
+    std::span<const char> out = s.pending_output();
+    if (out.empty()) co_return 0;
+    long n = co_await tcp_.write(out.data(), out.size()).until(deadline);
+    if (n < 0) co_return n;
+    s.consume_output(static_cast<std::size_t>(n));
+  }
+}
+
+task<result<void, handshake_failure>> transport::handshake(time_point deadline) {
+  if (!tls_) co_return result<void, handshake_failure>{};
+  tls_session& s = tls_->session;
+  if (!tls_->in) tls_->in.reset(new char[read_chunk]);
+  for (;;) {
+    const tls_state st = s.handshake();
+    long sent = 0;
+    if (!s.pending_output().empty()) sent = co_await flush(deadline);
+    if (st == tls_state::failed) co_return fail(handshake_failure{false, s.error()});
+    if (sent < 0) co_return fail(handshake_failure{sent == -ETIMEDOUT, socket_failure(sent, true)});
+    if (st == tls_state::done) co_return result<void, handshake_failure>{};
+    if (st == tls_state::want_write) continue;
+    long n = co_await tcp_.read(tls_->in.get(), read_chunk).until(deadline);
+    if (n < 0) co_return fail(handshake_failure{n == -ETIMEDOUT, socket_failure(n, true)});
+    if (n == 0) s.peer_closed();
+    else s.feed({tls_->in.get(), static_cast<std::size_t>(n)});
+  }
+}
+
+task<long> transport::tls_read(void* buf, std::size_t len, time_point deadline) {
+  tls_session& s = tls_->session;
+  for (;;) {
+    const long got = s.read({static_cast<char*>(buf), len});
+    // A post-handshake message (a key update) may have queued a reply.
+    long sent = 0;
+    if (!s.pending_output().empty()) sent = co_await flush(deadline);
+    if (got >= 0) co_return got;
+    if (got == tls_session::failed) {
+      tls_->last_error = s.error();
+      // HTTP peers close without close_notify; the response's framing tells a cut-off body.
+      co_return s.error().kind == tls_errc::unexpected_eof ? 0 : -EPROTO;
+    }
+    if (sent < 0) co_return sent;
+    if (!tls_->in) tls_->in.reset(new char[read_chunk]);
+    long n = co_await tcp_.read(tls_->in.get(), read_chunk).until(deadline);
+    if (n < 0) co_return n;
+    if (n == 0) s.peer_closed();
+    else s.feed({tls_->in.get(), static_cast<std::size_t>(n)});
+  }
+}
+
+task<long> transport::tls_write(const void* buf, std::size_t len, time_point deadline) {
+  tls_session& s = tls_->session;
+  const long n = s.write({static_cast<const char*>(buf), std::min(len, write_chunk)});
+  if (n < 0) {
+    tls_->last_error = s.error();
+    co_return -EPROTO;
+  }
+  // The flush loop, inline: no second frame per write.
+  for (std::span<const char> out = s.pending_output(); !out.empty(); out = s.pending_output()) {
+    long w = co_await tcp_.write(out.data(), out.size()).until(deadline);
+    if (w < 0) co_return w;
+    s.consume_output(static_cast<std::size_t>(w));
+  }
+  co_return n;
+}
+
+task<long> transport::tls_writev(const iovec* iov, int count, time_point deadline) {
+  tls_session& s = tls_->session;
+  long total = 0;
+  for (int i = 0; i < count && static_cast<std::size_t>(total) < write_chunk; ++i) {
+    const std::size_t take = std::min(iov[i].iov_len, write_chunk - static_cast<std::size_t>(total));
+    const long n = s.write({static_cast<const char*>(iov[i].iov_base), take});
+    if (n < 0) {
+      tls_->last_error = s.error();
+      co_return -EPROTO;
+    }
+    total += n;
+  }
+  long sent = co_await flush(deadline);
+  co_return sent < 0 ? sent : total;
+}
+
+long transport::tls_try_write(const void* buf, std::size_t len) noexcept {
+  tls_session& s = tls_->session;
+  if (!s.pending_output().empty()) return -EAGAIN;  // earlier ciphertext still waits
+  const long n = s.write({static_cast<const char*>(buf), std::min(len, write_chunk)});
+  if (n < 0) {
+    tls_->last_error = s.error();
+    return -EPROTO;
+  }
+  // What the socket does not take now goes out before the next read's or write's bytes.
+  std::span<const char> out = s.pending_output();
+  const ssize_t w = ::send(tcp_.native(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (w > 0) s.consume_output(static_cast<std::size_t>(w));
+  else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return -static_cast<long>(errno);
+  return n;
+}
+
+}  // namespace barrage::net

@@ -1,0 +1,93 @@
+#pragma once
+// A real nginx serving HTTPS on a loopback port for one test (Debian's nginx-light has the ssl
+// module): the certificate and key given (made at test time, test_pki.hpp), the TLS versions
+// given, session tickets and a session cache on. Serves `return 200 "hello\n"` at / and a
+// big_size-byte file at /big.bin (many TLS records per response).
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "net/address.hpp"
+
+namespace barrage::test {
+
+class nginx_tls_process {
+ public:
+  static constexpr std::size_t big_size = 300 * 1000;
+  /// `protocols`: nginx's ssl_protocols, e.g. "TLSv1.2 TLSv1.3". `tls`: false serves plain HTTP.
+  nginx_tls_process(const std::string& cert, const std::string& key, const std::string& protocols = "TLSv1.2 TLSv1.3",
+                    bool tls = true) {
+    for (const char* p : {"/usr/sbin/nginx", "/usr/bin/nginx"})
+      if (::access(p, X_OK) == 0) binary_ = p;
+    if (binary_.empty()) return;
+    char tmpl[] = "/tmp/barrage-nginx-tls-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    port_ = free_port();
+    std::ofstream(dir_ + "/big.bin") << std::string(big_size, 'x');
+    std::ofstream(dir_ + "/nginx.conf")
+        << "worker_processes 1; daemon off; pid " << dir_ << "/nginx.pid; error_log " << dir_ << "/error.log;\n"
+        << "events { worker_connections 1024; }\n"
+        << "http { access_log off; client_body_temp_path " << dir_ << "; proxy_temp_path " << dir_ << ";\n"
+        << "  fastcgi_temp_path " << dir_ << "; uwsgi_temp_path " << dir_ << "; scgi_temp_path " << dir_ << ";\n"
+        << "  keepalive_requests 100000;\n"
+        << "  server { listen 127.0.0.1:" << port_ << (tls ? " ssl" : "") << ";\n"
+        << (tls ? "    ssl_certificate " + cert + "; ssl_certificate_key " + key + "; ssl_protocols " + protocols +
+                      "; ssl_session_cache shared:s:1m; ssl_session_tickets on;\n"
+                : std::string())
+        << "    root " << dir_ << ";\n"
+        << "    location = / { return 200 \"hello\\n\"; }\n"
+        << "    location = /big.bin { } } }\n";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::execl(binary_.c_str(), binary_.c_str(), "-c", (dir_ + "/nginx.conf").c_str(), "-p", dir_.c_str(),
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int i = 0; i < 200 && !ready(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ~nginx_tls_process() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  nginx_tls_process(const nginx_tls_process&) = delete;
+  nginx_tls_process& operator=(const nginx_tls_process&) = delete;
+
+  bool available() const { return pid_ > 0 && ready(); }
+  int port() const { return port_; }
+  /// https://HOST:PORT/ (HOST: what the client connects by and verifies).
+  std::string url(const std::string& host = "127.0.0.1", const std::string& path = "/") const {
+    return "https://" + host + ":" + std::to_string(port_) + path;
+  }
+
+ private:
+  static int free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    auto a = *net::socket_address::parse("127.0.0.1:0");
+    ::bind(fd, a.get(), a.size());
+    socklen_t len = sizeof(sockaddr_storage);
+    ::getsockname(fd, a.get(), &len);
+    ::close(fd);
+    return net::socket_address(a.get(), len).port();
+  }
+  bool ready() const {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    auto a = *net::socket_address::parse("127.0.0.1:" + std::to_string(port_));
+    bool ok = ::connect(fd, a.get(), a.size()) == 0;
+    ::close(fd);
+    return ok;
+  }
+  std::string binary_, dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+}  // namespace barrage::test
