@@ -106,17 +106,18 @@ dns_error from_ares(int status) {
 
 }  // namespace
 
+/// One pending lookup. The c-ares callback owns one reference and each waiting task another,
+/// so any of them may go first (a cancelled task leaves the answer to the others).
+struct resolver::lookup {
+  resolver::channel* owner;
+  async_event done;
+  int status = ARES_ENOTFOUND;
+  std::vector<socket_address> addrs;
+};
+
 /// The c-ares channel and the tasks that drive it. Every task holds a shared_ptr to it and
 /// checks `closed` after each suspension: c-ares is never entered once the resolver is gone.
 struct resolver::channel : std::enable_shared_from_this<channel> {
-  /// One pending lookup. The c-ares callback owns one reference and the resolving task the
-  /// other, so either may go first (a cancelled task leaves the answer to the callback).
-  struct query {
-    channel* owner;
-    async_event done;
-    int status = ARES_ENOTFOUND;
-    std::vector<socket_address> addrs;
-  };
   struct watched {
     // A stable address (the backend keeps a pointer to it), shared with the watchers whose
     // pending operations point into it until their frames end.
@@ -281,8 +282,8 @@ struct resolver::channel : std::enable_shared_from_this<channel> {
   }
 
   static void on_result(void* arg, int status, int, ares_addrinfo* info) {
-    auto* ref = static_cast<std::shared_ptr<query>*>(arg);
-    query& q = **ref;
+    auto* ref = static_cast<std::shared_ptr<lookup>*>(arg);
+    lookup& q = **ref;
     q.status = status;
     if (status == ARES_SUCCESS && info) {
       for (int family : {AF_INET, AF_INET6})
@@ -313,14 +314,14 @@ struct resolver::channel : std::enable_shared_from_this<channel> {
     return out;
   }
 
-  std::shared_ptr<query> start(const std::string& host) {
-    auto q = std::make_shared<query>();
+  std::shared_ptr<lookup> start(const std::string& host) {
+    auto q = std::make_shared<lookup>();
     q->owner = this;
     ++pending;
     ares_addrinfo_hints hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    ::ares_getaddrinfo(ch, host.c_str(), nullptr, &hints, &on_result, new std::shared_ptr<query>(q));
+    ::ares_getaddrinfo(ch, host.c_str(), nullptr, &hints, &on_result, new std::shared_ptr<lookup>(q));
     if (pending > 0 && driver.done()) driver = spawn(*loop, drive(shared_from_this()), "dns driver");
     activity.set();
     return q;
@@ -356,17 +357,32 @@ task<result<std::vector<socket_address>, dns_error>> resolver::resolve(std::stri
       co_return addrs;
     }
   }
-  ++queries_;
-  std::shared_ptr<channel::query> q = ch_->start(host);
+  std::shared_ptr<lookup> q;
+  bool record = false;  // this task caches the answer: it started the query, or took it over
+  if (auto it = inflight_.find(host); it != inflight_.end() && !it->second->done.is_set()) {
+    q = it->second;
+  } else {
+    ++queries_;
+    q = ch_->start(host);
+    record = true;
+    if (!q->done.is_set()) inflight_[host] = q;
+    else if (it != inflight_.end()) inflight_.erase(it);  // finished, its waiters all gone
+  }
   if (!q->done.is_set()) co_await q->done.wait();
   // The resolver may be gone by now (its destruction ends every lookup): touch it only
   // when the lookup really finished.
   if (q->status == ARES_EDESTRUCTION) co_return fail(dns_error::cancelled);
+  if (auto it = inflight_.find(host); it != inflight_.end() && it->second == q) {
+    inflight_.erase(it);  // the first waiter to resume (the starter may have been cancelled)
+    record = true;
+  }
+  if (record && q->status == ARES_SUCCESS && !q->addrs.empty() && opts_.cache_ttl > duration::zero())
+    cache_[host] = {q->addrs, t + opts_.cache_ttl};
   if (q->status != ARES_SUCCESS) co_return fail(from_ares(q->status));
   if (q->addrs.empty()) co_return fail(dns_error::no_address);
-  for (auto& a : q->addrs) a.set_port(port);
-  if (opts_.cache_ttl > duration::zero()) cache_[host] = {q->addrs, t + opts_.cache_ttl};
-  co_return std::move(q->addrs);
+  std::vector<socket_address> addrs = q->addrs;  // shared with the other waiters
+  for (auto& a : addrs) a.set_port(port);
+  co_return addrs;
 }
 
 }  // namespace barrage::net

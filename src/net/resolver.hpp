@@ -63,7 +63,9 @@ class resolver {
   resolver& operator=(const resolver&) = delete;
 
   /// Addresses of host (IPv4 first, in the order the server gave them), each with `port`.
-  /// Cancelling the calling task abandons the query; its answer is then dropped.
+  /// Lookups of a name already being looked up wait for that one query (a thousand
+  /// connections opening at once send one query, and see the addresses in one order).
+  /// Cancelling the calling task abandons its wait; the query goes on for the others.
   task<result<std::vector<socket_address>, dns_error>> resolve(std::string host, std::uint16_t port);
 
   std::uint64_t cache_hits() const noexcept { return hits_; }
@@ -71,6 +73,7 @@ class resolver {
 
  private:
   struct channel;
+  struct lookup;
   struct cached {
     std::vector<socket_address> addrs;
     time_point expires;
@@ -78,6 +81,7 @@ class resolver {
   options opts_;
   std::shared_ptr<channel> ch_;  // shared with the tasks that watch its sockets
   std::unordered_map<std::string, cached> cache_;
+  std::unordered_map<std::string, std::shared_ptr<lookup>> inflight_;  // by name
   std::uint64_t hits_ = 0, queries_ = 0;
 };
 

@@ -333,3 +333,28 @@ TEST(resolver, a_fully_qualified_name_is_found_in_the_hosts_file_without_its_dot
     EXPECT_EQ((*a)[0].port(), 8080);
   }());
 }
+
+TEST(resolver_against_dnsmasq, lookups_of_a_name_already_being_looked_up_share_its_query) {
+  dnsmasq_process server(records(), {"--local=/test/"});
+  ASSERT_TRUE(server.available());
+  sync_wait([](std::string where, dnsmasq_process& srv) -> task<void> {
+    resolver::options o = through(where);
+    o.cache_ttl = duration::zero();  // no cache: only the sharing can save the queries
+    resolver r(o);
+    std::vector<join_handle<result<std::vector<socket_address>, dns_error>>> all;
+    for (int i = 0; i < 20; ++i) all.push_back(spawn(r.resolve("multi.test", static_cast<std::uint16_t>(80 + i))));
+    std::vector<std::string> first;
+    for (int i = 0; i < 20; ++i) {
+      auto a = co_await all[static_cast<std::size_t>(i)];
+      CO_ASSERT_TRUE(a.ok());
+      CO_ASSERT_TRUE(a->size() == 3u);
+      EXPECT_EQ((*a)[0].port(), 80 + i);  // each waiter gets its own port
+      std::vector<std::string> ips;
+      for (const auto& x : *a) ips.push_back(x.ip());
+      if (first.empty()) first = ips;
+      EXPECT_EQ(ips, first);  // and the one answer, in one order
+    }
+    EXPECT_EQ(srv.queries("multi.test"), 1);
+    EXPECT_EQ(r.queries(), 1u);
+  }(server.server(), server));
+}
