@@ -40,10 +40,6 @@ std::uint64_t current_rss_bytes() {
   return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
-bool is_idempotent(std::string_view m) {
-  return m == "GET" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "OPTIONS" || m == "TRACE";
-}
-
 /// Merges the workers' seconds; a second is final once every worker reported it.
 class timeline_builder {
  public:
@@ -153,7 +149,7 @@ result<prepared, std::string> prepare(const run_config& cfg) {
   plan->url = *u;
   plan->fields = *header_fields(plan->config.headers, cfg.keepalive);  // views into the plan's own copy
   plan->head_request = cfg.method == "HEAD";
-  plan->idempotent = is_idempotent(cfg.method);
+  plan->may_resend = client::may_resend(client::is_idempotent(cfg.method), cfg.retry);
   std::string address = literal ? literal->to_string() : std::string();
   return prepared{std::move(plan), std::move(address)};
 }

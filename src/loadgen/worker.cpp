@@ -2,7 +2,6 @@
 
 #include <time.h>
 
-#include <random>
 
 #include "http/redirect.hpp"
 #include "net/tcp.hpp"
@@ -267,46 +266,28 @@ bool worker::follows(const client::outcome& o) const noexcept {
   return plan_.config.redirects > 0 && o.ok() && http::is_followed_redirect(o.status);
 }
 
-bool worker::may_resend() const noexcept { return plan_.idempotent || plan_.config.retry.attempts > 1; }
-
-bool worker::should_retry(const client::outcome& o) const noexcept {
-  const auto& r = plan_.config.retry;
-  if (o.ok()) return std::find(r.statuses.begin(), r.statuses.end(), o.status) != r.statuses.end();
-  return std::find(r.errors.begin(), r.errors.end(), o.error) != r.errors.end();
-}
-
 task<void> worker::one_request(std::optional<client::connection>& conn, time_point intended, time_point actual) {
   const bool counted = intended >= plan_.counted_from;
   if (counted) ++stats_.count.started;
   client::outcome o;
-  unsigned attempts = 0;
-  bool race_resent = false;
+  client::retry_state tries(plan_.config.retry, plan_.may_resend);
   std::uint64_t written = 0;
   std::string location;
   std::string* keep_location = plan_.config.redirects > 0 ? &location : nullptr;
-  static thread_local std::minstd_rand jitter(std::random_device{}());
   time_point attempt_start = actual;  // read by the caller just now: the first try reuses it
   for (;;) {
-    if (attempts > 0 || race_resent) attempt_start = mono_clock::now();
-    ++attempts;
+    if (tries.attempts() > 0 || tries.resent()) attempt_start = mono_clock::now();
     bool reused = false;
     o = co_await attempt(conn, attempt_start, reused, written, keep_location);
-    // The keep-alive race: the server closed a reused connection just as we sent on it, so it
-    // never processed the request (RFC 9112 §9.3.2): sent again, not a retry.
-    bool race = reused && o.bytes_in == 0 &&
-                (o.error == client::error_kind::closed_before_response || o.error == client::error_kind::reset);
-    if (race && may_resend() && !race_resent) {
-      race_resent = true;
-      --attempts;
+    const client::retry_step step = tries.after(o, reused);
+    if (step == client::retry_step::resend) {  // the keep-alive race: counted as re-sent, not retried
       if (counted) ++stats_.count.resent;
       continue;
     }
-    if (attempts >= plan_.config.retry.attempts || !should_retry(o) || mono_clock::now() >= plan_.end) break;
-    auto base = plan_.config.retry.backoff * (1u << std::min(attempts - 1, 10u));
-    auto jittered = std::chrono::duration_cast<duration>(base * (0.5 + (jitter() % 1000) / 1000.0));
-    co_await sleep_for(jittered);
+    if (step == client::retry_step::done || mono_clock::now() >= plan_.end) break;
+    co_await sleep_for(client::backoff_before(plan_.config.retry, tries.attempts(), client::jitter_draw()));
   }
-  o.attempts = static_cast<std::uint8_t>(std::min(attempts, 255u));
+  o.attempts = static_cast<std::uint8_t>(std::min(tries.attempts(), 255u));
   if (counted) stats_.count.bytes_out += written;
   if (follows(o)) {
     o = co_await follow_redirects(conn, o, std::move(location), actual, counted);
@@ -359,8 +340,7 @@ task<void> worker::pipelined_round(std::optional<client::connection>& conn, std:
     while (e == client::error_kind::none && answered < n && conn->is_open()) {
       o = co_await conn->receive(start, dl, plan_.head_request);
       // Closed before a byte of this response: neither it nor those behind it were processed.
-      if (o.bytes_in == 0 &&
-          (o.error == client::error_kind::closed_before_response || o.error == client::error_kind::reset)) {
+      if (client::closed_before_first_byte(o)) {
         unanswered = o.error;
         break;
       }
@@ -380,9 +360,8 @@ task<void> worker::pipelined_round(std::optional<client::connection>& conn, std:
     // the stream) were not processed and go again on a new connection. A round that answered
     // nothing may go again once, on a reused connection (the keep-alive race): so each round
     // answers at least one request or ends the batch.
-    const bool closed = unanswered == client::error_kind::closed_before_response || unanswered == client::error_kind::reset;
     const bool progress = answered > 0 || (reused && !race_resent);
-    if (closed && progress && may_resend()) {
+    if (client::is_close(unanswered) && progress && plan_.may_resend) {
       if (answered == 0) race_resent = true;
       if (counted) stats_.count.resent += n;
       continue;

@@ -38,7 +38,8 @@ struct run_plan {
   http::url url;          // the target, parsed: redirects resolve against it
   std::vector<http::header> fields;  // the request's fields (views into config.headers)
   bool head_request = false;
-  bool idempotent = true;
+  /// A request the server never processed may go again (client::may_resend).
+  bool may_resend = true;
   time_point start;       // first request
   time_point counted_from;  // start + warm-up: requests started before are not counted
   time_point end;         // no request starts at or after it
@@ -89,8 +90,6 @@ class worker {
   /// At least `n` copies of the request, back to back. Grown on demand, so memory follows the
   /// depth actually used; a replaced buffer is kept, as a connection may still be writing it.
   std::string_view batch_for(std::uint64_t n);
-  /// Whether a request left unanswered by a closed connection may be sent again.
-  bool may_resend() const noexcept;
   /// Follows `o`, a response to the request, through up to --redirects hops (`location`: its
   /// Location field); the chain's last outcome, timed from `start`. worker_redirects.cpp.
   task<client::outcome> follow_redirects(std::optional<client::connection>& conn, client::outcome o,
@@ -103,7 +102,6 @@ class worker {
   /// (of the --source family when one is given); false with o's error when there is none.
   task<bool> next_target(net::socket_address& to, client::outcome& o);
   void drop_if_closed(std::optional<client::connection>& conn) noexcept;
-  bool should_retry(const client::outcome& o) const noexcept;
   bool may_start(time_point t) noexcept;
   bool follows(const client::outcome& o) const noexcept;
   void record(const client::outcome& o, bool counted, time_point intended, time_point actual, time_point done);
