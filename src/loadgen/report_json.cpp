@@ -167,9 +167,9 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
       {"thresholds", ts},
   };
   if (open) {
-    out["latency_uncorrected_ms"] = latency_summary(r.stats.latency_uncorrected);
+    out["latency_uncorrected_ms"] = latency_summary(r.stats.latency_uncorrected());
     out["schedule_lag_ms"] = latency_summary(r.stats.schedule_lag);
-    out["histogram_uncorrected"] = serialized(r.stats.latency_uncorrected);
+    out["histogram_uncorrected"] = serialized(r.stats.latency_uncorrected());
   }
   return out;
 }

@@ -25,7 +25,6 @@ client::error_kind connect_error(std::errc e) noexcept {
 namespace {
 
 constexpr duration late_after = std::chrono::milliseconds(1);
-constexpr duration stop_poll = std::chrono::milliseconds(10);
 
 double thread_cpu_seconds() {
   timespec ts{};
@@ -41,6 +40,7 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
   if (!plan_.config.sources.empty()) next_source_ = first_connection % plan_.config.sources.size();
   next_address_ = first_connection;
   if (plan_.config.open_model()) {
+    stats_.keep_uncorrected();
     schedule_.emplace(profile_, plan_.start);
     active_target_ = connections_;
   } else {
@@ -50,8 +50,32 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
 
 void worker::run() {
   event_loop loop;
+  {
+    std::lock_guard lock(loop_mutex_);
+    loop_ = &loop;
+  }
   loop.run(main());
+  {
+    std::lock_guard lock(loop_mutex_);
+    loop_ = nullptr;
+  }
   cpu_s_.store(thread_cpu_seconds(), std::memory_order_relaxed);
+}
+
+void worker::interrupt() {
+  std::lock_guard lock(loop_mutex_);
+  if (loop_) loop_->call_soon_threadsafe([this] { stop_.set(); });
+}
+
+task<void> worker::set_at(async_event& e, time_point t) {
+  co_await sleep_until(t);
+  e.set();
+}
+
+void worker::user_finished() noexcept {
+  if (--users_running_ > 0) return;
+  users_done_.set();
+  stop_.set();
 }
 
 bool worker::may_start(time_point t) noexcept {
@@ -72,15 +96,21 @@ task<void> worker::main() {
   users_running_ = connections_;
   for (unsigned i = 0; i < connections_; ++i) users.push_back(spawn(open ? open_user(i) : closed_user(i), "connection"));
 
-  // Run until the end of the plan, an interrupt, or every connection is done (-n reached).
-  while (users_running_ > 0 && mono_clock::now() < plan_.end && !plan_.interrupted.load(std::memory_order_relaxed))
-    co_await sleep_for(std::min<duration>(stop_poll, std::max(duration::zero(), plan_.end - mono_clock::now())));
+  // Until the end of the plan (a timer), an interrupt (interrupt()) or every connection is
+  // done (-n reached): each sets stop_.
+  join_handle<void> end;
+  if (plan_.end != time_point::max()) end = spawn(set_at(stop_, plan_.end), "end");
+  if (connections_ == 0 || plan_.interrupted.load(std::memory_order_relaxed)) stop_.set();
+  co_await stop_.wait();
+  end.cancel();
   stopped_at_ = mono_clock::now();
   stopping_ = true;
   target_changed_.set();
   // Requests in flight get the grace period; what is left then is counted in flight.
-  time_point grace_end = mono_clock::now() + plan_.config.grace_period();
-  while (users_running_ > 0 && mono_clock::now() < grace_end) co_await sleep_for(stop_poll);
+  if (connections_ == 0) users_done_.set();
+  auto grace = spawn(set_at(users_done_, stopped_at_ + plan_.config.grace_period()), "grace");
+  co_await users_done_.wait();
+  grace.cancel();
   for (auto& u : users) u.cancel();
   for (auto& u : users) {
     try {
@@ -127,7 +157,7 @@ task<void> worker::closed_user(unsigned id) {
     co_await one_request(conn, t, t);
   }
   if (conn) open_.fetch_sub(1, std::memory_order_relaxed);
-  --users_running_;
+  user_finished();
 }
 
 task<void> worker::open_user(unsigned) {
@@ -149,7 +179,7 @@ task<void> worker::open_user(unsigned) {
     co_await one_request(conn, intended, actual);
   }
   if (conn) open_.fetch_sub(1, std::memory_order_relaxed);
-  --users_running_;
+  user_finished();
 }
 
 void worker::drop_if_closed(std::optional<client::connection>& conn) noexcept {
@@ -400,8 +430,10 @@ task<void> worker::ticker() {
 void worker::publish_second() {
   cpu_s_.store(thread_cpu_seconds(), std::memory_order_relaxed);
   if (mono_clock::now() < plan_.counted_from) return;
+  second_report r{second_index_, second_requests_, second_errors_, {}};
+  second_latency_.digest(r.latency);
   std::lock_guard lock(pub_mutex_);
-  published_.push_back({second_index_, second_requests_, second_errors_, second_latency_});
+  published_.push_back(std::move(r));
   pub_counters_ = stats_.count;
   second_requests_ = second_errors_ = 0;
   second_latency_.reset();

@@ -15,6 +15,7 @@
 #include "loadgen/config.hpp"
 #include "loadgen/schedule.hpp"
 #include "loadgen/stats.hpp"
+#include "loadgen/timeline.hpp"
 #include "net/address.hpp"
 #include "net/resolver.hpp"
 #include "runtime/async_event.hpp"
@@ -46,14 +47,6 @@ struct run_plan {
   std::atomic<bool> interrupted{false};  // SIGINT: stop starting requests
 };
 
-/// What one second added, published for the live view and the timeline.
-struct second_report {
-  std::uint64_t second = 0;  // since counted_from
-  std::uint64_t requests = 0;
-  std::uint64_t errors = 0;
-  histogram latency;
-};
-
 class worker {
  public:
   /// `profile`: this worker's share of the rate (open model) or of the active connections
@@ -63,6 +56,8 @@ class worker {
          unsigned first_connection = 0);
   /// The thread body: runs until every connection finished or the grace period ended.
   void run();
+  /// Any thread, after setting plan.interrupted: wakes run() to stop starting requests now.
+  void interrupt();
 
   /// Any thread: the seconds completed since the last call, and live figures.
   std::vector<second_report> take_seconds();
@@ -76,6 +71,10 @@ class worker {
 
  private:
   task<void> main();
+  /// Sets `e` at `t` (unless cancelled first).
+  task<void> set_at(async_event& e, time_point t);
+  /// A connection's task ended: the last one sets users_done_ and stop_.
+  void user_finished() noexcept;
   task<void> closed_user(unsigned id);
   task<void> open_user(unsigned id);
   task<void> ticker();
@@ -135,6 +134,10 @@ class worker {
   std::optional<net::resolver> resolver_;
   net::resolver& resolver();
   unsigned users_running_ = 0;
+  async_event stop_;        // stop starting requests: the plan's end, an interrupt, or every user done
+  async_event users_done_;  // every connection's task ended, or the grace period did
+  std::mutex loop_mutex_;
+  event_loop* loop_ = nullptr;  // while run() runs: where interrupt() posts
   time_point last_done_{};
   bool stopping_ = false;
   time_point stopped_at_ = time_point::max();  // when main() stopped starting requests
