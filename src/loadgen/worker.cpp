@@ -128,7 +128,11 @@ task<void> worker::main() {
     for (time_point t = schedule_->next(); t < cut; t = schedule_->next())
       if (t >= plan_.counted_from) ++stats_.count.dropped;
   }
+  // A second that ended while the ticker's timer, due at the same time as ours, had not fired
+  // yet is published as the ticker would have; then the part of a second since.
+  while (mono_clock::now() >= plan_.counted_from + std::chrono::seconds(second_index_ + 1)) publish_second();
   publish_second();
+  published_last_ = true;
 }
 
 task<void> worker::closed_user(unsigned id) {
@@ -423,6 +427,7 @@ void worker::record(const client::outcome& o, bool counted, time_point intended,
 task<void> worker::ticker() {
   for (;;) {
     co_await sleep_until(plan_.counted_from + std::chrono::seconds(second_index_ + 1));
+    if (published_last_) co_return;  // its timer fired as main() published the last second
     publish_second();
   }
 }

@@ -140,6 +140,7 @@ class worker {
   event_loop* loop_ = nullptr;  // while run() runs: where interrupt() posts
   time_point last_done_{};
   bool stopping_ = false;
+  bool published_last_ = false;  // main() published the run's last second: the ticker is done
   time_point stopped_at_ = time_point::max();  // when main() stopped starting requests
 };
 
