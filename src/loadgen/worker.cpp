@@ -49,7 +49,9 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
 }
 
 void worker::run() {
-  event_loop loop;
+  event_loop::options opts;
+  opts.monitor_lag = false;  // the generator reads no loop metrics: no 10 ms sampling timer
+  event_loop loop(opts);
   {
     std::lock_guard lock(loop_mutex_);
     loop_ = &loop;
