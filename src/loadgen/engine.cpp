@@ -175,6 +175,44 @@ live_snapshot follow_second(std::vector<std::unique_ptr<worker>>& workers, timel
   return p;
 }
 
+/// One worker per thread, with its share of the connections, of -n and of the rate.
+std::vector<std::unique_ptr<worker>> make_workers(const run_plan& plan) {
+  const run_config& cfg = plan.config;
+  std::vector<std::unique_ptr<worker>> workers;
+  unsigned first_connection = 0;
+  for (unsigned i = 0; i < cfg.threads; ++i) {
+    unsigned conns = cfg.connections / cfg.threads + (i < cfg.connections % cfg.threads ? 1 : 0);
+    std::optional<std::uint64_t> quota;
+    if (cfg.requests) quota = *cfg.requests / cfg.threads + (i < *cfg.requests % cfg.threads ? 1 : 0);
+    double share = static_cast<double>(conns) / cfg.connections;
+    if (cfg.open_model()) share = 1.0 / cfg.threads;
+    workers.push_back(std::make_unique<worker>(plan, conns, quota, worker_profile(cfg, share), first_connection));
+    first_connection += conns;
+  }
+  return workers;
+}
+
+/// What the run cost the generator, and whether the generator rather than the server was the limit.
+generator_usage generator_use(const run_result& r, double cpu_seconds, double busiest_thread_seconds, double wall) {
+  generator_usage g;
+  g.cpu_seconds = cpu_seconds;
+  g.cpu_percent = 100.0 * cpu_seconds / std::max(1e-9, wall);
+  g.busiest_thread_percent = 100.0 * busiest_thread_seconds / std::max(1e-9, wall);
+  g.max_rss_bytes = max_rss_bytes();
+  if (g.busiest_thread_percent >= 95.0) {
+    g.saturated = true;
+    g.saturation_reason = "a worker thread was busy " + std::to_string(int(g.busiest_thread_percent)) +
+                          "% of the time: the generator, not the server, may be the limit";
+  } else if (r.config.open_model() && r.stats.count.started > 0 &&
+             r.stats.schedule_lag.value_at_percentile(99) > 10e6) {
+    g.saturated = true;
+    g.saturation_reason =
+        "p99 schedule lag above 10 ms: requests could not be sent on time (all connections busy or the generator "
+        "overloaded); raise -c or -t";
+  }
+  return g;
+}
+
 }  // namespace
 
 result<run_result, std::string> run_load(const run_config& config, const progress_fn& progress,
@@ -194,17 +232,7 @@ result<run_result, std::string> run_load(const run_config& config, const progres
   plan.counted_from = plan.start + cfg.warmup;
   plan.end = bounded_by_count ? time_point::max() : plan.counted_from + length;
 
-  std::vector<std::unique_ptr<worker>> workers;
-  unsigned first_connection = 0;
-  for (unsigned i = 0; i < cfg.threads; ++i) {
-    unsigned conns = cfg.connections / cfg.threads + (i < cfg.connections % cfg.threads ? 1 : 0);
-    std::optional<std::uint64_t> quota;
-    if (cfg.requests) quota = *cfg.requests / cfg.threads + (i < *cfg.requests % cfg.threads ? 1 : 0);
-    double share = static_cast<double>(conns) / cfg.connections;
-    if (cfg.open_model()) share = 1.0 / cfg.threads;
-    workers.push_back(std::make_unique<worker>(plan, conns, quota, worker_profile(cfg, share), first_connection));
-    first_connection += conns;
-  }
+  std::vector<std::unique_ptr<worker>> workers = make_workers(plan);
   const double cpu0 = process_cpu_seconds();
   std::vector<std::thread> threads;
   running_threads running(cfg.threads);
@@ -251,22 +279,7 @@ result<run_result, std::string> run_load(const run_config& config, const progres
   }
   r.timeline = timeline.finish();
   r.duration_s = std::max(1e-9, to_seconds(last - plan.counted_from));
-  double wall = to_seconds(mono_clock::now() - plan.start);
-  r.generator.cpu_seconds = process_cpu_seconds() - cpu0;
-  r.generator.cpu_percent = 100.0 * r.generator.cpu_seconds / std::max(1e-9, wall);
-  r.generator.busiest_thread_percent = 100.0 * busiest / std::max(1e-9, wall);
-  r.generator.max_rss_bytes = max_rss_bytes();
-  if (r.generator.busiest_thread_percent >= 95.0) {
-    r.generator.saturated = true;
-    r.generator.saturation_reason = "a worker thread was busy " + std::to_string(int(r.generator.busiest_thread_percent)) +
-                                    "% of the time: the generator, not the server, may be the limit";
-  } else if (cfg.open_model() && r.stats.count.started > 0 &&
-             r.stats.schedule_lag.value_at_percentile(99) > 10e6) {
-    r.generator.saturated = true;
-    r.generator.saturation_reason =
-        "p99 schedule lag above 10 ms: requests could not be sent on time (all connections busy or the generator "
-        "overloaded); raise -c or -t";
-  }
+  r.generator = generator_use(r, process_cpu_seconds() - cpu0, busiest, to_seconds(mono_clock::now() - plan.start));
   return r;
 }
 
