@@ -2,7 +2,6 @@
 
 #include <time.h>
 
-
 #include "http/redirect.hpp"
 #include "net/tcp.hpp"
 #include "runtime/sleep.hpp"
