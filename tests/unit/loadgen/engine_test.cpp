@@ -362,6 +362,11 @@ TEST(engine, bytes_sent_count_only_what_reached_a_socket) {
 }
 
 TEST(engine, a_one_request_run_ends_as_soon_as_its_response_arrives) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || !defined(__OPTIMIZE__)
+  // Tearing down a loop and its thread takes 5-13 ms under ThreadSanitizer: the measure would
+  // be the sanitizer's, not a poll's. worker_test counts the worker's wake-ups in every build.
+  GTEST_SKIP() << "a timing of an optimized build without sanitizers";
+#endif
   // The workers and the engine learn that the last connection finished by an event, not at a
   // poll: run_load returns within a few milliseconds of the response (a 20 ms poll of the
   // engine's kept every run above 20 ms, so at least 14 ms after its one response). Measured
