@@ -1,7 +1,6 @@
 #include "client/http_client.hpp"
 
 #include <algorithm>
-#include <random>
 
 #include "http/request_template.hpp"
 #include "http/url.hpp"
@@ -9,10 +8,6 @@
 
 namespace barrage::client {
 namespace {
-
-bool idempotent(std::string_view m) {
-  return m == "GET" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "OPTIONS" || m == "TRACE";
-}
 
 net::resolver::options resolver_options(const client_options& c) {
   net::resolver::options o;
@@ -32,12 +27,6 @@ std::string_view response::header(std::string_view name) const noexcept {
 
 http_client::http_client(client_options opts)
     : opts_(std::move(opts)), pool_(opts_.pool), resolver_(resolver_options(opts_)) {}
-
-bool http_client::should_retry(const outcome& o) const noexcept {
-  const auto& r = opts_.retry;
-  if (o.ok()) return std::find(r.statuses.begin(), r.statuses.end(), o.status) != r.statuses.end();
-  return std::find(r.errors.begin(), r.errors.end(), o.error) != r.errors.end();
-}
 
 task<response> http_client::request(std::string method, std::string url, std::vector<http::header> headers,
                                     std::string body) {
@@ -63,40 +52,30 @@ task<response> http_client::request(std::string method, std::string url, std::ve
   }
   const std::int64_t dns_ns = to_ns(mono_clock::now() - start);
   const std::string key = u->host + ":" + std::to_string(u->port);
-  static thread_local std::minstd_rand jitter(std::random_device{}());
-  unsigned attempts = 0;
-  bool race_retried = false;
+  retry_state tries(opts_.retry, may_resend(is_idempotent(method), opts_.retry));
   for (;;) {
-    ++attempts;
     exchange_deadlines dl;
     dl.total = opts_.total_timeout == duration::max() ? time_point::max() : start + opts_.total_timeout;
     if (opts_.first_byte_timeout != duration::max()) dl.first_byte = mono_clock::now() + opts_.first_byte_timeout;
     auto l = co_await pool_.acquire(key, addrs->front());
+    bool reused = false;
     if (!l) {
       res.result = outcome{};
       res.result.error = l.error();
     } else {
       const std::int64_t connected = to_ns(mono_clock::now() - start);
       res.result = co_await (*l)->exchange(tmpl->bytes(), start, dl, method == "HEAD", &res.data);
-      res.result.reused_connection = l->reused();
+      reused = l->reused();
+      res.result.reused_connection = reused;
       res.result.times.connect = connected;
-      // The keep-alive race: a reused connection the server had just closed.
-      bool race = l->reused() && res.result.bytes_in == 0 &&
-                  (res.result.error == error_kind::closed_before_response || res.result.error == error_kind::reset);
       l->release();
-      if (race && idempotent(method) && !race_retried) {
-        race_retried = true;
-        ++retries_;
-        --attempts;
-        continue;
-      }
     }
-    if (attempts >= opts_.retry.attempts || !should_retry(res.result)) break;
+    const retry_step step = tries.after(res.result, reused);
+    if (step == retry_step::done) break;
     ++retries_;
-    auto wait = std::min<duration>(opts_.retry.backoff * (1u << std::min(attempts - 1, 16u)), opts_.retry.max_backoff);
-    co_await sleep_for(std::chrono::duration_cast<duration>(wait * (0.5 + (jitter() % 1000) / 1000.0)));
+    if (step == retry_step::retry) co_await sleep_for(backoff_before(opts_.retry, tries.attempts(), jitter_draw()));
   }
-  res.result.attempts = static_cast<std::uint8_t>(std::min(attempts + (race_retried ? 1u : 0u), 255u));
+  res.result.attempts = static_cast<std::uint8_t>(std::min(tries.attempts() + (tries.resent() ? 1u : 0u), 255u));
   res.result.times.dns = dns_ns;
   co_return res;
 }

@@ -11,24 +11,17 @@
 #include <vector>
 
 #include "client/pool.hpp"
+#include "client/retry.hpp"
 #include "http/message.hpp"
 #include "net/resolver.hpp"
 
 namespace barrage::client {
 
-struct retry_options {
-  unsigned attempts = 1;  // tries, the first included (aiohttp-retry's convention): 1 = no retry
-  std::vector<unsigned> statuses{500, 502, 503, 504};
-  std::vector<error_kind> errors{error_kind::refused, error_kind::reset, error_kind::connect_timeout};
-  duration backoff = std::chrono::milliseconds(100);  // doubled per attempt; jitter 50-150 %
-  duration max_backoff = std::chrono::seconds(10);
-};
-
 struct client_options {
   pool_options pool;
   duration first_byte_timeout = duration::max();
   duration total_timeout = std::chrono::minutes(5);
-  retry_options retry;
+  retry_policy retry;
   duration dns_ttl = std::chrono::seconds(10);
   std::string dns_servers;  // "ip:port,..." instead of /etc/resolv.conf (tests)
 };
@@ -50,11 +43,10 @@ class http_client {
   task<response> get(std::string url) { return request("GET", std::move(url)); }
 
   pool& connections() noexcept { return pool_; }
-  /// Extra attempts made: policy retries plus keep-alive race retries.
+  /// Extra attempts made: policy retries plus keep-alive race re-sends.
   std::uint64_t retries() const noexcept { return retries_; }
 
  private:
-  bool should_retry(const outcome& o) const noexcept;
   client_options opts_;
   pool pool_;
   net::resolver resolver_;

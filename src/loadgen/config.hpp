@@ -7,6 +7,7 @@
 
 #include "base/clock.hpp"
 #include "client/outcome.hpp"
+#include "client/retry.hpp"
 #include "loadgen/stats.hpp"
 #include "net/address.hpp"
 #include "net/tls_context.hpp"
@@ -25,12 +26,17 @@ struct ramp_stage {
   double target = 0;
 };
 
-struct retry_policy {
-  unsigned attempts = 1;  // the first try included (aiohttp-retry's convention); 1 = no retry
-  std::vector<unsigned> statuses;             // retry on these statuses
-  std::vector<client::error_kind> errors;     // and on these error kinds
-  duration backoff = std::chrono::milliseconds(100);  // doubled per attempt, with jitter
-};
+/// --retries: the backoff doubles per retry up to this many times --retry-backoff.
+inline constexpr unsigned max_backoff_factor = 1024;
+
+/// The generator's policy without --retries: one try, nothing listed to retry on.
+inline client::retry_policy no_retries() {
+  client::retry_policy p;
+  p.statuses.clear();
+  p.errors.clear();
+  p.max_backoff = p.backoff * max_backoff_factor;
+  return p;
+}
 
 struct run_config {
   std::string url;
@@ -51,7 +57,7 @@ struct run_config {
   duration connect_timeout = std::chrono::seconds(5);    // no_time_limit: none
   std::optional<duration> grace;  // for requests in flight at the end; default: timeout, or
                                   // grace_without_timeout when there is none
-  retry_policy retry;
+  client::retry_policy retry = no_retries();
   unsigned pipeline = 1;
   /// --redirects: 3xx responses followed per request (a chain is one request); 0: none, the
   /// 3xx is the response, as in wrk and ab.

@@ -4,14 +4,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <fstream>
-#include <map>
+#include <mutex>
 #include <memory>
 #include <thread>
 
 #include "http/request_template.hpp"
 #include "http/url.hpp"
 #include "loadgen/options.hpp"
+#include "loadgen/timeline.hpp"
 #include "loadgen/worker.hpp"
 #include "net/fd_limit.hpp"
 #include "net/resolver.hpp"
@@ -19,6 +21,9 @@
 
 namespace barrage::loadgen {
 namespace {
+
+/// How often the engine looks at the interrupt flag (see run_load).
+constexpr duration interrupt_check = std::chrono::milliseconds(50);
 
 double process_cpu_seconds() {
   rusage ru{};
@@ -39,51 +44,6 @@ std::uint64_t current_rss_bytes() {
   f >> size >> resident;
   return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 }
-
-bool is_idempotent(std::string_view m) {
-  return m == "GET" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "OPTIONS" || m == "TRACE";
-}
-
-/// Merges the workers' seconds; a second is final once every worker reported it.
-class timeline_builder {
- public:
-  explicit timeline_builder(std::size_t workers) : workers_(workers) {}
-  void add(second_report& r) {
-    auto& p = pending_[r.second];
-    ++p.reports;
-    p.requests += r.requests;
-    p.errors += r.errors;
-    p.latency.merge(r.latency);
-    so_far_.merge(r.latency);
-    if (p.reports == workers_) finalize(pending_.find(r.second));
-  }
-  std::vector<timeline_point> finish() {
-    while (!pending_.empty()) finalize(pending_.begin());
-    return std::move(points_);
-  }
-  const histogram& so_far() const noexcept { return so_far_; }
-  std::uint64_t last_second_requests() const noexcept { return last_requests_; }
-
- private:
-  struct pending {
-    std::size_t reports = 0;
-    std::uint64_t requests = 0, errors = 0;
-    histogram latency;
-  };
-  void finalize(std::map<std::uint64_t, pending>::iterator it) {
-    if (points_.size() <= it->first) points_.resize(it->first + 1);
-    auto& p = it->second;
-    points_[it->first] = {p.requests, p.errors, p.latency.value_at_percentile(50) / 1e6,
-                          p.latency.value_at_percentile(99) / 1e6};
-    last_requests_ = p.requests;
-    pending_.erase(it);
-  }
-  std::size_t workers_;
-  std::map<std::uint64_t, pending> pending_;
-  std::vector<timeline_point> points_;
-  histogram so_far_;
-  std::uint64_t last_requests_ = 0;
-};
 
 struct prepared {
   std::unique_ptr<run_plan> plan;
@@ -158,7 +118,7 @@ result<prepared, std::string> prepare(const run_config& cfg) {
   plan->url = *u;
   plan->fields = *header_fields(plan->config.headers, cfg.keepalive);  // views into the plan's own copy
   plan->head_request = cfg.method == "HEAD";
-  plan->idempotent = is_idempotent(cfg.method);
+  plan->may_resend = client::may_resend(client::is_idempotent(cfg.method), cfg.retry);
   std::string address = literal ? literal->to_string() : std::string();
   return prepared{std::move(plan), std::move(address)};
 }
@@ -168,6 +128,94 @@ ramp_profile worker_profile(const run_config& cfg, double share) {
   for (auto& s : stages) s.target *= share;
   double constant = cfg.open_model() ? *cfg.rate * share : cfg.connections * share;
   return ramp_profile(constant, std::move(stages), 0);
+}
+
+/// Counts the worker threads still running, for the engine to sleep on.
+class running_threads {
+ public:
+  explicit running_threads(unsigned n) : running_(n) {}
+  void one_ended() {
+    {
+      std::lock_guard lock(mutex_);
+      --running_;
+    }
+    ended_.notify_all();
+  }
+  /// Waits until every thread ended (true) or `until` (false).
+  bool wait_all_until(time_point until) {
+    std::unique_lock lock(mutex_);
+    return ended_.wait_until(lock, until, [this] { return running_ == 0; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ended_;
+  unsigned running_;
+};
+
+/// Once a second: the seconds the workers published go into the timeline; the live view's figures.
+live_snapshot follow_second(std::vector<std::unique_ptr<worker>>& workers, timeline_builder& timeline,
+                            const run_plan& plan, time_point now, double& last_cpu) {
+  live_snapshot p;
+  for (auto& w : workers) {
+    for (auto& s : w->take_seconds()) timeline.add(std::move(s));
+    counters c = w->live_counters();
+    p.errors += c.failed + c.timed_out;
+    p.open_connections += w->open_connections();
+  }
+  const run_config& cfg = plan.config;
+  p.elapsed = now - plan.start;
+  if (plan.end != time_point::max()) p.planned = plan.end - plan.start;
+  p.warming_up = now < plan.counted_from;
+  p.requests_per_second = static_cast<double>(timeline.last_second_requests());
+  if (cfg.rate) p.target_rate = worker_profile(cfg, 1.0).at(now - plan.start);
+  p.responses = timeline.so_far().count();
+  p.p50 = std::chrono::nanoseconds(timeline.so_far().value_at_percentile(50));
+  p.p99 = std::chrono::nanoseconds(timeline.so_far().value_at_percentile(99));
+  double cpu = process_cpu_seconds();
+  p.cpu_percent = 100.0 * (cpu - last_cpu);
+  last_cpu = cpu;
+  p.rss_bytes = current_rss_bytes();
+  p.open_fds = net::open_fd_count();
+  return p;
+}
+
+/// One worker per thread, with its share of the connections, of -n and of the rate.
+std::vector<std::unique_ptr<worker>> make_workers(const run_plan& plan) {
+  const run_config& cfg = plan.config;
+  std::vector<std::unique_ptr<worker>> workers;
+  unsigned first_connection = 0;
+  for (unsigned i = 0; i < cfg.threads; ++i) {
+    unsigned conns = cfg.connections / cfg.threads + (i < cfg.connections % cfg.threads ? 1 : 0);
+    std::optional<std::uint64_t> quota;
+    if (cfg.requests) quota = *cfg.requests / cfg.threads + (i < *cfg.requests % cfg.threads ? 1 : 0);
+    double share = static_cast<double>(conns) / cfg.connections;
+    if (cfg.open_model()) share = 1.0 / cfg.threads;
+    workers.push_back(std::make_unique<worker>(plan, conns, quota, worker_profile(cfg, share), first_connection));
+    first_connection += conns;
+  }
+  return workers;
+}
+
+/// What the run cost the generator, and whether the generator rather than the server was the limit.
+generator_usage generator_use(const run_result& r, double cpu_seconds, double busiest_thread_seconds, double wall) {
+  generator_usage g;
+  g.cpu_seconds = cpu_seconds;
+  g.cpu_percent = 100.0 * cpu_seconds / std::max(1e-9, wall);
+  g.busiest_thread_percent = 100.0 * busiest_thread_seconds / std::max(1e-9, wall);
+  g.max_rss_bytes = max_rss_bytes();
+  if (g.busiest_thread_percent >= 95.0) {
+    g.saturated = true;
+    g.saturation_reason = "a worker thread was busy " + std::to_string(int(g.busiest_thread_percent)) +
+                          "% of the time: the generator, not the server, may be the limit";
+  } else if (r.config.open_model() && r.stats.count.started > 0 &&
+             r.stats.schedule_lag.value_at_percentile(99) > 10e6) {
+    g.saturated = true;
+    g.saturation_reason =
+        "p99 schedule lag above 10 ms: requests could not be sent on time (all connections busy or the generator "
+        "overloaded); raise -c or -t";
+  }
+  return g;
 }
 
 }  // namespace
@@ -189,55 +237,36 @@ result<run_result, std::string> run_load(const run_config& config, const progres
   plan.counted_from = plan.start + cfg.warmup;
   plan.end = bounded_by_count ? time_point::max() : plan.counted_from + length;
 
-  std::vector<std::unique_ptr<worker>> workers;
-  unsigned first_connection = 0;
-  for (unsigned i = 0; i < cfg.threads; ++i) {
-    unsigned conns = cfg.connections / cfg.threads + (i < cfg.connections % cfg.threads ? 1 : 0);
-    std::optional<std::uint64_t> quota;
-    if (cfg.requests) quota = *cfg.requests / cfg.threads + (i < *cfg.requests % cfg.threads ? 1 : 0);
-    double share = static_cast<double>(conns) / cfg.connections;
-    if (cfg.open_model()) share = 1.0 / cfg.threads;
-    workers.push_back(std::make_unique<worker>(plan, conns, quota, worker_profile(cfg, share), first_connection));
-    first_connection += conns;
-  }
+  std::vector<std::unique_ptr<worker>> workers = make_workers(plan);
   const double cpu0 = process_cpu_seconds();
   std::vector<std::thread> threads;
-  std::atomic<unsigned> running{cfg.threads};
+  running_threads running(cfg.threads);
   for (auto& w : workers)
     threads.emplace_back([&w, &running] {
       w->run();
-      running.fetch_sub(1);
+      running.one_ended();
     });
 
   timeline_builder timeline(workers.size());
   double last_cpu = cpu0;
   time_point next_tick = plan.start + std::chrono::seconds(1);
-  while (running.load() > 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    if (interrupt && interrupt->load()) plan.interrupted.store(true);
-    time_point now = mono_clock::now();
+  bool interrupt_forwarded = false;
+  for (;;) {
+    // Woken when the last worker ends, at the next second's tick, and while SIGINT may come,
+    // every interrupt_check: a signal handler can only store to a lock-free atomic (notifying
+    // a condition variable is not async-signal-safe), so the interrupt is polled.
+    time_point wake = next_tick;
+    if (interrupt && !interrupt_forwarded) wake = std::min(wake, mono_clock::now() + interrupt_check);
+    if (running.wait_all_until(wake)) break;
+    if (interrupt && !interrupt_forwarded && interrupt->load()) {
+      interrupt_forwarded = true;
+      plan.interrupted.store(true);
+      for (auto& w : workers) w->interrupt();
+    }
+    const time_point now = mono_clock::now();
     if (now < next_tick) continue;
     next_tick += std::chrono::seconds(1);
-    live_snapshot p;
-    for (auto& w : workers) {
-      for (auto& s : w->take_seconds()) timeline.add(s);
-      counters c = w->live_counters();
-      p.errors += c.failed + c.timed_out;
-      p.open_connections += w->open_connections();
-    }
-    p.elapsed = now - plan.start;
-    if (!bounded_by_count) p.planned = plan.end - plan.start;
-    p.warming_up = now < plan.counted_from;
-    p.requests_per_second = static_cast<double>(timeline.last_second_requests());
-    if (cfg.rate) p.target_rate = worker_profile(cfg, 1.0).at(now - plan.start);
-    p.responses = timeline.so_far().count();
-    p.p50 = std::chrono::nanoseconds(timeline.so_far().value_at_percentile(50));
-    p.p99 = std::chrono::nanoseconds(timeline.so_far().value_at_percentile(99));
-    double cpu = process_cpu_seconds();
-    p.cpu_percent = 100.0 * (cpu - last_cpu);
-    last_cpu = cpu;
-    p.rss_bytes = current_rss_bytes();
-    p.open_fds = net::open_fd_count();
+    live_snapshot p = follow_second(workers, timeline, plan, now, last_cpu);
     if (progress) progress(p);
   }
   for (auto& t : threads) t.join();
@@ -249,28 +278,13 @@ result<run_result, std::string> run_load(const run_config& config, const progres
   double busiest = 0;
   for (auto& w : workers) {
     r.stats.merge(w->stats());
-    for (auto& s : w->take_seconds()) timeline.add(s);
+    for (auto& s : w->take_seconds()) timeline.add(std::move(s));
     last = std::max(last, w->last_done());
     busiest = std::max(busiest, w->cpu_seconds());
   }
   r.timeline = timeline.finish();
   r.duration_s = std::max(1e-9, to_seconds(last - plan.counted_from));
-  double wall = to_seconds(mono_clock::now() - plan.start);
-  r.generator.cpu_seconds = process_cpu_seconds() - cpu0;
-  r.generator.cpu_percent = 100.0 * r.generator.cpu_seconds / std::max(1e-9, wall);
-  r.generator.busiest_thread_percent = 100.0 * busiest / std::max(1e-9, wall);
-  r.generator.max_rss_bytes = max_rss_bytes();
-  if (r.generator.busiest_thread_percent >= 95.0) {
-    r.generator.saturated = true;
-    r.generator.saturation_reason = "a worker thread was busy " + std::to_string(int(r.generator.busiest_thread_percent)) +
-                                    "% of the time: the generator, not the server, may be the limit";
-  } else if (cfg.open_model() && r.stats.count.started > 0 &&
-             r.stats.schedule_lag.value_at_percentile(99) > 10e6) {
-    r.generator.saturated = true;
-    r.generator.saturation_reason =
-        "p99 schedule lag above 10 ms: requests could not be sent on time (all connections busy or the generator "
-        "overloaded); raise -c or -t";
-  }
+  r.generator = generator_use(r, process_cpu_seconds() - cpu0, busiest, to_seconds(mono_clock::now() - plan.start));
   return r;
 }
 

@@ -48,6 +48,32 @@ void histogram::merge(const histogram& other) noexcept {
   max_ = std::max(max_, other.max_);
 }
 
+void histogram::merge(const histogram_digest& d) noexcept {
+  if (d.total == 0) return;
+  for (const auto& c : d.counters) counts_[c.index] += c.count;
+  total_ += d.total;
+  overflow_ += d.overflow;
+  sum_ += d.sum;
+  min_ = std::min(min_, d.min);
+  max_ = std::max(max_, d.max);
+}
+
+void histogram::digest(histogram_digest& out) const {
+  out.counters.clear();
+  out.total = total_;
+  out.overflow = overflow_;
+  out.sum = sum_;
+  out.min = min();
+  out.max = max_;
+  if (total_ == 0) return;
+  const std::size_t first = first_index(), last = last_index();
+  // Counted first, so that the vector is allocated once, at its size.
+  out.counters.reserve(static_cast<std::size_t>(
+      std::count_if(counts_.begin() + first, counts_.begin() + last + 1, [](std::uint64_t n) { return n != 0; })));
+  for (std::size_t i = first; i <= last; ++i)
+    if (counts_[i] != 0) out.counters.push_back({static_cast<std::uint32_t>(i), counts_[i]});
+}
+
 void histogram::reset() noexcept {
   if (total_ != 0)
     std::fill(counts_.begin() + first_index(), counts_.begin() + last_index() + 1, 0);

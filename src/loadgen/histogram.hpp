@@ -25,6 +25,24 @@
 
 namespace barrage {
 
+class histogram;
+
+/// A histogram in compact form: its non-empty counters and its exact extremes, sum and count,
+/// a few hundred bytes where the histogram holds memory_bytes. What a worker publishes once a
+/// second: merging digests gives exactly the histogram that merging the originals would.
+struct histogram_digest {
+  struct counter {
+    std::uint32_t index;  // histogram::index_of
+    std::uint64_t count;
+  };
+  std::vector<counter> counters;  // by increasing index, none empty
+  std::uint64_t total = 0;
+  std::uint64_t overflow = 0;
+  std::uint64_t sum = 0;
+  std::uint64_t min = 0;  // as histogram::min(), max(): 0 when empty
+  std::uint64_t max = 0;
+};
+
 class histogram {
  public:
   /// Highest value kept as such: one hour in nanoseconds.
@@ -102,6 +120,10 @@ class histogram {
 
   /// Adds every value of `other` (bucket-wise, exact).
   void merge(const histogram& other) noexcept;
+  /// Adds every value of the histogram `d` was taken from, as merge() of it would.
+  void merge(const histogram_digest& d) noexcept;
+  /// This histogram in compact form, into `out` (its memory reused; at most one allocation).
+  void digest(histogram_digest& out) const;
   /// Forgets every value; keeps the memory.
   void reset() noexcept;
 

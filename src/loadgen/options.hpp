@@ -27,7 +27,7 @@ inline constexpr unsigned max_pipeline = 1024;
 inline constexpr unsigned max_retries = 100;
 inline constexpr unsigned max_redirects = 100;
 inline constexpr double max_rate = 100e6;  // requests per second, also for --ramp targets
-inline constexpr duration max_retry_backoff = std::chrono::hours(1);  // doubled up to 1024 times
+inline constexpr duration max_retry_backoff = std::chrono::hours(1);  // doubled up to max_backoff_factor times
 
 /// -c, --connections: 1 to max_connections.
 result<unsigned, std::string> parse_connections(std::string_view text);

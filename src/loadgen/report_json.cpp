@@ -178,9 +178,9 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
   };
   if (r.config.url.starts_with("https://")) out["tls"] = tls;
   if (open) {
-    out["latency_uncorrected_ms"] = latency_summary(r.stats.latency_uncorrected);
+    out["latency_uncorrected_ms"] = latency_summary(r.stats.latency_uncorrected());
     out["schedule_lag_ms"] = latency_summary(r.stats.schedule_lag);
-    out["histogram_uncorrected"] = serialized(r.stats.latency_uncorrected);
+    out["histogram_uncorrected"] = serialized(r.stats.latency_uncorrected());
   }
   return out;
 }

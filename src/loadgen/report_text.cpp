@@ -153,7 +153,7 @@ void latency(writer& w, const run_result& r) {
     row("stdev", dur(h.stdev()));
     return;
   }
-  const auto& u = r.stats.latency_uncorrected;
+  const auto& u = r.stats.latency_uncorrected();
   w.heading("Latency", fmt::format("{} responses", h.count()));
   w.line("  corrected is measured from the intended send time, uncorrected from the actual send");
   w.line("  {:<8}{:>12}{:>14}", "", "corrected", "uncorrected");

@@ -30,6 +30,7 @@ void read_retry(const run_options& o, option_reader& in, run_config& c) {
   in.read("--retries", o.retries, parse_retries, retries);
   c.retry.attempts = retries + 1;
   in.read("--retry-backoff", o.retry_backoff, parse_retry_backoff, c.retry.backoff);
+  c.retry.max_backoff = c.retry.backoff * max_backoff_factor;
   retry_conditions on;
   if (o.retry_on) {
     in.read("--retry-on", o.retry_on, parse_retry_on, on);

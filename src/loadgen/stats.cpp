@@ -66,14 +66,21 @@ void run_stats::record(const client::outcome& o, std::int64_t latency_ns, std::i
     ++count.bad_status;
   }
   latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, latency_ns)));
-  latency_uncorrected.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, service_ns)));
+  if (uncorrected_) uncorrected_->record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, service_ns)));
+}
+
+void run_stats::keep_uncorrected() {
+  if (!uncorrected_) uncorrected_.emplace();
 }
 
 void run_stats::merge(const run_stats& o) {
   count.merge(o.count);
   tls.merge(o.tls);
   latency.merge(o.latency);
-  latency_uncorrected.merge(o.latency_uncorrected);
+  if (o.uncorrected_) {
+    keep_uncorrected();
+    uncorrected_->merge(*o.uncorrected_);
+  }
   schedule_lag.merge(o.schedule_lag);
   redirect_hops.merge(o.redirect_hops);
   for (const auto& a : o.addresses) {
@@ -97,7 +104,7 @@ void run_stats::reset() {
   count = counters{};
   tls = tls_stats{};
   latency.reset();
-  latency_uncorrected.reset();
+  if (uncorrected_) uncorrected_->reset();
   schedule_lag.reset();
   addresses.clear();
   redirect_hops.reset();

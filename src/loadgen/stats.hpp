@@ -9,6 +9,7 @@
 // timed_out counts the timeout kinds of client::error_kind.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -94,19 +95,27 @@ struct run_stats {
   counters count;
   tls_stats tls;
   std::vector<address_use> addresses;  // in the order first used; merged by address
-  histogram latency;              // corrected: from the intended send time (open model)
-  histogram latency_uncorrected;  // from the actual send time
+  histogram latency;              // from the intended send time (corrected, in the open model)
   histogram schedule_lag;         // open model: how late requests were sent
   histogram redirect_hops;        // --redirects: each followed hop, from its send to its response
 
+  /// The open model's second histogram: from the actual send time (uncorrected); records
+  /// go to both from here on. In the closed model a request is sent at its intended time, so
+  /// one histogram holds both and latency_uncorrected() is latency.
+  void keep_uncorrected();
+  const histogram& latency_uncorrected() const noexcept { return uncorrected_ ? *uncorrected_ : latency; }
+
   /// Records a finished request. `latency_ns` is from the intended time; `service_ns` from
-  /// the actual send.
+  /// the actual send (recorded only when keep_uncorrected() was called).
   void record(const client::outcome& o, std::int64_t latency_ns, std::int64_t service_ns,
               const success_policy& policy) noexcept;
   void merge(const run_stats& o);
   void reset();
   /// Counts a connection attempt to `address` (not per request: per connect).
   void count_connect(const net::socket_address& address, bool opened);
+
+ private:
+  std::optional<histogram> uncorrected_;
 };
 
 }  // namespace barrage::loadgen

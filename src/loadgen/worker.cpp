@@ -2,8 +2,6 @@
 
 #include <time.h>
 
-#include <random>
-
 #include "http/redirect.hpp"
 #include "net/tcp.hpp"
 #include "net/tls_session.hpp"
@@ -27,7 +25,6 @@ client::error_kind connect_error(std::errc e) noexcept {
 namespace {
 
 constexpr duration late_after = std::chrono::milliseconds(1);
-constexpr duration stop_poll = std::chrono::milliseconds(10);
 
 double thread_cpu_seconds() {
   timespec ts{};
@@ -43,6 +40,7 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
   if (!plan_.config.sources.empty()) next_source_ = first_connection % plan_.config.sources.size();
   next_address_ = first_connection;
   if (plan_.config.open_model()) {
+    stats_.keep_uncorrected();
     schedule_.emplace(profile_, plan_.start);
     active_target_ = connections_;
   } else {
@@ -51,9 +49,35 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
 }
 
 void worker::run() {
-  event_loop loop;
+  event_loop::options opts;
+  opts.monitor_lag = false;  // the generator reads no loop metrics: no 10 ms sampling timer
+  event_loop loop(opts);
+  {
+    std::lock_guard lock(loop_mutex_);
+    loop_ = &loop;
+  }
   loop.run(main());
+  {
+    std::lock_guard lock(loop_mutex_);
+    loop_ = nullptr;
+  }
   cpu_s_.store(thread_cpu_seconds(), std::memory_order_relaxed);
+}
+
+void worker::interrupt() {
+  std::lock_guard lock(loop_mutex_);
+  if (loop_) loop_->call_soon_threadsafe([this] { stop_.set(); });
+}
+
+task<void> worker::set_at(async_event& e, time_point t) {
+  co_await sleep_until(t);
+  e.set();
+}
+
+void worker::user_finished() noexcept {
+  if (--users_running_ > 0) return;
+  users_done_.set();
+  stop_.set();
 }
 
 bool worker::may_start(time_point t) noexcept {
@@ -74,15 +98,21 @@ task<void> worker::main() {
   users_running_ = connections_;
   for (unsigned i = 0; i < connections_; ++i) users.push_back(spawn(open ? open_user(i) : closed_user(i), "connection"));
 
-  // Run until the end of the plan, an interrupt, or every connection is done (-n reached).
-  while (users_running_ > 0 && mono_clock::now() < plan_.end && !plan_.interrupted.load(std::memory_order_relaxed))
-    co_await sleep_for(std::min<duration>(stop_poll, std::max(duration::zero(), plan_.end - mono_clock::now())));
+  // Until the end of the plan (a timer), an interrupt (interrupt()) or every connection is
+  // done (-n reached): each sets stop_.
+  join_handle<void> end;
+  if (plan_.end != time_point::max()) end = spawn(set_at(stop_, plan_.end), "end");
+  if (connections_ == 0 || plan_.interrupted.load(std::memory_order_relaxed)) stop_.set();
+  co_await stop_.wait();
+  end.cancel();
   stopped_at_ = mono_clock::now();
   stopping_ = true;
   target_changed_.set();
   // Requests in flight get the grace period; what is left then is counted in flight.
-  time_point grace_end = mono_clock::now() + plan_.config.grace_period();
-  while (users_running_ > 0 && mono_clock::now() < grace_end) co_await sleep_for(stop_poll);
+  if (connections_ == 0) users_done_.set();
+  auto grace = spawn(set_at(users_done_, stopped_at_ + plan_.config.grace_period()), "grace");
+  co_await users_done_.wait();
+  grace.cancel();
   for (auto& u : users) u.cancel();
   for (auto& u : users) {
     try {
@@ -100,7 +130,11 @@ task<void> worker::main() {
     for (time_point t = schedule_->next(); t < cut; t = schedule_->next())
       if (t >= plan_.counted_from) ++stats_.count.dropped;
   }
+  // A second that ended while the ticker's timer, due at the same time as ours, had not fired
+  // yet is published as the ticker would have; then the part of a second since.
+  while (mono_clock::now() >= plan_.counted_from + std::chrono::seconds(second_index_ + 1)) publish_second();
   publish_second();
+  published_last_ = true;
 }
 
 task<void> worker::closed_user(unsigned id) {
@@ -129,7 +163,7 @@ task<void> worker::closed_user(unsigned id) {
     co_await one_request(conn, t, t);
   }
   if (conn) open_.fetch_sub(1, std::memory_order_relaxed);
-  --users_running_;
+  user_finished();
 }
 
 task<void> worker::open_user(unsigned) {
@@ -151,7 +185,7 @@ task<void> worker::open_user(unsigned) {
     co_await one_request(conn, intended, actual);
   }
   if (conn) open_.fetch_sub(1, std::memory_order_relaxed);
-  --users_running_;
+  user_finished();
 }
 
 void worker::drop_if_closed(std::optional<client::connection>& conn) noexcept {
@@ -315,46 +349,28 @@ bool worker::follows(const client::outcome& o) const noexcept {
   return plan_.config.redirects > 0 && o.ok() && http::is_followed_redirect(o.status);
 }
 
-bool worker::may_resend() const noexcept { return plan_.idempotent || plan_.config.retry.attempts > 1; }
-
-bool worker::should_retry(const client::outcome& o) const noexcept {
-  const auto& r = plan_.config.retry;
-  if (o.ok()) return std::find(r.statuses.begin(), r.statuses.end(), o.status) != r.statuses.end();
-  return std::find(r.errors.begin(), r.errors.end(), o.error) != r.errors.end();
-}
-
 task<void> worker::one_request(std::optional<client::connection>& conn, time_point intended, time_point actual) {
   const bool counted = intended >= plan_.counted_from;
   if (counted) ++stats_.count.started;
   client::outcome o;
-  unsigned attempts = 0;
-  bool race_resent = false;
+  client::retry_state tries(plan_.config.retry, plan_.may_resend);
   std::uint64_t written = 0;
   std::string location;
   std::string* keep_location = plan_.config.redirects > 0 ? &location : nullptr;
-  static thread_local std::minstd_rand jitter(std::random_device{}());
   time_point attempt_start = actual;  // read by the caller just now: the first try reuses it
   for (;;) {
-    if (attempts > 0 || race_resent) attempt_start = mono_clock::now();
-    ++attempts;
+    if (tries.attempts() > 0 || tries.resent()) attempt_start = mono_clock::now();
     bool reused = false;
     o = co_await attempt(conn, attempt_start, reused, written, keep_location);
-    // The keep-alive race: the server closed a reused connection just as we sent on it, so it
-    // never processed the request (RFC 9112 §9.3.2): sent again, not a retry.
-    bool race = reused && o.bytes_in == 0 &&
-                (o.error == client::error_kind::closed_before_response || o.error == client::error_kind::reset);
-    if (race && may_resend() && !race_resent) {
-      race_resent = true;
-      --attempts;
+    const client::retry_step step = tries.after(o, reused);
+    if (step == client::retry_step::resend) {  // the keep-alive race: counted as re-sent, not retried
       if (counted) ++stats_.count.resent;
       continue;
     }
-    if (attempts >= plan_.config.retry.attempts || !should_retry(o) || mono_clock::now() >= plan_.end) break;
-    auto base = plan_.config.retry.backoff * (1u << std::min(attempts - 1, 10u));
-    auto jittered = std::chrono::duration_cast<duration>(base * (0.5 + (jitter() % 1000) / 1000.0));
-    co_await sleep_for(jittered);
+    if (step == client::retry_step::done || mono_clock::now() >= plan_.end) break;
+    co_await sleep_for(client::backoff_before(plan_.config.retry, tries.attempts(), client::jitter_draw()));
   }
-  o.attempts = static_cast<std::uint8_t>(std::min(attempts, 255u));
+  o.attempts = static_cast<std::uint8_t>(std::min(tries.attempts(), 255u));
   if (counted) stats_.count.bytes_out += written;
   if (follows(o)) {
     o = co_await follow_redirects(conn, o, std::move(location), actual, counted);
@@ -407,8 +423,7 @@ task<void> worker::pipelined_round(std::optional<client::connection>& conn, std:
     while (e == client::error_kind::none && answered < n && conn->is_open()) {
       o = co_await conn->receive(start, dl, plan_.head_request);
       // Closed before a byte of this response: neither it nor those behind it were processed.
-      if (o.bytes_in == 0 &&
-          (o.error == client::error_kind::closed_before_response || o.error == client::error_kind::reset)) {
+      if (client::closed_before_first_byte(o)) {
         unanswered = o.error;
         break;
       }
@@ -428,9 +443,8 @@ task<void> worker::pipelined_round(std::optional<client::connection>& conn, std:
     // the stream) were not processed and go again on a new connection. A round that answered
     // nothing may go again once, on a reused connection (the keep-alive race): so each round
     // answers at least one request or ends the batch.
-    const bool closed = unanswered == client::error_kind::closed_before_response || unanswered == client::error_kind::reset;
     const bool progress = answered > 0 || (reused && !race_resent);
-    if (closed && progress && may_resend()) {
+    if (client::is_close(unanswered) && progress && plan_.may_resend) {
       if (answered == 0) race_resent = true;
       if (counted) stats_.count.resent += n;
       continue;
@@ -462,6 +476,7 @@ void worker::record(const client::outcome& o, bool counted, time_point intended,
 task<void> worker::ticker() {
   for (;;) {
     co_await sleep_until(plan_.counted_from + std::chrono::seconds(second_index_ + 1));
+    if (published_last_) co_return;  // its timer fired as main() published the last second
     publish_second();
   }
 }
@@ -469,8 +484,10 @@ task<void> worker::ticker() {
 void worker::publish_second() {
   cpu_s_.store(thread_cpu_seconds(), std::memory_order_relaxed);
   if (mono_clock::now() < plan_.counted_from) return;
+  second_report r{second_index_, second_requests_, second_errors_, {}};
+  second_latency_.digest(r.latency);
   std::lock_guard lock(pub_mutex_);
-  published_.push_back({second_index_, second_requests_, second_errors_, second_latency_});
+  published_.push_back(std::move(r));
   pub_counters_ = stats_.count;
   second_requests_ = second_errors_ = 0;
   second_latency_.reset();

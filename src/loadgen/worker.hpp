@@ -15,6 +15,7 @@
 #include "loadgen/config.hpp"
 #include "loadgen/schedule.hpp"
 #include "loadgen/stats.hpp"
+#include "loadgen/timeline.hpp"
 #include "net/address.hpp"
 #include "net/resolver.hpp"
 #include "net/tls_context.hpp"
@@ -41,19 +42,12 @@ struct run_plan {
   http::url url;          // the target, parsed: redirects resolve against it
   std::vector<http::header> fields;  // the request's fields (views into config.headers)
   bool head_request = false;
-  bool idempotent = true;
+  /// A request the server never processed may go again (client::may_resend).
+  bool may_resend = true;
   time_point start;       // first request
   time_point counted_from;  // start + warm-up: requests started before are not counted
   time_point end;         // no request starts at or after it
   std::atomic<bool> interrupted{false};  // SIGINT: stop starting requests
-};
-
-/// What one second added, published for the live view and the timeline.
-struct second_report {
-  std::uint64_t second = 0;  // since counted_from
-  std::uint64_t requests = 0;
-  std::uint64_t errors = 0;
-  histogram latency;
 };
 
 class worker {
@@ -65,6 +59,8 @@ class worker {
          unsigned first_connection = 0);
   /// The thread body: runs until every connection finished or the grace period ended.
   void run();
+  /// Any thread, after setting plan.interrupted: wakes run() to stop starting requests now.
+  void interrupt();
 
   /// Any thread: the seconds completed since the last call, and live figures.
   std::vector<second_report> take_seconds();
@@ -78,6 +74,10 @@ class worker {
 
  private:
   task<void> main();
+  /// Sets `e` at `t` (unless cancelled first).
+  task<void> set_at(async_event& e, time_point t);
+  /// A connection's task ended: the last one sets users_done_ and stop_.
+  void user_finished() noexcept;
   task<void> closed_user(unsigned id);
   task<void> open_user(unsigned id);
   task<void> ticker();
@@ -92,8 +92,6 @@ class worker {
   /// At least `n` copies of the request, back to back. Grown on demand, so memory follows the
   /// depth actually used; a replaced buffer is kept, as a connection may still be writing it.
   std::string_view batch_for(std::uint64_t n);
-  /// Whether a request left unanswered by a closed connection may be sent again.
-  bool may_resend() const noexcept;
   /// Follows `o`, a response to the request, through up to --redirects hops (`location`: its
   /// Location field); the chain's last outcome, timed from `start`. worker_redirects.cpp.
   task<client::outcome> follow_redirects(std::optional<client::connection>& conn, client::outcome o,
@@ -109,7 +107,6 @@ class worker {
   /// (of the --source family when one is given); false with o's error when there is none.
   task<bool> next_target(net::socket_address& to, client::outcome& o);
   void drop_if_closed(std::optional<client::connection>& conn) noexcept;
-  bool should_retry(const client::outcome& o) const noexcept;
   bool may_start(time_point t) noexcept;
   bool follows(const client::outcome& o) const noexcept;
   void record(const client::outcome& o, bool counted, time_point intended, time_point actual, time_point done);
@@ -143,8 +140,13 @@ class worker {
   std::optional<net::resolver> resolver_;
   net::resolver& resolver();
   unsigned users_running_ = 0;
+  async_event stop_;        // stop starting requests: the plan's end, an interrupt, or every user done
+  async_event users_done_;  // every connection's task ended, or the grace period did
+  std::mutex loop_mutex_;
+  event_loop* loop_ = nullptr;  // while run() runs: where interrupt() posts
   time_point last_done_{};
   bool stopping_ = false;
+  bool published_last_ = false;  // main() published the run's last second: the ticker is done
   time_point stopped_at_ = time_point::max();  // when main() stopped starting requests
 };
 

@@ -133,6 +133,32 @@ TEST(http_client, a_keep_alive_race_is_retried_once_and_counted) {
   }());
 }
 
+TEST(http_client, a_post_racing_an_idle_close_is_resent_only_when_retries_are_allowed) {
+  for (unsigned attempts : {1u, 2u}) {
+    client_options opts;
+    opts.retry.attempts = attempts;
+    opts.retry.errors.clear();  // so that only the re-send can save the second request
+    sync_wait([](client_options op) -> task<void> {
+      scripted_peer peer({test::send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), test::pause(20ms), test::close_now()});
+      http_client c(op);
+      auto a = co_await c.request("POST", peer.url(), {}, "x");
+      co_await sleep_for(50ms);
+      auto b = co_await c.request("POST", peer.url(), {}, "x");
+      EXPECT_TRUE(a.result.ok());
+      if (op.retry.attempts == 1) {  // a POST may have been processed: not sent twice unasked
+        EXPECT_TRUE(client::is_close(b.result.error)) << to_string(b.result.error);
+        EXPECT_EQ(c.retries(), 0u);
+        EXPECT_EQ(peer.connections(), 1);
+      } else {
+        EXPECT_TRUE(b.result.ok()) << to_string(b.result.error);
+        EXPECT_EQ(b.result.attempts, 2);
+        EXPECT_EQ(c.retries(), 1u);
+        EXPECT_EQ(peer.connections(), 2);
+      }
+    }(opts));
+  }
+}
+
 TEST(http_client, retries_on_a_listed_status_with_backoff) {
   client_options opts;
   opts.retry.attempts = 3;

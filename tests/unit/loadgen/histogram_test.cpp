@@ -117,6 +117,20 @@ TEST_P(on_random_data, merging_parts_equals_recording_everything_in_one) {
   EXPECT_EQ(merged, filled(values));
 }
 
+TEST_P(on_random_data, merging_digests_equals_merging_the_histograms) {
+  auto values = sample(GetParam(), 100'000, 11);
+  std::vector<histogram> parts(5);
+  for (std::size_t i = 0; i < values.size(); ++i) parts[i * 7919 % parts.size()].record(values[i]);
+  histogram from_digests;
+  histogram_digest d;  // reused, as a worker reuses nothing but may
+  for (const auto& part : parts) {
+    part.digest(d);
+    EXPECT_EQ(d.total, part.count());
+    from_digests.merge(d);
+  }
+  EXPECT_EQ(from_digests, filled(values));
+}
+
 TEST_P(on_random_data, serialization_round_trips_exactly) {
   auto h = filled(sample(GetParam(), 100'000, 5));
   auto text = h.serialize();
@@ -267,6 +281,45 @@ TEST(histogram, merging_an_empty_histogram_changes_nothing) {
   histogram empty;
   empty.merge(h);
   EXPECT_EQ(empty, h);
+}
+
+TEST(histogram, a_digest_holds_only_the_non_empty_counters) {
+  histogram h;
+  for (std::uint64_t v : {5 * us, 5 * us, 7 * ms, 2 * sec}) h.record(v);
+  histogram_digest d;
+  h.digest(d);
+  ASSERT_EQ(d.counters.size(), 3u);
+  EXPECT_EQ(d.counters[0].index, histogram::index_of(5 * us));
+  EXPECT_EQ(d.counters[0].count, 2u);
+  EXPECT_LT(d.counters[1].index, d.counters[2].index);
+  EXPECT_EQ(d.min, 5 * us);
+  EXPECT_EQ(d.max, 2 * sec);
+  EXPECT_EQ(d.sum, 10 * us + 7 * ms + 2 * sec);
+  EXPECT_LT(d.counters.capacity() * sizeof(histogram_digest::counter), histogram::memory_bytes / 1000);
+}
+
+TEST(histogram, an_empty_digest_merges_as_nothing_and_allocates_nothing) {
+  histogram empty, h;
+  h.record(std::uint64_t{3 * ms});
+  const histogram before = h;
+  histogram_digest d;
+  const auto allocations = allocations_now();
+  empty.digest(d);
+  EXPECT_EQ(allocations_now(), allocations);
+  EXPECT_EQ(d.total, 0u);
+  EXPECT_TRUE(d.counters.empty());
+  h.merge(d);
+  EXPECT_EQ(h, before);
+}
+
+TEST(histogram, a_digest_allocates_once_at_its_size) {
+  histogram h;
+  for (std::uint64_t v = 1; v <= 5000; ++v) h.record(v * 997);  // thousands of counters
+  histogram_digest d;
+  const auto allocations = allocations_now();
+  h.digest(d);
+  EXPECT_EQ(allocations_now() - allocations, 1u);
+  EXPECT_EQ(d.counters.size(), d.counters.capacity());
 }
 
 TEST(histogram, reset_returns_to_the_empty_state) {

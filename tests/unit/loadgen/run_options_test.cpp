@@ -30,6 +30,8 @@ TEST(run_options, absent_options_take_the_documented_defaults) {
   EXPECT_EQ(c->retry.attempts, 1u);
   EXPECT_EQ(c->retry.backoff, 100ms);
   EXPECT_TRUE(c->retry.statuses.empty());
+  EXPECT_TRUE(c->retry.errors.empty());
+  EXPECT_EQ(c->retry.max_backoff, 1024 * 100ms);
   EXPECT_EQ(c->dns_ttl, 10s);
   EXPECT_FALSE(c->has_duration);
   EXPECT_FALSE(c->requests.has_value());
@@ -80,6 +82,18 @@ TEST(run_options, retries_without_retry_on_retry_the_transient_failures) {
   ASSERT_TRUE(c.ok()) << c.error();
   EXPECT_EQ(c->retry.statuses, (std::vector<unsigned>{502, 503, 504}));
   EXPECT_EQ(c->retry.errors.size(), 4u);
+}
+
+TEST(run_options, the_retry_backoff_doubles_up_to_1024_times_its_first_wait) {
+  auto o = with_url();
+  o.retries = "20";
+  o.retry_backoff = "1s";
+  auto c = make_run_config(o, 1);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->retry.max_backoff, 1024s);
+  EXPECT_EQ(client::backoff_before(c->retry, 11, 500), 1024s);
+  EXPECT_EQ(client::backoff_before(c->retry, 20, 500), 1024s);
+  EXPECT_EQ(client::backoff_before(c->retry, 10, 500), 512s);
 }
 
 TEST(run_options, no_request_timeout_leaves_a_bounded_grace_period) {

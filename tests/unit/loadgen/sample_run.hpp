@@ -21,6 +21,7 @@ inline run_result sample_run(bool open_model) {
   r.duration_s = 10.0;
 
   std::int64_t lag = open_model ? 100'000 : 0;
+  if (open_model) r.stats.keep_uncorrected();
   success_policy policy;
   client::outcome ok;
   ok.status = 200;

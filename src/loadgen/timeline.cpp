@@ -1,0 +1,30 @@
+#include "loadgen/timeline.hpp"
+
+namespace barrage::loadgen {
+
+void timeline_builder::add(second_report&& r) {
+  auto& p = pending_[r.second];
+  ++p.reports;
+  p.requests += r.requests;
+  p.errors += r.errors;
+  so_far_.merge(r.latency);
+  p.latencies.push_back(std::move(r.latency));
+  if (p.reports == workers_) finalize(pending_.find(r.second));
+}
+
+std::vector<timeline_point> timeline_builder::finish() {
+  while (!pending_.empty()) finalize(pending_.begin());
+  return std::move(points_);
+}
+
+void timeline_builder::finalize(std::map<std::uint64_t, pending>::iterator it) {
+  if (points_.size() <= it->first) points_.resize(it->first + 1);
+  const auto& p = it->second;
+  second_.reset();
+  for (const auto& d : p.latencies) second_.merge(d);
+  points_[it->first] = {p.requests, p.errors, second_.value_at_percentile(50) / 1e6, second_.value_at_percentile(99) / 1e6};
+  last_requests_ = p.requests;
+  pending_.erase(it);
+}
+
+}  // namespace barrage::loadgen
