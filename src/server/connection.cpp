@@ -6,18 +6,17 @@
 // fires lazily: moving a deadline later only stores it, and the timer, when it fires early,
 // re-arms itself at the current deadline. So the keep-alive path costs no timer operation per
 // request. A deadline that passes while the connection waits for I/O stops its task
-// (operation_cancelled at the wait), nothing else.
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <time.h>
+// (operation_cancelled at the wait), nothing else. Every wait goes through timed().
+#include "server/connection.hpp"
 
-#include <cerrno>
+#include <sys/uio.h>
+
 #include <charconv>
 #include <cstring>
 
 #include "http/body_reader.hpp"
 #include "runtime/sleep.hpp"
+#include "server/state.hpp"
 #include "server/worker.hpp"
 
 namespace barrage::server {
@@ -62,12 +61,12 @@ bool is_standard_method(std::string_view m) noexcept {
 
 }  // namespace
 
-connection::connection(std::shared_ptr<server::state> st, worker& w, int fd)
+connection::connection(std::shared_ptr<server::state> st, worker& w, net::transport io)
     : state_(std::move(st)),
       w_(w),
       o_(state_->opts),
       loop_(&event_loop::current()),
-      fd_(fd),
+      io_(std::move(io)),
       buf_(new char[o_.max_head_bytes + body_slack]),
       cap_(o_.max_head_bytes + body_slack),
       fields_(new http::header[o_.max_headers]),
@@ -82,6 +81,8 @@ connection::~connection() {
   loop_->cancel_timer(dog_.node);
   w_.detach(*this);
 }
+
+// ---------------------------------------------------------------------------- timers
 
 void connection::set_deadline(time_point d) {
   deadline_ = d;
@@ -106,7 +107,10 @@ void connection::on_timer(timer_node* n) noexcept {
       loop.add_timer(c->dog_.node, loop.now() + std::chrono::milliseconds(10));
       return;
     }
-  } catch (...) {  // the timer heap could not grow: stop the connection rather than forget it
+  } catch (...) {
+    // The timer heap could not grow: stopping the connection now is the only way not to
+    // forget its deadline (it may be early; the client sees a close).
+    c->w_.s.swallowed.count(swallowed_at::watchdog_timer);
   }
   c->timed_out_ = true;
   c->scope_->request_stop();
@@ -119,13 +123,14 @@ void connection::close_if_idle() noexcept {
   loop_->cancel_timer(dog_.node);
   try {
     loop_->add_timer(dog_.node, deadline_);
-  } catch (...) {
+  } catch (...) {  // the timer heap could not grow: cutting closes it just as well, at once
+    w_.s.swallowed.count(swallowed_at::drain_timer);
     cut();
   }
 }
 
 void connection::cut() noexcept {
-  if (fd_.valid()) ::shutdown(fd_.fd(), SHUT_RDWR);
+  io_.shutdown();
   if (scope_) scope_->request_stop();  // a handler waiting on a timer stops there too
 }
 
@@ -134,14 +139,21 @@ void connection::start_head() noexcept {
   head_deadline_ = loop_->now() + o_.head_timeout;
 }
 
+// ---------------------------------------------------------------------------- output
+
 bool connection::try_send_out() noexcept {
-  const ssize_t n = ::send(fd_.fd(), out_.data(), out_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (n == static_cast<ssize_t>(out_.size())) {
+  const long n = io_.try_write(out_.data(), out_.size());
+  if (n == static_cast<long>(out_.size())) {
     out_.clear();
     return true;
   }
   if (n > 0) out_.erase(0, static_cast<std::size_t>(n));
   return false;  // write_out() waits for the rest, or meets the error again
+}
+
+task<bool> connection::flush() {
+  if (out_.empty() || try_send_out()) co_return true;
+  co_return co_await write_out();
 }
 
 task<bool> connection::write_out(std::string_view extra, std::string_view tail) {
@@ -157,10 +169,7 @@ task<bool> connection::write_out(std::string_view extra, std::string_view tail) 
   phase_ = phase::writing;
   int first = 0;
   while (first < count) {
-    set_deadline(loop_->now() + o_.write_timeout);
-    io_waiting_ = true;
-    const long n = co_await fd_.writev(iov + first, count - first);
-    io_waiting_ = false;
+    const long n = co_await timed(io_.writev(iov + first, count - first), loop_->now() + o_.write_timeout);
     if (n <= 0) {
       write_failed_ = true;
       out_.clear();
@@ -184,22 +193,18 @@ task<bool> connection::write_out(std::string_view extra, std::string_view tail) 
 }
 
 task<void> connection::linger() {
-  ::shutdown(fd_.fd(), SHUT_WR);
+  io_.shutdown_write();
   phase_ = phase::closing;
   const time_point until = loop_->now() + (w_.draining ? linger_time / 10 : linger_time);
   std::size_t budget = linger_bytes;
   try {
     while (budget > 0) {
-      set_deadline(until);
-      io_waiting_ = true;
-      const long n = co_await fd_.read(buf_.get(), cap_);
-      io_waiting_ = false;
+      const long n = co_await timed(io_.read(buf_.get(), cap_), until);
       if (n <= 0) break;
       budget -= std::min(budget, static_cast<std::size_t>(n));
     }
   } catch (const operation_cancelled&) {
   }
-  io_waiting_ = false;
   timed_out_ = false;
   clear_deadline();
 }
@@ -213,9 +218,291 @@ task<void> connection::send_error(int status, std::string_view why) {
   render_head(out_, r, ro);
   out_.append(r.body());
   w_.metrics.record(status, duration::zero());
-  bool sent = try_send_out();
-  if (!sent) sent = co_await write_out();
+  const bool sent = co_await flush();
   if (sent) co_await linger();
+}
+
+task<bool> connection::write(std::string_view data) {
+  if (write_failed_) co_return false;
+  if (data.empty()) co_return true;
+  switch (stream_mode_) {
+    case body_framing_out::chunked: {
+      char size[20];
+      auto r = std::to_chars(size, size + 16, data.size(), 16);
+      *r.ptr++ = '\r';
+      *r.ptr++ = '\n';
+      out_.append(size, static_cast<std::size_t>(r.ptr - size));
+      co_return co_await write_out(data, "\r\n");
+    }
+    case body_framing_out::sized:
+      if (data.size() > stream_left_) {
+        write_failed_ = true;  // more than the announced length: cut the connection
+        co_return false;
+      }
+      stream_left_ -= data.size();
+      co_return co_await write_out(data);
+    case body_framing_out::until_close:
+      co_return co_await write_out(data);
+    default:
+      co_return true;
+  }
+}
+
+// ---------------------------------------------------------------------------- the request loop
+
+task<void> connection::serve() {
+  scope_ = co_await this_scope{};
+  bool answer_timeout = false;
+  try {
+    co_await run();
+  } catch (const operation_cancelled&) {
+    answer_timeout = timed_out_ && (phase_ == phase::head || phase_ == phase::body);
+  } catch (...) {
+    // Past its handler (whose failures are 500s) only running out of memory throws: this
+    // connection ends, and the others are better served by going on than by a crash.
+    w_.s.swallowed.count(swallowed_at::connection);
+  }
+  if (answer_timeout) {
+    timed_out_ = false;
+    try {
+      co_await send_error(408, "the request took too long to arrive");
+    } catch (...) {  // as above: the connection closes without its 408
+      w_.s.swallowed.count(swallowed_at::timeout_answer);
+    }
+  }
+  clear_deadline();
+}
+
+task<void> connection::run() {
+  out_.reserve(4096);
+  for (;;) {
+    const std::size_t head_length = co_await read_head();
+    if (head_length == 0) co_return;
+    const http::request_head& head = parser_.head();
+    const time_point started = mono_clock::now();
+    phase_ = phase::body;
+    next_ = begin_ + head_length;
+    body_ = {};
+    const head_fields fields = sort_fields(head);
+    if (fields.refuse_status != 0) {
+      co_await send_error(fields.refuse_status, fields.refuse_why);
+      co_return;
+    }
+    if (head.body.kind != http::body_kind::none) {
+      const bool whole = co_await read_body(head, fields.want_continue);
+      if (!whole) co_return;
+    }
+    response resp;
+    co_await dispatch(head, fields.kept, resp);
+    const after then = co_await write_response(head, resp, started);
+    if (then == after::stop) co_return;
+    const bool open = co_await keep_alive_or_close(then == after::close);
+    if (!open) co_return;
+  }
+}
+
+// Phase 1: the next head, complete in buf_ from begin_, reading as needed; the responses
+// still pending go out before the connection waits. The head's length, or 0 when the
+// connection ends (closed, failed, or answered with an error).
+task<std::size_t> connection::read_head() {
+  parser_.reset();
+  if (begin_ == end_) {
+    begin_ = end_ = 0;
+    phase_ = phase::idle;
+    answered_in_a_row_ = 0;
+  } else {
+    // A long pipelined batch is answered without suspending; every 64 requests the loop
+    // gets a turn (fairness to other connections), which also bounds the stack in builds
+    // where the compiler does not make coroutine hand-offs tail calls (sanitizers).
+    if (++answered_in_a_row_ % 64 == 0) co_await yield_now{};
+    start_head();
+  }
+  for (;;) {
+    if (begin_ < end_) {
+      const http::parse_status st = parser_.parse(std::string_view(buf_.get() + begin_, end_ - begin_));
+      if (st.complete()) co_return st.consumed;
+      if (st.is_error()) {
+        co_await send_error(head_error_status(st.error), http::to_string(st.error));
+        co_return 0;
+      }
+    }
+    const bool sent = co_await flush();
+    if (!sent) co_return 0;
+    const bool idle = phase_ == phase::idle;
+    if (idle && w_.draining) co_return 0;
+    if (!idle && !make_room_for_head()) {
+      co_await send_error(431, "request head too large");
+      co_return 0;
+    }
+    // After a short read the backend waits for the next edge instead of reading into
+    // EAGAIN (io_handle::may_read): one syscall less per keep-alive request, as nginx.
+    const time_point until = idle ? loop_->now() + o_.idle_timeout : head_deadline_;
+    const long n = co_await timed(io_.read(buf_.get() + end_, cap_ - end_), until);
+    if (n <= 0) co_return 0;  // closed or failed: nothing left to answer
+    if (phase_ == phase::idle) start_head();
+    end_ += static_cast<std::size_t>(n);
+  }
+}
+
+int connection::head_error_status(http::parse_error e) const noexcept {
+  // 414 is for a long target; a start line with no space in it at all has a long method
+  // (or is no request line): that is a plain 400.
+  if (e == http::parse_error::start_line_too_long &&
+      std::memchr(buf_.get() + begin_, ' ', std::min(end_ - begin_, o_.max_request_line)) == nullptr)
+    return 400;
+  return status_for(e);
+}
+
+bool connection::make_room_for_head() noexcept {
+  if (end_ == cap_ && begin_ > 0) {  // the head runs into the end: move it to the front
+    std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  return end_ < cap_;  // full cannot happen with the parser's limit below cap_; be safe anyway
+}
+
+connection::head_fields connection::sort_fields(const http::request_head& head) noexcept {
+  head_fields f;
+  unsigned content_types = 0;
+  const http::header* expect = nullptr;
+  for (const http::header& h : head.headers) {
+    // A name with '_' is dropped (nginx does the same): behind a CGI-style gateway
+    // Content_Length and Content-Length become one name.
+    if (std::memchr(h.name.data(), '_', h.name.size()) != nullptr) continue;
+    if (h.name.size() == 12 && http::iequals(h.name, "content-type")) ++content_types;
+    else if (h.name.size() == 6 && http::iequals(h.name, "expect")) expect = &fields_[f.kept];
+    fields_[f.kept++] = h;
+  }
+  if (content_types > 1) {
+    f.refuse_status = 400;
+    f.refuse_why = "more than one Content-Type";
+  } else if (expect != nullptr && head.version != http::http_version::http_1_0) {
+    // An HTTP/1.0 expectation is ignored (RFC 9110 §10.1.1).
+    f.want_continue = http::iequals(expect->value, "100-continue");
+    if (!f.want_continue) {
+      f.refuse_status = 417;
+      f.refuse_why = "unsupported expectation";
+    }
+  }
+  return f;
+}
+
+// Phase 2: the body, whole, into body_: in buf_ when it fits there (next_ moves past it),
+// else in body_buf_. False when the connection ends.
+task<bool> connection::read_body(const http::request_head& head, bool want_continue) {
+  if (head.body.kind == http::body_kind::content_length) co_return co_await read_sized_body(head.body.length, want_continue);
+  co_return co_await read_chunked_body(head.body, want_continue);
+}
+
+task<bool> connection::read_sized_body(std::uint64_t len, bool want_continue) {
+  if (len > o_.max_body_bytes) {
+    // Answered once the body starts to arrive, or at once when the client waits for
+    // 100-continue; a client that announces a huge body and sends nothing times out.
+    if (!want_continue && end_ == next_ && end_ < cap_) {
+      const bool arrived = co_await read_more();
+      if (!arrived) co_return false;
+    }
+    co_await send_error(413, "request body too large");
+    co_return false;
+  }
+  if (len > 0 && want_continue && end_ == next_) {
+    const bool sent = co_await send_continue();
+    if (!sent) co_return false;
+  }
+  const auto n = static_cast<std::size_t>(len);
+  if (end_ - next_ < n && next_ + n > cap_) co_return co_await read_large_body(n);
+  while (end_ - next_ < n) {
+    const bool more = co_await read_more();
+    if (!more) co_return false;
+  }
+  body_ = std::string_view(buf_.get() + next_, n);
+  next_ += n;
+  co_return true;
+}
+
+task<bool> connection::read_large_body(std::size_t len) {
+  // Larger than the room left: read the rest straight into body_buf_ (never past it).
+  const std::size_t have = end_ - next_;
+  body_buf_.resize(len);
+  std::memcpy(body_buf_.data(), buf_.get() + next_, have);
+  end_ = next_;
+  std::size_t got = have;
+  while (got < len) {
+    const long n = co_await timed(io_.read(body_buf_.data() + got, len - got), loop_->now() + o_.body_timeout);
+    if (n <= 0) co_return false;
+    got += static_cast<std::size_t>(n);
+  }
+  body_ = body_buf_;
+  co_return true;
+}
+
+task<bool> connection::read_chunked_body(const http::body_framing& framing, bool want_continue) {
+  if (want_continue && end_ == next_) {
+    const bool sent = co_await send_continue();
+    if (!sent) co_return false;
+  }
+  http::body_reader reader(framing);
+  body_buf_.clear();
+  std::size_t pos = next_;
+  for (;;) {
+    if (pos < end_) {
+      const http::body_step step = reader.feed(std::string_view(buf_.get() + pos, end_ - pos));
+      pos += step.consumed;
+      if (step.is_error()) {
+        co_await send_error(status_for(step.error), http::to_string(step.error));
+        co_return false;
+      }
+      if (body_buf_.size() + step.data.size() > o_.max_body_bytes) {
+        co_await send_error(413, "request body too large");
+        co_return false;
+      }
+      body_buf_.append(step.data);
+      if (step.done()) break;
+      continue;
+    }
+    end_ = pos = next_;  // all of it decoded: read over it (the head before next_ stays)
+    const bool more = co_await read_more();
+    if (!more) co_return false;
+  }
+  next_ = pos;
+  body_ = body_buf_;
+  co_return true;
+}
+
+/// More of a body into buf_ at end_, waiting at most body_timeout. False: closed or failed.
+task<bool> connection::read_more() {
+  const long n = co_await timed(io_.read(buf_.get() + end_, cap_ - end_), loop_->now() + o_.body_timeout);
+  if (n <= 0) co_return false;
+  end_ += static_cast<std::size_t>(n);
+  co_return true;
+}
+
+task<bool> connection::send_continue() {
+  out_.append("HTTP/1.1 100 Continue\r\n\r\n");
+  co_return co_await flush();
+}
+
+// Phase 3: the handler's response (after the stall, when the schedule holds the server), or
+// the server's own answer when no handler takes the request.
+task<void> connection::dispatch(const http::request_head& head, std::size_t fields, response& resp) {
+  phase_ = phase::handling;
+  clear_deadline();
+  if (o_.stall.every > duration::zero()) {
+    if (auto until = state_->stall_until(loop_->now())) co_await sleep_until(*until);
+  }
+  req_ = request(head, body_);
+  req_.set_headers(std::span<const http::header>(fields_.get(), fields));
+  if (const handler* h = route(head, resp)) {
+    try {
+      resp = co_await (*h)(req_);
+    } catch (const operation_cancelled&) {
+      throw;
+    } catch (...) {
+      resp = response(500, "internal server error\n");
+      resp.close_connection();
+    }
+  }
 }
 
 const handler* connection::route(const http::request_head& head, response& resp) {
@@ -254,326 +541,83 @@ const handler* connection::route(const http::request_head& head, response& resp)
   return nullptr;
 }
 
-task<void> connection::serve() {
-  scope_ = co_await this_scope{};
-  bool answer_timeout = false;
-  try {
-    co_await run();
-  } catch (const operation_cancelled&) {
-    answer_timeout = timed_out_ && (phase_ == phase::head || phase_ == phase::body);
-  } catch (...) {
-  }
-  io_waiting_ = false;
-  if (answer_timeout) {
-    timed_out_ = false;
-    try {
-      co_await send_error(408, "the request took too long to arrive");
-    } catch (...) {
+// Phase 4: the response, rendered behind the ones still pending; a large or streamed body
+// is written from where it is.
+task<connection::after> connection::write_response(const http::request_head& head, response& resp,
+                                                   time_point started) {
+  const bool keep = head.keep_alive && !w_.draining && !resp.wants_close();
+  const bool http10 = head.version == http::http_version::http_1_0;
+  const render_options ro{http_date(loop_->now()), o_.server_name, head.method == "HEAD", keep, http10};
+  const body_framing_out mode = render_head(out_, resp, ro);
+  const int status = (resp.status() >= 100 && resp.status() <= 599) ? resp.status() : 500;
+  w_.metrics.record(status, mono_clock::now() - started);
+  begin_ = next_;
+  switch (mode) {
+    case body_framing_out::none:
+      break;
+    case body_framing_out::inline_body: {
+      const std::string_view b = resp.body();
+      if (b.size() <= inline_body_max) {
+        out_.append(b);
+      } else {
+        const bool sent = co_await write_out(b);
+        if (!sent) co_return after::stop;
+      }
+      break;
     }
-  }
-  clear_deadline();
-}
-
-task<bool> connection::write(std::string_view data) {
-  if (write_failed_) co_return false;
-  if (data.empty()) co_return true;
-  switch (stream_mode_) {
-    case body_framing_out::chunked: {
-      char size[20];
-      auto r = std::to_chars(size, size + 16, data.size(), 16);
-      *r.ptr++ = '\r';
-      *r.ptr++ = '\n';
-      out_.append(size, static_cast<std::size_t>(r.ptr - size));
-      co_return co_await write_out(data, "\r\n");
-    }
+    case body_framing_out::chunked:
     case body_framing_out::sized:
-      if (data.size() > stream_left_) {
-        write_failed_ = true;  // more than the announced length: cut the connection
-        co_return false;
-      }
-      stream_left_ -= data.size();
-      co_return co_await write_out(data);
     case body_framing_out::until_close:
-      co_return co_await write_out(data);
-    default:
-      co_return true;
+      co_return co_await stream_body(mode, resp, keep);
   }
+  co_return keep ? after::next_request : after::close;
 }
 
-task<void> connection::run() {
-  out_.reserve(4096);
-  unsigned answered_in_a_row = 0;
-  for (;;) {
-    // 1. A complete head, reading as needed; pending responses go out before we wait.
-    parser_.reset();
-    http::parse_status st;
-    if (begin_ == end_) {
-      begin_ = end_ = 0;
-      phase_ = phase::idle;
-      answered_in_a_row = 0;
-    } else {
-      // A long pipelined batch is answered without suspending; every 64 requests the loop
-      // gets a turn (fairness to other connections), which also bounds the stack in builds
-      // where the compiler does not make coroutine hand-offs tail calls (sanitizers).
-      if (++answered_in_a_row % 64 == 0) co_await yield_now{};
-      start_head();
-    }
-    for (;;) {
-      if (begin_ < end_) {
-        st = parser_.parse(std::string_view(buf_.get() + begin_, end_ - begin_));
-        if (!st.incomplete()) break;
-      }
-      if (!out_.empty() && !try_send_out()) {
-        const bool sent = co_await write_out();
-        if (!sent) co_return;
-      }
-      if (phase_ == phase::idle) {
-        if (w_.draining) co_return;
-        set_deadline(loop_->now() + o_.idle_timeout);
-      } else {
-        set_deadline(head_deadline_);
-        if (end_ == cap_ && begin_ > 0) {  // the head runs into the end: move it to the front
-          std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
-          end_ -= begin_;
-          begin_ = 0;
-        }
-        if (end_ == cap_) {  // cannot happen with the parser's limit below cap_; be safe anyway
-          co_await send_error(431, "request head too large");
-          co_return;
-        }
-      }
-      io_waiting_ = true;
-      // After a short read the backend waits for the next edge instead of reading into
-      // EAGAIN (io_handle::may_read): one syscall less per keep-alive request, as nginx.
-      const std::size_t room = cap_ - end_;
-      const long n = co_await fd_.read(buf_.get() + end_, room);
-      io_waiting_ = false;
-      if (n <= 0) co_return;  // closed or failed: nothing left to answer
-      if (phase_ == phase::idle) start_head();
-      end_ += static_cast<std::size_t>(n);
-    }
-    if (st.is_error()) {
-      int status = status_for(st.error);
-      // 414 is for a long target; a start line with no space in it at all has a long method
-      // (or is no request line): that is a plain 400.
-      if (st.error == http::parse_error::start_line_too_long &&
-          std::memchr(buf_.get() + begin_, ' ', std::min(end_ - begin_, o_.max_request_line)) == nullptr)
-        status = 400;
-      co_await send_error(status, http::to_string(st.error));
-      co_return;
-    }
-
-    // 2. The fields the server itself looks at.
-    const http::request_head& head = parser_.head();
-    const time_point started = mono_clock::now();
-    phase_ = phase::body;
-    std::size_t kept = 0;
-    unsigned content_types = 0;
-    const http::header* expect = nullptr;
-    for (const http::header& h : head.headers) {
-      // A name with '_' is dropped (nginx does the same): behind a CGI-style gateway
-      // Content_Length and Content-Length become one name.
-      if (std::memchr(h.name.data(), '_', h.name.size()) != nullptr) continue;
-      if (h.name.size() == 12 && http::iequals(h.name, "content-type")) ++content_types;
-      else if (h.name.size() == 6 && http::iequals(h.name, "expect")) expect = &fields_[kept];
-      fields_[kept++] = h;
-    }
-    if (content_types > 1) {
-      co_await send_error(400, "more than one Content-Type");
-      co_return;
-    }
-    const bool http10 = head.version == http::http_version::http_1_0;
-    bool want_continue = false;
-    if (expect != nullptr && !http10) {  // an HTTP/1.0 expectation is ignored (RFC 9110 §10.1.1)
-      if (!http::iequals(expect->value, "100-continue")) {
-        co_await send_error(417, "unsupported expectation");
-        co_return;
-      }
-      want_continue = true;
-    }
-
-    // 3. The body, whole, in the read buffer when it fits there, else in body_buf_.
-    std::size_t next = begin_ + st.consumed;  // the end of this request's bytes in buf_
-    std::string_view body;
-    if (head.body.kind == http::body_kind::content_length) {
-      const std::uint64_t len = head.body.length;
-      if (len > o_.max_body_bytes) {
-        // Answered once the body starts to arrive, or at once when the client waits for
-        // 100-continue; a client that announces a huge body and sends nothing times out.
-        if (!want_continue && end_ == next && end_ < cap_) {
-          set_deadline(loop_->now() + o_.body_timeout);
-          io_waiting_ = true;
-          const long n = co_await fd_.read(buf_.get() + end_, cap_ - end_);
-          io_waiting_ = false;
-          if (n <= 0) co_return;
-        }
-        co_await send_error(413, "request body too large");
-        co_return;
-      }
-      if (len > 0 && want_continue && end_ == next) {
-        out_.append("HTTP/1.1 100 Continue\r\n\r\n");
-        if (!try_send_out()) {
-          const bool sent = co_await write_out();
-          if (!sent) co_return;
-        }
-      }
-      const std::size_t have = end_ - next;
-      if (have >= len) {
-        body = std::string_view(buf_.get() + next, static_cast<std::size_t>(len));
-        next += static_cast<std::size_t>(len);
-      } else if (next + len <= cap_) {
-        while (end_ - next < len) {
-          set_deadline(loop_->now() + o_.body_timeout);
-          io_waiting_ = true;
-          const long n = co_await fd_.read(buf_.get() + end_, cap_ - end_);
-          io_waiting_ = false;
-          if (n <= 0) co_return;
-          end_ += static_cast<std::size_t>(n);
-        }
-        body = std::string_view(buf_.get() + next, static_cast<std::size_t>(len));
-        next += static_cast<std::size_t>(len);
-      } else {
-        // Larger than the room left: read the rest straight into body_buf_ (never past it).
-        body_buf_.resize(static_cast<std::size_t>(len));
-        std::memcpy(body_buf_.data(), buf_.get() + next, have);
-        end_ = next;
-        std::size_t got = have;
-        while (got < len) {
-          set_deadline(loop_->now() + o_.body_timeout);
-          io_waiting_ = true;
-          const long n = co_await fd_.read(body_buf_.data() + got, static_cast<std::size_t>(len) - got);
-          io_waiting_ = false;
-          if (n <= 0) co_return;
-          got += static_cast<std::size_t>(n);
-        }
-        body = body_buf_;
-      }
-    } else if (head.body.kind == http::body_kind::chunked) {
-      if (want_continue && end_ == next) {
-        out_.append("HTTP/1.1 100 Continue\r\n\r\n");
-        if (!try_send_out()) {
-          const bool sent = co_await write_out();
-          if (!sent) co_return;
-        }
-      }
-      http::body_reader reader(head.body);
-      body_buf_.clear();
-      std::size_t pos = next;
-      for (;;) {
-        if (pos < end_) {
-          const http::body_step step = reader.feed(std::string_view(buf_.get() + pos, end_ - pos));
-          pos += step.consumed;
-          if (step.is_error()) {
-            co_await send_error(status_for(step.error), http::to_string(step.error));
-            co_return;
-          }
-          if (body_buf_.size() + step.data.size() > o_.max_body_bytes) {
-            co_await send_error(413, "request body too large");
-            co_return;
-          }
-          body_buf_.append(step.data);
-          if (step.done()) break;
-          continue;
-        }
-        end_ = pos = next;  // all of it decoded: read over it (the head before `next` stays)
-        set_deadline(loop_->now() + o_.body_timeout);
-        io_waiting_ = true;
-        const long n = co_await fd_.read(buf_.get() + end_, cap_ - end_);
-        io_waiting_ = false;
-        if (n <= 0) co_return;
-        end_ += static_cast<std::size_t>(n);
-      }
-      next = pos;
-      body = body_buf_;
-    }
-
-    // 4. The handler (after the stall, when the schedule holds the server).
-    phase_ = phase::handling;
-    clear_deadline();
-    if (o_.stall.every > duration::zero()) {
-      if (auto until = state_->stall_until(loop_->now())) co_await sleep_until(*until);
-    }
-    req_ = request(head, body);
-    req_.set_headers(std::span<const http::header>(fields_.get(), kept));
-    response resp;
-    if (const handler* h = route(head, resp)) {
-      try {
-        resp = co_await (*h)(req_);
-      } catch (const operation_cancelled&) {
-        throw;
-      } catch (...) {
-        resp = response(500, "internal server error\n");
-        resp.close_connection();
-      }
-    }
-
-    // 5. The response, rendered behind the ones still pending.
-    const bool keep = head.keep_alive && !w_.draining && !resp.wants_close();
-    const render_options ro{http_date(loop_->now()), o_.server_name, head.method == "HEAD", keep, http10};
-    const body_framing_out mode = render_head(out_, resp, ro);
-    const int status = (resp.status() >= 100 && resp.status() <= 599) ? resp.status() : 500;
-    w_.metrics.record(status, mono_clock::now() - started);
-    bool close_after = !keep;
-    begin_ = next;
-    switch (mode) {
-      case body_framing_out::none:
-        break;
-      case body_framing_out::inline_body: {
-        const std::string_view b = resp.body();
-        if (b.size() <= inline_body_max) {
-          out_.append(b);
-        } else {
-          const bool sent = co_await write_out(b);
-          if (!sent) co_return;
-        }
-        break;
-      }
-      case body_framing_out::chunked:
-      case body_framing_out::sized:
-      case body_framing_out::until_close: {
-        const bool head_sent = co_await write_out();  // the head first
-        if (!head_sent) co_return;
-        stream_mode_ = mode;
-        stream_left_ = resp.stream_length().value_or(0);
-        try {
-          co_await resp.producer()(*this);
-        } catch (const operation_cancelled&) {
-          throw;
-        } catch (...) {
-          write_failed_ = true;  // a body cut short: only closing tells the client
-        }
-        stream_mode_ = body_framing_out::none;
-        if (write_failed_) co_return;
-        if (mode == body_framing_out::chunked) out_.append("0\r\n\r\n");
-        else if (mode == body_framing_out::sized && stream_left_ != 0) co_return;
-        else if (mode == body_framing_out::until_close) close_after = true;
-        break;
-      }
-    }
-    if (close_after) {
-      if (!out_.empty() && !try_send_out()) {
-        const bool sent = co_await write_out();
-        if (!sent) co_return;
-      }
-      co_await linger();
-      co_return;
-    }
-    if (out_.size() >= out_flush_at && !try_send_out()) {
-      const bool sent = co_await write_out();
-      if (!sent) co_return;
-    }
+task<connection::after> connection::stream_body(body_framing_out mode, response& resp, bool keep) {
+  const bool head_sent = co_await write_out();  // the head first
+  if (!head_sent) co_return after::stop;
+  stream_mode_ = mode;
+  stream_left_ = resp.stream_length().value_or(0);
+  try {
+    co_await resp.producer()(*this);
+  } catch (const operation_cancelled&) {
+    throw;
+  } catch (...) {
+    write_failed_ = true;  // a body cut short: only closing tells the client
   }
+  stream_mode_ = body_framing_out::none;
+  if (write_failed_) co_return after::stop;
+  if (mode == body_framing_out::chunked) out_.append("0\r\n\r\n");
+  else if (mode == body_framing_out::sized && stream_left_ != 0) co_return after::stop;
+  else if (mode == body_framing_out::until_close) co_return after::close;
+  co_return keep ? after::next_request : after::close;
 }
 
-task<void> serve_connection(std::shared_ptr<server::state> st, worker& w, int fd) {
+// Phase 5: after a response the connection either waits for the next request (its output
+// held back for the answers to more pipelined requests, up to out_flush_at) or closes: its
+// output sent, then a linger. False when it ends.
+task<bool> connection::keep_alive_or_close(bool close) {
+  if (close) {
+    const bool sent = co_await flush();
+    if (sent) co_await linger();
+    co_return false;
+  }
+  if (out_.size() < out_flush_at) co_return true;
+  co_return co_await flush();
+}
+
+task<void> serve_connection(std::shared_ptr<server::state> st, worker& w, net::transport io) {
   struct slot_guard {
     worker& w;
     ~slot_guard() { w.slots.release(); }
   } guard{w};
   try {
-    connection c(std::move(st), w, fd);
-    co_await c.serve();
+    connection c(std::move(st), w, std::move(io));
+    co_await c.serve();  // never throws
   } catch (...) {
+    // The connection's buffers could not be made (out of memory, or limits too large to
+    // allocate): this client is closed unanswered, the server goes on with the others.
+    w.s.swallowed.count(swallowed_at::connection_setup);
   }
 }
 
