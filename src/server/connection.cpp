@@ -14,7 +14,6 @@
 #include <charconv>
 #include <cstring>
 
-#include "http/body_reader.hpp"
 #include "runtime/sleep.hpp"
 #include "server/state.hpp"
 #include "server/worker.hpp"
@@ -40,7 +39,6 @@ int status_for(http::parse_error e) noexcept {
 
 namespace detail {
 namespace {
-
 // Room in the read buffer past the longest head: the body streams through it.
 constexpr std::size_t body_slack = 8 * 1024;
 // Bodies up to this size are copied behind their head; larger ones are written from where
@@ -149,11 +147,6 @@ bool connection::try_send_out() noexcept {
   }
   if (n > 0) out_.erase(0, static_cast<std::size_t>(n));
   return false;  // write_out() waits for the rest, or meets the error again
-}
-
-task<bool> connection::flush() {
-  if (out_.empty() || try_send_out()) co_return true;
-  co_return co_await write_out();
 }
 
 task<bool> connection::write_out(std::string_view extra, std::string_view tail) {
@@ -273,75 +266,124 @@ task<void> connection::serve() {
   clear_deadline();
 }
 
+// The phases of one request after another. The hot path (a keep-alive request whose head
+// arrives in one read and whose answer the socket takes at once) waits only in the read and
+// the handler and makes no coroutine frame of its own; the phases' plain functions below are
+// always inlined into it, so that being written in phases costs it no call.
 task<void> connection::run() {
   out_.reserve(4096);
   for (;;) {
-    const std::size_t head_length = co_await read_head();
-    if (head_length == 0) co_return;
+    // 1. Read the head, parsing what is buffered first; pending answers go out before a wait.
+    if (begin_request()) {
+      // A long pipelined batch is answered without suspending; every 64 requests the loop
+      // gets a turn (fairness to other connections), which also bounds the stack in builds
+      // where the compiler does not make coroutine hand-offs tail calls (sanitizers).
+      if (++answered_in_a_row_ % 64 == 0) co_await yield_now{};
+      start_head();
+    }
+    http::parse_status st = parse_head();
+    while (st.incomplete()) {
+      const bool sent = co_await flush();
+      if (!sent) co_return;
+      const head_wait wait = prepare_head_read();
+      if (wait == head_wait::end) co_return;
+      if (wait == head_wait::too_large) {
+        co_await send_error(431, "request head too large");
+        co_return;
+      }
+      const long n = co_await timed(io_.read(buf_.get() + end_, cap_ - end_), head_read_deadline());
+      if (n <= 0) co_return;  // closed or failed: nothing left to answer
+      st = took_head_bytes(static_cast<std::size_t>(n));
+    }
+    if (st.is_error()) {
+      co_await send_error(head_error_status(st.error), http::to_string(st.error));
+      co_return;
+    }
+
+    // 2. Read the body, after the fields the server itself looks at.
     const http::request_head& head = parser_.head();
     const time_point started = mono_clock::now();
-    phase_ = phase::body;
-    next_ = begin_ + head_length;
-    body_ = {};
-    const head_fields fields = sort_fields(head);
+    const head_fields fields = begin_body(st.consumed);
     if (fields.refuse_status != 0) {
       co_await send_error(fields.refuse_status, fields.refuse_why);
       co_return;
     }
-    if (head.body.kind != http::body_kind::none) {
+    if (head.body.kind != http::body_kind::none && !take_buffered_body(head)) {
       const bool whole = co_await read_body(head, fields.want_continue);
       if (!whole) co_return;
     }
+
+    // 3. Dispatch: the handler's response, or the server's own.
     response resp;
-    co_await dispatch(head, fields.kept, resp);
-    const after then = co_await write_response(head, resp, started);
+    const handler* h = dispatch(head, fields.kept, resp);
+    if (o_.stall.every > duration::zero()) {  // the stall schedule holds the server
+      if (auto until = state_->stall_until(loop_->now())) co_await sleep_until(*until);
+    }
+    if (h != nullptr) {
+      try {
+        resp = co_await (*h)(req_);
+      } catch (const operation_cancelled&) {
+        throw;
+      } catch (...) {
+        resp = response(500, "internal server error\n");
+        resp.close_connection();
+      }
+    }
+
+    // 4. Write the response: rendered behind the ones pending; a large or streamed body now.
+    const rendered out = render_response(head, resp, started);
+    after then = out.keep ? after::next_request : after::close;
+    if (out.body != body_framing_out::none) then = co_await write_body(out.body, resp, out.keep);
     if (then == after::stop) co_return;
-    const bool open = co_await keep_alive_or_close(then == after::close);
-    if (!open) co_return;
+
+    // 5. Keep alive for the next request, or close: the output sent, then a linger.
+    if (then == after::close) {
+      const bool sent = co_await flush();
+      if (sent) co_await linger();
+      co_return;
+    }
+    if (out_.size() >= out_flush_at) {  // held back for more pipelined answers up to this size
+      const bool sent = co_await flush();
+      if (!sent) co_return;
+    }
   }
 }
 
-// Phase 1: the next head, complete in buf_ from begin_, reading as needed; the responses
-// still pending go out before the connection waits. The head's length, or 0 when the
-// connection ends (closed, failed, or answered with an error).
-task<std::size_t> connection::read_head() {
+[[gnu::always_inline]] inline bool connection::begin_request() noexcept {
   parser_.reset();
-  if (begin_ == end_) {
-    begin_ = end_ = 0;
-    phase_ = phase::idle;
-    answered_in_a_row_ = 0;
-  } else {
-    // A long pipelined batch is answered without suspending; every 64 requests the loop
-    // gets a turn (fairness to other connections), which also bounds the stack in builds
-    // where the compiler does not make coroutine hand-offs tail calls (sanitizers).
-    if (++answered_in_a_row_ % 64 == 0) co_await yield_now{};
-    start_head();
+  if (begin_ != end_) return true;
+  begin_ = end_ = 0;
+  phase_ = phase::idle;
+  answered_in_a_row_ = 0;
+  return false;
+}
+
+[[gnu::always_inline]] inline http::parse_status connection::parse_head() noexcept {
+  if (begin_ == end_) return http::parse_status::need_more();
+  return parser_.parse(std::string_view(buf_.get() + begin_, end_ - begin_));
+}
+
+[[gnu::always_inline]] inline connection::head_wait connection::prepare_head_read() noexcept {
+  if (phase_ == phase::idle) return w_.draining ? head_wait::end : head_wait::read;
+  if (end_ == cap_ && begin_ > 0) {  // the head runs into the end: move it to the front
+    std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
   }
-  for (;;) {
-    if (begin_ < end_) {
-      const http::parse_status st = parser_.parse(std::string_view(buf_.get() + begin_, end_ - begin_));
-      if (st.complete()) co_return st.consumed;
-      if (st.is_error()) {
-        co_await send_error(head_error_status(st.error), http::to_string(st.error));
-        co_return 0;
-      }
-    }
-    const bool sent = co_await flush();
-    if (!sent) co_return 0;
-    const bool idle = phase_ == phase::idle;
-    if (idle && w_.draining) co_return 0;
-    if (!idle && !make_room_for_head()) {
-      co_await send_error(431, "request head too large");
-      co_return 0;
-    }
-    // After a short read the backend waits for the next edge instead of reading into
-    // EAGAIN (io_handle::may_read): one syscall less per keep-alive request, as nginx.
-    const time_point until = idle ? loop_->now() + o_.idle_timeout : head_deadline_;
-    const long n = co_await timed(io_.read(buf_.get() + end_, cap_ - end_), until);
-    if (n <= 0) co_return 0;  // closed or failed: nothing left to answer
-    if (phase_ == phase::idle) start_head();
-    end_ += static_cast<std::size_t>(n);
-  }
+  // Full cannot happen with the parser's limit below cap_; be safe anyway.
+  return end_ == cap_ ? head_wait::too_large : head_wait::read;
+}
+
+[[gnu::always_inline]] inline time_point connection::head_read_deadline() const noexcept {
+  return phase_ == phase::idle ? loop_->now() + o_.idle_timeout : head_deadline_;
+}
+
+[[gnu::always_inline]] inline http::parse_status connection::took_head_bytes(std::size_t n) noexcept {
+  // After a short read the backend waits for the next edge instead of reading into EAGAIN
+  // (io_handle::may_read): one syscall less per keep-alive request, as nginx.
+  if (phase_ == phase::idle) start_head();
+  end_ += n;
+  return parse_head();
 }
 
 int connection::head_error_status(http::parse_error e) const noexcept {
@@ -353,16 +395,11 @@ int connection::head_error_status(http::parse_error e) const noexcept {
   return status_for(e);
 }
 
-bool connection::make_room_for_head() noexcept {
-  if (end_ == cap_ && begin_ > 0) {  // the head runs into the end: move it to the front
-    std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
-    end_ -= begin_;
-    begin_ = 0;
-  }
-  return end_ < cap_;  // full cannot happen with the parser's limit below cap_; be safe anyway
-}
-
-connection::head_fields connection::sort_fields(const http::request_head& head) noexcept {
+[[gnu::always_inline]] inline connection::head_fields connection::begin_body(std::size_t head_length) noexcept {
+  const http::request_head& head = parser_.head();
+  phase_ = phase::body;
+  next_ = begin_ + head_length;
+  body_ = {};
   head_fields f;
   unsigned content_types = 0;
   const http::header* expect = nullptr;
@@ -388,121 +425,21 @@ connection::head_fields connection::sort_fields(const http::request_head& head) 
   return f;
 }
 
-// Phase 2: the body, whole, into body_: in buf_ when it fits there (next_ moves past it),
-// else in body_buf_. False when the connection ends.
-task<bool> connection::read_body(const http::request_head& head, bool want_continue) {
-  if (head.body.kind == http::body_kind::content_length) co_return co_await read_sized_body(head.body.length, want_continue);
-  co_return co_await read_chunked_body(head.body, want_continue);
+[[gnu::always_inline]] inline bool connection::take_buffered_body(const http::request_head& head) noexcept {
+  // A sized body that arrived with its head needs no wait, no 100 Continue and no frame.
+  const std::uint64_t len = head.body.length;
+  if (head.body.kind != http::body_kind::content_length || len > o_.max_body_bytes || end_ - next_ < len) return false;
+  body_ = std::string_view(buf_.get() + next_, static_cast<std::size_t>(len));
+  next_ += static_cast<std::size_t>(len);
+  return true;
 }
 
-task<bool> connection::read_sized_body(std::uint64_t len, bool want_continue) {
-  if (len > o_.max_body_bytes) {
-    // Answered once the body starts to arrive, or at once when the client waits for
-    // 100-continue; a client that announces a huge body and sends nothing times out.
-    if (!want_continue && end_ == next_ && end_ < cap_) {
-      const bool arrived = co_await read_more();
-      if (!arrived) co_return false;
-    }
-    co_await send_error(413, "request body too large");
-    co_return false;
-  }
-  if (len > 0 && want_continue && end_ == next_) {
-    const bool sent = co_await send_continue();
-    if (!sent) co_return false;
-  }
-  const auto n = static_cast<std::size_t>(len);
-  if (end_ - next_ < n && next_ + n > cap_) co_return co_await read_large_body(n);
-  while (end_ - next_ < n) {
-    const bool more = co_await read_more();
-    if (!more) co_return false;
-  }
-  body_ = std::string_view(buf_.get() + next_, n);
-  next_ += n;
-  co_return true;
-}
-
-task<bool> connection::read_large_body(std::size_t len) {
-  // Larger than the room left: read the rest straight into body_buf_ (never past it).
-  const std::size_t have = end_ - next_;
-  body_buf_.resize(len);
-  std::memcpy(body_buf_.data(), buf_.get() + next_, have);
-  end_ = next_;
-  std::size_t got = have;
-  while (got < len) {
-    const long n = co_await timed(io_.read(body_buf_.data() + got, len - got), loop_->now() + o_.body_timeout);
-    if (n <= 0) co_return false;
-    got += static_cast<std::size_t>(n);
-  }
-  body_ = body_buf_;
-  co_return true;
-}
-
-task<bool> connection::read_chunked_body(const http::body_framing& framing, bool want_continue) {
-  if (want_continue && end_ == next_) {
-    const bool sent = co_await send_continue();
-    if (!sent) co_return false;
-  }
-  http::body_reader reader(framing);
-  body_buf_.clear();
-  std::size_t pos = next_;
-  for (;;) {
-    if (pos < end_) {
-      const http::body_step step = reader.feed(std::string_view(buf_.get() + pos, end_ - pos));
-      pos += step.consumed;
-      if (step.is_error()) {
-        co_await send_error(status_for(step.error), http::to_string(step.error));
-        co_return false;
-      }
-      if (body_buf_.size() + step.data.size() > o_.max_body_bytes) {
-        co_await send_error(413, "request body too large");
-        co_return false;
-      }
-      body_buf_.append(step.data);
-      if (step.done()) break;
-      continue;
-    }
-    end_ = pos = next_;  // all of it decoded: read over it (the head before next_ stays)
-    const bool more = co_await read_more();
-    if (!more) co_return false;
-  }
-  next_ = pos;
-  body_ = body_buf_;
-  co_return true;
-}
-
-/// More of a body into buf_ at end_, waiting at most body_timeout. False: closed or failed.
-task<bool> connection::read_more() {
-  const long n = co_await timed(io_.read(buf_.get() + end_, cap_ - end_), loop_->now() + o_.body_timeout);
-  if (n <= 0) co_return false;
-  end_ += static_cast<std::size_t>(n);
-  co_return true;
-}
-
-task<bool> connection::send_continue() {
-  out_.append("HTTP/1.1 100 Continue\r\n\r\n");
-  co_return co_await flush();
-}
-
-// Phase 3: the handler's response (after the stall, when the schedule holds the server), or
-// the server's own answer when no handler takes the request.
-task<void> connection::dispatch(const http::request_head& head, std::size_t fields, response& resp) {
+[[gnu::always_inline]] inline const handler* connection::dispatch(const http::request_head& head, std::size_t fields, response& resp) {
   phase_ = phase::handling;
   clear_deadline();
-  if (o_.stall.every > duration::zero()) {
-    if (auto until = state_->stall_until(loop_->now())) co_await sleep_until(*until);
-  }
   req_ = request(head, body_);
   req_.set_headers(std::span<const http::header>(fields_.get(), fields));
-  if (const handler* h = route(head, resp)) {
-    try {
-      resp = co_await (*h)(req_);
-    } catch (const operation_cancelled&) {
-      throw;
-    } catch (...) {
-      resp = response(500, "internal server error\n");
-      resp.close_connection();
-    }
-  }
+  return route(head, resp);
 }
 
 const handler* connection::route(const http::request_head& head, response& resp) {
@@ -541,41 +478,28 @@ const handler* connection::route(const http::request_head& head, response& resp)
   return nullptr;
 }
 
-// Phase 4: the response, rendered behind the ones still pending; a large or streamed body
-// is written from where it is.
-task<connection::after> connection::write_response(const http::request_head& head, response& resp,
-                                                   time_point started) {
+[[gnu::always_inline]] inline connection::rendered connection::render_response(const http::request_head& head, response& resp,
+                                                time_point started) {
   const bool keep = head.keep_alive && !w_.draining && !resp.wants_close();
   const bool http10 = head.version == http::http_version::http_1_0;
   const render_options ro{http_date(loop_->now()), o_.server_name, head.method == "HEAD", keep, http10};
-  const body_framing_out mode = render_head(out_, resp, ro);
+  body_framing_out mode = render_head(out_, resp, ro);
   const int status = (resp.status() >= 100 && resp.status() <= 599) ? resp.status() : 500;
   w_.metrics.record(status, mono_clock::now() - started);
   begin_ = next_;
-  switch (mode) {
-    case body_framing_out::none:
-      break;
-    case body_framing_out::inline_body: {
-      const std::string_view b = resp.body();
-      if (b.size() <= inline_body_max) {
-        out_.append(b);
-      } else {
-        const bool sent = co_await write_out(b);
-        if (!sent) co_return after::stop;
-      }
-      break;
-    }
-    case body_framing_out::chunked:
-    case body_framing_out::sized:
-    case body_framing_out::until_close:
-      co_return co_await stream_body(mode, resp, keep);
+  if (mode == body_framing_out::inline_body && resp.body().size() <= inline_body_max) {
+    out_.append(resp.body());
+    mode = body_framing_out::none;
   }
-  co_return keep ? after::next_request : after::close;
+  return {mode, keep};
 }
 
-task<connection::after> connection::stream_body(body_framing_out mode, response& resp, bool keep) {
-  const bool head_sent = co_await write_out();  // the head first
+/// A body render_response() left to write: a large one from where it is (one writev with the
+/// pending output), or a streamed one as its producer writes it.
+task<connection::after> connection::write_body(body_framing_out mode, response& resp, bool keep) {
+  const bool head_sent = co_await write_out(mode == body_framing_out::inline_body ? resp.body() : std::string_view{});
   if (!head_sent) co_return after::stop;
+  if (mode == body_framing_out::inline_body) co_return keep ? after::next_request : after::close;
   stream_mode_ = mode;
   stream_left_ = resp.stream_length().value_or(0);
   try {
@@ -591,19 +515,6 @@ task<connection::after> connection::stream_body(body_framing_out mode, response&
   else if (mode == body_framing_out::sized && stream_left_ != 0) co_return after::stop;
   else if (mode == body_framing_out::until_close) co_return after::close;
   co_return keep ? after::next_request : after::close;
-}
-
-// Phase 5: after a response the connection either waits for the next request (its output
-// held back for the answers to more pipelined requests, up to out_flush_at) or closes: its
-// output sent, then a linger. False when it ends.
-task<bool> connection::keep_alive_or_close(bool close) {
-  if (close) {
-    const bool sent = co_await flush();
-    if (sent) co_await linger();
-    co_return false;
-  }
-  if (out_.size() < out_flush_at) co_return true;
-  co_return co_await flush();
 }
 
 task<void> serve_connection(std::shared_ptr<server::state> st, worker& w, net::transport io) {

@@ -52,7 +52,14 @@ class connection final : public body_writer {
   enum class phase : std::uint8_t { idle, head, body, handling, writing, closing };
   /// What follows a written response.
   enum class after : std::uint8_t { next_request, close, stop };
-  /// The fields of a head the server itself looks at (sort_fields()).
+  /// Before a read for more of a head.
+  enum class head_wait : std::uint8_t { read, end, too_large };
+  /// A rendered response: the body left to write (none when it went into out_ with the head).
+  struct rendered {
+    body_framing_out body;
+    bool keep;
+  };
+  /// The fields of a head the server itself looks at (begin_body()).
   struct head_fields {
     std::size_t kept = 0;       // fields_[0, kept): what the handler sees
     bool want_continue = false;  // Expect: 100-continue
@@ -67,7 +74,7 @@ class connection final : public body_writer {
   /// Every wait of this connection on its transport: io_waiting_ is set while the operation
   /// waits, which is where the watchdog may stop the task and close_if_idle may close it.
   struct io_wait {
-    net::transport::awaitable op;
+    net::transport::awaitable& op;  // a temporary of the co_await's full expression
     bool& waiting;
     bool await_ready() const noexcept { return false; }
     template <class P>
@@ -81,33 +88,54 @@ class connection final : public body_writer {
     }
   };
   /// The one timed wait: the watchdog is armed at `deadline` (set_deadline), then `op` waits.
-  io_wait timed(net::transport::awaitable op, time_point deadline) {
+  /// Only as `co_await timed(io_.read(...), deadline)`: the operation lives in that statement.
+  io_wait timed(net::transport::awaitable&& op, time_point deadline) {
     set_deadline(deadline);
-    return io_wait{std::move(op), io_waiting_};
+    return io_wait{op, io_waiting_};
   }
 
+  /// Sending the pending output: done at once when the transport takes it all (no coroutine
+  /// frame), else write_out() waits for the rest. True when all of it went out.
+  struct flush_wait {
+    task<bool> rest;  // empty: all sent
+    bool await_ready() const noexcept { return !rest.valid(); }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
+      return task<bool>::awaiter{rest.handle()}.await_suspend(h);
+    }
+    bool await_resume() { return !rest.valid() || task<bool>::awaiter{rest.handle()}.await_resume(); }
+  };
+
   task<void> run();
-  // The phases of one request (run()).
-  task<std::size_t> read_head();
-  head_fields sort_fields(const http::request_head& head) noexcept;
-  task<bool> read_body(const http::request_head& head, bool want_continue);
-  task<void> dispatch(const http::request_head& head, std::size_t fields, response& resp);
-  task<after> write_response(const http::request_head& head, response& resp, time_point started);
-  task<bool> keep_alive_or_close(bool close);
-  // Their parts.
+  // The phases of one request, in run() (which holds their waits: see there). 1. The head.
+  bool begin_request() noexcept;
+  http::parse_status parse_head() noexcept;
+  head_wait prepare_head_read() noexcept;
+  time_point head_read_deadline() const noexcept;
+  http::parse_status took_head_bytes(std::size_t n) noexcept;
   int head_error_status(http::parse_error e) const noexcept;
-  bool make_room_for_head() noexcept;
+  // 2. The body (connection_body.cpp).
+  head_fields begin_body(std::size_t head_length) noexcept;
+  bool take_buffered_body(const http::request_head& head) noexcept;
+  task<bool> read_body(const http::request_head& head, bool want_continue);
   task<bool> read_sized_body(std::uint64_t len, bool want_continue);
   task<bool> read_large_body(std::size_t len);
   task<bool> read_chunked_body(const http::body_framing& framing, bool want_continue);
   task<bool> read_more();
-  task<bool> send_continue();
+  flush_wait send_continue();
+  // 3. Dispatch.
+  const handler* dispatch(const http::request_head& head, std::size_t fields, response& resp);
   const handler* route(const http::request_head& head, response& resp);
-  task<after> stream_body(body_framing_out mode, response& resp, bool keep);
+  // 4. The response.
+  rendered render_response(const http::request_head& head, response& resp, time_point started);
+  task<after> write_body(body_framing_out mode, response& resp, bool keep);
   // Output, timers and the end.
   void start_head() noexcept;
   bool try_send_out() noexcept;
-  task<bool> flush();
+  flush_wait flush() {
+    if (out_.empty() || try_send_out()) return {};
+    return {write_out()};
+  }
   task<bool> write_out(std::string_view extra = {}, std::string_view tail = {});
   task<void> send_error(int status, std::string_view why);
   task<void> linger();
