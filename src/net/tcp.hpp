@@ -91,7 +91,9 @@ class tcp_listener {
   /// Registers `s` with the current loop. Throws std::system_error when the backend refuses.
   explicit tcp_listener(listening_socket s);
   /// Binds, listens and registers with the current loop. Throws std::system_error.
-  static tcp_listener bind(const socket_address& at, options opts) { return tcp_listener(listening_socket::bind(at, opts)); }
+  static tcp_listener bind(const socket_address& at, options opts) {
+    return tcp_listener(listening_socket::bind(at, opts));
+  }
   static tcp_listener bind(const socket_address& at) { return bind(at, options{}); }
 
   /// A connected, non-blocking, TCP_NODELAY stream; or the accept error (EMFILE, ...), which

@@ -434,7 +434,8 @@ int connection::head_error_status(http::parse_error e) const noexcept {
   return true;
 }
 
-[[gnu::always_inline]] inline const handler* connection::dispatch(const http::request_head& head, std::size_t fields, response& resp) {
+[[gnu::always_inline]] inline const handler* connection::dispatch(const http::request_head& head, std::size_t fields,
+                                                                  response& resp) {
   phase_ = phase::handling;
   clear_deadline();
   req_ = request(head, body_);
@@ -478,8 +479,8 @@ const handler* connection::route(const http::request_head& head, response& resp)
   return nullptr;
 }
 
-[[gnu::always_inline]] inline connection::rendered connection::render_response(const http::request_head& head, response& resp,
-                                                time_point started) {
+[[gnu::always_inline]] inline connection::rendered connection::render_response(const http::request_head& head,
+                                                                              response& resp, time_point started) {
   const bool keep = head.keep_alive && !w_.draining && !resp.wants_close();
   const bool http10 = head.version == http::http_version::http_1_0;
   const render_options ro{http_date(loop_->now()), o_.server_name, head.method == "HEAD", keep, http10};

@@ -8,7 +8,8 @@
 namespace barrage::server::detail {
 
 task<bool> connection::read_body(const http::request_head& head, bool want_continue) {
-  if (head.body.kind == http::body_kind::content_length) co_return co_await read_sized_body(head.body.length, want_continue);
+  if (head.body.kind == http::body_kind::content_length)
+    co_return co_await read_sized_body(head.body.length, want_continue);
   co_return co_await read_chunked_body(head.body, want_continue);
 }
 

@@ -35,7 +35,8 @@ std::errc bind_error(const socket_address& at, listen_options o) {
 }  // namespace
 
 TEST(listening_socket, a_group_opener_refuses_outsiders_and_lets_its_group_join) {
-  const listening_socket first = listening_socket::bind(*socket_address::parse("127.0.0.1:0"), shared(sharing::open_group));
+  const listening_socket first =
+      listening_socket::bind(*socket_address::parse("127.0.0.1:0"), shared(sharing::open_group));
   const socket_address at = first.local();
   ASSERT_NE(at.port(), 0);
   EXPECT_EQ(bind_error(at, shared(sharing::none)), std::errc::address_in_use);
