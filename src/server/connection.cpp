@@ -383,7 +383,7 @@ task<void> connection::run() {
   // (io_handle::may_read): one syscall less per keep-alive request, as nginx.
   if (phase_ == phase::idle) start_head();
   end_ += n;
-  return parse_head();
+  return parser_.parse(std::string_view(buf_.get() + begin_, end_ - begin_));
 }
 
 int connection::head_error_status(http::parse_error e) const noexcept {
