@@ -114,7 +114,7 @@ class connection final : public body_writer {
   time_point head_read_deadline() const noexcept;
   http::parse_status took_head_bytes(std::size_t n) noexcept;
   int head_error_status(http::parse_error e) const noexcept;
-  // 2. The body (connection_body.cpp).
+  // 2. The body (reading it: connection_body.cpp).
   head_fields begin_body(std::size_t head_length) noexcept;
   bool take_buffered_body(const http::request_head& head) noexcept;
   task<bool> read_body(const http::request_head& head, bool want_continue);

@@ -1,5 +1,6 @@
-// Phase 2 of a server connection (connection.hpp): reading a request's body, sized or
-// chunked, whole, with "100 Continue" when the client waits for it and 413 beyond the limit.
+// Phase 2 of a server connection (connection.hpp), when the body did not arrive whole with
+// its head: reading it, sized or chunked, with "100 Continue" when the client waits for it and
+// 413 beyond the limit.
 #include <cstring>
 
 #include "http/body_reader.hpp"
@@ -7,6 +8,8 @@
 
 namespace barrage::server::detail {
 
+// The whole body into body_: in buf_ when it fits there (next_ moves past it), else in
+// body_buf_. False when the connection ends (closed, failed, or answered with an error).
 task<bool> connection::read_body(const http::request_head& head, bool want_continue) {
   if (head.body.kind == http::body_kind::content_length)
     co_return co_await read_sized_body(head.body.length, want_continue);
