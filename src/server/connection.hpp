@@ -78,7 +78,7 @@ class connection final : public body_writer {
     bool& waiting;
     bool await_ready() const noexcept { return false; }
     template <class P>
-    bool await_suspend(std::coroutine_handle<P> h) noexcept {
+    auto await_suspend(std::coroutine_handle<P> h) noexcept {
       waiting = true;
       return op.await_suspend(h);
     }
