@@ -11,6 +11,18 @@
 
 namespace barrage::net {
 
+namespace {
+
+/// The socket's own address or its peer's (`get`: getsockname or getpeername).
+socket_address address_of(int fd, int (*get)(int, sockaddr*, socklen_t*)) {
+  socket_address a;
+  *a.size_ptr() = sizeof(sockaddr_storage);
+  get(fd, a.get(), a.size_ptr());
+  return a;
+}
+
+}  // namespace
+
 void set_nodelay(int fd) noexcept {
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -31,19 +43,9 @@ void tcp_stream::shutdown_write() noexcept {
   if (fd_.valid()) ::shutdown(fd_.fd(), SHUT_WR);
 }
 
-socket_address tcp_stream::peer() const {
-  socket_address a;
-  *a.size_ptr() = sizeof(sockaddr_storage);
-  ::getpeername(fd_.fd(), a.get(), a.size_ptr());
-  return a;
-}
+socket_address tcp_stream::peer() const { return address_of(fd_.fd(), ::getpeername); }
 
-socket_address tcp_stream::local() const {
-  socket_address a;
-  *a.size_ptr() = sizeof(sockaddr_storage);
-  ::getsockname(fd_.fd(), a.get(), a.size_ptr());
-  return a;
-}
+socket_address tcp_stream::local() const { return address_of(fd_.fd(), ::getsockname); }
 
 task<result<tcp_stream, std::errc>> tcp_connect(socket_address to, connect_options opts) {
   int fd = ::socket(to.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -74,37 +76,70 @@ task<result<tcp_stream, std::errc>> tcp_connect(socket_address to, connect_optio
   co_return tcp_stream(std::move(afd));
 }
 
-tcp_listener tcp_listener::bind(const socket_address& at, options opts) {
-  int fd = ::socket(at.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
-  int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (opts.reuse_port) ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  if (::bind(fd, at.get(), at.size()) < 0 || ::listen(fd, opts.backlog) < 0) {
-    int e = errno;
-    ::close(fd);
-    throw std::system_error(e, std::generic_category(), "cannot listen on " + at.to_string());
-  }
-  tcp_listener l;
-  l.fd_ = async_fd(fd);
-  return l;
+namespace {
+
+[[noreturn]] void throw_listen_error(int fd, const socket_address& at) {
+  const int e = errno;
+  ::close(fd);
+  throw std::system_error(e, std::generic_category(), "cannot listen on " + at.to_string());
 }
+
+}  // namespace
+
+listening_socket listening_socket::bind(const socket_address& at, listen_options opts) {
+  using sharing = listen_options::port_sharing;
+  const int fd = ::socket(at.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // Set before bind(), SO_REUSEPORT lets the bind share a port whose sockets all have it;
+  // set after bind() and before listen(), it lets later sockets join this one, which itself
+  // was refused a port that any other socket holds.
+  if (opts.reuse_port == sharing::join_group) ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (::bind(fd, at.get(), at.size()) < 0) throw_listen_error(fd, at);
+  if (opts.reuse_port == sharing::open_group) ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (::listen(fd, opts.backlog) < 0) throw_listen_error(fd, at);
+  listening_socket s;
+  s.fd_ = fd;
+  return s;
+}
+
+listening_socket& listening_socket::operator=(listening_socket&& o) noexcept {
+  if (this != &o) {
+    close();
+    fd_ = std::exchange(o.fd_, -1);
+  }
+  return *this;
+}
+
+void listening_socket::close() noexcept {
+  if (fd_ >= 0) ::close(std::exchange(fd_, -1));
+}
+
+socket_address listening_socket::local() const { return address_of(fd_, ::getsockname); }
+
+tcp_listener::tcp_listener(listening_socket s) : fd_(s.release()) {}
 
 task<result<tcp_stream, std::errc>> tcp_listener::accept(socket_address* peer) {
   socket_address a;
   *a.size_ptr() = sizeof(sockaddr_storage);
-  long fd = co_await fd_.accept(a.get(), a.size_ptr());
+  const long fd = co_await fd_.accept(a.get(), a.size_ptr());
   if (fd < 0) co_return fail(std::errc(-fd));
   if (peer) *peer = a;
   set_nodelay(static_cast<int>(fd));
-  co_return tcp_stream(async_fd(static_cast<int>(fd)));
+  std::errc refused{};
+  try {
+    co_return tcp_stream(async_fd(static_cast<int>(fd)));  // async_fd closes fd when it throws
+  } catch (const std::system_error& e) {
+    refused = std::errc(e.code().value());
+  }
+  co_return fail(refused);
 }
 
-socket_address tcp_listener::local() const {
-  socket_address a;
-  *a.size_ptr() = sizeof(sockaddr_storage);
-  ::getsockname(fd_.fd(), a.get(), a.size_ptr());
-  return a;
+void tcp_listener::shutdown() noexcept {
+  if (fd_.valid()) ::shutdown(fd_.fd(), SHUT_RD);
 }
+
+socket_address tcp_listener::local() const { return address_of(fd_.fd(), ::getsockname); }
 
 }  // namespace barrage::net

@@ -6,18 +6,16 @@
 // fires lazily: moving a deadline later only stores it, and the timer, when it fires early,
 // re-arms itself at the current deadline. So the keep-alive path costs no timer operation per
 // request. A deadline that passes while the connection waits for I/O stops its task
-// (operation_cancelled at the wait), nothing else.
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <time.h>
+// (operation_cancelled at the wait), nothing else. Every wait goes through timed().
+#include "server/connection.hpp"
 
-#include <cerrno>
+#include <sys/uio.h>
+
 #include <charconv>
 #include <cstring>
 
-#include "http/body_reader.hpp"
 #include "runtime/sleep.hpp"
+#include "server/state.hpp"
 #include "server/worker.hpp"
 
 namespace barrage::server {
@@ -41,7 +39,6 @@ int status_for(http::parse_error e) noexcept {
 
 namespace detail {
 namespace {
-
 // Room in the read buffer past the longest head: the body streams through it.
 constexpr std::size_t body_slack = 8 * 1024;
 // Bodies up to this size are copied behind their head; larger ones are written from where
@@ -62,12 +59,12 @@ bool is_standard_method(std::string_view m) noexcept {
 
 }  // namespace
 
-connection::connection(std::shared_ptr<server::state> st, worker& w, int fd)
+connection::connection(std::shared_ptr<server::state> st, worker& w, net::transport io)
     : state_(std::move(st)),
       w_(w),
       o_(state_->opts),
       loop_(&event_loop::current()),
-      fd_(fd),
+      io_(std::move(io)),
       buf_(new char[o_.max_head_bytes + body_slack]),
       cap_(o_.max_head_bytes + body_slack),
       fields_(new http::header[o_.max_headers]),
@@ -82,6 +79,8 @@ connection::~connection() {
   loop_->cancel_timer(dog_.node);
   w_.detach(*this);
 }
+
+// ---------------------------------------------------------------------------- timers
 
 void connection::set_deadline(time_point d) {
   deadline_ = d;
@@ -106,7 +105,10 @@ void connection::on_timer(timer_node* n) noexcept {
       loop.add_timer(c->dog_.node, loop.now() + std::chrono::milliseconds(10));
       return;
     }
-  } catch (...) {  // the timer heap could not grow: stop the connection rather than forget it
+  } catch (...) {
+    // The timer heap could not grow: stopping the connection now is the only way not to
+    // forget its deadline (it may be early; the client sees a close).
+    c->w_.s.swallowed.count(swallowed_at::watchdog_timer);
   }
   c->timed_out_ = true;
   c->scope_->request_stop();
@@ -119,13 +121,14 @@ void connection::close_if_idle() noexcept {
   loop_->cancel_timer(dog_.node);
   try {
     loop_->add_timer(dog_.node, deadline_);
-  } catch (...) {
+  } catch (...) {  // the timer heap could not grow: cutting closes it just as well, at once
+    w_.s.swallowed.count(swallowed_at::drain_timer);
     cut();
   }
 }
 
 void connection::cut() noexcept {
-  if (fd_.valid()) ::shutdown(fd_.fd(), SHUT_RDWR);
+  io_.shutdown();
   if (scope_) scope_->request_stop();  // a handler waiting on a timer stops there too
 }
 
@@ -134,9 +137,11 @@ void connection::start_head() noexcept {
   head_deadline_ = loop_->now() + o_.head_timeout;
 }
 
+// ---------------------------------------------------------------------------- output
+
 bool connection::try_send_out() noexcept {
-  const ssize_t n = ::send(fd_.fd(), out_.data(), out_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  if (n == static_cast<ssize_t>(out_.size())) {
+  const long n = io_.try_write(out_.data(), out_.size());
+  if (n == static_cast<long>(out_.size())) {
     out_.clear();
     return true;
   }
@@ -157,10 +162,7 @@ task<bool> connection::write_out(std::string_view extra, std::string_view tail) 
   phase_ = phase::writing;
   int first = 0;
   while (first < count) {
-    set_deadline(loop_->now() + o_.write_timeout);
-    io_waiting_ = true;
-    const long n = co_await fd_.writev(iov + first, count - first);
-    io_waiting_ = false;
+    const long n = co_await timed(io_.writev(iov + first, count - first), loop_->now() + o_.write_timeout);
     if (n <= 0) {
       write_failed_ = true;
       out_.clear();
@@ -184,22 +186,18 @@ task<bool> connection::write_out(std::string_view extra, std::string_view tail) 
 }
 
 task<void> connection::linger() {
-  ::shutdown(fd_.fd(), SHUT_WR);
+  io_.shutdown_write();
   phase_ = phase::closing;
   const time_point until = loop_->now() + (w_.draining ? linger_time / 10 : linger_time);
   std::size_t budget = linger_bytes;
   try {
     while (budget > 0) {
-      set_deadline(until);
-      io_waiting_ = true;
-      const long n = co_await fd_.read(buf_.get(), cap_);
-      io_waiting_ = false;
+      const long n = co_await timed(io_.read(buf_.get(), cap_), until);
       if (n <= 0) break;
       budget -= std::min(budget, static_cast<std::size_t>(n));
     }
   } catch (const operation_cancelled&) {
   }
-  io_waiting_ = false;
   timed_out_ = false;
   clear_deadline();
 }
@@ -213,9 +211,236 @@ task<void> connection::send_error(int status, std::string_view why) {
   render_head(out_, r, ro);
   out_.append(r.body());
   w_.metrics.record(status, duration::zero());
-  bool sent = try_send_out();
-  if (!sent) sent = co_await write_out();
+  const bool sent = co_await flush();
   if (sent) co_await linger();
+}
+
+task<bool> connection::write(std::string_view data) {
+  if (write_failed_) co_return false;
+  if (data.empty()) co_return true;
+  switch (stream_mode_) {
+    case body_framing_out::chunked: {
+      char size[20];
+      auto r = std::to_chars(size, size + 16, data.size(), 16);
+      *r.ptr++ = '\r';
+      *r.ptr++ = '\n';
+      out_.append(size, static_cast<std::size_t>(r.ptr - size));
+      co_return co_await write_out(data, "\r\n");
+    }
+    case body_framing_out::sized:
+      if (data.size() > stream_left_) {
+        write_failed_ = true;  // more than the announced length: cut the connection
+        co_return false;
+      }
+      stream_left_ -= data.size();
+      co_return co_await write_out(data);
+    case body_framing_out::until_close:
+      co_return co_await write_out(data);
+    default:
+      co_return true;
+  }
+}
+
+// ---------------------------------------------------------------------------- the request loop
+
+task<void> connection::serve() {
+  scope_ = co_await this_scope{};
+  bool answer_timeout = false;
+  try {
+    co_await run();
+  } catch (const operation_cancelled&) {
+    answer_timeout = timed_out_ && (phase_ == phase::head || phase_ == phase::body);
+  } catch (...) {
+    // Past its handler (whose failures are 500s) only running out of memory throws: this
+    // connection ends, and the others are better served by going on than by a crash.
+    w_.s.swallowed.count(swallowed_at::connection);
+  }
+  if (answer_timeout) {
+    timed_out_ = false;
+    try {
+      co_await send_error(408, "the request took too long to arrive");
+    } catch (...) {  // as above: the connection closes without its 408
+      w_.s.swallowed.count(swallowed_at::timeout_answer);
+    }
+  }
+  clear_deadline();
+}
+
+// The phases of one request after another. The hot path (a keep-alive request whose head
+// arrives in one read and whose answer the socket takes at once) waits only in the read and
+// the handler and makes no coroutine frame of its own; the phases' plain functions below are
+// always inlined into it, so that being written in phases costs it no call.
+task<void> connection::run() {
+  out_.reserve(4096);
+  for (;;) {
+    // 1. Read the head, parsing what is buffered first; pending answers go out before a wait.
+    if (begin_request()) {
+      // A long pipelined batch is answered without suspending; every 64 requests the loop
+      // gets a turn (fairness to other connections), which also bounds the stack in builds
+      // where the compiler does not make coroutine hand-offs tail calls (sanitizers).
+      if (++answered_in_a_row_ % 64 == 0) co_await yield_now{};
+      start_head();
+    }
+    http::parse_status st = parse_head();
+    while (st.incomplete()) {
+      const bool sent = co_await flush();
+      if (!sent) co_return;
+      const head_wait wait = prepare_head_read();
+      if (wait == head_wait::end) co_return;
+      if (wait == head_wait::too_large) {
+        co_await send_error(431, "request head too large");
+        co_return;
+      }
+      const long n = co_await timed(io_.read(buf_.get() + end_, cap_ - end_), head_read_deadline());
+      if (n <= 0) co_return;  // closed or failed: nothing left to answer
+      st = took_head_bytes(static_cast<std::size_t>(n));
+    }
+    if (st.is_error()) {
+      co_await send_error(head_error_status(st.error), http::to_string(st.error));
+      co_return;
+    }
+
+    // 2. Read the body, after the fields the server itself looks at.
+    const http::request_head& head = parser_.head();
+    const time_point started = mono_clock::now();
+    const head_fields fields = begin_body(st.consumed);
+    if (fields.refuse_status != 0) {
+      co_await send_error(fields.refuse_status, fields.refuse_why);
+      co_return;
+    }
+    if (head.body.kind != http::body_kind::none && !take_buffered_body(head)) {
+      const bool whole = co_await read_body(head, fields.want_continue);
+      if (!whole) co_return;
+    }
+
+    // 3. Dispatch: the handler's response, or the server's own.
+    response resp;
+    const handler* h = dispatch(head, fields.kept, resp);
+    if (o_.stall.every > duration::zero()) {  // the stall schedule holds the server
+      if (auto until = state_->stall_until(loop_->now())) co_await sleep_until(*until);
+    }
+    if (h != nullptr) {
+      try {
+        resp = co_await (*h)(req_);
+      } catch (const operation_cancelled&) {
+        throw;
+      } catch (...) {
+        resp = response(500, "internal server error\n");
+        resp.close_connection();
+      }
+    }
+
+    // 4. Write the response: rendered behind the ones pending; a large or streamed body now.
+    const rendered out = render_response(head, resp, started);
+    after then = out.keep ? after::next_request : after::close;
+    if (out.body != body_framing_out::none) then = co_await write_body(out.body, resp, out.keep);
+    if (then == after::stop) co_return;
+
+    // 5. Keep alive for the next request, or close: the output sent, then a linger.
+    if (then == after::close) {
+      const bool sent = co_await flush();
+      if (sent) co_await linger();
+      co_return;
+    }
+    if (out_.size() >= out_flush_at) {  // held back for more pipelined answers up to this size
+      const bool sent = co_await flush();
+      if (!sent) co_return;
+    }
+  }
+}
+
+[[gnu::always_inline]] inline bool connection::begin_request() noexcept {
+  parser_.reset();
+  if (begin_ != end_) return true;
+  begin_ = end_ = 0;
+  phase_ = phase::idle;
+  answered_in_a_row_ = 0;
+  return false;
+}
+
+[[gnu::always_inline]] inline http::parse_status connection::parse_head() noexcept {
+  if (begin_ == end_) return http::parse_status::need_more();
+  return parser_.parse(std::string_view(buf_.get() + begin_, end_ - begin_));
+}
+
+[[gnu::always_inline]] inline connection::head_wait connection::prepare_head_read() noexcept {
+  if (phase_ == phase::idle) return w_.draining ? head_wait::end : head_wait::read;
+  if (end_ == cap_ && begin_ > 0) {  // the head runs into the end: move it to the front
+    std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  // Full cannot happen with the parser's limit below cap_; be safe anyway.
+  return end_ == cap_ ? head_wait::too_large : head_wait::read;
+}
+
+[[gnu::always_inline]] inline time_point connection::head_read_deadline() const noexcept {
+  return phase_ == phase::idle ? loop_->now() + o_.idle_timeout : head_deadline_;
+}
+
+[[gnu::always_inline]] inline http::parse_status connection::took_head_bytes(std::size_t n) noexcept {
+  // After a short read the backend waits for the next edge instead of reading into EAGAIN
+  // (io_handle::may_read): one syscall less per keep-alive request, as nginx.
+  if (phase_ == phase::idle) start_head();
+  end_ += n;
+  return parser_.parse(std::string_view(buf_.get() + begin_, end_ - begin_));
+}
+
+int connection::head_error_status(http::parse_error e) const noexcept {
+  // 414 is for a long target; a start line with no space in it at all has a long method
+  // (or is no request line): that is a plain 400.
+  if (e == http::parse_error::start_line_too_long &&
+      std::memchr(buf_.get() + begin_, ' ', std::min(end_ - begin_, o_.max_request_line)) == nullptr)
+    return 400;
+  return status_for(e);
+}
+
+[[gnu::always_inline]] inline connection::head_fields connection::begin_body(std::size_t head_length) noexcept {
+  const http::request_head& head = parser_.head();
+  phase_ = phase::body;
+  next_ = begin_ + head_length;
+  body_ = {};
+  head_fields f;
+  unsigned content_types = 0;
+  const http::header* expect = nullptr;
+  for (const http::header& h : head.headers) {
+    // A name with '_' is dropped (nginx does the same): behind a CGI-style gateway
+    // Content_Length and Content-Length become one name.
+    if (std::memchr(h.name.data(), '_', h.name.size()) != nullptr) continue;
+    if (h.name.size() == 12 && http::iequals(h.name, "content-type")) ++content_types;
+    else if (h.name.size() == 6 && http::iequals(h.name, "expect")) expect = &fields_[f.kept];
+    fields_[f.kept++] = h;
+  }
+  if (content_types > 1) {
+    f.refuse_status = 400;
+    f.refuse_why = "more than one Content-Type";
+  } else if (expect != nullptr && head.version != http::http_version::http_1_0) {
+    // An HTTP/1.0 expectation is ignored (RFC 9110 §10.1.1).
+    f.want_continue = http::iequals(expect->value, "100-continue");
+    if (!f.want_continue) {
+      f.refuse_status = 417;
+      f.refuse_why = "unsupported expectation";
+    }
+  }
+  return f;
+}
+
+[[gnu::always_inline]] inline bool connection::take_buffered_body(const http::request_head& head) noexcept {
+  // A sized body that arrived with its head needs no wait, no 100 Continue and no frame.
+  const std::uint64_t len = head.body.length;
+  if (head.body.kind != http::body_kind::content_length || len > o_.max_body_bytes || end_ - next_ < len) return false;
+  body_ = std::string_view(buf_.get() + next_, static_cast<std::size_t>(len));
+  next_ += static_cast<std::size_t>(len);
+  return true;
+}
+
+[[gnu::always_inline]] inline const handler* connection::dispatch(const http::request_head& head, std::size_t fields,
+                                                                  response& resp) {
+  phase_ = phase::handling;
+  clear_deadline();
+  req_ = request(head, body_);
+  req_.set_headers(std::span<const http::header>(fields_.get(), fields));
+  return route(head, resp);
 }
 
 const handler* connection::route(const http::request_head& head, response& resp) {
@@ -254,326 +479,57 @@ const handler* connection::route(const http::request_head& head, response& resp)
   return nullptr;
 }
 
-task<void> connection::serve() {
-  scope_ = co_await this_scope{};
-  bool answer_timeout = false;
+[[gnu::always_inline]] inline connection::rendered connection::render_response(const http::request_head& head,
+                                                                              response& resp, time_point started) {
+  const bool keep = head.keep_alive && !w_.draining && !resp.wants_close();
+  const bool http10 = head.version == http::http_version::http_1_0;
+  const render_options ro{http_date(loop_->now()), o_.server_name, head.method == "HEAD", keep, http10};
+  body_framing_out mode = render_head(out_, resp, ro);
+  const int status = (resp.status() >= 100 && resp.status() <= 599) ? resp.status() : 500;
+  w_.metrics.record(status, mono_clock::now() - started);
+  begin_ = next_;
+  if (mode == body_framing_out::inline_body && resp.body().size() <= inline_body_max) {
+    out_.append(resp.body());
+    mode = body_framing_out::none;
+  }
+  return {mode, keep};
+}
+
+/// A body render_response() left to write: a large one from where it is (one writev with the
+/// pending output), or a streamed one as its producer writes it.
+task<connection::after> connection::write_body(body_framing_out mode, response& resp, bool keep) {
+  const bool head_sent = co_await write_out(mode == body_framing_out::inline_body ? resp.body() : std::string_view{});
+  if (!head_sent) co_return after::stop;
+  if (mode == body_framing_out::inline_body) co_return keep ? after::next_request : after::close;
+  stream_mode_ = mode;
+  stream_left_ = resp.stream_length().value_or(0);
   try {
-    co_await run();
+    co_await resp.producer()(*this);
   } catch (const operation_cancelled&) {
-    answer_timeout = timed_out_ && (phase_ == phase::head || phase_ == phase::body);
+    throw;
   } catch (...) {
+    write_failed_ = true;  // a body cut short: only closing tells the client
   }
-  io_waiting_ = false;
-  if (answer_timeout) {
-    timed_out_ = false;
-    try {
-      co_await send_error(408, "the request took too long to arrive");
-    } catch (...) {
-    }
-  }
-  clear_deadline();
+  stream_mode_ = body_framing_out::none;
+  if (write_failed_) co_return after::stop;
+  if (mode == body_framing_out::chunked) out_.append("0\r\n\r\n");
+  else if (mode == body_framing_out::sized && stream_left_ != 0) co_return after::stop;
+  else if (mode == body_framing_out::until_close) co_return after::close;
+  co_return keep ? after::next_request : after::close;
 }
 
-task<bool> connection::write(std::string_view data) {
-  if (write_failed_) co_return false;
-  if (data.empty()) co_return true;
-  switch (stream_mode_) {
-    case body_framing_out::chunked: {
-      char size[20];
-      auto r = std::to_chars(size, size + 16, data.size(), 16);
-      *r.ptr++ = '\r';
-      *r.ptr++ = '\n';
-      out_.append(size, static_cast<std::size_t>(r.ptr - size));
-      co_return co_await write_out(data, "\r\n");
-    }
-    case body_framing_out::sized:
-      if (data.size() > stream_left_) {
-        write_failed_ = true;  // more than the announced length: cut the connection
-        co_return false;
-      }
-      stream_left_ -= data.size();
-      co_return co_await write_out(data);
-    case body_framing_out::until_close:
-      co_return co_await write_out(data);
-    default:
-      co_return true;
-  }
-}
-
-task<void> connection::run() {
-  out_.reserve(4096);
-  unsigned answered_in_a_row = 0;
-  for (;;) {
-    // 1. A complete head, reading as needed; pending responses go out before we wait.
-    parser_.reset();
-    http::parse_status st;
-    if (begin_ == end_) {
-      begin_ = end_ = 0;
-      phase_ = phase::idle;
-      answered_in_a_row = 0;
-    } else {
-      // A long pipelined batch is answered without suspending; every 64 requests the loop
-      // gets a turn (fairness to other connections), which also bounds the stack in builds
-      // where the compiler does not make coroutine hand-offs tail calls (sanitizers).
-      if (++answered_in_a_row % 64 == 0) co_await yield_now{};
-      start_head();
-    }
-    for (;;) {
-      if (begin_ < end_) {
-        st = parser_.parse(std::string_view(buf_.get() + begin_, end_ - begin_));
-        if (!st.incomplete()) break;
-      }
-      if (!out_.empty() && !try_send_out()) {
-        const bool sent = co_await write_out();
-        if (!sent) co_return;
-      }
-      if (phase_ == phase::idle) {
-        if (w_.draining) co_return;
-        set_deadline(loop_->now() + o_.idle_timeout);
-      } else {
-        set_deadline(head_deadline_);
-        if (end_ == cap_ && begin_ > 0) {  // the head runs into the end: move it to the front
-          std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
-          end_ -= begin_;
-          begin_ = 0;
-        }
-        if (end_ == cap_) {  // cannot happen with the parser's limit below cap_; be safe anyway
-          co_await send_error(431, "request head too large");
-          co_return;
-        }
-      }
-      io_waiting_ = true;
-      // After a short read the backend waits for the next edge instead of reading into
-      // EAGAIN (io_handle::may_read): one syscall less per keep-alive request, as nginx.
-      const std::size_t room = cap_ - end_;
-      const long n = co_await fd_.read(buf_.get() + end_, room);
-      io_waiting_ = false;
-      if (n <= 0) co_return;  // closed or failed: nothing left to answer
-      if (phase_ == phase::idle) start_head();
-      end_ += static_cast<std::size_t>(n);
-    }
-    if (st.is_error()) {
-      int status = status_for(st.error);
-      // 414 is for a long target; a start line with no space in it at all has a long method
-      // (or is no request line): that is a plain 400.
-      if (st.error == http::parse_error::start_line_too_long &&
-          std::memchr(buf_.get() + begin_, ' ', std::min(end_ - begin_, o_.max_request_line)) == nullptr)
-        status = 400;
-      co_await send_error(status, http::to_string(st.error));
-      co_return;
-    }
-
-    // 2. The fields the server itself looks at.
-    const http::request_head& head = parser_.head();
-    const time_point started = mono_clock::now();
-    phase_ = phase::body;
-    std::size_t kept = 0;
-    unsigned content_types = 0;
-    const http::header* expect = nullptr;
-    for (const http::header& h : head.headers) {
-      // A name with '_' is dropped (nginx does the same): behind a CGI-style gateway
-      // Content_Length and Content-Length become one name.
-      if (std::memchr(h.name.data(), '_', h.name.size()) != nullptr) continue;
-      if (h.name.size() == 12 && http::iequals(h.name, "content-type")) ++content_types;
-      else if (h.name.size() == 6 && http::iequals(h.name, "expect")) expect = &fields_[kept];
-      fields_[kept++] = h;
-    }
-    if (content_types > 1) {
-      co_await send_error(400, "more than one Content-Type");
-      co_return;
-    }
-    const bool http10 = head.version == http::http_version::http_1_0;
-    bool want_continue = false;
-    if (expect != nullptr && !http10) {  // an HTTP/1.0 expectation is ignored (RFC 9110 §10.1.1)
-      if (!http::iequals(expect->value, "100-continue")) {
-        co_await send_error(417, "unsupported expectation");
-        co_return;
-      }
-      want_continue = true;
-    }
-
-    // 3. The body, whole, in the read buffer when it fits there, else in body_buf_.
-    std::size_t next = begin_ + st.consumed;  // the end of this request's bytes in buf_
-    std::string_view body;
-    if (head.body.kind == http::body_kind::content_length) {
-      const std::uint64_t len = head.body.length;
-      if (len > o_.max_body_bytes) {
-        // Answered once the body starts to arrive, or at once when the client waits for
-        // 100-continue; a client that announces a huge body and sends nothing times out.
-        if (!want_continue && end_ == next && end_ < cap_) {
-          set_deadline(loop_->now() + o_.body_timeout);
-          io_waiting_ = true;
-          const long n = co_await fd_.read(buf_.get() + end_, cap_ - end_);
-          io_waiting_ = false;
-          if (n <= 0) co_return;
-        }
-        co_await send_error(413, "request body too large");
-        co_return;
-      }
-      if (len > 0 && want_continue && end_ == next) {
-        out_.append("HTTP/1.1 100 Continue\r\n\r\n");
-        if (!try_send_out()) {
-          const bool sent = co_await write_out();
-          if (!sent) co_return;
-        }
-      }
-      const std::size_t have = end_ - next;
-      if (have >= len) {
-        body = std::string_view(buf_.get() + next, static_cast<std::size_t>(len));
-        next += static_cast<std::size_t>(len);
-      } else if (next + len <= cap_) {
-        while (end_ - next < len) {
-          set_deadline(loop_->now() + o_.body_timeout);
-          io_waiting_ = true;
-          const long n = co_await fd_.read(buf_.get() + end_, cap_ - end_);
-          io_waiting_ = false;
-          if (n <= 0) co_return;
-          end_ += static_cast<std::size_t>(n);
-        }
-        body = std::string_view(buf_.get() + next, static_cast<std::size_t>(len));
-        next += static_cast<std::size_t>(len);
-      } else {
-        // Larger than the room left: read the rest straight into body_buf_ (never past it).
-        body_buf_.resize(static_cast<std::size_t>(len));
-        std::memcpy(body_buf_.data(), buf_.get() + next, have);
-        end_ = next;
-        std::size_t got = have;
-        while (got < len) {
-          set_deadline(loop_->now() + o_.body_timeout);
-          io_waiting_ = true;
-          const long n = co_await fd_.read(body_buf_.data() + got, static_cast<std::size_t>(len) - got);
-          io_waiting_ = false;
-          if (n <= 0) co_return;
-          got += static_cast<std::size_t>(n);
-        }
-        body = body_buf_;
-      }
-    } else if (head.body.kind == http::body_kind::chunked) {
-      if (want_continue && end_ == next) {
-        out_.append("HTTP/1.1 100 Continue\r\n\r\n");
-        if (!try_send_out()) {
-          const bool sent = co_await write_out();
-          if (!sent) co_return;
-        }
-      }
-      http::body_reader reader(head.body);
-      body_buf_.clear();
-      std::size_t pos = next;
-      for (;;) {
-        if (pos < end_) {
-          const http::body_step step = reader.feed(std::string_view(buf_.get() + pos, end_ - pos));
-          pos += step.consumed;
-          if (step.is_error()) {
-            co_await send_error(status_for(step.error), http::to_string(step.error));
-            co_return;
-          }
-          if (body_buf_.size() + step.data.size() > o_.max_body_bytes) {
-            co_await send_error(413, "request body too large");
-            co_return;
-          }
-          body_buf_.append(step.data);
-          if (step.done()) break;
-          continue;
-        }
-        end_ = pos = next;  // all of it decoded: read over it (the head before `next` stays)
-        set_deadline(loop_->now() + o_.body_timeout);
-        io_waiting_ = true;
-        const long n = co_await fd_.read(buf_.get() + end_, cap_ - end_);
-        io_waiting_ = false;
-        if (n <= 0) co_return;
-        end_ += static_cast<std::size_t>(n);
-      }
-      next = pos;
-      body = body_buf_;
-    }
-
-    // 4. The handler (after the stall, when the schedule holds the server).
-    phase_ = phase::handling;
-    clear_deadline();
-    if (o_.stall.every > duration::zero()) {
-      if (auto until = state_->stall_until(loop_->now())) co_await sleep_until(*until);
-    }
-    req_ = request(head, body);
-    req_.set_headers(std::span<const http::header>(fields_.get(), kept));
-    response resp;
-    if (const handler* h = route(head, resp)) {
-      try {
-        resp = co_await (*h)(req_);
-      } catch (const operation_cancelled&) {
-        throw;
-      } catch (...) {
-        resp = response(500, "internal server error\n");
-        resp.close_connection();
-      }
-    }
-
-    // 5. The response, rendered behind the ones still pending.
-    const bool keep = head.keep_alive && !w_.draining && !resp.wants_close();
-    const render_options ro{http_date(loop_->now()), o_.server_name, head.method == "HEAD", keep, http10};
-    const body_framing_out mode = render_head(out_, resp, ro);
-    const int status = (resp.status() >= 100 && resp.status() <= 599) ? resp.status() : 500;
-    w_.metrics.record(status, mono_clock::now() - started);
-    bool close_after = !keep;
-    begin_ = next;
-    switch (mode) {
-      case body_framing_out::none:
-        break;
-      case body_framing_out::inline_body: {
-        const std::string_view b = resp.body();
-        if (b.size() <= inline_body_max) {
-          out_.append(b);
-        } else {
-          const bool sent = co_await write_out(b);
-          if (!sent) co_return;
-        }
-        break;
-      }
-      case body_framing_out::chunked:
-      case body_framing_out::sized:
-      case body_framing_out::until_close: {
-        const bool head_sent = co_await write_out();  // the head first
-        if (!head_sent) co_return;
-        stream_mode_ = mode;
-        stream_left_ = resp.stream_length().value_or(0);
-        try {
-          co_await resp.producer()(*this);
-        } catch (const operation_cancelled&) {
-          throw;
-        } catch (...) {
-          write_failed_ = true;  // a body cut short: only closing tells the client
-        }
-        stream_mode_ = body_framing_out::none;
-        if (write_failed_) co_return;
-        if (mode == body_framing_out::chunked) out_.append("0\r\n\r\n");
-        else if (mode == body_framing_out::sized && stream_left_ != 0) co_return;
-        else if (mode == body_framing_out::until_close) close_after = true;
-        break;
-      }
-    }
-    if (close_after) {
-      if (!out_.empty() && !try_send_out()) {
-        const bool sent = co_await write_out();
-        if (!sent) co_return;
-      }
-      co_await linger();
-      co_return;
-    }
-    if (out_.size() >= out_flush_at && !try_send_out()) {
-      const bool sent = co_await write_out();
-      if (!sent) co_return;
-    }
-  }
-}
-
-task<void> serve_connection(std::shared_ptr<server::state> st, worker& w, int fd) {
+task<void> serve_connection(std::shared_ptr<server::state> st, worker& w, net::transport io) {
   struct slot_guard {
     worker& w;
     ~slot_guard() { w.slots.release(); }
   } guard{w};
   try {
-    connection c(std::move(st), w, fd);
-    co_await c.serve();
+    connection c(std::move(st), w, std::move(io));
+    co_await c.serve();  // never throws
   } catch (...) {
+    // The connection's buffers could not be made (out of memory, or limits too large to
+    // allocate): this client is closed unanswered, the server goes on with the others.
+    w.s.swallowed.count(swallowed_at::connection_setup);
   }
 }
 

@@ -43,6 +43,12 @@ void http_metrics::snapshot::merge(const snapshot& o) noexcept {
   connections_accepted += o.connections_accepted;
 }
 
+swallowed_counts swallowed_exceptions::read() const noexcept {
+  swallowed_counts c{};
+  for (std::size_t i = 0; i < c.size(); ++i) c[i] = counts_[i].load(std::memory_order_relaxed);
+  return c;
+}
+
 process_figures read_process_figures() noexcept {
   process_figures p;
   rusage ru{};
@@ -137,7 +143,7 @@ void exposition::histogram(std::string_view name, std::string_view labels, std::
 }
 
 void render_metrics(std::string& out, std::span<const loop_metrics_snapshot> loops, const http_metrics::snapshot& http,
-                    const process_figures& proc) {
+                    const swallowed_counts& swallowed, const process_figures& proc) {
   exposition x(out);
   auto loop_label = [](std::size_t i) { return "loop=\"" + std::to_string(i) + "\""; };
 
@@ -167,6 +173,11 @@ void render_metrics(std::string& out, std::span<const loop_metrics_snapshot> loo
   x.sample("barrage_connections_active", {}, http.connections_active);
   x.family("barrage_connections_accepted_total", "counter", "Client connections accepted.");
   x.sample("barrage_connections_accepted_total", {}, http.connections_accepted);
+  x.family("barrage_server_swallowed_exceptions_total", "counter",
+           "Exceptions the server caught and went on from, by where (src/server/metrics.hpp says what each costs).");
+  for (std::size_t i = 0; i < swallowed.size(); ++i)
+    x.sample("barrage_server_swallowed_exceptions_total", "where=\"" + std::string(swallowed_at_names[i]) + "\"",
+             swallowed[i]);
 
   x.family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
   x.sample("process_cpu_seconds_total", {}, proc.cpu_seconds);

@@ -4,6 +4,7 @@
 //   barrage_event_loop_busy_seconds_total (all labelled by loop),
 //   barrage_http_requests_total{code}, barrage_http_request_duration_seconds (histogram),
 //   barrage_connections_active, barrage_connections_accepted_total,
+//   barrage_server_swallowed_exceptions_total{where},
 //   process_cpu_seconds_total, process_resident_memory_bytes, process_open_fds, process_max_fds.
 // Nothing of a request's contents (paths, headers, bodies) is ever exposed.
 #include <array>
@@ -58,6 +59,38 @@ class http_metrics {
   std::atomic<std::int64_t> active_{0};
 };
 
+/// The places where the server catches any exception and goes on; each says, where it
+/// catches, why going on is right.
+enum class swallowed_at : std::uint8_t {
+  connection_setup,  // a connection's buffers could not be made: it is closed unanswered
+  connection,        // a connection's task failed past its handler: it is closed
+  timeout_answer,    // the 408 for a request that took too long could not be sent
+  watchdog_timer,    // a connection's deadline could not be re-armed: it is stopped at once
+  drain_timer,       // an idle connection could not be closed lazily at a drain: it is cut
+  release_timer,     // the memory release after a burst could not be scheduled: next close
+  stop_request,      // a loop could not be told to stop: it serves until stopped again
+  accept_loop,       // a loop's accept task failed: the loop drains without it
+};
+inline constexpr std::array<std::string_view, 8> swallowed_at_names{
+    "connection_setup", "connection", "timeout_answer", "watchdog_timer",
+    "drain_timer",      "release_timer", "stop_request", "accept_loop"};
+static_assert(static_cast<std::size_t>(swallowed_at::accept_loop) + 1 == swallowed_at_names.size(),
+              "one name per place");
+using swallowed_counts = std::array<std::uint64_t, swallowed_at_names.size()>;
+
+/// Exceptions caught and swallowed, by where; counted from any thread (rare: off the request
+/// path, so a locked add is fine).
+class swallowed_exceptions {
+ public:
+  void count(swallowed_at where) noexcept {
+    counts_[static_cast<std::size_t>(where)].fetch_add(1, std::memory_order_relaxed);
+  }
+  swallowed_counts read() const noexcept;
+
+ private:
+  std::array<std::atomic<std::uint64_t>, swallowed_at_names.size()> counts_{};
+};
+
 struct process_figures {
   double cpu_seconds = 0;
   double resident_bytes = 0;
@@ -92,6 +125,7 @@ void append_metric_value(std::string& out, double v);
 
 /// The whole page: one entry of `loops` per event loop (labelled loop="0", "1", ...).
 void render_metrics(std::string& out, std::span<const loop_metrics_snapshot> loops,
-                    const http_metrics::snapshot& http, const process_figures& proc);
+                    const http_metrics::snapshot& http, const swallowed_counts& swallowed,
+                    const process_figures& proc);
 
 }  // namespace barrage::server

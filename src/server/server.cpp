@@ -1,19 +1,11 @@
 #include "server/server.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <unistd.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
-#include <cerrno>
 #include <stdexcept>
-#include <system_error>
 
-#include "runtime/frame_allocator.hpp"
-#include "runtime/sleep.hpp"
+#include "net/tcp.hpp"
+#include "server/state.hpp"
 #include "server/worker.hpp"
 
 namespace barrage::server {
@@ -32,7 +24,7 @@ std::string server::state::metrics_text() const {
   }
   std::string out;
   out.reserve(8192);
-  render_metrics(out, loops, http, read_process_figures());
+  render_metrics(out, loops, http, swallowed.read(), read_process_figures());
   return out;
 }
 
@@ -45,7 +37,10 @@ void server::state::request_stop(bool cut) noexcept {
     detail::worker* wp = w.get();
     try {
       w->loop->call_soon_threadsafe([wp, cut] { wp->begin_drain(cut); });
-    } catch (...) {  // out of memory: nothing better to do than to keep serving
+    } catch (...) {
+      // Out of memory: that loop keeps serving until asked again (stop() may be called any
+      // number of times), which is better than ending the process from here.
+      swallowed.count(swallowed_at::stop_request);
     }
   }
 }
@@ -60,188 +55,9 @@ std::optional<time_point> server::state::stall_until(time_point now) const noexc
   return std::nullopt;
 }
 
-namespace detail {
-
-// ---------------------------------------------------------------------------- worker
-
-namespace {
-
-// Memory after a burst. A closed connection's buffers and frames are free as far as the
-// server is concerned, but malloc keeps the pages (free chunks between live ones, and the
-// frame cache's blocks scattered among them count as live): a server that once held 5,000
-// connections would keep ~75 MB resident for ever. So when the open connections have fallen
-// to half their peak, and by at least release_min_drop (low enough that each of many loops
-// sharing a burst sees it), the worker gives the surplus back:
-// once, release_delay after that point, so that a closing wave costs one release, not one
-// per close. Nothing of this is on the per-request path.
-constexpr std::size_t release_min_drop = 64;
-constexpr duration release_delay = std::chrono::milliseconds(500);
-// Coroutine frames kept cached per size class after a release: enough for the connections
-// that come and go at a steady rate not to reach malloc.
-constexpr std::size_t frames_kept_per_class = 64;
-
-}  // namespace
-
-worker::worker(server::state& st, unsigned idx, int listen_fd, std::size_t cap)
-    : s(st), index(idx), raw_listen_fd(listen_fd), slots(cap) {
-  release_.self = this;
-  release_.node.fire = &worker::on_release_timer;
-}
-
-worker::~worker() {
-  if (raw_listen_fd >= 0) ::close(raw_listen_fd);
-}
-
-void worker::attach(connection& c) noexcept {
-  c.next = first;
-  if (first) first->prev = &c;
-  first = &c;
-  ++active;
-  if (active > peak_since_release) peak_since_release = active;
-  metrics.connection_opened();
-}
-
-void worker::detach(connection& c) noexcept {
-  (c.prev ? c.prev->next : first) = c.next;
-  if (c.next) c.next->prev = c.prev;
-  c.prev = c.next = nullptr;
-  --active;
-  metrics.connection_closed();
-  if (draining || loop == nullptr || release_.node.queued()) return;
-  if (peak_since_release >= active + release_min_drop && active <= peak_since_release / 2) {
-    try {
-      loop->add_timer(release_.node, loop->now() + release_delay);
-    } catch (...) {  // the timer heap could not grow: the next close tries again
-    }
-  }
-}
-
-void worker::on_release_timer(timer_node* n) noexcept {
-  reinterpret_cast<release_timer*>(n)->self->release_memory();
-}
-
-void worker::release_memory() noexcept {
-  barrage::detail::frame_allocator::release_cached(frames_kept_per_class);
-#ifdef __GLIBC__
-  ::malloc_trim(0);  // also returns free pages inside the heap, not only its top
-#endif
-  peak_since_release = active;
-}
-
-void worker::begin_drain(bool cut_now) noexcept {
-  cut = cut || cut_now;
-  if (draining) {
-    if (cut) cut_all();
-    return;
-  }
-  draining = true;
-  stop_requested.set();
-}
-
-void worker::cut_all() noexcept {
-  for (connection* c = first; c; c = c->next) c->cut();
-}
-
-task<void> worker::accept_loop() {
-  std::shared_ptr<server::state> keep = s.shared_from_this();
-  while (!draining) {
-    co_await slots.acquire();
-    if (draining) break;
-    sockaddr_storage peer;
-    socklen_t len = sizeof peer;
-    const long fd = co_await listener.accept(reinterpret_cast<sockaddr*>(&peer), &len);
-    if (fd < 0) {
-      slots.release();
-      if (draining) break;
-      if (fd == -EMFILE || fd == -ENFILE || fd == -ENOBUFS || fd == -ENOMEM) {
-        co_await sleep_for(s.opts.accept_backoff);  // out of descriptors: pause, never spin
-      } else if (fd == -EINVAL || fd == -EBADF) {
-        break;  // the listener was shut down
-      }
-      continue;  // ECONNABORTED and friends: the next one
-    }
-    const int one = 1;
-    ::setsockopt(static_cast<int>(fd), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    spawn(*loop, serve_connection(keep, *this, static_cast<int>(fd)), "http-connection").detach();
-  }
-}
-
-task<void> worker::run() {
-  bool stop_at_once = false, cut_at_once = false;
-  {
-    std::lock_guard lock(s.mu);
-    loop = &event_loop::current();
-    stop_at_once = s.stopping;
-    cut_at_once = s.cut_now;
-  }
-  struct unregister {  // others must not reach this loop once it may go away
-    worker& w;
-    ~unregister() {
-      std::lock_guard lock(w.s.mu);
-      w.loop = nullptr;
-    }
-  } registered{*this};
-  listener = async_fd(raw_listen_fd);
-  raw_listen_fd = -1;
-  if (stop_at_once) begin_drain(cut_at_once);
-  join_handle<void> acceptor;
-  bool accepting = false;
-  if (!draining) {
-    acceptor = spawn(accept_loop(), "http-accept");
-    accepting = true;
-  }
-  co_await stop_requested.wait();
-
-  // Drain: no new connections, idle ones closed, busy ones finish their request.
-  ::shutdown(listener.fd(), SHUT_RD);  // wakes the accept with EINVAL
-  slots.release();                     // wakes an acceptor waiting for a free slot
-  for (connection* c = first; c; c = c->next) c->close_if_idle();
-  if (cut) cut_all();
-  const time_point grace_end = loop->now() + s.opts.shutdown_grace;
-  while (active > 0 && loop->now() < grace_end) co_await sleep_for(std::chrono::milliseconds(10));
-  if (active > 0) {
-    cut_all();
-    const time_point hard_end = loop->now() + std::chrono::seconds(1);
-    while (active > 0 && loop->now() < hard_end) co_await sleep_for(std::chrono::milliseconds(10));
-  }
-  if (accepting) {
-    try {
-      co_await acceptor;
-    } catch (...) {
-    }
-  }
-  loop->cancel_timer(release_.node);
-  listener.close();
-}
-
-}  // namespace detail
-
 // ---------------------------------------------------------------------------- server
 
 namespace {
-
-/// A listening socket. The first one binds without SO_REUSEPORT (so that a port another
-/// process holds, even another barrage with SO_REUSEPORT, is refused) and turns it on before
-/// listen() so that the sockets of the other loops can join it.
-int make_listener(const net::socket_address& at, bool reuse_port, bool first, int backlog) {
-  const int fd = ::socket(at.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket");
-  const int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (reuse_port && !first) ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  if (::bind(fd, at.get(), at.size()) < 0) {
-    const int e = errno;
-    ::close(fd);
-    throw std::system_error(e, std::generic_category(), "cannot listen on " + at.to_string());
-  }
-  if (reuse_port && first) ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  if (::listen(fd, backlog) < 0) {
-    const int e = errno;
-    ::close(fd);
-    throw std::system_error(e, std::generic_category(), "cannot listen on " + at.to_string());
-  }
-  return fd;
-}
 
 void validate(const server_options& o) {
   if (o.threads == 0 || o.threads > 1024) throw std::invalid_argument("threads must be 1 to 1024");
@@ -290,13 +106,16 @@ server::server(router routes, server_options opts) : state_(std::make_shared<sta
   if (s.allow_all.empty()) s.allow_all = "OPTIONS";
   const unsigned n = s.opts.threads;
   const std::size_t cap = (s.opts.max_connections + n - 1) / n;
-  const bool reuse_port = n > 1;
-  s.workers.push_back(std::make_unique<detail::worker>(s, 0, make_listener(s.opts.listen, reuse_port, true, s.opts.backlog), cap));
-  s.local = s.opts.listen;
-  *s.local.size_ptr() = sizeof(sockaddr_storage);
-  ::getsockname(s.workers[0]->raw_listen_fd, s.local.get(), s.local.size_ptr());
+  // One listening socket per loop, all bound here: a port in use fails the constructor. The
+  // first is bound as the port's only socket (a port another process holds, even another
+  // barrage with SO_REUSEPORT, is refused); the others join it.
+  using sharing = net::listen_options::port_sharing;
+  net::listen_options lo{s.opts.backlog, n > 1 ? sharing::open_group : sharing::none};
+  s.workers.push_back(std::make_unique<detail::worker>(s, 0, net::listening_socket::bind(s.opts.listen, lo), cap));
+  s.local = s.workers[0]->bound.local();
+  lo.reuse_port = sharing::join_group;
   for (unsigned i = 1; i < n; ++i)
-    s.workers.push_back(std::make_unique<detail::worker>(s, i, make_listener(s.local, true, false, s.opts.backlog), cap));
+    s.workers.push_back(std::make_unique<detail::worker>(s, i, net::listening_socket::bind(s.local, lo), cap));
   s.started = mono_clock::now();
 }
 

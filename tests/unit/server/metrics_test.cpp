@@ -141,7 +141,11 @@ TEST(metrics, the_page_follows_the_text_format) {
   process_figures p{1.5, 1e6, 12, 1024};
   std::string text;
   const loop_metrics_snapshot loops[] = {a, b};
-  render_metrics(text, loops, h.read(), p);
+  swallowed_exceptions swallowed;
+  swallowed.count(swallowed_at::connection_setup);
+  swallowed.count(swallowed_at::connection_setup);
+  swallowed.count(swallowed_at::stop_request);
+  render_metrics(text, loops, h.read(), swallowed.read(), p);
   const auto samples = check_exposition(text);
 
   EXPECT_EQ(value_of(samples, "barrage_event_loop_lag_seconds_bucket", "loop=\"0\",le=\"0.0001\""), 5);
@@ -162,6 +166,13 @@ TEST(metrics, the_page_follows_the_text_format) {
   EXPECT_NEAR(value_of(samples, "barrage_http_request_duration_seconds_sum"), 20.00305, 1e-9);
   EXPECT_EQ(value_of(samples, "barrage_connections_active"), 1);
   EXPECT_EQ(value_of(samples, "barrage_connections_accepted_total"), 2);
+  EXPECT_EQ(value_of(samples, "barrage_server_swallowed_exceptions_total", "where=\"connection_setup\""), 2);
+  EXPECT_EQ(value_of(samples, "barrage_server_swallowed_exceptions_total", "where=\"stop_request\""), 1);
+  for (std::string_view where : swallowed_at_names) {  // every place is on the page, counted or not
+    const std::string label = "where=\"" + std::string(where) + "\"";
+    EXPECT_GE(value_of(samples, "barrage_server_swallowed_exceptions_total", label), 0) << where;
+  }
+  EXPECT_EQ(value_of(samples, "barrage_server_swallowed_exceptions_total", "where=\"accept_loop\""), 0);
   EXPECT_EQ(value_of(samples, "process_cpu_seconds_total"), 1.5);
   EXPECT_EQ(value_of(samples, "process_resident_memory_bytes"), 1e6);
   EXPECT_EQ(value_of(samples, "process_open_fds"), 12);

@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <limits>
 #include <memory>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "co_assert.hpp"
@@ -162,6 +164,27 @@ TEST(server, metrics_follow_the_requests_and_expose_nothing_of_them) {
   EXPECT_EQ(m.body.find("secret"), std::string::npos);
   EXPECT_EQ(m.body.find("hunter2"), std::string::npos);
   EXPECT_EQ(srv.get().metrics_text().find("secret"), std::string::npos);
+}
+
+TEST(server, a_connection_it_cannot_set_up_is_closed_unanswered_and_counted_in_the_metrics) {
+  server_options o = options();
+  o.max_headers = std::numeric_limits<std::size_t>::max() / 2;  // a field table no allocation can hold
+  running_server srv(builtin(), o);
+  raw_conn c(srv.port());
+  c.send(get("/"));
+  EXPECT_TRUE(c.closed_within(2000ms));
+  EXPECT_TRUE(c.read_responses(1, 100ms).empty());
+  // The count follows the close (the socket closes as the connection unwinds): wait for it.
+  const std::string counted = "barrage_server_swallowed_exceptions_total{where=\"connection_setup\"} 1\n";
+  std::string page;
+  for (int i = 0; i < 200 && page.find(counted) == std::string::npos; ++i) {
+    if (i > 0) std::this_thread::sleep_for(10ms);
+    page = srv.get().metrics_text();
+  }
+  EXPECT_NE(page.find(counted), std::string::npos) << page;
+  EXPECT_NE(page.find("barrage_server_swallowed_exceptions_total{where=\"connection\"} 0\n"), std::string::npos);
+  srv.stop();
+  EXPECT_FALSE(srv.error());
 }
 
 TEST(server, several_loops_share_the_port) {
