@@ -84,75 +84,92 @@ json config_json(const run_config& c) {
 
 }  // namespace
 
-json to_json(const run_result& r, std::span<const threshold_result> thresholds) {
-  const auto& c = r.stats.count;
-  bool open = r.config.open_model();
-  double secs = r.duration_s > 0 ? r.duration_s : 0;
-  auto per_second = [&](std::uint64_t n) { return secs > 0 ? static_cast<double>(n) / secs : 0.0; };
+namespace {
 
-  json status_codes = json::object();
-  for (std::size_t s = 0; s < c.status.size(); ++s)
-    if (c.status[s]) status_codes[std::to_string(s)] = c.status[s];
+json requests_json(const counters& c) {
+  return {{"started", c.started},     {"succeeded", c.succeeded}, {"failed", c.failed},
+          {"timed_out", c.timed_out}, {"in_flight_at_end", c.in_flight()}, {"retried", c.retried},
+          {"resent", c.resent},       {"late", c.late},           {"dropped", c.dropped},
+          {"bad_status", c.bad_status}};
+}
+
+/// Every error kind, and each unsuccessful status as status_NNN: the values add up to
+/// failed + timed_out.
+json errors_json(const counters& c, const success_policy& success) {
   json errors = json::object();
   for (std::size_t k = 1; k < c.errors.size(); ++k)
     errors[std::string(client::to_string(static_cast<client::error_kind>(k)))] = c.errors[k];
-  // Unsuccessful statuses are failures too: one key each, so that the values add up to
-  // failed + timed_out.
   for (std::size_t s = 0; s < c.status.size(); ++s)
-    if (c.status[s] && !r.config.success.ok(static_cast<unsigned>(s))) errors["status_" + std::to_string(s)] = c.status[s];
+    if (c.status[s] && !success.ok(static_cast<unsigned>(s))) errors["status_" + std::to_string(s)] = c.status[s];
+  return errors;
+}
 
-  json dns_errors = json::object();
+/// The reasons behind the dns and tls error kinds; only reasons seen.
+std::pair<json, json> reasons_json(const counters& c) {
+  json dns = json::object(), tls = json::object();
   for (std::size_t d = 0; d < c.dns.size(); ++d)
-    if (c.dns[d]) dns_errors[net::to_key(static_cast<net::dns_error>(d))] = c.dns[d];
-  json tls_errors = json::object();
+    if (c.dns[d]) dns[net::to_key(static_cast<net::dns_error>(d))] = c.dns[d];
   for (std::size_t t = 0; t < c.tls.size(); ++t)
-    if (c.tls[t]) tls_errors[std::string(net::to_string(static_cast<net::tls_errc>(t)))] = c.tls[t];
-  const auto& hs = r.stats.tls;
-  json tls = {{"handshakes", hs.handshakes},
-              {"resumed", hs.resumed},
-              {"protocol", hs.protocol},
-              {"cipher", hs.cipher},
-              {"handshake_ms", latency_summary(hs.handshake_time)}};
-  json addresses = json::array();
-  for (const auto& a : r.stats.addresses)
-    addresses.push_back({{"address", a.address.to_string()}, {"connections", a.connections}, {"failures", a.failures}});
+    if (c.tls[t]) tls[std::string(net::to_string(static_cast<net::tls_errc>(t)))] = c.tls[t];
+  return {dns, tls};
+}
 
+json addresses_json(const run_stats& st) {
+  json addresses = json::array();
+  for (const auto& a : st.addresses)
+    addresses.push_back({{"address", a.address.to_string()}, {"connections", a.connections}, {"failures", a.failures}});
+  return addresses;
+}
+
+json timeline_json(const std::vector<timeline_point>& points) {
   json timeline = json::array();
-  for (std::size_t i = 0; i < r.timeline.size(); ++i) {
-    const auto& p = r.timeline[i];
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const auto& p = points[i];
     timeline.push_back(
         {{"second", i}, {"requests", p.requests}, {"errors", p.errors}, {"p50_ms", p.p50_ms}, {"p99_ms", p.p99_ms}});
   }
+  return timeline;
+}
+
+json generator_json(const generator_usage& g) {
+  return {{"cpu_seconds", g.cpu_seconds},
+          {"cpu_percent", g.cpu_percent},
+          {"busiest_thread_percent", g.busiest_thread_percent},
+          {"max_rss_bytes", g.max_rss_bytes},
+          {"saturated", g.saturated},
+          {"saturation_reason", g.saturation_reason}};
+}
+
+json rate_or_null(std::uint64_t part, std::uint64_t whole) {
+  return whole ? json(static_cast<double>(part) / static_cast<double>(whole)) : json(nullptr);
+}
+
+}  // namespace
+
+json to_json(const run_result& r, std::span<const threshold_result> thresholds) {
+  const auto& c = r.stats.count;
+  double secs = r.duration_s > 0 ? r.duration_s : 0;
+  auto per_second = [&](std::uint64_t n) { return secs > 0 ? static_cast<double>(n) / secs : 0.0; };
+  json status_codes = json::object();
+  for (std::size_t s = 0; s < c.status.size(); ++s)
+    if (c.status[s]) status_codes[std::to_string(s)] = c.status[s];
+  auto [dns_errors, tls_errors] = reasons_json(c);
   json ts = json::array();
   for (const auto& t : thresholds) ts.push_back({{"expr", t.expr}, {"ok", t.ok}, {"actual", t.actual}});
-
-  auto completed = c.completed();
+  const auto completed = c.completed();
   json out = {
       {"schema_version", report_schema_version},
       {"barrage_version", version_string},
       {"target_address", r.target_address},
       {"duration_s", secs},
       {"config", config_json(r.config)},
-      {"requests",
-       {{"started", c.started},
-        {"succeeded", c.succeeded},
-        {"failed", c.failed},
-        {"timed_out", c.timed_out},
-        {"in_flight_at_end", c.in_flight()},
-        {"retried", c.retried},
-        {"resent", c.resent},
-        {"late", c.late},
-        {"dropped", c.dropped},
-        {"bad_status", c.bad_status}}},
-      {"rates",
-       {{"success", completed ? json(static_cast<double>(c.succeeded) / static_cast<double>(completed)) : json(nullptr)},
-        {"error", completed ? json(static_cast<double>(c.failed + c.timed_out) / static_cast<double>(completed))
-                            : json(nullptr)}}},
+      {"requests", requests_json(c)},
+      {"rates", {{"success", rate_or_null(c.succeeded, completed)}, {"error", rate_or_null(c.failed + c.timed_out, completed)}}},
       {"status_codes", status_codes},
-      {"errors", errors},
+      {"errors", errors_json(c, r.config.success)},
       {"dns_errors", dns_errors},
       {"tls_errors", tls_errors},
-      {"addresses", addresses},
+      {"addresses", addresses_json(r.stats)},
       {"bytes", {{"received", c.bytes_in}, {"sent", c.bytes_out}}},
       {"connections_opened", c.connects},
       {"redirects",
@@ -166,18 +183,19 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
         {"bytes_per_second", per_second(c.bytes_in)},
         {"bytes_sent_per_second", per_second(c.bytes_out)}}},
       {"histogram", serialized(r.stats.latency)},
-      {"timeline", timeline},
-      {"generator",
-       {{"cpu_seconds", r.generator.cpu_seconds},
-        {"cpu_percent", r.generator.cpu_percent},
-        {"busiest_thread_percent", r.generator.busiest_thread_percent},
-        {"max_rss_bytes", r.generator.max_rss_bytes},
-        {"saturated", r.generator.saturated},
-        {"saturation_reason", r.generator.saturation_reason}}},
+      {"timeline", timeline_json(r.timeline)},
+      {"generator", generator_json(r.generator)},
       {"thresholds", ts},
   };
-  if (r.config.url.starts_with("https://")) out["tls"] = tls;
-  if (open) {
+  if (r.config.url.starts_with("https://")) {
+    const auto& hs = r.stats.tls;
+    out["tls"] = {{"handshakes", hs.handshakes},
+                  {"resumed", hs.resumed},
+                  {"protocol", hs.protocol},
+                  {"cipher", hs.cipher},
+                  {"handshake_ms", latency_summary(hs.handshake_time)}};
+  }
+  if (r.config.open_model()) {
     out["latency_uncorrected_ms"] = latency_summary(r.stats.latency_uncorrected());
     out["schedule_lag_ms"] = latency_summary(r.stats.schedule_lag);
     out["histogram_uncorrected"] = serialized(r.stats.latency_uncorrected());
