@@ -122,7 +122,8 @@ void text(Parse parse, std::string_view in) {
 void url(std::string_view in) {
   auto r = parse_target_url(in);
   if (check_error(r)) return;
-  FUZZ_CHECK(r->scheme == http::url_scheme::http && r->port != 0 && !r->host.empty());
+  FUZZ_CHECK((r->scheme == http::url_scheme::http || r->scheme == http::url_scheme::https) && r->port != 0 &&
+             !r->host.empty());
 }
 
 void listen_address(std::string_view in) {
