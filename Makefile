@@ -64,11 +64,15 @@ test-asan:
 # metrics). The other layers are single-threaded in process: ASan covers them. Only these
 # programs are built in build/tsan, so `ctest -L unit` there runs exactly them.
 TSAN_TARGETS := unit_runtime unit_loadgen unit_server
+# The generator's HTTPS tests (https.*) run in the release and ASan suites but not here: under
+# TSan two of them (200 no-keep-alive handshakes; 300 kB responses on io_uring) ran past
+# ctest's 300 s in CI, and OpenSSL itself is not instrumented. To be investigated (issue 15).
+TSAN_EXCLUDED := $(STACK_DEPTH_TESTS)|^https\.
 test-tsan:
 	@tools/install-deps.sh
 	@[ -f build/tsan/build.ninja ] || cmake --preset tsan $(CMAKE_FLAGS) >/dev/null
 	cmake --build build/tsan -j $(JOBS) --target $(TSAN_TARGETS)
-	cd build/tsan && $(SANITIZER_ENV) ctest -j $(JOBS) -L unit -E "$(STACK_DEPTH_TESTS)" --output-on-failure --timeout 300
+	cd build/tsan && $(SANITIZER_ENV) ctest -j $(JOBS) -L unit -E "$(TSAN_EXCLUDED)" --output-on-failure --timeout 300
 
 bench: build
 	@bench/run.sh $(BUILD)
