@@ -16,6 +16,26 @@
 
 namespace barrage::test {
 
+/// A loopback TCP port free just now.
+inline int loopback_free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  auto a = *net::socket_address::parse("127.0.0.1:0");
+  ::bind(fd, a.get(), a.size());
+  socklen_t len = sizeof(sockaddr_storage);
+  ::getsockname(fd, a.get(), &len);
+  ::close(fd);
+  return net::socket_address(a.get(), len).port();
+}
+
+/// Whether something accepts connections on 127.0.0.1:port.
+inline bool loopback_accepts(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  auto a = *net::socket_address::parse("127.0.0.1:" + std::to_string(port));
+  bool ok = ::connect(fd, a.get(), a.size()) == 0;
+  ::close(fd);
+  return ok;
+}
+
 class nginx_process {
  public:
   nginx_process() {
@@ -24,7 +44,7 @@ class nginx_process {
     if (binary_.empty()) return;
     char tmpl[] = "/tmp/barrage-nginx-XXXXXX";
     dir_ = ::mkdtemp(tmpl);
-    port_ = free_port();
+    port_ = loopback_free_port();
     std::ofstream(dir_ + "/big.txt") << std::string(4096, 'x');
     std::ofstream(dir_ + "/nginx.conf")
         << "worker_processes 1; daemon off; pid " << dir_ << "/nginx.pid; error_log " << dir_ << "/error.log;\n"
@@ -42,7 +62,7 @@ class nginx_process {
               static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    for (int i = 0; i < 200 && !ready(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 200 && !loopback_accepts(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ~nginx_process() {
     if (pid_ > 0) {
@@ -51,27 +71,11 @@ class nginx_process {
     }
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
-  bool available() const { return pid_ > 0 && ready(); }
+  bool available() const { return pid_ > 0 && loopback_accepts(port_); }
   int port() const { return port_; }
   std::string url(const std::string& path = "/") const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
 
  private:
-  static int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    auto a = *net::socket_address::parse("127.0.0.1:0");
-    ::bind(fd, a.get(), a.size());
-    socklen_t len = sizeof(sockaddr_storage);
-    ::getsockname(fd, a.get(), &len);
-    ::close(fd);
-    return net::socket_address(a.get(), len).port();
-  }
-  bool ready() const {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    auto a = *net::socket_address::parse("127.0.0.1:" + std::to_string(port_));
-    bool ok = ::connect(fd, a.get(), a.size()) == 0;
-    ::close(fd);
-    return ok;
-  }
   std::string binary_, dir_;
   int port_ = 0;
   pid_t pid_ = -1;

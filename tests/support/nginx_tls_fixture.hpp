@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "net/address.hpp"
+#include "nginx_fixture.hpp"
 
 namespace barrage::test {
 
@@ -28,7 +29,7 @@ class nginx_tls_process {
     if (binary_.empty()) return;
     char tmpl[] = "/tmp/barrage-nginx-tls-XXXXXX";
     dir_ = ::mkdtemp(tmpl);
-    port_ = free_port();
+    port_ = loopback_free_port();
     std::ofstream(dir_ + "/big.bin") << std::string(big_size, 'x');
     std::ofstream(dir_ + "/nginx.conf")
         << "worker_processes 1; daemon off; pid " << dir_ << "/nginx.pid; error_log " << dir_ << "/error.log;\n"
@@ -49,7 +50,7 @@ class nginx_tls_process {
               static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    for (int i = 0; i < 200 && !ready(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 200 && !loopback_accepts(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ~nginx_tls_process() {
     if (pid_ > 0) {
@@ -61,7 +62,7 @@ class nginx_tls_process {
   nginx_tls_process(const nginx_tls_process&) = delete;
   nginx_tls_process& operator=(const nginx_tls_process&) = delete;
 
-  bool available() const { return pid_ > 0 && ready(); }
+  bool available() const { return pid_ > 0 && loopback_accepts(port_); }
   int port() const { return port_; }
   /// https://HOST:PORT/ (HOST: what the client connects by and verifies).
   std::string url(const std::string& host = "127.0.0.1", const std::string& path = "/") const {
@@ -69,22 +70,6 @@ class nginx_tls_process {
   }
 
  private:
-  static int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    auto a = *net::socket_address::parse("127.0.0.1:0");
-    ::bind(fd, a.get(), a.size());
-    socklen_t len = sizeof(sockaddr_storage);
-    ::getsockname(fd, a.get(), &len);
-    ::close(fd);
-    return net::socket_address(a.get(), len).port();
-  }
-  bool ready() const {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    auto a = *net::socket_address::parse("127.0.0.1:" + std::to_string(port_));
-    bool ok = ::connect(fd, a.get(), a.size()) == 0;
-    ::close(fd);
-    return ok;
-  }
   std::string binary_, dir_;
   int port_ = 0;
   pid_t pid_ = -1;
