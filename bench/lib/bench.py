@@ -14,6 +14,7 @@ import time
 from .common import GEN_CPU, PY, ROOT, SECTIONS
 from .parse import parse_ab, parse_barrage, parse_h2load, parse_seed, parse_wrk, summary
 from .report import bugs_of, metrics_of, verdict_of
+from .tls import tls_ratios, tls_section
 from .runner import _workdirs, aio_server, barrage_server, busy_seconds, nginx_server, run_generator, stop_all
 
 
@@ -289,6 +290,8 @@ class Bench:
                 self.notes.append("nginx: not installed (Debian nginx-light): generator rows skipped.")
             if nginx and "servers" in want:
                 self.servers(nginx)
+            if "tls" in want and self.have("nginx"):
+                tls_section(self)
             if "accuracy" in want:
                 self.accuracy()
             if "micro" in want:
@@ -325,6 +328,7 @@ class Bench:
                 ratios[f"--pipeline {Bench.PIPELINE}/none → {srv}"] = {
                     "rps": many["metrics"]["rps"]["median"] / one["metrics"]["rps"]["median"],
                     "cpu_us_per_req": many["metrics"]["cpu_us_per_req"]["median"] / one["metrics"]["cpu_us_per_req"]["median"]}
+        ratios.update(tls_ratios(figures))
         oc = summary(self.other_cpu)
         if oc and oc["median"] > 10:
             self.notes.append(f"Other processes used {oc['median']:.0f} % of a core (median over runs, max "
@@ -386,6 +390,7 @@ def tool_versions(barrage):
         "wrk": first(["wrk", "-v"], r"wrk (\S+)"),
         "ab": first(["ab", "-V"], r"Version (\S+)"),
         "h2load": first(["h2load", "--version"]) if shutil.which("h2load") else None,
+        "hey": "installed" if shutil.which("hey") else None,  # hey has no version flag
         "nginx": first(["nginx", "-v"], r"nginx/(\S+)"),
         "python": first([PY, "--version"]),
         "aiohttp": first([PY, "-c", "import aiohttp; print(aiohttp.__version__)"]),

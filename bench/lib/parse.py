@@ -55,6 +55,21 @@ def parse_h2load(out):
     return r
 
 
+def parse_hey(out):
+    ok = sum(int(n) for code, n in re.findall(r"^\s+\[(\d+)\]\s+(\d+) responses", out, re.M) if code.startswith("2"))
+    bad = sum(int(n) for code, n in re.findall(r"^\s+\[(\d+)\]\s+(\d+) responses", out, re.M)
+              if not code.startswith("2"))
+    err_part = out.split("Error distribution:", 1)
+    if len(err_part) > 1:
+        bad += sum(int(n) for n in re.findall(r"^\s+\[(\d+)\]\s", err_part[1], re.M))
+    r = {"requests": ok, "errors": bad, "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    for q in ("50", "99"):
+        m = re.search(rf"^\s+{q}%+ in ([\d.]+) secs", out, re.M)
+        if m:
+            r[f"p{q}_ms"] = float(m.group(1)) * 1e3
+    return r
+
+
 def parse_seed(out):
     d = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
     return {"requests": d["ok"], "errors": d["n"] - d["ok"], "rps": d["rps"], "p50_ms": d["p50_ms"],

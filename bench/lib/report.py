@@ -31,6 +31,9 @@ def metrics_of(fid, meta, runs):
         vals = [r[k] for r in ok if r.get(k) is not None]
         if vals:
             m[k] = summary(vals)
+    if meta.get("handshakes"):  # one handshake per request: handshakes per generator CPU-second
+        m["hs_per_cpu_s"] = summary([r["requests"] / r["window_cpu_s"] if r["window_cpu_s"] else None for r in ok])
+        m["resumed_pct"] = summary([r["resumed"] / r["handshakes"] * 100 for r in ok if r.get("handshakes")])
     m["errors"] = summary([r.get("errors", 0) for r in ok])
     m["other_cpu_pct"] = summary([r.get("other_cpu_pct") for r in ok])
     if fid.startswith("acc/"):
@@ -42,6 +45,10 @@ def metrics_of(fid, meta, runs):
 def verdict_of(fid, meta, runs, m):
     if not m:
         return meta.get("na", "no successful run")
+    if fid.startswith(("tls/ka/", "tls/hs/")):
+        fid = "gen/" + fid  # judged as a generator figure
+    elif fid.startswith("tls/srv/"):
+        fid = "srv/" + fid
     if fid.startswith("gen/") or fid.startswith("srv/") or fid.startswith("pipe/"):
         g, s = m["gen_cpu_pct"]["median"], m["server_cpu_pct"]["median"]
         if fid.startswith("pipe/"):  # which side ran out of CPU first (both can, on a busy machine)
@@ -164,9 +171,9 @@ def render(doc):
         if not m:
             L.append(f"| {sec} | {f['label']} | – | – | – | {f['verdict']} |")
             continue
-        if fid.startswith("gen/"):
+        if fid.startswith(("gen/", "tls/ka/", "tls/hs/")):
             cpu = fmt_sum(m.get("cpu_us_per_req"), "µs") + " gen"
-        elif fid.startswith("srv/"):
+        elif fid.startswith(("srv/", "tls/srv/")):
             cpu = fmt_sum(m.get("server_cpu_us_per_req"), "µs") + " server"
         elif fid.startswith("pipe/"):
             cpu = (fmt_sum(m.get("cpu_us_per_req"), "µs") + " gen, " + fmt_sum(m.get("server_cpu_us_per_req"), "µs") +
@@ -190,6 +197,10 @@ def render(doc):
         note = f["verdict"]
         if f.get("ideal_rps"):
             note += f"; ideal {f['ideal_rps']:,.0f} req/s at 20 ms"
+        if "hs_per_cpu_s" in m:
+            note += f"; {fmt_sum(m['hs_per_cpu_s'])} handshakes per generator CPU-s"
+            if "resumed_pct" in m:
+                note += f" ({fmt_sum(m['resumed_pct'])} % resumed)"
         errs = m.get("errors")
         if errs and errs["max"] > 0:
             note += f"; errors {fmt_sum(errs)}"
@@ -199,6 +210,8 @@ def render(doc):
         cc = f"{r['cpu_us_per_req']:.2f}×" if "cpu_us_per_req" in r else "–"
         what = ("above 1: pipelining faster / costlier for the generator" if name.startswith("--pipeline")
                 else "above 1: barrage faster / costlier")
+        if "hs_per_cpu_s" in r:
+            rr, what = f"{r['hs_per_cpu_s']:.2f}× handshakes/CPU-s", "above 1: barrage does more handshakes per CPU-second"
         L.append(f"| ratio | {name} | {rr} req/s | {cc} µs/req | – | {what} |")
     for exe, d in doc.get("micro", {}).items():
         for b in d["benchmarks"]:
@@ -231,7 +244,7 @@ def render(doc):
 # ------------------------------------------------------------------ diff
 
 
-BETTER = {"rps": "higher", "cpu_us_per_req": "lower", "server_cpu_us_per_req": "lower", "p50_ms": "lower",
+BETTER = {"rps": "higher", "hs_per_cpu_s": "higher", "cpu_us_per_req": "lower", "server_cpu_us_per_req": "lower", "p50_ms": "lower",
           "p99_ms": "lower", "process_cpu_us_per_req": "lower"}
 
 
