@@ -34,7 +34,8 @@ struct output_options {
 
 /// The target and the load: how many connections, requests, for how long, at what rate.
 void add_load_options(CLI::App& app, loadgen::run_options& o) {
-  app.add_option("url", o.url, "Target URL, http://host[:port][/path][?query] (https is coming)")->required();
+  app.add_option("url", o.url, "Target URL, http[s]://[user:password@]host[:port][/path][?query] (user information: sent as "
+                 "Authorization: Basic)")->required();
   text_option(app, "-c,--connections", o.connections, "Concurrent connections, 1-10M (open model: the cap)")
       ->default_str("50")
       ->type_name("N");
@@ -150,7 +151,7 @@ void add_counting_options(CLI::App& app, loadgen::run_options& o) {
 }
 
 /// What is done with the results.
-void add_output_options(CLI::App& app, output_options& out) {
+void add_output_options(CLI::App& app, output_options& out, loadgen::run_options& o) {
   app.add_option("--threshold", out.thresholds,
                  "Pass/fail gate (repeatable): p99<250ms, mean<50ms, error_rate<1%, rps>1000, timeouts==0; "
                  "a failure exits with status 3");
@@ -160,6 +161,13 @@ void add_output_options(CLI::App& app, output_options& out) {
   app.add_flag("--no-progress", out.no_progress, "No live progress line on stderr");
   app.add_flag("-q,--quiet", out.quiet, "No text report (use with --json)");
   app.add_flag("--color", out.color, "Colour the text report");
+  app.add_option("--redact-header", o.redact_headers,
+                 "Also redact this header's value in every output (repeatable, any case); Authorization, "
+                 "Cookie, X-Api-Key and other credential headers always are (docs/report.md, Secrets)")
+      ->type_name("NAME");
+  app.add_flag("--show-secrets", o.show_secrets,
+               "Show header values, URL passwords, secret query parameters and a body prefix unredacted in "
+               "the reports (which then say so at the top)");
   app.footer("Exit status: 0 ok, 1 the run could not be carried out, 2 bad command line (one line on stderr\n"
              "names the option and the value), 3 a --threshold failed.\n"
              "Latency in the open model (-r) is measured from each request's intended send time.\n"
@@ -174,7 +182,7 @@ void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out
   add_address_options(app, o);
   add_tls_options(app, o);
   add_counting_options(app, o);
-  add_output_options(app, out);
+  add_output_options(app, out, o);
 }
 
 }  // namespace

@@ -2,8 +2,7 @@
 
 namespace barrage {
 
-std::string quote_text(std::string_view text) {
-  constexpr std::size_t max_shown = 40;
+std::string quote_text(std::string_view text, std::size_t max_shown) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out = "\"";
   for (std::size_t i = 0; i < text.size() && i < max_shown; ++i) {

@@ -8,6 +8,7 @@
 #include "base/clock.hpp"
 #include "client/outcome.hpp"
 #include "client/retry.hpp"
+#include "loadgen/redact.hpp"
 #include "loadgen/stats.hpp"
 #include "net/address.hpp"
 #include "net/tls_context.hpp"
@@ -80,6 +81,9 @@ struct run_config {
   }();
   success_policy success;
   std::string success_spec = "200-399";
+  /// --show-secrets, --redact-header: what the outputs show of headers, the URL's password and
+  /// the body (redact.hpp); the requests themselves are sent as given.
+  redaction_policy secrets;
 
   bool open_model() const noexcept { return rate.has_value(); }
   duration grace_period() const noexcept {

@@ -50,12 +50,13 @@ struct prepared {
   std::string address;
 };
 
-/// The request's fields, as views into `headers`; the error names the bad one.
+/// The request's fields, as views into `headers`; the error quotes none of them (a value may
+/// be a credential).
 result<std::vector<http::header>, std::string> header_fields(const std::vector<std::string>& headers, bool keepalive) {
   std::vector<http::header> fields;
   for (const auto& h : headers) {
     auto colon = h.find(':');
-    if (colon == std::string::npos || colon == 0) return fail("bad header \"" + h + "\": expected \"Name: value\"");
+    if (colon == std::string::npos || colon == 0) return fail(std::string("bad header: expected \"Name: value\""));
     std::string_view name(h.data(), colon), value(h.data() + colon + 1, h.size() - colon - 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     fields.push_back({name, value});

@@ -7,12 +7,16 @@
 #include <cerrno>
 #include <cstring>
 #include <array>
+#include <cctype>
+
+#include <openssl/evp.h>
 
 #include "base/option_values.hpp"
 #include "base/quote_text.hpp"
 #include "base/units.hpp"
 #include "http/message.hpp"
 #include "http/request_template.hpp"
+#include "loadgen/redact.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -61,6 +65,52 @@ std::optional<status_range> read_status_item(std::string_view item) {
   auto hi = read_status(item.substr(dash + 1));
   if (!hi || *hi < *lo) return std::nullopt;
   return status_range{*lo, *hi};
+}
+
+// A URL cut around its user information: "http://u:p@h/x" gives "u:p" and "http://h/x".
+struct userinfo_split {
+  std::string_view userinfo;
+  std::string rest;
+};
+userinfo_split split_userinfo(std::string_view url) {
+  const std::size_t sep = url.find("://");
+  if (sep == std::string_view::npos) return {{}, std::string(url)};
+  const std::size_t host_at = sep + 3;
+  const std::size_t end = std::min(url.find_first_of("/?#", host_at), url.size());
+  const std::size_t at = url.substr(host_at, end - host_at).rfind('@');
+  if (at == std::string_view::npos) return {{}, std::string(url)};
+  return {url.substr(host_at, at), std::string(url.substr(0, host_at)) + std::string(url.substr(host_at + at + 1))};
+}
+
+// RFC 3986 §3.2.1: unreserved, pct-encoded, sub-delims and ':'.
+bool is_userinfo(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '%') {
+      if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(s[i + 2])))
+        return false;
+      i += 2;
+    } else if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("-._~!$&'()*+,;=:").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// %HH decoded; `s` has passed is_userinfo, so every '%' has two hex digits after it.
+std::string percent_decoded(std::string_view s) {
+  auto hex = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (c | 0x20) - 'a' + 10; };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
 }
 
 constexpr std::string_view status_grammar = "a status 100-599 (503), a class (5xx) or a range (500-504)";
@@ -221,9 +271,15 @@ result<std::string, std::string> parse_method(std::string_view text) {
 }
 
 result<std::string, std::string> parse_header(std::string_view text) {
-  const std::string bad = "bad header " + quote_text(text) + ": ";
+  // The message quotes the name only: the value may be a credential (redact.hpp). Without a
+  // colon there is no name, and the first word stands for the text.
   auto colon = text.find(':');
-  if (colon == std::string_view::npos || colon == 0) return fail(bad + "expected \"Name: value\"");
+  if (colon == std::string_view::npos || colon == 0) {
+    const auto word = text.substr(0, text.find_first_of(" \t"));
+    return fail("bad header " + quote_text(word.size() < text.size() ? std::string(word) + " ..." : std::string(word)) +
+                ": expected \"Name: value\"");
+  }
+  const std::string bad = "bad header " + quote_text(text.substr(0, colon)) + ": ";
   std::string_view value = text.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   const http::header field{text.substr(0, colon), value};
@@ -241,8 +297,14 @@ result<std::string, std::string> parse_header(std::string_view text) {
 }
 
 result<http::url, std::string> parse_target_url(std::string_view text) {
-  const std::string bad = "bad URL " + quote_text(text) + ": ";
-  auto u = http::parse_url(text);
+  // The password is quoted redacted; its marker does not count against the length shown.
+  const std::string shown = redaction_policy{}.url(text);
+  const std::string bad = "bad URL " + quote_text(shown, 40 + shown.size() - std::min(shown.size(), text.size())) + ": ";
+  const auto parts = split_userinfo(text);
+  if (!parts.userinfo.empty() && !is_userinfo(parts.userinfo))
+    return fail(bad + "the user information (user:password@) may only contain letters, digits, "
+                      "-._~!$&'()*+,;=: and %HH (percent-encode other bytes, and @ and / in a password)");
+  auto u = http::parse_url(parts.rest);
   if (!u && u.error() == http::url_error::unsupported_scheme) {
     auto scheme = text.substr(0, text.find("://"));
     return fail(bad + "scheme " + quote_text(scheme) + " is not supported (http or https)");
@@ -250,6 +312,23 @@ result<http::url, std::string> parse_target_url(std::string_view text) {
   if (!u && u.error() == http::url_error::missing_scheme) return fail(bad + "it must start with http:// or https://");
   if (!u) return fail(bad + http::to_string(u.error()));
   return *u;
+}
+
+std::optional<url_credentials> parse_url_credentials(std::string_view url) {
+  const auto parts = split_userinfo(url);
+  if (parts.userinfo.empty() || !is_userinfo(parts.userinfo) || !http::parse_url(parts.rest)) return std::nullopt;
+  const auto colon = parts.userinfo.find(':');
+  return url_credentials{percent_decoded(parts.userinfo.substr(0, colon)),
+                         colon == std::string_view::npos ? std::string() : percent_decoded(parts.userinfo.substr(colon + 1))};
+}
+
+std::string basic_authorization(const url_credentials& c) {
+  const std::string plain = c.user + ":" + c.password;
+  std::string out(4 * ((plain.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(plain.data()), static_cast<int>(plain.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return "Basic " + out;
 }
 
 result<std::string, std::string> parse_request_path(std::string_view text) {

@@ -7,6 +7,7 @@
 // Counts take base/units suffixes ("10k"); durations take units ("250ms", a bare number is
 // seconds) and are at most a year (base/option_values.hpp) unless said otherwise.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,9 +85,18 @@ result<std::string, std::string> parse_method(std::string_view text);
 /// -H, --header: "Name: value", a token name and a value without control characters; not
 /// Host, Content-Length or Transfer-Encoding (barrage writes those). Returns the text.
 result<std::string, std::string> parse_header(std::string_view text);
-/// The target URL: http:// only until TLS lands (https and any other scheme get the same
-/// "not supported" sentence), a host, a port 1 to 65535.
+/// The target URL: http:// or https://, a host, a port 1 to 65535, and optionally user
+/// information "user[:password]@" (sent as Authorization: Basic, as curl does; see
+/// url_credentials). An error quotes the URL with its password redacted (redact.hpp).
 result<http::url, std::string> parse_target_url(std::string_view text);
+/// The user information of a target URL, percent-decoded; nullopt when it has none (or when
+/// parse_target_url refuses it).
+struct url_credentials {
+  std::string user, password;
+};
+std::optional<url_credentials> parse_url_credentials(std::string_view url);
+/// "Basic " and the base64 of "user:password" (RFC 7617), the Authorization value for them.
+std::string basic_authorization(const url_credentials& c);
 /// barrage demo --path: a path and query on the built-in target, "/delay/20ms".
 result<std::string, std::string> parse_request_path(std::string_view text);
 /// --json: a file name or "-" (stdout); not empty.

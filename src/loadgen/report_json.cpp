@@ -48,13 +48,15 @@ json config_json(const run_config& c) {
   json retry_errors = json::array();
   for (auto k : c.retry.errors) retry_errors.push_back(std::string(client::to_string(k)));
   const body_summary body = summarize_body(c.body);
+  json headers = json::array();  // secrets redacted unless --show-secrets (redact.hpp)
+  for (const auto& h : c.headers) headers.push_back(c.secrets.header_line(h));
   return {
-      {"url", c.url},
+      {"url", c.secrets.url(c.url)},
       {"method", c.method},
-      {"headers", c.headers},
+      {"headers", headers},
       {"body_bytes", body.bytes},
       {"body_sha256", body.sha256},
-      {"body_prefix", body.prefix},
+      {"body_prefix", c.secrets.body_prefix(c.body)},
       {"model", c.open_model() ? "open" : "closed"},
       {"connections", c.connections},
       {"requests", c.requests ? json(*c.requests) : json(nullptr)},
@@ -159,6 +161,7 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
   const auto completed = c.completed();
   json out = {
       {"schema_version", report_schema_version},
+      {"secrets_shown", r.config.secrets.show_secrets},
       {"barrage_version", version_string},
       {"target_address", r.target_address},
       {"duration_s", secs},

@@ -89,8 +89,9 @@ std::string ramp_text(const std::vector<ramp_stage>& ramp, std::string_view unit
 void what_ran(writer& w, const run_result& r) {
   const auto& c = r.config;
   w.heading(fmt::format("barrage {}", version_string));
-  w.field("Target", r.target_address.empty() ? fmt::format("{} {}", c.method, c.url)
-                                             : fmt::format("{} {}  ({})", c.method, c.url, r.target_address));
+  const std::string url = c.secrets.url(c.url);  // its password redacted unless --show-secrets
+  w.field("Target", r.target_address.empty() ? fmt::format("{} {}", c.method, url)
+                                             : fmt::format("{} {}  ({})", c.method, url, r.target_address));
   auto threads = fmt::format("{} thread{}", c.threads, c.threads == 1 ? "" : "s");
   if (c.open_model()) {
     w.field("Model", fmt::format("open: {} req/s on up to {} connections, {}", number(*c.rate), c.connections, threads));
@@ -333,6 +334,10 @@ std::vector<histogram_row> histogram_rows(const histogram& h, std::size_t rows) 
 
 std::string render_text(const run_result& r, std::span<const threshold_result> thresholds, bool colour) {
   writer w(colour);
+  if (r.config.secrets.show_secrets) {
+    w.paint(yellow, secrets_shown_notice);
+    w.raw() += '\n';
+  }
   what_ran(w, r);
   summary(w, r);
   latency(w, r);

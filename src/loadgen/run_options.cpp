@@ -9,6 +9,7 @@
 
 #include "base/option_values.hpp"
 #include "base/quote_text.hpp"
+#include "http/message.hpp"
 #include "loadgen/options.hpp"
 #include "net/resolver.hpp"
 #include "net/source_addresses.hpp"
@@ -82,6 +83,21 @@ void read_request(const run_options& o, option_reader& in, run_config& c) {
   if (o.body) c.body = *o.body;
   in.read("--body-file", o.body_file, read_body_file, c.body);
   if ((o.body || o.body_file) && !o.method) c.method = "POST";
+  // http://user:password@host/: sent as curl sends it, unless -H gives an Authorization.
+  const bool has_authorization = std::any_of(c.headers.begin(), c.headers.end(), [](const std::string& h) {
+    return http::iequals(std::string_view(h).substr(0, h.find(':')), "Authorization");
+  });
+  if (auto credentials = parse_url_credentials(o.url); credentials && !has_authorization)
+    c.headers.push_back("Authorization: " + basic_authorization(*credentials));
+}
+
+void read_secrets(const run_options& o, option_reader& in, run_config& c) {
+  c.secrets.show_secrets = o.show_secrets;
+  for (const auto& h : o.redact_headers) {
+    std::string name;
+    in.read("--redact-header", std::optional<std::string>(h), parse_redact_header, name);
+    c.secrets.extra_headers.push_back(std::move(name));
+  }
 }
 
 void read_tls(const run_options& o, option_reader& in, run_config& c) {
@@ -110,6 +126,7 @@ result<run_config, std::string> make_run_config(const run_options& o, unsigned c
   c.url = o.url;
   option_reader in;
   read_request(o, in, c);
+  read_secrets(o, in, c);
   read_load_shape(o, cores, in, c);
   read_times(o, in, c);
   read_retry(o, in, c);

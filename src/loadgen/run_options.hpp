@@ -19,8 +19,8 @@ struct run_options {
   std::optional<std::string> timeout, connect_timeout, retries, retry_on, retry_backoff, pipeline;
   std::optional<std::string> source, dns_ttl, dns_server, warmup, grace, success_status, redirects;
   std::optional<std::string> cacert, cert, key, tls_min, tls_max, ciphers, tls13_ciphers;
-  std::vector<std::string> headers;
-  bool no_keepalive = false;
+  std::vector<std::string> headers, redact_headers;
+  bool no_keepalive = false, show_secrets = false;
   bool insecure = false, no_tls_resume = false;
 };
 
@@ -30,7 +30,9 @@ struct run_options {
 /// refused, reset, closed_before_response, connect_timeout. A body (-b or --body-file, not
 /// both; the file is read here) makes the default method POST. TLS: verification on against
 /// the system trust store, TLS 1.2 to 1.3, OpenSSL's ciphers, resumption on; --cert and --key
-/// come together.
+/// come together. A URL's user information becomes an Authorization: Basic header unless -H
+/// gives one. Outputs redact secrets (redact.hpp) unless show_secrets; redact_headers adds
+/// header names to the default list.
 result<run_config, std::string> make_run_config(const run_options& options, unsigned cores);
 
 }  // namespace barrage::loadgen

@@ -196,7 +196,7 @@ def case_body_summary(barrage):
         f.write(body)
     try:
         code, rep, _ = run(barrage, ["http://127.0.0.1:%d/echo" % port, "--body-file", f.name, "-c", "1", "-t", "1",
-                                     "-n", "3"])
+                                     "-n", "3", "--show-secrets"])
     finally:
         os.unlink(f.name)
     if not check(code == 0 and rep is not None, "body: a report"):
@@ -208,8 +208,10 @@ def case_body_summary(barrage):
     check(c["body_sha256"] == hashlib.sha256(body).hexdigest(), "body: body_sha256 is the SHA-256 of the file")
     want = "".join(chr(b) if 0x20 <= b < 0x7f and b != 0x5c else ("\\\\" if b == 0x5c else "\\x%02x" % b)
                    for b in body[:64])
-    check(c["body_prefix"] == want, "body: body_prefix is the first 64 bytes, escaped (%r)" % c["body_prefix"][:40])
-    check(rep["schema_version"] == 3, "body: schema_version 3 (config.body is gone; errors.tls split in two)")
+    check(c["body_prefix"] == want, "body: with --show-secrets body_prefix is the first 64 bytes, escaped (%r)"
+          % c["body_prefix"][:40])
+    check(rep["schema_version"] == 4, "body: schema_version 4 (config.body is gone; errors.tls split in two; "
+          "secrets redacted)")
     check(rep["requests"]["succeeded"] == 3, "body: the body was sent (%d succeeded)" % rep["requests"]["succeeded"])
     accounted(rep, "body")
 

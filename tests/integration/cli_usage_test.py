@@ -68,6 +68,7 @@ def usage_errors(barrage, url):
         ("success-status 600", ["--success-status", "600"], ["--success-status", "600"]),
         ("empty method", ["-X", ""], ["--method", '""']),
         ("bad header", ["-H", "bad header"], ["--header", "bad header"]),
+        ("bad redact-header", ["--redact-header", "a b"], ["--redact-header", '"a b"']),
         ("body and body-file", ["-b", "x", "--body-file", "/dev/null"], ["--body", "--body-file"]),
         ("missing body-file", ["--body-file", "/nonexistent/x"], ["--body-file", "/nonexistent/x"]),
         ("empty json path", ["--json", ""], ["--json", '""']),

@@ -371,10 +371,13 @@ const text_case header_cases[] = {
     {"empty_value", "X-Empty:", true, ""},
     {"value_with_colons", "X-Time: 12:30:00", true, ""},
     {"empty", "", false, "Name: value"},
-    {"no_colon", "bad header", false, "Name: value"},
+    {"no_colon", "bad header", false, "bad header \"bad ...\": expected \"Name: value\""},
+    {"no_colon_secret_not_quoted", "Authorization Bearer s3cr3t", false, "bad header \"Authorization ...\""},
     {"empty_name", ": value", false, "Name: value"},
     {"space_in_name", "Bad Name: v", false, "token"},
     {"control_in_value", "X-A: a\rb", false, "control character"},
+    {"value_never_quoted", "Authorization: Bearer s3cr3t\x01", false,
+     "bad header \"Authorization\": the value contains a control character"},
     {"host_is_written_by_barrage", "Host: example.com", false, "written by barrage"},
     {"content_length_is_written_by_barrage", "Content-Length: 5", false, "written by barrage"},
 };
@@ -389,6 +392,7 @@ TEST_P(header_option, is_a_name_and_a_value) {
     EXPECT_NE(r.error().find(c.reason), std::string::npos) << r.error();
     EXPECT_EQ(r.error().find('\n'), std::string::npos);
     EXPECT_EQ(r.error().find('\r'), std::string::npos);
+    EXPECT_EQ(r.error().find("s3cr3t"), std::string::npos) << r.error();
   }
 }
 INSTANTIATE_TEST_SUITE_P(options, header_option, ::testing::ValuesIn(header_cases),
@@ -400,6 +404,13 @@ const text_case url_cases[] = {
     {"ipv6", "http://[::1]:8080/", true, ""},
     {"https", "https://example.com/", true, ""},
     {"https_with_port", "https://127.0.0.1:8443/x", true, ""},
+    {"user_and_password", "http://alice:s3cret@example.com/", true, ""},
+    {"user_only", "http://alice@example.com/", true, ""},
+    {"percent_encoded_password", "http://alice:p%40ss%2F@example.com/", true, ""},
+    {"userinfo_with_a_bad_byte", "http://alice:a\"b@example.com/", false, "user information"},
+    {"userinfo_bad_percent", "http://alice:a%zz@example.com/", false, "user information"},
+    {"password_never_quoted", "http://alice:hunter2@example.com:0/", false,
+     "bad URL \"http://alice:<redacted, 7 bytes, sha256:f52fbd32"},
     {"ftp_is_refused", "ftp://example.com/",
      false, "bad URL \"ftp://example.com/\": scheme \"ftp\" is not supported (http or https)"},
     {"no_scheme", "example.com:80", false, "must start with http:// or https://"},

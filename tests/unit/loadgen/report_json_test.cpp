@@ -246,6 +246,7 @@ TEST(report_json, the_body_is_summarized_by_size_digest_and_an_escaped_prefix_no
   auto r = sample_run(false);
   r.config.body = "\xff\xfe binary\\\n";
   r.config.body += std::string(1 << 20, 'x');  // 1 MiB more: the report stays small
+  r.config.secrets.show_secrets = true;          // the prefix is shown only then
   auto text = render_json(r);
   EXPECT_LT(text.size(), 20'000u);
   auto c = json::parse(text)["config"];
@@ -306,6 +307,34 @@ TEST(report_json, the_schema_check_catches_a_missing_key_and_a_wrong_type) {
   EXPECT_NE(problems.find("$.requests: missing dropped"), std::string::npos) << problems;
   EXPECT_NE(problems.find("$.duration_s: wrong type"), std::string::npos) << problems;
   EXPECT_NE(problems.find("matches a \"not\" schema"), std::string::npos) << problems;
+}
+
+TEST(report_json, credentials_in_config_are_redacted_unless_secrets_are_shown) {
+  auto r = sample_run(false);
+  r.config.url = "http://alice:pa55@127.0.0.1:8080/?api_key=k";
+  r.config.headers = {"Authorization: Bearer s3cr3t-token", "Cookie: sid=abc123", "X-Custom: v", "Accept: */*"};
+  r.config.secrets.extra_headers = {"x-custom"};
+  r.config.body = "password=hunter2";
+  auto j = to_json(r);
+  EXPECT_EQ(j["secrets_shown"], false);
+  const auto& c = j["config"];
+  EXPECT_EQ(c["url"], "http://alice:" + redacted("pa55") + "@127.0.0.1:8080/?api_key=" + redacted("k"));
+  EXPECT_EQ(c["headers"], json({"Authorization: " + redacted("Bearer s3cr3t-token"), "Cookie: " + redacted("sid=abc123"),
+                                "X-Custom: " + redacted("v"), "Accept: */*"}));
+  EXPECT_EQ(c["body_prefix"], redacted("password=hunter2"));
+  EXPECT_EQ(c["body_sha256"], sha256_hex("password=hunter2"));
+  const std::string text = render_json(r);
+  for (const char* secret : {"pa55", "s3cr3t-token", "abc123", "hunter2"})
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret;
+
+  r.config.secrets.show_secrets = true;
+  j = to_json(r);
+  EXPECT_EQ(j["secrets_shown"], true);
+  EXPECT_EQ(j["config"]["url"], r.config.url);
+  EXPECT_EQ(j["config"]["headers"], json(r.config.headers));
+  EXPECT_EQ(j["config"]["body_prefix"], "password=hunter2");
+  mini_validator schema(load_schema());
+  EXPECT_EQ(joined(schema.problems(j)), "");
 }
 
 }  // namespace

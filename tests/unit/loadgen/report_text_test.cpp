@@ -221,5 +221,19 @@ TEST(report_text, a_histogram_with_one_value_has_one_row) {
   EXPECT_TRUE(histogram_rows(histogram{}).empty());
 }
 
+TEST(report_text, a_urls_password_and_secret_parameters_are_redacted_unless_secrets_are_shown) {
+  auto r = sample_run(false);
+  r.config.url = "http://alice:pa55@127.0.0.1:8080/?token=abc";
+  auto t = render_text(r);
+  EXPECT_HAS(t, "GET http://alice:<redacted, 4 bytes, sha256:");
+  EXPECT_HAS(t, "?token=<redacted, 3 bytes, sha256:ba7816bf>  (127.0.0.1:8080)\n");
+  EXPECT_LACKS(t, "pa55");
+  EXPECT_LACKS(t, "WARNING: --show-secrets");
+  r.config.secrets.show_secrets = true;
+  t = render_text(r);
+  EXPECT_TRUE(t.starts_with(std::string(secrets_shown_notice) + "\n")) << t;
+  EXPECT_HAS(t, "GET http://alice:pa55@127.0.0.1:8080/?token=abc  (127.0.0.1:8080)\n");
+}
+
 }  // namespace
 }  // namespace barrage::loadgen

@@ -146,7 +146,9 @@ const bad_case bad_cases[] = {
      "--retry-backoff: bad duration \"2h\": must be at most 1h"},
     {"method_empty", [](run_options& o) { o.method = ""; }, "--method: bad method \"\": empty"},
     {"bad_header", [](run_options& o) { o.headers = {"X-Ok: 1", "bad header"}; },
-     "--header: bad header \"bad header\": expected \"Name: value\""},
+     "--header: bad header \"bad ...\": expected \"Name: value\""},
+    {"redact_header_not_a_name", [](run_options& o) { o.redact_headers = {"X-Ok", "X Bad"}; },
+     "--redact-header: bad header name \"X Bad\": must be a token"},
     {"body_and_body_file", [](run_options& o) { o.body = "x", o.body_file = "/dev/null"; },
      "--body and --body-file: give one or the other, not both"},
     {"body_file_missing", [](run_options& o) { o.body_file = "/nonexistent/body"; },
@@ -209,6 +211,46 @@ TEST(run_options, a_body_file_is_read_whole) {
   ASSERT_TRUE(c.ok()) << c.error();
   EXPECT_EQ(c->body, body);
   EXPECT_EQ(c->method, "POST");
+}
+
+TEST(run_options, a_urls_user_information_is_sent_as_basic_authorization) {
+  auto c = make_run_config(with_url("http://alice:p%40ss@127.0.0.1:8080/x"), 1);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->url, "http://alice:p%40ss@127.0.0.1:8080/x");  // as typed; outputs redact it
+  // base64("alice:p@ss") = YWxpY2U6cEBzcw==
+  EXPECT_EQ(c->headers, std::vector<std::string>{"Authorization: Basic YWxpY2U6cEBzcw=="});
+  auto given = with_url("http://alice:pw@127.0.0.1:8080/");
+  given.headers = {"authorization: Bearer t"};
+  EXPECT_EQ(make_run_config(given, 1)->headers, std::vector<std::string>{"authorization: Bearer t"});  // -H wins
+  EXPECT_EQ(make_run_config(with_url("http://bob@127.0.0.1/"), 1)->headers,
+            std::vector<std::string>{"Authorization: Basic Ym9iOg=="});  // "bob:"
+}
+
+TEST(run_options, secrets_are_redacted_unless_shown_and_redact_header_adds_names) {
+  auto c = make_run_config(with_url(), 1);
+  EXPECT_FALSE(c->secrets.show_secrets);
+  EXPECT_TRUE(c->secrets.extra_headers.empty());
+  auto o = with_url();
+  o.show_secrets = true;
+  o.redact_headers = {"X-Custom", "x-other"};
+  c = make_run_config(o, 1);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_TRUE(c->secrets.show_secrets);
+  EXPECT_EQ(c->secrets.extra_headers, (std::vector<std::string>{"X-Custom", "x-other"}));
+  EXPECT_TRUE(c->secrets.secret_header("X-OTHER"));
+}
+
+TEST(run_options, errors_about_a_header_or_a_url_never_quote_a_secret) {
+  auto o = with_url("http://alice:hunter2@example.com:0/");
+  auto c = make_run_config(o, 1);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().find("hunter2"), std::string::npos) << c.error();
+  EXPECT_NE(c.error().find("alice:<redacted, 7 bytes"), std::string::npos) << c.error();
+  o = with_url();
+  o.headers = {"Authorization: Bearer s3cr3t\x01"};
+  c = make_run_config(o, 1);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error(), "--header: bad header \"Authorization\": the value contains a control character");
 }
 
 }  // namespace
