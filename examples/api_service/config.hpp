@@ -12,7 +12,9 @@
 //   --block-loop            API_BLOCK_LOOP=1        off   (run that query on the loop: the bug)
 //   --no-access-log         API_ACCESS_LOG=0        on    (one JSON line per request on stdout)
 //   --grace D               API_GRACE               10s   (SIGTERM: time left to requests in flight)
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -112,6 +114,10 @@ barrage::result<config, std::string> load_config(int argc, char** argv, Getenv g
     std::string_view arg = argv[i];
     if (!arg.starts_with("--")) return barrage::fail("unexpected argument \"" + std::string(arg) + "\"");
     std::string_view name = arg.substr(2), value;
+    static constexpr std::string_view known[] = {"listen",  "downstream", "downstream-timeout", "fanout",       "io-wait",
+                                                 "db-time", "block-loop", "no-access-log",      "access-log", "grace"};
+    if (std::find(std::begin(known), std::end(known), name.substr(0, name.find('='))) == std::end(known))
+      return barrage::fail(std::string(arg) + ": unknown option");
     if (auto eq = name.find('='); eq != std::string_view::npos) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
