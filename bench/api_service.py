@@ -147,7 +147,7 @@ def main():
                       "loop lag p99 <= %.1f ms; started %d, ok %d, failed %d, timed out %d" %
                       (side, io_ms, r["rps"], r["server_cores"], r["rps_per_core"], r["p50_ms"], r["p99_ms"],
                        r["lag_p99_ms"], r["started"], r["succeeded"], r["failed"], r["timed_out"]), flush=True)
-            m = median_run(runs)
+            m = dict(median_run(runs))
             m["runs"] = runs
             rows.append(m)
     print("machine: load average %.2f %.2f %.2f after the runs" % os.getloadavg())
