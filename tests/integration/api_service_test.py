@@ -248,6 +248,12 @@ def access_log_and_shutdown():
         stop(p)
         log.seek(0)
         check(log.read() == "", "API_ACCESS_LOG=0 turns the access log off")
+    p, a = start([SERVICE, "--io-wait", "0s", "--no-access-log"],
+                 env=dict(os.environ, API_LISTEN="127.0.0.1:0", API_IO_WAIT="800ms"))
+    t0 = time.time()
+    call(a, "GET", "/items/1")
+    check(time.time() - t0 < 0.5, "a flag wins over the environment: --io-wait 0s over API_IO_WAIT=800ms")
+    stop(p)
     for args, env, what in ((["--fanout", "0"], {}, "--fanout: expected 1 to 1000"),
                             (["--io-wait", "10x"], {}, "--io-wait: bad duration"),
                             ([], {"API_BLOCK_LOOP": "maybe"}, "API_BLOCK_LOOP: expected 1 or 0"),
