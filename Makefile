@@ -32,6 +32,10 @@ test: build
 
 UNIT_TARGETS := unit_base unit_runtime unit_http unit_net unit_client unit_server unit_loadgen
 EXAMPLE_TARGETS := example_gather example_api_batch example_bounded example_blocking
+# examples/api_service: its tests run them, and `cmake --install` (the installed-package tests)
+# installs barrage-api-service.
+EXAMPLE_TARGETS += api_service_step1_hello api_service_step2_routes api_service_step3_downstream \
+  api_service_step4_blocking api_service_api_service
 
 # The two stack-depth tests need the tail calls that only optimised, uninstrumented builds
 # make: left out under both sanitizers.

@@ -8,8 +8,10 @@ build_pkgs=(g++ cmake make ninja-build pkg-config git
   libfmt-dev nlohmann-json3-dev libcli11-dev libc-ares-dev liburing-dev libssl-dev
   clang libclang-rt-14-dev)
 # Real peers for the integration tests and benchmarks (openssl: s_server and x509 in the TLS tests;
-# hey, h2load from nghttp2-client and ab from apache2-utils: the TLS comparisons).
-peer_pkgs=(nginx-light lighttpd curl wrk apache2-utils hey nghttp2-client python3 python3-aiohttp python3-uvloop dnsmasq-base openssl)
+# hey, h2load from nghttp2-client and ab from apache2-utils: the TLS comparisons; promtool from
+# prometheus and python3-yaml: the API example's alert rules evaluated on its /metrics).
+peer_pkgs=(nginx-light lighttpd curl wrk apache2-utils hey nghttp2-client python3 python3-aiohttp python3-uvloop python3-yaml dnsmasq-base openssl
+  prometheus)
 
 pkgs=("${build_pkgs[@]}")
 [ "${BARRAGE_BUILD_ONLY:-0}" = 1 ] || pkgs+=("${peer_pkgs[@]}")

@@ -57,6 +57,7 @@ task<response> http_client::request(std::string method, std::string url, std::ve
     exchange_deadlines dl;
     dl.total = opts_.total_timeout == duration::max() ? time_point::max() : start + opts_.total_timeout;
     if (opts_.first_byte_timeout != duration::max()) dl.first_byte = mono_clock::now() + opts_.first_byte_timeout;
+    res.data = {};  // what a retried try answered is not part of the answer returned
     auto l = co_await pool_.acquire(key, addrs->front());
     bool reused = false;
     if (!l) {

@@ -173,6 +173,25 @@ TEST(http_client, retries_on_a_listed_status_with_backoff) {
   }(opts));
 }
 
+TEST(http_client, a_retried_request_returns_the_body_and_headers_of_its_last_try_alone) {
+  client_options opts;
+  opts.retry.attempts = 3;
+  opts.retry.statuses = {503};
+  opts.retry.backoff = 1ms;
+  sync_wait([](client_options op) -> task<void> {
+    scripted_peer peer({test::send("HTTP/1.1 503 Busy\r\nX-Try: 1\r\nContent-Length: 4\r\n\r\nbusy"),
+                        test::wait_request(),
+                        test::send("HTTP/1.1 200 OK\r\nX-Try: 2\r\nContent-Length: 2\r\n\r\nok")});
+    http_client c(op);
+    auto r = co_await c.get(peer.url());
+    EXPECT_EQ(r.result.status, 200);
+    EXPECT_EQ(r.result.attempts, 2);
+    EXPECT_EQ(r.data.body, "ok");
+    EXPECT_EQ(r.data.headers.size(), 2u);
+    EXPECT_EQ(r.header("X-Try"), "2");
+  }(opts));
+}
+
 TEST(http_client, the_pool_limits_connections_per_host) {
   client_options opts;
   opts.pool.limit_per_host = 2;
