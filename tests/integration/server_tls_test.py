@@ -15,6 +15,7 @@ Cases:
   lifecycle   a client that sends nothing is cut at --tls-handshake-timeout (timed_out), plain
               HTTP on the HTTPS port fails its handshake (failed) and the server goes on;
               close_notify after Connection: close, at the idle timeout and at shutdown
+  demo        barrage demo --tls: the run over HTTPS, the generator verifying the certificate
   bad_options a missing file, a file that is no certificate, a key of another certificate,
               options that need TLS, bad versions and ciphers, an unwritable --tls-cert-out:
               one line and exit 2 (command line) or 1 (setup)
@@ -348,7 +349,26 @@ def case_bad_options(barrage):
               "%s: exit %d, %s" % (name, r.returncode, err))
 
 
-CASES = {"clients": case_clients, "mutual": case_mutual, "lifecycle": case_lifecycle, "bad_options": case_bad_options}
+# ------------------------------------------------------------------------------------------- demo
+
+
+def case_demo(barrage):
+    r = run([barrage, "demo", "--tls", "-d", "1s", "-c", "10", "-t", "1", "--path", "/"], timeout=60)
+    print("\n".join("  | " + line for line in r.stdout.splitlines()[:2]))
+    check(r.returncode == 0, "barrage demo --tls exits 0 (%d): %s" % (r.returncode, r.stderr.strip()))
+    check("over HTTPS, self-signed certificate (SHA-256 " in r.stdout, "it says it runs over HTTPS")
+    check(re.search(r"GET https://127\.0\.0\.1:\d+/ ", r.stdout) is not None, "the target is an https:// URL")
+    tls = re.search(r"TLS (\d+) handshakes .*; (TLSv1\.3) ", r.stdout)
+    check(tls is not None and int(tls.group(1)) >= 10, "the generator made TLS 1.3 handshakes, verified: %s"
+          % (tls.group(0) if tls else "no TLS line"))
+    ok = re.search(r"Successful\s+(\d+)", r.stdout)
+    check(ok is not None and int(ok.group(1)) > 100 and re.search(r"^Errors\s+none", r.stdout, re.M) is not None,
+          "requests succeeded, no errors")
+    left = [f for f in os.listdir("/tmp") if f.startswith("barrage-demo-cert-")]
+    check(not left, "the certificate's temporary file is gone: %s" % left)
+
+
+CASES = {"demo": case_demo, "clients": case_clients, "mutual": case_mutual, "lifecycle": case_lifecycle, "bad_options": case_bad_options}
 
 
 def main():
