@@ -88,8 +88,9 @@ def metrics(port, *curl_tls):
 
 
 def s_client(port, *args, data=b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"):
+    """-ign_eof: s_client reads until the server closes (the request asks it to), not until stdin ends."""
     p = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % port, "-servername", "localhost",
-                        "-CAfile", path("cert.pem"), "-verify_return_error"] + list(args),
+                        "-CAfile", path("cert.pem"), "-verify_return_error", "-ign_eof"] + list(args),
                        input=data, capture_output=True, timeout=15)
     return p.stdout.decode("utf-8", "replace")
 
