@@ -13,7 +13,8 @@ Cases:
               with a client certificate (200), without one and with one from another CA
               (refused, counted by reason), barrage's own generator with --cert/--key
   lifecycle   a client that sends nothing is cut at --tls-handshake-timeout (timed_out), plain
-              HTTP on the HTTPS port fails its handshake (failed) and the server goes on;
+              HTTP on the HTTPS port fails its handshake (failed) and the server goes on (with
+              --max-connections 1: neither keeps its slot);
               close_notify after Connection: close, at the idle timeout and at shutdown
   demo        barrage demo --tls: the run over HTTPS, the generator verifying the certificate
   bad_options a missing file, a file that is no certificate, a key of another certificate,
@@ -259,7 +260,10 @@ def read_to_end(s):
 def case_lifecycle(barrage):
     need("curl")
     p, port, _ = serve(barrage, ["--tls-self-signed", "--tls-cert-out", path("cert.pem"),
-                                 "--tls-handshake-timeout", "1s", "--idle-timeout", "1500ms", "--grace", "2s"])
+                                 "--tls-handshake-timeout", "1s", "--idle-timeout", "1500ms", "--grace", "2s",
+                                 # one connection at a time: each step below needs the slot the
+                                 # one before gave back, failed and timed-out handshakes included
+                                 "--max-connections", "1"])
     ca = ["--cacert", path("cert.pem")]
 
     # A connection that never starts its handshake is closed at the handshake timeout.
