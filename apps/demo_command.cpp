@@ -1,8 +1,11 @@
 // `barrage demo`: the built-in target in-process on an ephemeral loopback port, and a run
 // against it: the whole product with no setup.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <thread>
 
@@ -14,11 +17,46 @@
 #include "loadgen/engine.hpp"
 #include "loadgen/report_text.hpp"
 #include "loadgen/threshold.hpp"
+#include "net/tls_context.hpp"
 #include "runtime/spawn.hpp"
 #include "server/builtin_target.hpp"
 #include "server/server.hpp"
 
 namespace barrage::apps {
+namespace {
+
+/// The self-signed certificate's PEM in a temporary file (the generator's --cacert takes a
+/// file), removed with the object.
+class temp_pem {
+ public:
+  explicit temp_pem(const std::string& pem) {
+    char name[] = "/tmp/barrage-demo-cert-XXXXXX";
+    const int fd = ::mkstemp(name);
+    if (fd < 0) return;
+    path_ = name;
+    std::size_t off = 0;
+    while (off < pem.size()) {
+      const ssize_t n = ::write(fd, pem.data() + off, pem.size() - off);
+      if (n <= 0) break;
+      off += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    if (off != pem.size()) path_.clear();
+  }
+  ~temp_pem() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  temp_pem(const temp_pem&) = delete;
+  temp_pem& operator=(const temp_pem&) = delete;
+  /// Empty when it could not be written.
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
 int demo_command(int argc, char** argv) {
   CLI::App app("barrage demo: starts the built-in target on 127.0.0.1 (an ephemeral port) and load-tests it.",
                "barrage demo");
@@ -32,6 +70,10 @@ int demo_command(int argc, char** argv) {
   text_option(app, "--path", path_text, "Path on the built-in target, e.g. /delay/20ms, /jitter?median=5ms&p99=50ms")
       ->default_str("/delay/20ms")
       ->type_name("PATH");
+  bool tls = false;
+  app.add_flag("--tls", tls,
+               "Over HTTPS: the target serves a self-signed certificate made at start, which the generator "
+               "trusts (as --cacert), not -k");
   app.footer("Exit status: 0 ok, 1 the run could not be carried out, 2 bad command line.");
   try {
     app.parse(argc, argv);
@@ -55,6 +97,16 @@ int demo_command(int argc, char** argv) {
   server::server_options so;
   so.listen = *net::socket_address::parse("127.0.0.1:0");
   so.max_connections = connections + 64;
+  std::optional<temp_pem> trusted;
+  if (tls) {
+    auto ctx = net::tls_context::server(net::tls_server_options{});  // self-signed for 127.0.0.1 too
+    if (ctx) trusted.emplace(ctx->certificate_pem());
+    if (!ctx || trusted->path().empty()) {
+      std::fprintf(stderr, "barrage: %s\n", ctx ? "cannot write the certificate to /tmp" : ctx.error().c_str());
+      return loadgen::exit_runtime_error;
+    }
+    so.tls = std::move(*ctx);
+  }
   std::unique_ptr<server::server> target;
   try {
     target = std::make_unique<server::server>(std::move(routes), so);
@@ -65,14 +117,19 @@ int demo_command(int argc, char** argv) {
   std::thread serving([&] { sync_wait(target->serve()); });
 
   loadgen::run_config cfg;
-  cfg.url = "http://" + target->local_address().to_string() + path;
+  cfg.url = (tls ? "https://" : "http://") + target->local_address().to_string() + path;
+  if (tls) cfg.tls.ca_file = trusted->path();
   cfg.connections = connections;
   cfg.run_time = run_time;
   cfg.has_duration = true;
   cfg.threads = threads;
-  std::printf("barrage demo: built-in target on %s, %u connections for %s against %s\n\n",
+  std::printf("barrage demo: built-in target on %s, %u connections for %s against %s\n",
               target->local_address().to_string().c_str(), connections, format_duration(run_time).c_str(),
               path.c_str());
+  if (tls)
+    std::printf("barrage demo: over HTTPS, self-signed certificate (SHA-256 %s) trusted by the generator\n",
+                so.tls->fingerprint().c_str());
+  std::printf("\n");
   std::fflush(stdout);
   auto r = loadgen::run_load(cfg);
   target->stop();

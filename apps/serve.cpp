@@ -1,6 +1,9 @@
 // `barrage serve`: the built-in target as a standalone HTTP/1.1 server.
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -10,6 +13,7 @@
 #include "runtime/spawn.hpp"
 #include "server/builtin_target.hpp"
 #include "server/serve_options.hpp"
+#include "server/serve_tls_options.hpp"
 #include "server/server.hpp"
 #include "server/signal_watch.hpp"
 
@@ -53,18 +57,96 @@ void add_serve_options(CLI::App& app, server::serve_settings& a, bool& quiet) {
   app.footer("Exit status: 0 stopped by a signal, 1 could not serve (e.g. the port is taken), 2 bad command line.");
 }
 
+/// HTTPS: --tls-cert/--tls-key, or a self-signed certificate made now.
+void add_tls_options(CLI::App& app, server::serve_tls_settings& t) {
+  text_option(app, "--tls-cert", t.cert, "Serve HTTPS with this certificate (PEM, may hold the chain); with --tls-key")
+      ->type_name("FILE");
+  text_option(app, "--tls-key", t.key, "The private key of --tls-cert (PEM)")->type_name("FILE");
+  app.add_flag("--tls-self-signed", t.self_signed,
+               "Serve HTTPS with a certificate made in memory at start (ECDSA P-256); its SHA-256 fingerprint is "
+               "printed");
+  app.add_option("--tls-name", t.names,
+                 "A name of the --tls-self-signed certificate (host name or IP address), repeatable; default "
+                 "localhost, 127.0.0.1, ::1")
+      ->type_name("NAME")
+      ->allow_extra_args(false);
+  text_option(app, "--tls-cert-out", t.cert_out,
+              "Write the --tls-self-signed certificate (PEM) here, for a client's --cacert")
+      ->type_name("FILE");
+  text_option(app, "--tls-client-ca", t.client_ca,
+              "HTTPS: require a client certificate signed by a CA of this PEM file (mutual TLS)")
+      ->type_name("FILE");
+  text_option(app, "--tls-min", t.min, "HTTPS: the lowest TLS version accepted, 1.2 or 1.3")
+      ->default_str("1.2")
+      ->type_name("VERSION");
+  text_option(app, "--tls-max", t.max, "HTTPS: the highest TLS version accepted, 1.2 or 1.3")
+      ->default_str("1.3")
+      ->type_name("VERSION");
+  text_option(app, "--ciphers", t.ciphers, "HTTPS: TLS 1.2 ciphers, OpenSSL's list syntax; default OpenSSL's")
+      ->type_name("LIST");
+  text_option(app, "--tls13-ciphers", t.tls13_ciphers,
+              "HTTPS: TLS 1.3 cipher suites, e.g. TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256")
+      ->type_name("LIST");
+  text_option(app, "--tls-handshake-timeout", t.handshake_timeout,
+              "HTTPS: time for a client's TLS handshake (counted in /metrics when it fails or runs out)")
+      ->type_name("DURATION")
+      ->default_str("10s");
+}
+
+/// The server's TLS context from the plan (and the self-signed certificate written out): the
+/// lines to print at start, or the error (a setup failure).
+result<std::string, std::string> set_up_tls(const server::serve_tls_plan& plan, server::server_options& opts) {
+  auto ctx = net::tls_context::server(plan.options);
+  if (!ctx) return fail(ctx.error());
+  std::string lines;
+  if (plan.self_signed) {
+    std::string names;
+    for (const auto& n : plan.options.self_signed_names) names += (names.empty() ? "" : ", ") + n;
+    lines += "barrage serve: TLS certificate self-signed for " + names + "\n";
+  } else {
+    lines += "barrage serve: TLS certificate " + plan.options.cert_file + "\n";
+  }
+  lines += "barrage serve: SHA-256 fingerprint " + ctx->fingerprint() + "\n";
+  if (!plan.cert_out.empty()) {
+    std::FILE* f = std::fopen(plan.cert_out.c_str(), "w");
+    const std::string& pem = ctx->certificate_pem();
+    bool written = f != nullptr && std::fwrite(pem.data(), 1, pem.size(), f) == pem.size();
+    int err = errno;
+    if (f != nullptr && std::fclose(f) != 0 && written) {
+      written = false;
+      err = errno;
+    }
+    if (!written) return fail("cannot write --tls-cert-out \"" + plan.cert_out + "\": " + std::strerror(err));
+    lines += "barrage serve: certificate written to " + plan.cert_out + " (for a client's --cacert)\n";
+  }
+  if (!plan.options.client_ca_file.empty())
+    lines += "barrage serve: clients must present a certificate signed by " + plan.options.client_ca_file + "\n";
+  opts.tls = std::move(*ctx);
+  opts.tls_handshake_timeout = plan.handshake_timeout;
+  return lines;
+}
+
 /// Serves until SIGINT/SIGTERM (a second one stops at once); the exit status.
-int serve(const server::server_options& opts, bool quiet) {
+int serve(server::server_options opts, const std::optional<server::serve_tls_plan>& tls, bool quiet) {
   try {
+    std::string tls_lines;
+    if (tls) {
+      auto made = set_up_tls(*tls, opts);
+      if (!made) {
+        std::fprintf(stderr, "barrage serve: %s\n", made.error().c_str());
+        return 1;
+      }
+      tls_lines = std::move(*made);
+    }
     net::raise_fd_limit();
     server::signal_watch signals;  // before any thread starts: they inherit the blocked mask
     server::router routes;
     server::add_builtin_routes(routes);
     server::server srv(std::move(routes), opts);
     if (!quiet) {
-      std::printf("barrage serve: listening on http://%s (%u thread%s, up to %zu connections)\n",
-                  srv.local_address().to_string().c_str(), opts.threads, opts.threads == 1 ? "" : "s",
-                  opts.max_connections);
+      std::printf("barrage serve: listening on %s://%s (%u thread%s, up to %zu connections)\n%s",
+                  opts.tls ? "https" : "http", srv.local_address().to_string().c_str(), opts.threads,
+                  opts.threads == 1 ? "" : "s", opts.max_connections, tls_lines.c_str());
       std::fflush(stdout);
     }
     // Named closures: a coroutine lambda's captures live in the closure, which must outlive it.
@@ -99,9 +181,12 @@ int serve_command(int argc, char** argv) {
                "/stream/<n>?interval=<d>, /jitter?median=<d>&p99=<d>, POST /login, /headers, /cookies,\n"
                "/metrics (Prometheus). Durations: 250ms, 1.5s, 2m, 500us (a bare number is seconds).\n"
                "Sizes: 512, 64k (1000s), 64KiB (1024s), 1MiB. SIGINT/SIGTERM: finish what is in flight, then\n"
-               "stop (a second signal stops at once).",
+               "stop (a second signal stops at once). HTTPS (ALPN http/1.1, session tickets): --tls-cert and\n"
+               "--tls-key, or --tls-self-signed.",
                "barrage serve"};
   add_serve_options(app, a, quiet);
+  server::serve_tls_settings t;
+  add_tls_options(app, t);
   server::server_options opts;
   try {
     app.parse(argc, argv);
@@ -113,7 +198,9 @@ int serve_command(int argc, char** argv) {
   auto made = server::make_server_options(a);
   if (!made) return usage_error("barrage serve", made.error());
   opts = std::move(*made);
-  return serve(opts, quiet);
+  auto tls = server::make_tls_plan(t);
+  if (!tls) return usage_error("barrage serve", tls.error());
+  return serve(std::move(opts), *tls, quiet);
 }
 
 }  // namespace barrage::apps

@@ -74,6 +74,15 @@ task<result<void, handshake_failure>> transport::handshake(time_point deadline) 
   }
 }
 
+task<long> transport::close_notify(time_point deadline) {
+  if (!tls_) co_return 0;
+  if (tls_->session.shutdown() == tls_state::failed) {
+    tls_->last_error = tls_->session.error();
+    co_return -EPROTO;
+  }
+  co_return co_await flush(deadline);
+}
+
 task<long> transport::tls_read(void* buf, std::size_t len, time_point deadline) {
   tls_session& s = tls_->session;
   for (;;) {

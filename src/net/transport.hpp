@@ -123,6 +123,12 @@ class transport {
   /// Plain TCP: succeeds at once.
   task<result<void, handshake_failure>> handshake(time_point deadline = time_point::max());
 
+  /// TLS: queues a close_notify and sends it, after whatever ciphertext still waits (a
+  /// try_write's remainder), until `deadline`: 0, or -errno (-ETIMEDOUT, -EPIPE; -EPROTO when
+  /// the handshake never finished). Plain TCP: 0 at once (a caller on the plain path need not
+  /// call it: it makes a coroutine frame).
+  task<long> close_notify(time_point deadline = time_point::max());
+
   bool buffered() const noexcept;
   std::string_view protocol() const noexcept;
   /// TLS: the session (version, cipher, resumed ...); null for plain TCP.

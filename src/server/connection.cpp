@@ -50,6 +50,9 @@ constexpr std::size_t out_flush_at = 64 * 1024;
 // for a while, so that our answer is not destroyed by a reset (RFC 9112 §9.6).
 constexpr duration linger_time = std::chrono::seconds(1);
 constexpr std::size_t linger_bytes = 256 * 1024;
+// TLS: the longest wait for the close_notify of a connection closed without a last answer
+// (idle, drained): the client reads nothing more from it.
+constexpr duration close_notify_time = std::chrono::seconds(1);
 
 bool is_standard_method(std::string_view m) noexcept {
   for (std::string_view s : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH", "CONNECT"})
@@ -186,6 +189,8 @@ task<bool> connection::write_out(std::string_view extra, std::string_view tail) 
 }
 
 task<void> connection::linger() {
+  // TLS: a close_notify (after the answer's last records) tells the client it has it all.
+  if (tls_ready_) co_await tls_close(loop_->now() + o_.write_timeout);
   io_.shutdown_write();
   phase_ = phase::closing;
   const time_point until = loop_->now() + (w_.draining ? linger_time / 10 : linger_time);
@@ -247,7 +252,9 @@ task<void> connection::serve() {
   scope_ = co_await this_scope{};
   bool answer_timeout = false;
   try {
-    co_await run();
+    bool ready = true;
+    if (io_.is_tls()) ready = co_await tls_handshake();
+    if (ready) co_await run();
   } catch (const operation_cancelled&) {
     answer_timeout = timed_out_ && (phase_ == phase::head || phase_ == phase::body);
   } catch (...) {
@@ -264,6 +271,14 @@ task<void> connection::serve() {
     }
   }
   clear_deadline();
+  if (tls_ready_ && !tls_closed_) {  // closed while idle, timed out, drained or cut
+    try {
+      co_await tls_close(loop_->now() + close_notify_time);
+    } catch (const operation_cancelled&) {  // cut meanwhile: the close_notify is moot
+    } catch (...) {                         // as above: the connection closes without it
+      w_.s.swallowed.count(swallowed_at::connection);
+    }
+  }
 }
 
 // The phases of one request after another. The hot path (a keep-alive request whose head

@@ -139,6 +139,9 @@ class connection final : public body_writer {
   task<bool> write_out(std::string_view extra = {}, std::string_view tail = {});
   task<void> send_error(int status, std::string_view why);
   task<void> linger();
+  // TLS (connection_tls.cpp): the handshake before the first request, the close_notify last.
+  task<bool> tls_handshake();
+  task<void> tls_close(time_point deadline);
   void set_deadline(time_point d);
   void clear_deadline() noexcept { deadline_ = time_point::max(); }
   static void on_timer(timer_node* n) noexcept;
@@ -167,6 +170,8 @@ class connection final : public body_writer {
   bool io_waiting_ = false;
   bool timed_out_ = false;
   bool write_failed_ = false;
+  bool tls_ready_ = false;   // the handshake completed: a close_notify is due at the end
+  bool tls_closed_ = false;  // the close_notify was sent (or tried)
   // The streamed body in progress.
   body_framing_out stream_mode_ = body_framing_out::none;
   std::uint64_t stream_left_ = 0;

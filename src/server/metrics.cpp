@@ -31,6 +31,10 @@ http_metrics::snapshot http_metrics::read() const noexcept {
   s.duration_sum_s = static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) * 1e-9;
   s.connections_active = active_.load(std::memory_order_relaxed);
   s.connections_accepted = accepted_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < s.tls_handshakes.size(); ++i)
+    s.tls_handshakes[i] = tls_handshakes_[i].load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < s.tls_failures.size(); ++i)
+    s.tls_failures[i] = tls_failures_[i].load(std::memory_order_relaxed);
   return s;
 }
 
@@ -41,6 +45,9 @@ void http_metrics::snapshot::merge(const snapshot& o) noexcept {
   duration_sum_s += o.duration_sum_s;
   connections_active += o.connections_active;
   connections_accepted += o.connections_accepted;
+  for (std::size_t i = 0; i < tls_handshakes.size(); ++i) tls_handshakes[i] += o.tls_handshakes[i];
+  for (std::size_t i = 0; i < tls_failures.size(); ++i) tls_failures[i] += o.tls_failures[i];
+  tls = tls || o.tls;
 }
 
 swallowed_counts swallowed_exceptions::read() const noexcept {
@@ -142,6 +149,25 @@ void exposition::histogram(std::string_view name, std::string_view labels, std::
   out_ += '\n';
 }
 
+namespace {
+
+void render_tls_handshakes(exposition& x, const http_metrics::snapshot& http) {
+  x.family("barrage_server_tls_handshakes_total", "counter",
+           "TLS handshakes of accepted connections, by how they ended (timed_out: --tls-handshake-timeout).");
+  for (std::size_t i = 0; i < http.tls_handshakes.size(); ++i)
+    x.sample("barrage_server_tls_handshakes_total",
+             "result=\"" + std::string(tls_handshake_result_names[i]) + "\"", http.tls_handshakes[i]);
+  x.family("barrage_server_tls_handshake_failures_total", "counter",
+           "Failed TLS handshakes by reason (client_certificate_required, no_shared_version, handshake, ...).");
+  for (std::size_t i = 0; i < http.tls_failures.size(); ++i) {
+    if (http.tls_failures[i] == 0) continue;
+    x.sample("barrage_server_tls_handshake_failures_total",
+             "reason=\"" + std::string(net::to_string(static_cast<net::tls_errc>(i))) + "\"", http.tls_failures[i]);
+  }
+}
+
+}  // namespace
+
 void render_metrics(std::string& out, std::span<const loop_metrics_snapshot> loops, const http_metrics::snapshot& http,
                     const swallowed_counts& swallowed, const process_figures& proc) {
   exposition x(out);
@@ -173,6 +199,7 @@ void render_metrics(std::string& out, std::span<const loop_metrics_snapshot> loo
   x.sample("barrage_connections_active", {}, http.connections_active);
   x.family("barrage_connections_accepted_total", "counter", "Client connections accepted.");
   x.sample("barrage_connections_accepted_total", {}, http.connections_accepted);
+  if (http.tls) render_tls_handshakes(x, http);
   x.family("barrage_server_swallowed_exceptions_total", "counter",
            "Exceptions the server caught and went on from, by where (src/server/metrics.hpp says what each costs).");
   for (std::size_t i = 0; i < swallowed.size(); ++i)

@@ -5,6 +5,8 @@
 //   barrage_http_requests_total{code}, barrage_http_request_duration_seconds (histogram),
 //   barrage_connections_active, barrage_connections_accepted_total,
 //   barrage_server_swallowed_exceptions_total{where},
+//   with TLS: barrage_server_tls_handshakes_total{result="full|resumed|failed|timed_out"},
+//   barrage_server_tls_handshake_failures_total{reason} (net::tls_errc's names),
 //   process_cpu_seconds_total, process_resident_memory_bytes, process_open_fds, process_max_fds.
 // Nothing of a request's contents (paths, headers, bodies) is ever exposed.
 #include <array>
@@ -15,11 +17,17 @@
 #include <string_view>
 
 #include "base/clock.hpp"
+#include "net/tls_error.hpp"
 #include "runtime/loop_metrics.hpp"
 
 namespace barrage::server {
 
 inline constexpr std::string_view metrics_content_type = "text/plain; version=0.0.4; charset=utf-8";
+
+/// How a TLS handshake of an accepted connection ended. full + resumed + failed + timed_out
+/// = handshakes begun (less those under way).
+enum class tls_handshake_result : std::uint8_t { full, resumed, failed, timed_out };
+inline constexpr std::array<std::string_view, 4> tls_handshake_result_names{"full", "resumed", "failed", "timed_out"};
 
 /// The HTTP figures of one loop: written by that loop's thread only (relaxed atomics, no
 /// locked instruction), readable from any thread.
@@ -37,6 +45,9 @@ class http_metrics {
     double duration_sum_s = 0;
     std::int64_t connections_active = 0;
     std::uint64_t connections_accepted = 0;
+    std::array<std::uint64_t, tls_handshake_result_names.size()> tls_handshakes{};
+    std::array<std::uint64_t, net::tls_errc_count> tls_failures{};  // failed ones, by kind
+    bool tls = false;  // the server speaks TLS: the page shows the handshake families
     void merge(const snapshot& o) noexcept;
   };
 
@@ -47,6 +58,11 @@ class http_metrics {
     active_.store(active_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
   void connection_closed() noexcept { active_.store(active_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed); }
+  /// One TLS handshake ended; `why` counts a failed one by its kind.
+  void tls_handshake(tls_handshake_result r, net::tls_errc why = net::tls_errc::handshake) noexcept {
+    bump(tls_handshakes_[static_cast<std::size_t>(r)], 1);
+    if (r == tls_handshake_result::failed) bump(tls_failures_[static_cast<std::size_t>(why)], 1);
+  }
   snapshot read() const noexcept;
 
  private:
@@ -57,6 +73,8 @@ class http_metrics {
   std::array<std::atomic<std::uint64_t>, duration_bounds_s.size() + 1> buckets_{};
   std::atomic<std::uint64_t> count_{0}, sum_ns_{0}, accepted_{0};
   std::atomic<std::int64_t> active_{0};
+  std::array<std::atomic<std::uint64_t>, tls_handshake_result_names.size()> tls_handshakes_{};
+  std::array<std::atomic<std::uint64_t>, net::tls_errc_count> tls_failures_{};
 };
 
 /// The places where the server catches any exception and goes on; each says, where it

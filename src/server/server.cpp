@@ -22,6 +22,7 @@ std::string server::state::metrics_text() const {
       http.merge(w->metrics.read());
     }
   }
+  http.tls = opts.tls.has_value();
   std::string out;
   out.reserve(8192);
   render_metrics(out, loops, http, swallowed.read(), read_process_figures());
@@ -67,6 +68,9 @@ void validate(const server_options& o) {
   if (o.max_headers == 0) throw std::invalid_argument("max_headers must be at least 1");
   if (o.stall.every > duration::zero() && o.stall.length >= o.stall.every)
     throw std::invalid_argument("the stall must be shorter than its period");
+  if (o.tls && o.tls->is_client()) throw std::invalid_argument("the TLS context is a client's, not a server's");
+  if (o.tls && o.tls_handshake_timeout <= duration::zero())
+    throw std::invalid_argument("tls_handshake_timeout must be above 0");
   if (o.listen.family() != AF_INET && o.listen.family() != AF_INET6)
     throw std::invalid_argument("no address to listen on");
 }

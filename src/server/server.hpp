@@ -13,15 +13,18 @@
 // requests; keep-alive and pipelining answered in order. Safe by default: loopback only
 // unless told otherwise, bounded heads and bodies, a deadline for the whole head and an idle
 // timeout between requests (slowloris), a cap on connections (accept pauses), smuggling
-// shapes refused with 400 and the connection closed after every error. docs/server.md.
+// shapes refused with 400 and the connection closed after every error. HTTPS with a TLS
+// context in the options (docs/tls.md). docs/server.md.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/clock.hpp"
 #include "http/parse_error.hpp"
 #include "net/address.hpp"
+#include "net/tls_context.hpp"
 #include "runtime/task.hpp"
 #include "server/router.hpp"
 
@@ -53,6 +56,11 @@ struct server_options {
   bool expose_metrics = true;               // GET /metrics (Prometheus text format)
   std::string server_name = "barrage";      // the Server field; empty: none
   stall_schedule stall{};
+  /// HTTPS: a server context (net::tls_context::server); every accepted connection completes
+  /// a TLS handshake with it first, within tls_handshake_timeout, in its own task. None:
+  /// plain HTTP. /metrics then counts handshakes by result (full, resumed, failed, timed_out).
+  std::optional<net::tls_context> tls;
+  duration tls_handshake_timeout = std::chrono::seconds(10);
 };
 
 class server {

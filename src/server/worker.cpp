@@ -7,6 +7,7 @@
 #include <memory>
 #include <system_error>
 
+#include "net/tls_session.hpp"
 #include "runtime/frame_allocator.hpp"
 #include "runtime/sleep.hpp"
 #include "runtime/spawn.hpp"
@@ -111,6 +112,18 @@ task<void> worker::accept_loop() {
         break;  // the listener was shut down
       }
       continue;  // ECONNABORTED and friends: the next one
+    }
+    if (s.opts.tls) [[unlikely]] {
+      // HTTPS: the session is made here, its handshake runs in the connection's task.
+      auto session = net::tls_session::server(*s.opts.tls);
+      if (!session) {  // OpenSSL could not make one (out of memory): closed unanswered, counted
+        metrics.tls_handshake(tls_handshake_result::failed, session.error().kind);
+        slots.release();
+        continue;
+      }
+      net::transport io(std::move(*accepted), std::move(*session));
+      spawn(*loop, serve_connection(keep, *this, std::move(io)), "https-connection").detach();
+      continue;
     }
     net::transport io(std::move(*accepted));
     spawn(*loop, serve_connection(keep, *this, std::move(io)), "http-connection").detach();

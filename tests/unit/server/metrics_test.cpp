@@ -223,3 +223,38 @@ TEST(metrics, merged_snapshots_add_up) {
   EXPECT_EQ(s.requests_by_code[503], 1u);
   EXPECT_EQ(s.duration_count, 3u);
 }
+
+TEST(metrics, tls_handshakes_are_counted_by_result_and_failures_by_reason_when_the_server_speaks_tls) {
+  http_metrics h;
+  h.tls_handshake(tls_handshake_result::full);
+  h.tls_handshake(tls_handshake_result::full);
+  h.tls_handshake(tls_handshake_result::resumed);
+  h.tls_handshake(tls_handshake_result::timed_out);
+  h.tls_handshake(tls_handshake_result::failed, net::tls_errc::client_certificate_required);
+  h.tls_handshake(tls_handshake_result::failed, net::tls_errc::handshake);
+  h.tls_handshake(tls_handshake_result::failed, net::tls_errc::handshake);
+  const loop_metrics_snapshot loops[] = {loop_metrics_snapshot{}};
+  swallowed_exceptions swallowed;
+
+  std::string plain;
+  render_metrics(plain, loops, h.read(), swallowed.read(), process_figures{});
+  EXPECT_EQ(plain.find("tls"), std::string::npos) << "a plain server shows no TLS families";
+
+  http_metrics::snapshot snap = h.read();
+  snap.tls = true;
+  std::string text;
+  render_metrics(text, loops, snap, swallowed.read(), process_figures{});
+  const auto samples = check_exposition(text);
+  EXPECT_EQ(value_of(samples, "barrage_server_tls_handshakes_total", "result=\"full\""), 2);
+  EXPECT_EQ(value_of(samples, "barrage_server_tls_handshakes_total", "result=\"resumed\""), 1);
+  EXPECT_EQ(value_of(samples, "barrage_server_tls_handshakes_total", "result=\"failed\""), 3);
+  EXPECT_EQ(value_of(samples, "barrage_server_tls_handshakes_total", "result=\"timed_out\""), 1);
+  EXPECT_EQ(value_of(samples, "barrage_server_tls_handshake_failures_total", "reason=\"handshake\""), 2);
+  EXPECT_EQ(value_of(samples, "barrage_server_tls_handshake_failures_total", "reason=\"client_certificate_required\""), 1);
+  EXPECT_EQ(text.find("reason=\"verify\""), std::string::npos) << "reasons never seen are left out";
+
+  http_metrics other;
+  other.tls_handshake(tls_handshake_result::resumed);
+  snap.merge(other.read());
+  EXPECT_EQ(snap.tls_handshakes[static_cast<std::size_t>(tls_handshake_result::resumed)], 2u);
+}
