@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "child_process.hpp"
 #include "net/address.hpp"
 #include "nginx_fixture.hpp"
 
@@ -46,8 +47,10 @@ class nginx_tls_process {
         << "    location = / { return 200 \"hello\\n\"; }\n"
         << extra
         << "    location = /big.bin { } } }\n";
+    const pid_t test_pid = ::getpid();
     pid_ = ::fork();
     if (pid_ == 0) {
+      tie_to_test_process(test_pid);
       ::execl(binary_.c_str(), binary_.c_str(), "-c", (dir_ + "/nginx.conf").c_str(), "-p", dir_.c_str(),
               static_cast<char*>(nullptr));
       ::_exit(127);
