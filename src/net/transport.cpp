@@ -84,21 +84,26 @@ task<result<void, handshake_failure>> transport::handshake(time_point deadline) 
 
 task<long> transport::tls_read(void* buf, std::size_t len, time_point deadline) {
   tls_session& s = tls_->session;
-  for (;;) {
-    const long got = s.read({static_cast<char*>(buf), len});
-    // A post-handshake message (a key update) may have queued a reply.
-    long sent = 0;
-    if (!s.pending_output().empty()) sent = co_await flush(deadline);
-    if (got >= 0) {
-      s.release_buffers();  // when the session holds nothing more: an idle connection keeps no buffer
-      co_return got;
+  // The session is asked first only when it holds bytes: asked with none, OpenSSL would set up
+  // its 16 KiB record buffer and keep it while the read waits on the socket (a connection
+  // waiting for its response would hold it).
+  for (bool ask = s.buffered();; ask = true) {
+    if (ask) {
+      const long got = s.read({static_cast<char*>(buf), len});
+      // A post-handshake message (a key update) may have queued a reply.
+      long sent = 0;
+      if (!s.pending_output().empty()) sent = co_await flush(deadline);
+      if (got >= 0) {
+        s.release_buffers();  // when the session holds nothing more: an idle connection keeps no buffer
+        co_return got;
+      }
+      if (got == tls_session::failed) {
+        tls_->last_error = s.error();
+        // HTTP peers close without close_notify; the response's framing tells a cut-off body.
+        co_return s.error().kind == tls_errc::unexpected_eof ? 0 : -EPROTO;
+      }
+      if (sent < 0) co_return sent;
     }
-    if (got == tls_session::failed) {
-      tls_->last_error = s.error();
-      // HTTP peers close without close_notify; the response's framing tells a cut-off body.
-      co_return s.error().kind == tls_errc::unexpected_eof ? 0 : -EPROTO;
-    }
-    if (sent < 0) co_return sent;
     char* into = static_cast<char*>(buf);
     std::size_t room = len;
     std::unique_ptr<char[]> scratch;
