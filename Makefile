@@ -8,7 +8,7 @@ ifdef CI
 CMAKE_FLAGS += -DBARRAGE_WERROR=ON
 endif
 
-.PHONY: all deps configure build demo test test-asan test-tsan bench scale fuzz soak install clean
+.PHONY: all deps configure build demo test test-asan test-tsan bench scale scale-tls fuzz soak install clean
 
 all: build
 
@@ -83,6 +83,11 @@ bench: build
 # connection on both sides (about 6 minutes; SCALE_* variables in bench/scale.sh).
 scale: build
 	@bench/scale.sh $(BUILD)
+
+# The generator's memory per HTTPS connection (10,000 idle, and busy) against one nginx TLS
+# worker (SCALE_TLS_* variables in bench/scale_tls.sh).
+scale-tls: build
+	@bench/scale_tls.sh $(BUILD)/apps/barrage
 
 fuzz:
 	@tools/fuzz.sh $${FUZZ_SECONDS:-300}
