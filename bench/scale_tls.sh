@@ -47,7 +47,7 @@ run() {  # BARRAGE CONNS [args]: prints "maxrss_kb started accounted errors"
   local b=$1 c=$2
   shift 2
   /usr/bin/time -f %M -o "$dir/rss" taskset -c 1 "$b" "https://127.0.0.1:$port/" --cacert "$dir/cert.pem" -c "$c" -t 1 \
-    -d "${SECS}s" --connect-timeout 10s --no-progress -q --json "$dir/run.json" "$@" >/dev/null 2>"$dir/err" ||
+    -d "${SECS}s" --connect-timeout 60s --timeout 60s --no-progress -q --json "$dir/run.json" "$@" >/dev/null 2>"$dir/err" ||
     { echo "scale_tls: $b -c $c failed:" >&2; cat "$dir/err" >&2; exit 1; }
   jq -r --arg rss "$(cat "$dir/rss")" '.requests as $q | [$rss, $q.started,
     ($q.started == $q.succeeded + $q.failed + $q.timed_out + $q.in_flight_at_end), $q.failed + $q.timed_out,
