@@ -8,7 +8,7 @@ ifdef CI
 CMAKE_FLAGS += -DBARRAGE_WERROR=ON
 endif
 
-.PHONY: all deps configure build demo test test-asan test-tsan bench scale fuzz soak install clean
+.PHONY: all deps configure build demo test test-asan test-tsan bench scale scale-tls fuzz soak install clean
 
 all: build
 
@@ -68,10 +68,12 @@ test-asan:
 # metrics). The other layers are single-threaded in process: ASan covers them. Only these
 # programs are built in build/tsan, so `ctest -L unit` there runs exactly them.
 TSAN_TARGETS := unit_runtime unit_loadgen unit_server
-# The generator's HTTPS tests (https.*) run in the release and ASan suites but not here: under
-# TSan two of them (200 no-keep-alive handshakes; 300 kB responses on io_uring) ran past
-# ctest's 300 s in CI, and OpenSSL itself is not instrumented. To be investigated (issue 15).
-TSAN_EXCLUDED := $(STACK_DEPTH_TESTS)|^https\.
+# The generator's HTTPS tests run here too, about a second each. They once ran past ctest's
+# 300 s: TSan reported OpenSSL's own hand-offs between threads (it is not instrumented: its
+# atomic reference counts are invisible) and aborted the test in under a second, and the nginx
+# it had started kept ctest's output pipe open. OpenSSL's calls are suppressed in TSan builds
+# (src/net/tls_context.cpp) and the test servers die with their test (tests/support/child_process.hpp).
+TSAN_EXCLUDED := $(STACK_DEPTH_TESTS)
 test-tsan:
 	@tools/install-deps.sh
 	@[ -f build/tsan/build.ninja ] || cmake --preset tsan $(CMAKE_FLAGS) >/dev/null
@@ -85,6 +87,11 @@ bench: build
 # connection on both sides (about 6 minutes; SCALE_* variables in bench/scale.sh).
 scale: build
 	@bench/scale.sh $(BUILD)
+
+# The generator's memory per HTTPS connection (10,000 idle, and busy) against one nginx TLS
+# worker (SCALE_TLS_* variables in bench/scale_tls.sh).
+scale-tls: build
+	@bench/scale_tls.sh $(BUILD)/apps/barrage
 
 fuzz:
 	@tools/fuzz.sh $${FUZZ_SECONDS:-300}

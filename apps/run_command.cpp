@@ -100,6 +100,11 @@ void add_address_options(CLI::App& app, loadgen::run_options& o) {
               "127.0.0.2-127.0.0.9; each adds a full ephemeral port range (about 28k connections per target); "
               "default: the kernel's choice")
       ->type_name("ADDRS");
+  app.add_option("--resolve", o.resolve,
+                 "Connect to ADDR for HOST:PORT, with no DNS query, while the Host field, TLS SNI and the "
+                 "certificate check keep HOST (curl's form HOST:PORT:ADDR[,ADDR...], IPv6 as [::1]; repeatable; "
+                 "redirects too): load-test one node behind a name")
+      ->type_name("HOST:PORT:ADDR");
   text_option(app, "--dns-ttl", o.dns_ttl,
               "How long each worker thread keeps a name's addresses before it asks again (0: a lookup for every "
               "new connection)")

@@ -32,10 +32,24 @@ task<response> http_client::request(std::string method, std::string url, std::ve
                                     std::string body) {
   response res;
   auto u = http::parse_url(url);
-  if (!u || u->scheme != http::url_scheme::http) {
-    res.result.error = u ? error_kind::tls_handshake : error_kind::parse_error;
+  if (!u) {
+    res.result.error = error_kind::parse_error;
     res.result.attempts = 0;
     co_return res;
+  }
+  std::optional<tls_peer> peer;
+  if (u->scheme == http::url_scheme::https) {
+    if (!tls_) {
+      auto ctx = net::tls_context::client(opts_.tls);
+      if (!ctx) {
+        res.result.error = error_kind::tls_handshake;
+        res.result.attempts = 0;
+        res.error_message = "TLS: " + ctx.error();
+        co_return res;
+      }
+      tls_ = std::move(*ctx);
+    }
+    peer.emplace(tls_peer{*tls_, u->host, u->port});
   }
   std::string target = u->target(), host = u->host_header();
   auto tmpl = http::request_template::make({method, target, host, headers, body});
@@ -51,19 +65,24 @@ task<response> http_client::request(std::string method, std::string url, std::ve
     co_return res;
   }
   const std::int64_t dns_ns = to_ns(mono_clock::now() - start);
-  const std::string key = u->host + ":" + std::to_string(u->port);
+  const std::string key = (peer ? "https://" : "http://") + u->host + ":" + std::to_string(u->port);
   retry_state tries(opts_.retry, may_resend(is_idempotent(method), opts_.retry));
   for (;;) {
     exchange_deadlines dl;
     dl.total = opts_.total_timeout == duration::max() ? time_point::max() : start + opts_.total_timeout;
     if (opts_.first_byte_timeout != duration::max()) dl.first_byte = mono_clock::now() + opts_.first_byte_timeout;
     res.data = {};  // what a retried try answered is not part of the answer returned
-    auto l = co_await pool_.acquire(key, addrs->front());
+    auto l = co_await pool_.acquire(key, addrs->front(), peer ? &*peer : nullptr);
     bool reused = false;
     if (!l) {
       res.result = outcome{};
-      res.result.error = l.error();
+      res.result.error = l.error().kind;
+      if (!l.error().tls.message.empty()) {
+        res.result.tls_detail = static_cast<std::uint8_t>(l.error().tls.kind);
+        res.error_message = l.error().tls.message;
+      }
     } else {
+      res.error_message.clear();
       const std::int64_t connected = to_ns(mono_clock::now() - start);
       res.result = co_await (*l)->exchange(tmpl->bytes(), start, dl, method == "HEAD", &res.data);
       reused = l->reused();

@@ -1,6 +1,7 @@
 #include "client/pool.hpp"
 
 #include "net/tcp.hpp"
+#include "net/tls_session.hpp"
 #include "runtime/event_loop.hpp"
 
 namespace barrage::client {
@@ -202,7 +203,8 @@ bool pool::close_some_idle() noexcept {
   return true;
 }
 
-task<result<lease, error_kind>> pool::acquire(const std::string& key, const net::socket_address& addr) {
+task<result<lease, connect_failure>> pool::acquire(const std::string& key, const net::socket_address& addr,
+                                                    const tls_peer* tls) {
   pool_host& h = hosts_[key];
   if (h.waiters.empty()) {  // (a host with waiters has no idle connection anyway)
     if (auto c = take_idle(h)) co_return make_lease(h, std::move(c), true);
@@ -222,20 +224,39 @@ task<result<lease, error_kind>> pool::acquire(const std::string& key, const net:
     // else handed a slot, already counted open for h
   }
   slot_guard guard(this, &h);
+  auto t = co_await open(addr, tls);
+  if (!t) co_return fail(t.error());  // the guard hands the slot on
+  guard.dismiss();
+  co_return make_lease(h, std::make_unique<connection>(std::move(*t)), false);
+}
+
+task<result<net::transport, connect_failure>> pool::open(const net::socket_address& addr, const tls_peer* tls) {
   net::connect_options co;
   co.timeout = opts_.connect_timeout;
+  const time_point start = mono_clock::now();
   auto s = co_await net::tcp_connect(addr, co);
   if (!s) {
-    switch (s.error()) {  // the guard hands the slot on
-      case std::errc::connection_refused: co_return fail(error_kind::refused);
-      case std::errc::timed_out: co_return fail(error_kind::connect_timeout);
+    switch (s.error()) {
+      case std::errc::connection_refused: co_return fail(connect_failure{error_kind::refused, {}});
+      case std::errc::timed_out: co_return fail(connect_failure{error_kind::connect_timeout, {}});
       case std::errc::too_many_files_open:
-      case std::errc::too_many_files_open_in_system: co_return fail(error_kind::too_many_open_files);
-      default: co_return fail(error_kind::io_error);
+      case std::errc::too_many_files_open_in_system: co_return fail(connect_failure{error_kind::too_many_open_files, {}});
+      default: co_return fail(connect_failure{error_kind::io_error, {}});
     }
   }
-  guard.dismiss();
-  co_return make_lease(h, std::make_unique<connection>(net::transport(std::move(*s))), false);
+  if (!tls) co_return net::transport(std::move(*s));
+  auto session = net::tls_session::client(tls->context, tls->host, tls->port);
+  if (!session) co_return fail(connect_failure{error_kind::tls_handshake, session.error()});
+  net::transport t(std::move(*s), std::move(*session));
+  // The handshake shares the connect timeout with the TCP connect.
+  auto done = co_await t.handshake(start + opts_.connect_timeout);
+  if (!done) {
+    const net::handshake_failure& f = done.error();
+    if (f.timed_out) co_return fail(connect_failure{error_kind::connect_timeout, {}});
+    const error_kind k = net::is_certificate_failure(f.error.kind) ? error_kind::tls_verify : error_kind::tls_handshake;
+    co_return fail(connect_failure{k, f.error});
+  }
+  co_return std::move(t);
 }
 
 void pool::give_back(pool_host& h, std::unique_ptr<connection> conn) noexcept {

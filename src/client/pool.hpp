@@ -36,6 +36,8 @@
 #include "base/intrusive_fifo.hpp"
 #include "base/result.hpp"
 #include "client/connection.hpp"
+#include "net/tls_context.hpp"
+#include "net/tls_error.hpp"
 #include "runtime/stop_scope.hpp"
 #include "runtime/task.hpp"
 
@@ -50,6 +52,21 @@ struct pool_options {
 
 class pool;
 struct pool_host;
+
+/// An https origin: a new connection runs the TLS handshake after the TCP connect, within the
+/// same connect timeout.
+struct tls_peer {
+  net::tls_context context;
+  std::string host;  // SNI and the name the certificate must carry
+  std::uint16_t port = 0;
+};
+
+/// Why acquire gave no connection: the kind (refused, connect_timeout, tls_verify, ...) and,
+/// for the tls_ kinds, the session's reason.
+struct connect_failure {
+  error_kind kind = error_kind::io_error;
+  net::tls_error tls;
+};
 
 /// A connection checked out of the pool; goes back (or is closed) when released.
 class lease {
@@ -102,9 +119,11 @@ class pool {
   pool(const pool&) = delete;
   pool& operator=(const pool&) = delete;
 
-  /// An idle connection to `key` (host:port), or a new one to `addr`; waits while a limit
-  /// is reached. The error is the connect failure.
-  task<result<lease, error_kind>> acquire(const std::string& key, const net::socket_address& addr);
+  /// An idle connection to `key` (one origin: give https origins keys of their own), or a new
+  /// one to `addr`, over TLS when `tls` is given; waits while a limit is reached. The error is
+  /// the connect or handshake failure.
+  task<result<lease, connect_failure>> acquire(const std::string& key, const net::socket_address& addr,
+                                               const tls_peer* tls = nullptr);
 
   std::size_t open_connections() const noexcept { return open_; }
   std::size_t idle_connections() const noexcept { return idle_; }
@@ -142,6 +161,8 @@ class pool {
   /// A waiter's frame went away: leave the queues, give back what it was handed.
   void abandon(pool_waiter& w) noexcept;
   lease make_lease(pool_host& h, std::unique_ptr<connection> conn, bool reused) noexcept;
+  /// A new connection to `addr` (TLS when `tls`), by the connect timeout.
+  task<result<net::transport, connect_failure>> open(const net::socket_address& addr, const tls_peer* tls);
 
   pool_options opts_;
   std::unordered_map<std::string, pool_host> hosts_;

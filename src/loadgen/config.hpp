@@ -11,6 +11,7 @@
 #include "loadgen/redact.hpp"
 #include "loadgen/stats.hpp"
 #include "net/address.hpp"
+#include "net/resolve_override.hpp"
 #include "net/tls_context.hpp"
 
 namespace barrage::loadgen {
@@ -67,6 +68,9 @@ struct run_config {
   /// --source: local addresses new connections bind to, taken round-robin one connection
   /// after the other (over all threads); empty: the kernel picks (one address).
   std::vector<net::socket_address> sources;
+  /// --resolve HOST:PORT:ADDR: connections to HOST:PORT (the target's, a redirect's) go to
+  /// these addresses, round-robin, with no DNS query; Host, SNI and verification keep HOST.
+  std::vector<net::resolve_override> resolves;
   duration dns_ttl = std::chrono::seconds(10);
   /// --dns-server: "ADDR:PORT,..." in c-ares' form (net::parse_dns_servers); empty: the
   /// system's resolver configuration.

@@ -78,10 +78,16 @@ result<prepared, std::string> prepare(const run_config& cfg) {
   // A host name is resolved by each worker when it opens a connection (through a cache with
   // the run's --dns-ttl): a lookup that fails is that request's `dns` error, accounted like
   // any other, and a name with several addresses spreads the connections over them.
-  auto literal = net::socket_address::from_ip(u->host, u->port);
-  for (const auto& s : cfg.sources)
+  const net::resolve_override* pinned = net::find_override(cfg.resolves, u->host, u->port);
+  auto literal = pinned ? std::optional<net::socket_address>() : net::socket_address::from_ip(u->host, u->port);
+  for (const auto& s : cfg.sources) {
     if (literal && s.family() != literal->family())
       return fail("--source " + s.ip() + " is not of the target's address family (" + literal->to_string() + ")");
+    if (pinned && std::none_of(pinned->addresses.begin(), pinned->addresses.end(),
+                               [&](const net::socket_address& a) { return a.family() == s.family(); }))
+      return fail("--source " + s.ip() + " is not of the address family of --resolve " + pinned->host + ":" +
+                  std::to_string(pinned->port));
+  }
   if (!cfg.dns_servers.empty()) {  // a bad server list is a setup failure, before the run
     auto check = sync_wait([](net::resolver::options o) -> task<std::string> {
       try {
@@ -103,14 +109,17 @@ result<prepared, std::string> prepare(const run_config& cfg) {
 
   auto plan = std::make_unique<run_plan>();
   plan->config = cfg;
-  if (literal) {
+  if (pinned) {
+    plan->pinned = pinned->addresses;
+  } else if (literal) {
     plan->target = *literal;
   } else {
     plan->resolve = true;
     plan->host = u->host;
     plan->port = u->port;
   }
-  if (u->scheme == http::url_scheme::https) {
+  // Redirects may lead from http:// to https://: the context is made for them too.
+  if (u->scheme == http::url_scheme::https || cfg.redirects > 0) {
     auto ctx = net::tls_context::client(cfg.tls);
     if (!ctx) return fail("TLS: " + ctx.error());
     plan->tls = std::move(*ctx);
@@ -121,6 +130,8 @@ result<prepared, std::string> prepare(const run_config& cfg) {
   plan->head_request = cfg.method == "HEAD";
   plan->may_resend = client::may_resend(client::is_idempotent(cfg.method), cfg.retry);
   std::string address = literal ? literal->to_string() : std::string();
+  if (pinned)
+    for (const auto& a : pinned->addresses) address += (address.empty() ? "" : ",") + a.to_string();
   return prepared{std::move(plan), std::move(address)};
 }
 

@@ -190,7 +190,7 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
       {"generator", generator_json(r.generator)},
       {"thresholds", ts},
   };
-  if (r.config.url.starts_with("https://")) {
+  if (r.config.url.starts_with("https://") || r.stats.tls.handshakes > 0) {  // or redirects led to https
     const auto& hs = r.stats.tls;
     out["tls"] = {{"handshakes", hs.handshakes},
                   {"resumed", hs.resumed},

@@ -11,6 +11,7 @@
 #include "base/quote_text.hpp"
 #include "http/message.hpp"
 #include "loadgen/options.hpp"
+#include "net/resolve_override.hpp"
 #include "net/resolver.hpp"
 #include "net/source_addresses.hpp"
 
@@ -132,6 +133,12 @@ result<run_config, std::string> make_run_config(const run_options& o, unsigned c
   read_retry(o, in, c);
   read_tls(o, in, c);
   in.read("--source", o.source, [](const std::string& t) { return net::parse_source_addresses(t); }, c.sources);
+  for (const auto& r : o.resolve) {
+    net::resolve_override entry;
+    in.read("--resolve", std::optional<std::string>(r), [](const std::string& t) { return net::parse_resolve_override(t); },
+            entry);
+    c.resolves.push_back(std::move(entry));
+  }
   in.read("--dns-server", o.dns_server, [](const std::string& t) { return net::parse_dns_servers(t); },
           c.dns_servers);
   if (o.success_status) {

@@ -20,6 +20,7 @@ struct run_options {
   std::optional<std::string> source, dns_ttl, dns_server, warmup, grace, success_status, redirects;
   std::optional<std::string> cacert, cert, key, tls_min, tls_max, ciphers, tls13_ciphers;
   std::vector<std::string> headers, redact_headers;
+  std::vector<std::string> resolve;  // --resolve, repeatable
   bool no_keepalive = false, show_secrets = false;
   bool insecure = false, no_tls_resume = false;
 };

@@ -46,7 +46,7 @@ struct counters {
   std::uint64_t resent = 0;
   std::uint64_t redirects = 0;       // --redirects: hops followed (a chain is one request)
   std::uint64_t redirect_limit = 0;  // requests whose last response was a redirect left unfollowed: the limit
-  std::uint64_t redirect_unfollowable = 0;  // ... left unfollowed: no Location, an invalid one, or https
+  std::uint64_t redirect_unfollowable = 0;  // ... left unfollowed: no Location, or an invalid or non-http(s) one
   std::uint64_t late = 0;       // open model: sent after their intended time
   std::uint64_t dropped = 0;    // open model: scheduled but never sent
   std::uint64_t bytes_in = 0;

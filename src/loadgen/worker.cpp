@@ -224,9 +224,9 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
     co_return false;
   }
   std::optional<net::transport> t;
-  if (plan_.tls) {
+  if (plan_.url.scheme == http::url_scheme::https) {
     // The handshake shares --connect-timeout with the TCP connect.
-    t = co_await secure(std::move(*c), connect_start + plan_.config.connect_timeout, o);
+    t = co_await secure(std::move(*c), connect_start + plan_.config.connect_timeout, o, plan_.url.host, plan_.url.port);
     if (!t) {
       ++connect_failures_;
       co_return false;
@@ -242,7 +242,8 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
   co_return true;
 }
 
-task<std::optional<net::transport>> worker::secure(net::tcp_stream plain, time_point deadline, client::outcome& o) {
+task<std::optional<net::transport>> worker::secure(net::tcp_stream plain, time_point deadline, client::outcome& o,
+                                                    const std::string& host, std::uint16_t port) {
   auto fail_with = [&](client::error_kind kind, const net::tls_error& e) {
     o.error = kind;
     o.tls_detail = static_cast<std::uint8_t>(e.kind);
@@ -250,7 +251,7 @@ task<std::optional<net::transport>> worker::secure(net::tcp_stream plain, time_p
     if (reason.empty()) reason = e.message;
   };
   const time_point start = mono_clock::now();
-  auto session = net::tls_session::client(*plan_.tls, plan_.url.host, plan_.url.port);
+  auto session = net::tls_session::client(*plan_.tls, host, port);
   if (!session) {
     fail_with(client::error_kind::tls_handshake, session.error());
     co_return std::nullopt;
@@ -287,7 +288,21 @@ net::resolver& worker::resolver() {
   return *resolver_;
 }
 
+const net::socket_address* worker::next_of(const std::vector<net::socket_address>& addrs) noexcept {
+  const auto& sources = plan_.config.sources;
+  const int family = sources.empty() ? AF_UNSPEC : sources.front().family();
+  for (std::size_t tried = 0; tried < addrs.size(); ++tried) {
+    const auto& a = addrs[next_address_++ % addrs.size()];
+    if (family == AF_UNSPEC || a.family() == family) return &a;
+  }
+  return nullptr;
+}
+
 task<bool> worker::next_target(net::socket_address& to, client::outcome& o) {
+  if (!plan_.pinned.empty()) {  // prepare() checked that one is of the --source family
+    to = *next_of(plan_.pinned);
+    co_return true;
+  }
   if (!plan_.resolve) {
     to = plan_.target;
     co_return true;
@@ -299,15 +314,9 @@ task<bool> worker::next_target(net::socket_address& to, client::outcome& o) {
     o.dns_detail = static_cast<std::uint8_t>(looked_up ? looked_up->error() : net::dns_error::timed_out);
     co_return false;
   }
-  const auto& addrs = *looked_up;
-  const auto& sources = plan_.config.sources;
-  const int family = sources.empty() ? AF_UNSPEC : sources.front().family();
-  for (std::size_t tried = 0; tried < addrs->size(); ++tried) {
-    const auto& a = (*addrs)[next_address_++ % addrs->size()];
-    if (family == AF_UNSPEC || a.family() == family) {
-      to = a;
-      co_return true;
-    }
+  if (const net::socket_address* a = next_of(**looked_up)) {
+    to = *a;
+    co_return true;
   }
   o.error = client::error_kind::dns;  // the name has no address of the --source family
   o.dns_detail = static_cast<std::uint8_t>(net::dns_error::no_address);

@@ -36,7 +36,10 @@ struct run_plan {
   std::string host;
   std::uint16_t port = 0;
   bool resolve = false;
-  /// https:// targets: the run's TLS settings and session cache, shared by all workers.
+  /// --resolve for the target's host and port: its addresses, taken round-robin; no lookup.
+  std::vector<net::socket_address> pinned;
+  /// https:// targets, and runs that follow redirects (which may lead to https://): the run's
+  /// TLS settings and session cache, shared by all workers.
   std::optional<net::tls_context> tls;
   std::string request;    // one request, formatted once
   http::url url;          // the target, parsed: redirects resolve against it
@@ -100,12 +103,19 @@ class worker {
                                      std::string_view request, bool head, time_point deadline, std::string& location,
                                      bool counted);
   task<bool> ensure_connected(std::optional<client::connection>& conn, client::outcome& o);
+  /// A connection of its own for a redirect to another origin `to` (its --resolve entry, its
+  /// address or a lookup; TLS for https), counted; false with o's error.
+  task<bool> connect_elsewhere(std::optional<client::connection>& conn, const http::url& to, client::outcome& o);
   /// The TLS handshake over a new connection, by `deadline`: the TLS transport, or nothing
   /// with o's error (tls_verify, tls_handshake, connect_timeout) and its reason kept.
-  task<std::optional<net::transport>> secure(net::tcp_stream plain, time_point deadline, client::outcome& o);
+  /// `host` and `port` name the server (SNI, the certificate's name, the session cache).
+  task<std::optional<net::transport>> secure(net::tcp_stream plain, time_point deadline, client::outcome& o,
+                                             const std::string& host, std::uint16_t port);
   /// The address for the next connection: plan_.target, or the next of the name's addresses
   /// (of the --source family when one is given); false with o's error when there is none.
   task<bool> next_target(net::socket_address& to, client::outcome& o);
+  /// The next of `addrs` round-robin, of the --source family when one is given; null when none is.
+  const net::socket_address* next_of(const std::vector<net::socket_address>& addrs) noexcept;
   void drop_if_closed(std::optional<client::connection>& conn) noexcept;
   bool may_start(time_point t) noexcept;
   bool follows(const client::outcome& o) const noexcept;

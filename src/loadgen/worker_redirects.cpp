@@ -32,7 +32,7 @@ task<client::outcome> worker::follow_redirects(std::optional<client::connection>
       break;
     }
     auto next = http::resolve_location(at, location);
-    if (!next || next->scheme != http::url_scheme::http) {  // none, invalid, or https (no TLS yet)
+    if (!next) {  // none, or not an http:// or https:// URL
       if (counted) ++stats_.count.redirect_unfollowable;
       break;
     }
@@ -62,6 +62,46 @@ task<client::outcome> worker::follow_redirects(std::optional<client::connection>
   co_return o;
 }
 
+task<bool> worker::connect_elsewhere(std::optional<client::connection>& conn, const http::url& to,
+                                      client::outcome& o) {
+  std::optional<net::socket_address> addr;
+  if (const net::resolve_override* pinned = net::find_override(plan_.config.resolves, to.host, to.port)) {
+    const net::socket_address* a = next_of(pinned->addresses);
+    addr = a ? *a : pinned->addresses.front();
+  } else {
+    addr = net::socket_address::from_ip(to.host, to.port);
+  }
+  if (!addr) {
+    auto found = co_await with_timeout(plan_.config.connect_timeout, resolver().resolve(to.host, to.port));
+    if (!found || !*found) {
+      o.error = client::error_kind::dns;
+      o.dns_detail = static_cast<std::uint8_t>(found ? found->error() : net::dns_error::timed_out);
+      co_return false;
+    }
+    addr = (*found)->front();
+  }
+  net::connect_options opts;
+  opts.timeout = plan_.config.connect_timeout;
+  const time_point connect_start = mono_clock::now();
+  auto s = co_await net::tcp_connect(*addr, opts);
+  if (!s) {
+    o.error = connect_error(s.error());
+    co_return false;
+  }
+  std::optional<net::transport> t;
+  if (to.scheme == http::url_scheme::https) {
+    // prepare() made the run's TLS context when redirects may lead to https.
+    t = co_await secure(std::move(*s), connect_start + plan_.config.connect_timeout, o, to.host, to.port);
+    if (!t) co_return false;
+  } else {
+    t.emplace(std::move(*s));
+  }
+  conn.emplace(std::move(*t));
+  conn->keep_location(true);
+  ++stats_.count.connects;
+  co_return true;
+}
+
 task<client::outcome> worker::redirect_hop(std::optional<client::connection>& conn, const http::url& to,
                                            std::string_view request, bool head, time_point deadline,
                                            std::string& location, bool counted) {
@@ -75,26 +115,8 @@ task<client::outcome> worker::redirect_hop(std::optional<client::connection>& co
     const bool connected = co_await ensure_connected(conn, o);
     if (!connected) co_return o;
   } else {
-    std::optional<net::socket_address> addr = net::socket_address::from_ip(to.host, to.port);
-    if (!addr) {
-      auto found = co_await with_timeout(plan_.config.connect_timeout, resolver().resolve(to.host, to.port));
-      if (!found || !*found) {
-        o.error = client::error_kind::dns;
-        o.dns_detail = static_cast<std::uint8_t>(found ? found->error() : net::dns_error::timed_out);
-        co_return o;
-      }
-      addr = (*found)->front();
-    }
-    net::connect_options opts;
-    opts.timeout = plan_.config.connect_timeout;
-    auto s = co_await net::tcp_connect(*addr, opts);
-    if (!s) {
-      o.error = connect_error(s.error());
-      co_return o;
-    }
-    other.emplace(net::transport(std::move(*s)));
-    other->keep_location(true);
-    ++stats_.count.connects;
+    const bool connected = co_await connect_elsewhere(other, to, o);
+    if (!connected) co_return o;
   }
   client::connection& c = home ? *conn : *other;
   const std::uint64_t sent_before = c.bytes_sent();

@@ -266,3 +266,17 @@ void tls_context::forget_session(const std::string& key) const {
 }
 
 }  // namespace barrage::net
+
+#if defined(__SANITIZE_THREAD__)
+// ThreadSanitizer builds: OpenSSL (Debian's libssl3) is not instrumented, so the reference
+// counts and locks by which it hands objects between threads (a session shared through the
+// context's cache, dup'ed on one worker and freed on another) are invisible to TSan, and the
+// interceptors it does see (malloc, free, memcpy, memcmp called from libcrypto) read as races:
+// the report aborted the test in under a second (issue 15). Calls from inside OpenSSL are
+// left unchecked; our code, callbacks from OpenSSL included, is checked as everywhere. Defined
+// here, in a file every TLS user links, because the runtime only looks for the symbol.
+extern "C" const char* __tsan_default_suppressions() {
+  return "called_from_lib:libcrypto.so.3\n"
+         "called_from_lib:libssl.so.3\n";
+}
+#endif

@@ -7,18 +7,23 @@
 
 namespace barrage::net {
 
-// A TLS transport's session, and the buffer the socket's ciphertext is read into before it is
-// fed to the session (one TLS record and its header fit).
+// A TLS transport's session. It holds no read buffer of its own: the socket's ciphertext is
+// read into the caller's buffer (or a scratch buffer that lives for one read), so an idle
+// connection costs its session and nothing more (docs/tls.md, Memory).
 struct transport::tls_part {
   explicit tls_part(tls_session s) : session(std::move(s)) {}
   tls_session session;
-  std::unique_ptr<char[]> in;
   tls_error last_error;
 };
 
 namespace {
 
+// One TLS record and its header fit.
 constexpr std::size_t read_chunk = 16 * 1024 + 512;
+// A read with at least this much room takes the socket's ciphertext into the caller's buffer
+// (the session copies it out before decrypting into the same buffer); less room, and the read
+// uses a scratch buffer for its duration.
+constexpr std::size_t direct_read_min = 4096;
 // Plaintext taken per write: larger writes return short (callers loop), so the session's
 // output buffer stays bounded.
 constexpr std::size_t write_chunk = 64 * 1024;
@@ -58,19 +63,22 @@ task<long> transport::flush(time_point deadline) {
 task<result<void, handshake_failure>> transport::handshake(time_point deadline) {
   if (!tls_) co_return result<void, handshake_failure>{};
   tls_session& s = tls_->session;
-  if (!tls_->in) tls_->in.reset(new char[read_chunk]);
+  const std::unique_ptr<char[]> in(new char[read_chunk]);  // for the handshake's flights only
   for (;;) {
     const tls_state st = s.handshake();
     long sent = 0;
     if (!s.pending_output().empty()) sent = co_await flush(deadline);
     if (st == tls_state::failed) co_return fail(handshake_failure{false, s.error()});
     if (sent < 0) co_return fail(handshake_failure{sent == -ETIMEDOUT, socket_failure(sent, true)});
-    if (st == tls_state::done) co_return result<void, handshake_failure>{};
+    if (st == tls_state::done) {
+      s.release_buffers();
+      co_return result<void, handshake_failure>{};
+    }
     if (st == tls_state::want_write) continue;
-    long n = co_await tcp_.read(tls_->in.get(), read_chunk).until(deadline);
+    long n = co_await tcp_.read(in.get(), read_chunk).until(deadline);
     if (n < 0) co_return fail(handshake_failure{n == -ETIMEDOUT, socket_failure(n, true)});
     if (n == 0) s.peer_closed();
-    else s.feed({tls_->in.get(), static_cast<std::size_t>(n)});
+    else s.feed({in.get(), static_cast<std::size_t>(n)});
   }
 }
 
@@ -85,23 +93,38 @@ task<long> transport::close_notify(time_point deadline) {
 
 task<long> transport::tls_read(void* buf, std::size_t len, time_point deadline) {
   tls_session& s = tls_->session;
-  for (;;) {
-    const long got = s.read({static_cast<char*>(buf), len});
-    // A post-handshake message (a key update) may have queued a reply.
-    long sent = 0;
-    if (!s.pending_output().empty()) sent = co_await flush(deadline);
-    if (got >= 0) co_return got;
-    if (got == tls_session::failed) {
-      tls_->last_error = s.error();
-      // HTTP peers close without close_notify; the response's framing tells a cut-off body.
-      co_return s.error().kind == tls_errc::unexpected_eof ? 0 : -EPROTO;
+  // The session is asked first only when it holds bytes: asked with none, OpenSSL would set up
+  // its 16 KiB record buffer and keep it while the read waits on the socket (a connection
+  // waiting for its response would hold it).
+  for (bool ask = s.buffered();; ask = true) {
+    if (ask) {
+      const long got = s.read({static_cast<char*>(buf), len});
+      // A post-handshake message (a key update) may have queued a reply.
+      long sent = 0;
+      if (!s.pending_output().empty()) sent = co_await flush(deadline);
+      if (got >= 0) {
+        s.release_buffers();  // when the session holds nothing more: an idle connection keeps no buffer
+        co_return got;
+      }
+      if (got == tls_session::failed) {
+        tls_->last_error = s.error();
+        // HTTP peers close without close_notify; the response's framing tells a cut-off body.
+        co_return s.error().kind == tls_errc::unexpected_eof ? 0 : -EPROTO;
+      }
+      if (sent < 0) co_return sent;
     }
-    if (sent < 0) co_return sent;
-    if (!tls_->in) tls_->in.reset(new char[read_chunk]);
-    long n = co_await tcp_.read(tls_->in.get(), read_chunk).until(deadline);
+    char* into = static_cast<char*>(buf);
+    std::size_t room = len;
+    std::unique_ptr<char[]> scratch;
+    if (len < direct_read_min) {
+      scratch.reset(new char[read_chunk]);
+      into = scratch.get();
+      room = read_chunk;
+    }
+    long n = co_await tcp_.read(into, room).until(deadline);
     if (n < 0) co_return n;
     if (n == 0) s.peer_closed();
-    else s.feed({tls_->in.get(), static_cast<std::size_t>(n)});
+    else s.feed({into, static_cast<std::size_t>(n)});
   }
 }
 

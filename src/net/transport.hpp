@@ -15,8 +15,11 @@
 //   (ALPN: "h2", "http/1.1"), empty when none was negotiated (plain TCP). A connection's
 //   protocol is decided once, from the scheme, this value or an upgrade (docs/protocols.md).
 //
-// TLS (transport_tls.cpp): the socket's bytes move through the session (tls_session does no
-// I/O; the backend's own reads and writes carry its ciphertext). handshake() must complete
+// TLS (transport.cpp): the socket's bytes move through the session (tls_session does no
+// I/O; the backend's own reads and writes carry its ciphertext). A read takes the ciphertext
+// into the caller's buffer when it has room (else a scratch buffer for that read), and the
+// session gives its buffers back once a read leaves it empty: an idle TLS connection holds
+// its OpenSSL state and no buffer (docs/tls.md, Memory). handshake() must complete
 // before read or write. A read returns 0 at the peer's close_notify and also when the peer
 // closed without one (HTTP peers do; the response's framing tells a truncated body), and
 // -EPROTO when a record does not decrypt (tls_error() says why). Each TLS operation is a

@@ -24,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include "child_process.hpp"
+
 namespace barrage::test {
 
 class dnsmasq_process {
@@ -86,8 +88,10 @@ class dnsmasq_process {
                                      "--pid-file=" + dir_ + "/dnsmasq.pid"};
     if (::geteuid() == 0) args.push_back("--user=root");
     for (const auto& e : extra) args.push_back(e);
+    const pid_t test_pid = ::getpid();
     pid_ = ::fork();
     if (pid_ == 0) {
+      tie_to_test_process(test_pid);
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);

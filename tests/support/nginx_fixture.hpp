@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "child_process.hpp"
 #include "net/address.hpp"
 
 namespace barrage::test {
@@ -56,8 +57,10 @@ class nginx_process {
         << "    location = / { return 200 \"hello\\n\"; }\n"
         << "    location = /big.txt { }\n"
         << "    location = /teapot { return 418; } } }\n";
+    const pid_t test_pid = ::getpid();
     pid_ = ::fork();
     if (pid_ == 0) {
+      tie_to_test_process(test_pid);
       ::execl(binary_.c_str(), binary_.c_str(), "-c", (dir_ + "/nginx.conf").c_str(), "-p", dir_.c_str(),
               static_cast<char*>(nullptr));
       ::_exit(127);

@@ -2,7 +2,8 @@
 // A real nginx serving HTTPS on a loopback port for one test (Debian's nginx-light has the ssl
 // module): the certificate and key given (made at test time, test_pki.hpp), the TLS versions
 // given, session tickets and a session cache on. Serves `return 200 "hello\n"` at / and a
-// big_size-byte file at /big.bin (many TLS records per response).
+// big_size-byte file at /big.bin (many TLS records per response), and whatever locations
+// `extra` adds (nginx syntax, inside the server block).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "child_process.hpp"
 #include "net/address.hpp"
 #include "nginx_fixture.hpp"
 
@@ -23,7 +25,7 @@ class nginx_tls_process {
   static constexpr std::size_t big_size = 300 * 1000;
   /// `protocols`: nginx's ssl_protocols, e.g. "TLSv1.2 TLSv1.3". `tls`: false serves plain HTTP.
   nginx_tls_process(const std::string& cert, const std::string& key, const std::string& protocols = "TLSv1.2 TLSv1.3",
-                    bool tls = true) {
+                    bool tls = true, const std::string& extra = "", int worker_connections = 1024) {
     for (const char* p : {"/usr/sbin/nginx", "/usr/bin/nginx"})
       if (::access(p, X_OK) == 0) binary_ = p;
     if (binary_.empty()) return;
@@ -33,7 +35,7 @@ class nginx_tls_process {
     std::ofstream(dir_ + "/big.bin") << std::string(big_size, 'x');
     std::ofstream(dir_ + "/nginx.conf")
         << "worker_processes 1; daemon off; pid " << dir_ << "/nginx.pid; error_log " << dir_ << "/error.log;\n"
-        << "events { worker_connections 1024; }\n"
+        << "events { worker_connections " << worker_connections << "; }\n"
         << "http { access_log off; client_body_temp_path " << dir_ << "; proxy_temp_path " << dir_ << ";\n"
         << "  fastcgi_temp_path " << dir_ << "; uwsgi_temp_path " << dir_ << "; scgi_temp_path " << dir_ << ";\n"
         << "  keepalive_requests 100000;\n"
@@ -43,9 +45,12 @@ class nginx_tls_process {
                 : std::string())
         << "    root " << dir_ << ";\n"
         << "    location = / { return 200 \"hello\\n\"; }\n"
+        << extra
         << "    location = /big.bin { } } }\n";
+    const pid_t test_pid = ::getpid();
     pid_ = ::fork();
     if (pid_ == 0) {
+      tie_to_test_process(test_pid);
       ::execl(binary_.c_str(), binary_.c_str(), "-c", (dir_ + "/nginx.conf").c_str(), "-p", dir_.c_str(),
               static_cast<char*>(nullptr));
       ::_exit(127);
@@ -67,6 +72,10 @@ class nginx_tls_process {
   /// https://HOST:PORT/ (HOST: what the client connects by and verifies).
   std::string url(const std::string& host = "127.0.0.1", const std::string& path = "/") const {
     return "https://" + host + ":" + std::to_string(port_) + path;
+  }
+  /// http://HOST:PORT/PATH, for a server made with tls = false.
+  std::string http_url(const std::string& host = "127.0.0.1", const std::string& path = "/") const {
+    return "http://" + host + ":" + std::to_string(port_) + path;
   }
 
  private:

@@ -204,3 +204,35 @@ TEST(https, a_missing_ca_file_is_a_setup_error) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().find("/nonexistent/ca.pem"), std::string::npos) << r.error();
 }
+
+// A test process that dies (a sanitizer's abort, a crash) takes its nginx with it: an nginx
+// left running kept ctest's output pipe open, so a crash in under a second read as a 300 s
+// timeout (the TSan runs of issue 15).
+TEST(https, the_nginx_of_a_test_process_that_aborts_stops_with_it) {
+  if (::access("/usr/sbin/nginx", X_OK) != 0 && ::access("/usr/bin/nginx", X_OK) != 0) GTEST_SKIP() << "no nginx";
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(fds[0]);
+    test::test_pki pki;
+    auto leaf = pki.leaf("server", {"localhost"});
+    test::nginx_tls_process nginx(leaf.cert, leaf.key);
+    const int port = nginx.available() ? nginx.port() : 0;
+    if (::write(fds[1], &port, sizeof port) != sizeof port) ::_exit(1);
+    ::_exit(3);  // no destructor runs, as in an abort
+  }
+  ::close(fds[1]);
+  int port = 0;
+  ASSERT_EQ(::read(fds[0], &port, sizeof port), static_cast<ssize_t>(sizeof port));
+  ::close(fds[0]);
+  ::waitpid(child, nullptr, 0);
+  ASSERT_GT(port, 0);
+  bool gone = false;
+  for (int i = 0; i < 300 && !gone; ++i) {
+    gone = !test::loopback_accepts(port);
+    if (!gone) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(gone) << "nginx still listens on " << port << " after its test process ended";
+}

@@ -172,6 +172,8 @@ const bad_case bad_cases[] = {
     {"ciphers_empty", [](run_options& o) { o.ciphers = ""; }, "--ciphers: bad cipher list \"\": empty"},
     {"tls13_ciphers_control_character", [](run_options& o) { o.tls13_ciphers = "TLS_AES_128_GCM_SHA256\n"; },
      "--tls13-ciphers: bad cipher list"},
+    {"resolve_without_address", [](run_options& o) { o.resolve = {"a.example:443:127.0.0.1", "b.example:443"}; },
+     "--resolve: bad entry \"b.example:443\": expected HOST:PORT:ADDR (e.g. example.com:443:127.0.0.1)"},
     {"url_with_port_zero", [](run_options& o) { o.url = "http://example.com:0/"; },
      "bad URL \"http://example.com:0/\": the port must be between 1 and 65535"},
 };
@@ -188,6 +190,17 @@ TEST_P(bad_run_option, is_refused_with_one_line_naming_the_option_and_the_value)
 }
 INSTANTIATE_TEST_SUITE_P(run_options, bad_run_option, ::testing::ValuesIn(bad_cases),
                          [](const auto& info) { return std::string(info.param.name); });
+
+TEST(run_options, resolve_entries_are_kept_in_the_order_given) {
+  auto o = with_url("https://example.com/");
+  o.resolve = {"example.com:443:127.0.0.2", "other.example:80:[::1]"};
+  auto c = make_run_config(o, 1);
+  ASSERT_TRUE(c.ok()) << c.error();
+  ASSERT_EQ(c->resolves.size(), 2u);
+  EXPECT_EQ(c->resolves[0].host, "example.com");
+  EXPECT_EQ(c->resolves[0].addresses.at(0).to_string(), "127.0.0.2:443");
+  EXPECT_EQ(c->resolves[1].addresses.at(0).to_string(), "[::1]:80");
+}
 
 TEST(run_options, a_body_makes_the_default_method_post_but_not_an_explicit_one) {
   auto o = with_url();
