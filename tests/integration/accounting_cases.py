@@ -209,7 +209,7 @@ def case_body_summary(barrage):
     want = "".join(chr(b) if 0x20 <= b < 0x7f and b != 0x5c else ("\\\\" if b == 0x5c else "\\x%02x" % b)
                    for b in body[:64])
     check(c["body_prefix"] == want, "body: body_prefix is the first 64 bytes, escaped (%r)" % c["body_prefix"][:40])
-    check(rep["schema_version"] == 3, "body: schema_version 3 (config.body is gone; errors.tls split in two)")
+    check(rep["schema_version"] == 4, "body: schema_version 4 (latency_ms holds the successes only)")
     check(rep["requests"]["succeeded"] == 3, "body: the body was sent (%d succeeded)" % rep["requests"]["succeeded"])
     accounted(rep, "body")
 
