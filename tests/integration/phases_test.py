@@ -16,7 +16,8 @@ the wrong phase fails:
   outcome  a server that answers every other request with a fast 500 and the others with a
            200 after D: latency_ms holds the 200s, latency_failed_ms the 500s; thresholds
            name either
-SLACK is generous for a busy 2-core machine, well below the D it must tell apart.
+SLACK is generous for a busy 2-core machine, well below the D it must tell apart; upper bounds
+judge the median where a case makes several requests.
 Every run's JSON report is checked for the accounting identity. Both I/O backends. Exit 0
 when all passed.
 """
@@ -56,12 +57,17 @@ def run(barrage, args, timeout=60):
     return p, report
 
 
+# A phase the peer delays by D can be no shorter than D (min), and is judged by its median
+# from above: one request of several that the scheduler held up does not fail the check.
 def within(phase, d_ms, slack_ms=SLACK_MS):
-    return phase["count"] > 0 and phase["min"] >= d_ms and phase["max"] < d_ms + slack_ms
+    return phase["count"] > 0 and phase["min"] >= d_ms and phase["p50"] < d_ms + slack_ms
 
 
-def small(phase):
-    return phase["count"] == 0 or phase["max"] < SLACK_MS
+# The phases around the delayed one: small. Where a case has one request, a stall of the busy
+# machine cannot be smoothed over: there "small" is below half the delay, which still fails
+# when the delay lands in the wrong phase.
+def small(phase, bound_ms=SLACK_MS):
+    return phase["count"] == 0 or phase["p50"] < bound_ms
 
 
 def show(phase):
@@ -149,7 +155,7 @@ class DelayingRelay:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.queries = 0
-        self.held_ms = []  # per answered query: from its arrival to its answer going out
+        self.held_ms = []  # per answered query: (arrival, ms from its arrival to its answer going out)
         threading.Thread(target=self.serve, daemon=True).start()
 
     def server(self):
@@ -172,7 +178,7 @@ class DelayingRelay:
             up.sendto(data, self.upstream)
             answer, _ = up.recvfrom(1500)
             self.sock.sendto(answer, peer)
-            self.held_ms.append((time.monotonic() - arrived) * 1000)
+            self.held_ms.append((arrived, (time.monotonic() - arrived) * 1000))
         except OSError:
             pass
         finally:
@@ -204,12 +210,13 @@ def case_receive(barrage):
         conn.sendall(b"body")
 
     peer = HttpPeer(late_body)
-    _, rep = run(barrage, [peer.url(), "-n", "5", "-c", "1"])
+    _, rep = run(barrage, [peer.url(), "-n", "9", "-c", "1"])
     ph = rep["phases"]
     # Receiving starts when the client reads the head, which on a busy machine may be a little
-    # after the server sent it: the phase may come out below 80 ms by that much.
+    # after the server sent it (the time then shows in wait): the median may come out below 80 ms
+    # by that much.
     r = ph["receive"]
-    check(r["count"] == 5 and r["min"] >= 80 - 5 and r["max"] < 80 + SLACK_MS,
+    check(r["count"] == 9 and 80 - 5 <= r["p50"] < 80 + SLACK_MS,
           "head at once, body 80 ms later: receive 80 ms (%s)" % show(r))
     check(small(ph["wait"]), "... and wait small (%s)" % show(ph["wait"]))
 
@@ -223,7 +230,7 @@ def case_write(barrage):
     ph = rep["phases"]
     # The 16 MiB move through loopback once the server reads: allow for that on top of the hold.
     check(within(ph["write"], 300, 150), "a server that reads nothing for 300 ms: write 300 ms (%s)" % show(ph["write"]))
-    check(small(ph["wait"]) and small(ph["receive"]),
+    check(small(ph["wait"], 150) and small(ph["receive"], 150),
           "... and wait, receive small (%s; %s)" % (show(ph["wait"]), show(ph["receive"])))
 
 
@@ -248,9 +255,9 @@ def case_connect(barrage):
     plug.close()
     listener.close()
     ph = rep["phases"]
-    check(within(ph["connect"], 1000, 100) and ph["connect"]["count"] == 1,
+    check(within(ph["connect"], 1000, 500) and ph["connect"]["count"] == 1,
           "a full accept queue: connect takes the SYN's retransmission, 1 s (%s)" % show(ph["connect"]))
-    check(small(ph["wait"]) and small(ph["write"]) and small(ph["receive"]),
+    check(small(ph["wait"], 500) and small(ph["write"], 500) and small(ph["receive"], 500),
           "... and the request's phases small (%s)" % show(ph["wait"]))
     check(rep["latency_ms"]["min"] >= 1000, "latency includes the connect (%s)" % rep["latency_ms"]["min"])
 
@@ -259,22 +266,30 @@ def case_dns(barrage):
     dns = Dnsmasq()
     relay = DelayingRelay(dns.port, 0.1)
     peer = HttpPeer(ok)
-    # A new connection per request on one thread: the first looks the name up, the cache answers the rest.
+    # --dns-ttl 0 and a new connection per request: 5 lookups, each held 100 ms by the relay.
+    _, rep = run(barrage, ["http://good.test:%d/" % peer.port, "--dns-server", relay.server(), "-n", "5", "-c", "1",
+                           "-t", "1", "--no-keepalive", "--dns-ttl", "0"])
+    d = rep["phases"]["dns"]
+    # The relay's own overhead (a thread, a hop to dnsmasq) comes on top of its 100 ms: the
+    # lookups are judged against the time the relay actually held its queries.
+    # A lookup asks for A and AAAA at once: it waits for the slower of its two queries.
+    queries = sorted(relay.held_ms)
+    per_lookup = sorted(max(q[1] for q in queries[i:i + 2]) for i in range(0, len(queries), 2))
+    median_held = per_lookup[len(per_lookup) // 2] if per_lookup else 0
+    check(d["count"] == 5 and d["cached"] == 0 and len(per_lookup) == 5 and d["min"] >= 100 and
+          d["p50"] < median_held + SLACK_MS,
+          "a DNS server that answers 100 ms late: each lookup as long as the server took (%s; %d queries held, "
+          "median %.3f ms)" % (show(d), relay.queries, median_held))
+    check(small(rep["phases"]["connect"]), "... and connect small (%s)" % show(rep["phases"]["connect"]))
+    check(rep["latency_ms"]["min"] >= 100, "latency includes the lookup (%s)" % rep["latency_ms"]["min"])
+    # The default TTL: the first connection looks the name up, the cache answers the rest.
     _, rep = run(barrage, ["http://good.test:%d/" % peer.port, "--dns-server", relay.server(), "-n", "5", "-c", "1",
                            "-t", "1", "--no-keepalive"])
     d = rep["phases"]["dns"]
     check(d["count"] == 5 and d["cached"] == 4, "5 connections: 1 lookup and 4 cached (%s, cached %d)"
           % (show(d), d["cached"]))
-    check(d["min"] == 0 and d["p50"] == 0, "cached lookups count 0 (min %s, p50 %s)" % (d["min"], d["p50"]))
-    # The relay's own overhead (a thread, a hop to dnsmasq) comes on top of its 100 ms: the
-    # lookup is judged against the time the relay actually held the slowest of its queries.
-    held = max(relay.held_ms) if relay.held_ms else 0
-    check(100 <= held <= d["max"] < held + SLACK_MS,
-          "a DNS server that answers 100 ms late: the lookup as long as the server took (max %s, %d queries held "
-          "up to %.3f ms)" % (d["max"], relay.queries, held))
-    check(small(rep["phases"]["connect"]), "... and connect small (%s)" % show(rep["phases"]["connect"]))
-    check(rep["latency_ms"]["max"] >= 100, "the first request's latency includes the lookup (%s)"
-          % rep["latency_ms"]["max"])
+    check(d["min"] == 0 and d["p50"] == 0 and d["max"] >= 100, "cached lookups count 0, the one lookup 100 ms "
+          "(min %s, p50 %s, max %s)" % (d["min"], d["p50"], d["max"]))
 
 
 def case_outcome(barrage):
