@@ -148,9 +148,9 @@ json phases_json(const run_stats& st) {
           {"connect", latency_summary(st.phases.connect)},
           {"tls", latency_summary(st.tls.handshake_time)},
           {"queue", latency_summary(st.schedule_lag)},
-          {"write", latency_summary(st.phases.write)},
-          {"wait", latency_summary(st.phases.wait)},
-          {"receive", latency_summary(st.phases.receive)}};
+          {"write", latency_summary(st.phases.write())},
+          {"wait", latency_summary(st.phases.wait())},
+          {"receive", latency_summary(st.phases.receive())}};
 }
 
 json rate_or_null(std::uint64_t part, std::uint64_t whole) {

@@ -180,9 +180,10 @@ void phases_section(writer& w, const run_result& r) {
     const char* name;
     const histogram& h;
   };
-  const phase_row rows[] = {{"dns", st.phases.dns},       {"connect", st.phases.connect}, {"tls", st.tls.handshake_time},
-                            {"queue", st.schedule_lag},   {"write", st.phases.write},     {"wait", st.phases.wait},
-                            {"receive", st.phases.receive}};
+  const histogram write = st.phases.write(), receive = st.phases.receive();
+  const phase_row rows[] = {{"dns", st.phases.dns},     {"connect", st.phases.connect}, {"tls", st.tls.handshake_time},
+                            {"queue", st.schedule_lag}, {"write", write},               {"wait", st.phases.wait()},
+                            {"receive", receive}};
   if (std::none_of(std::begin(rows), std::end(rows), [](const phase_row& p) { return p.h.count() > 0; })) return;
   w.heading("Phases", "per connection: dns, connect, tls; per successful request: queue to receive");
   w.line("  {:<9}{:>9}{:>10}{:>10}{:>10}{:>10}", "", "count", "p50", "p90", "p99", "max");
