@@ -24,7 +24,9 @@ connection::connection(net::transport t, http::response_limits limits)
 
 task<error_kind> connection::send(std::string_view request, time_point deadline) {
   std::size_t done = 0;
+  send_calls_ = 0;
   while (done < request.size()) {
+    ++send_calls_;
     long n = co_await stream_.write(request.data() + done, request.size() - done, deadline);
     if (n < 0) {
       close();

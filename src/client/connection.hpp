@@ -52,6 +52,9 @@ class connection {
   /// Writes `request` (one or several complete requests: a pipelined batch) and returns
   /// when the whole of it is written, or with the error.
   task<error_kind> send(std::string_view request, time_point deadline);
+  /// The write calls the last send() made: 1 when the socket took the whole request at once
+  /// (writing then took only that call's time), more when it had to wait for room.
+  unsigned send_calls() const noexcept { return send_calls_; }
 
   /// Reads the next response. `start` is what phase times count from. A response whose last
   /// byte came with its first (already buffered, as pipelined ones often are, or in one read)
@@ -89,6 +92,7 @@ class connection {
   http::response_parser parser_;
   std::uint64_t uses_ = 0;
   std::uint64_t sent_ = 0;
+  unsigned send_calls_ = 0;
   bool keep_location_ = false;
   std::string location_;
   std::uint64_t reads_ = 0;  // read_more() calls: says whether a response needed another read

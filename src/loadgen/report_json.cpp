@@ -142,6 +142,19 @@ json generator_json(const generator_usage& g) {
           {"saturation_reason", g.saturation_reason}};
 }
 
+/// Where the successful requests' time went, each phase in latency_ms's shape.
+json phases_json(const run_stats& st) {
+  json dns = latency_summary(st.phases.dns);
+  dns["cached"] = st.phases.dns_cached;
+  return {{"dns", dns},
+          {"connect", latency_summary(st.phases.connect)},
+          {"tls", latency_summary(st.tls.handshake_time)},
+          {"queue", latency_summary(st.schedule_lag)},
+          {"write", latency_summary(st.phases.write())},
+          {"wait", latency_summary(st.phases.wait())},
+          {"receive", latency_summary(st.phases.receive())}};
+}
+
 json rate_or_null(std::uint64_t part, std::uint64_t whole) {
   return whole ? json(static_cast<double>(part) / static_cast<double>(whole)) : json(nullptr);
 }
@@ -181,6 +194,8 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
         {"not_followable", c.redirect_unfollowable},
         {"hop_ms", latency_summary(r.stats.redirect_hops)}}},
       {"latency_ms", latency_summary(r.stats.latency)},
+      {"latency_failed_ms", latency_summary(r.stats.latency_failed)},
+      {"phases", phases_json(r.stats)},
       {"throughput",
        {{"requests_per_second", per_second(completed)},
         {"bytes_per_second", per_second(c.bytes_in)},

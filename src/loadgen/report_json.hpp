@@ -13,7 +13,7 @@
 namespace barrage::loadgen {
 
 /// Bumped when a field changes meaning or disappears (adding fields keeps it).
-inline constexpr int report_schema_version = 4;
+inline constexpr int report_schema_version = 5;
 
 nlohmann::json to_json(const run_result& r, std::span<const threshold_result> thresholds = {});
 

@@ -141,11 +141,11 @@ void latency(writer& w, const run_result& r) {
   const auto& h = r.stats.latency;
   bool open = r.config.open_model();
   if (h.count() == 0) {
-    w.heading("Latency", "no responses");
+    w.heading("Latency", "no successful responses");
     return;
   }
   if (!open) {
-    w.heading("Latency", fmt::format("{} responses", h.count()));
+    w.heading("Latency", fmt::format("{} successful responses", h.count()));
     auto row = [&](std::string_view label, std::string value) { w.line("  {:<8}{:>10}", label, value); };
     row("min", dur(static_cast<double>(h.min())));
     for (const auto& p : percentile_rows) row(p.label, dur(static_cast<double>(h.value_at_percentile(p.p))));
@@ -155,7 +155,7 @@ void latency(writer& w, const run_result& r) {
     return;
   }
   const auto& u = r.stats.latency_uncorrected();
-  w.heading("Latency", fmt::format("{} responses", h.count()));
+  w.heading("Latency", fmt::format("{} successful responses", h.count()));
   w.line("  corrected is measured from the intended send time, uncorrected from the actual send");
   w.line("  {:<8}{:>12}{:>14}", "", "corrected", "uncorrected");
   auto row = [&](std::string_view label, double a, double b) {
@@ -172,6 +172,29 @@ void latency(writer& w, const run_result& r) {
     w.line("  schedule lag (how late requests were sent): p50 {}, p99 {}, max {}",
            dur(static_cast<double>(lag.value_at_percentile(50))), dur(static_cast<double>(lag.value_at_percentile(99))),
            dur(static_cast<double>(lag.max())));
+}
+
+/// p50, p90, p99 and max of each phase that happened (docs/report.md draws how they add up).
+void phases_section(writer& w, const run_result& r) {
+  const auto& st = r.stats;
+  struct phase_row {
+    const char* name;
+    const histogram& h;
+  };
+  const histogram write = st.phases.write(), receive = st.phases.receive();
+  const phase_row rows[] = {{"dns", st.phases.dns},     {"connect", st.phases.connect}, {"tls", st.tls.handshake_time},
+                            {"queue", st.schedule_lag}, {"write", write},               {"wait", st.phases.wait()},
+                            {"receive", receive}};
+  if (std::none_of(std::begin(rows), std::end(rows), [](const phase_row& p) { return p.h.count() > 0; })) return;
+  w.heading("Phases", "per connection: dns, connect, tls; per successful request: queue to receive");
+  w.line("  {:<9}{:>9}{:>10}{:>10}{:>10}{:>10}", "", "count", "p50", "p90", "p99", "max");
+  for (const auto& p : rows) {
+    if (p.h.count() == 0) continue;
+    auto at = [&](double q) { return dur(static_cast<double>(p.h.value_at_percentile(q))); };
+    w.line("  {:<9}{:>9}{:>10}{:>10}{:>10}{:>10}{}", p.name, p.h.count(), at(50), at(90), at(99),
+           dur(static_cast<double>(p.h.max())),
+           &p.h == &st.phases.dns && st.phases.dns_cached ? fmt::format("  ({} cached)", st.phases.dns_cached) : "");
+  }
 }
 
 std::string bar(std::uint64_t n, std::uint64_t most, int width) {
@@ -237,6 +260,12 @@ void errors(writer& w, const run_result& r) {
   // Responses outside --success-status are failures: listed with their code.
   for (std::size_t s = 0; s < c.status.size(); ++s)
     if (bad(s)) w.line("  {:<24}{:>11}{:>9}", fmt::format("status {}", s), c.status[s], share(c.status[s], c.completed()));
+  // Kept out of the latency figures above, so that fast failures cannot flatter them.
+  const auto& f = r.stats.latency_failed;
+  if (f.count())
+    w.line("  latency of these {}: p50 {}, p90 {}, p99 {}, max {}", f.count(),
+           dur(static_cast<double>(f.value_at_percentile(50))), dur(static_cast<double>(f.value_at_percentile(90))),
+           dur(static_cast<double>(f.value_at_percentile(99))), dur(static_cast<double>(f.max())));
 }
 
 void redirects(writer& w, const run_result& r) {
@@ -341,6 +370,7 @@ std::string render_text(const run_result& r, std::span<const threshold_result> t
   what_ran(w, r);
   summary(w, r);
   latency(w, r);
+  phases_section(w, r);
   histogram_section(w, r);
   statuses(w, r);
   errors(w, r);

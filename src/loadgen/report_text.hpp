@@ -1,7 +1,8 @@
 #pragma once
 // The human report: fixed sections, aligned columns, no colour unless asked.
-//   what ran · summary · latency percentiles (corrected and uncorrected side by side in the
-//   open model) · latency histogram · status codes · errors · accounting · generator ·
+//   what ran · summary · latency percentiles of the successful requests (corrected and
+//   uncorrected side by side in the open model) · phases · latency histogram · status codes ·
+//   errors (with the failures' latency) · accounting · generator ·
 //   thresholds (when any were given)
 // docs/report.md explains how to read it.
 #include <cstdint>

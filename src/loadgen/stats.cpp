@@ -48,6 +48,7 @@ void run_stats::record(const client::outcome& o, std::int64_t latency_ns, std::i
                        const success_policy& policy) noexcept {
   count.bytes_in += o.bytes_in;
   if (o.attempts > 1) count.retried += o.attempts - 1u;
+  const auto latency_value = static_cast<std::uint64_t>(std::max<std::int64_t>(0, latency_ns));
   if (!o.ok()) {
     ++count.errors[static_cast<std::size_t>(o.error)];
     if (o.error == client::error_kind::dns && o.dns_detail < count.dns.size()) ++count.dns[o.dns_detail];
@@ -56,17 +57,20 @@ void run_stats::record(const client::outcome& o, std::int64_t latency_ns, std::i
       ++count.tls[o.tls_detail];
     if (client::is_timeout(o.error)) ++count.timed_out;
     else ++count.failed;
+    latency_failed.record(latency_value);
     return;
   }
   if (o.status < count.status.size()) ++count.status[o.status];
-  if (policy.ok(o.status)) {
-    ++count.succeeded;
-  } else {
+  if (!policy.ok(o.status)) {
     ++count.failed;
     ++count.bad_status;
+    latency_failed.record(latency_value);
+    return;
   }
-  latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, latency_ns)));
+  ++count.succeeded;
+  latency.record(latency_value);
   if (uncorrected_) uncorrected_->record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, service_ns)));
+  if (o.times.first_byte) phases.record_request(o.times);
 }
 
 void run_stats::keep_uncorrected() {
@@ -77,6 +81,8 @@ void run_stats::merge(const run_stats& o) {
   count.merge(o.count);
   tls.merge(o.tls);
   latency.merge(o.latency);
+  latency_failed.merge(o.latency_failed);
+  phases.merge(o.phases);
   if (o.uncorrected_) {
     keep_uncorrected();
     uncorrected_->merge(*o.uncorrected_);
@@ -104,6 +110,8 @@ void run_stats::reset() {
   count = counters{};
   tls = tls_stats{};
   latency.reset();
+  latency_failed.reset();
+  phases.reset();
   if (uncorrected_) uncorrected_->reset();
   schedule_lag.reset();
   addresses.clear();

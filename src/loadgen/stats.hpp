@@ -15,6 +15,7 @@
 
 #include "client/outcome.hpp"
 #include "loadgen/histogram.hpp"
+#include "loadgen/phases.hpp"
 #include "net/resolver.hpp"
 #include "net/tls_error.hpp"
 
@@ -95,7 +96,11 @@ struct run_stats {
   counters count;
   tls_stats tls;
   std::vector<address_use> addresses;  // in the order first used; merged by address
-  histogram latency;              // from the intended send time (corrected, in the open model)
+  histogram latency;              // successful requests, from the intended send time (corrected, in the open model)
+  /// Every other completed request (failed by status or error, timed out), timed the same way:
+  /// kept apart so that fast failures do not make the service look faster than it is.
+  histogram latency_failed;
+  phase_stats phases;             // where the successful requests' time went
   histogram schedule_lag;         // open model: how late requests were sent
   histogram redirect_hops;        // --redirects: each followed hop, from its send to its response
 
@@ -106,7 +111,8 @@ struct run_stats {
   const histogram& latency_uncorrected() const noexcept { return uncorrected_ ? *uncorrected_ : latency; }
 
   /// Records a finished request. `latency_ns` is from the intended time; `service_ns` from
-  /// the actual send (recorded only when keep_uncorrected() was called).
+  /// the actual send (recorded only when keep_uncorrected() was called). A success goes to
+  /// latency (and its phases, unless o.times.first_byte is 0), anything else to latency_failed.
   void record(const client::outcome& o, std::int64_t latency_ns, std::int64_t service_ns,
               const success_policy& policy) noexcept;
   void merge(const run_stats& o);

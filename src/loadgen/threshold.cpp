@@ -114,6 +114,31 @@ std::string bad_threshold(std::string_view whole, std::string_view why) {
   return fmt::format("bad threshold {}: {}", quote_text(whole), why);
 }
 
+/// An optional `{outcome=succeeded|failed}` right after the metric name, for latency metrics;
+/// the characters it takes (0 when there is none).
+part read_selector(std::string_view whole, std::string_view name, std::string_view rest, threshold& t) {
+  if (!rest.starts_with('{')) return std::size_t{0};
+  const auto close = rest.find('}');
+  if (close == std::string_view::npos)
+    return fail(bad_threshold(whole, fmt::format("expected }} to close {}", quote_text(rest))));
+  if (kind_of(t.metric) != value_kind::latency)
+    return fail(bad_threshold(whole, fmt::format("{} takes no selector: {{outcome=...}} applies to latencies "
+                                                 "(p<N>, mean, min, max)",
+                                                 quote_text(name))));
+  const auto inside = rest.substr(1, close - 1);
+  auto eq = inside.find('=');
+  const auto key = trim(inside.substr(0, eq));
+  const auto value = eq == std::string_view::npos ? std::string_view() : trim(inside.substr(eq + 1));
+  if (key != "outcome")
+    return fail(bad_threshold(whole, fmt::format("unknown selector {}: expected {{outcome=succeeded}} or "
+                                                 "{{outcome=failed}}",
+                                                 quote_text(rest.substr(0, close + 1)))));
+  if (value == "failed") t.failed = true;
+  else if (value != "succeeded")
+    return fail(bad_threshold(whole, fmt::format("outcome must be succeeded or failed, not {}", quote_text(value))));
+  return close + 1;
+}
+
 part read_metric(std::string_view whole, threshold& t) {
   std::size_t i = 0;
   while (i < whole.size() && is_metric_char(whole[i])) ++i;
@@ -197,7 +222,9 @@ result<threshold, std::string> parse_threshold(std::string_view text) {
   auto metric_end = read_metric(whole, t);
   if (!metric_end) return fail(metric_end.error());
   auto name = whole.substr(0, *metric_end);
-  auto rest = trim(whole.substr(*metric_end));
+  auto selector = read_selector(whole, name, whole.substr(*metric_end), t);
+  if (!selector) return fail(selector.error());
+  auto rest = trim(whole.substr(*metric_end + *selector));
   auto op = read_comparison(whole, name, rest);
   if (!op) return fail(op.error());
   t.cmp = (*op)->cmp;
@@ -226,7 +253,7 @@ std::string format_percent(double percent) {
 threshold_result evaluate(const threshold& t, const run_result& r) {
   threshold_result out{t.expr, false, {}};
   const auto& c = r.stats.count;
-  const auto& h = r.stats.latency;
+  const auto& h = t.failed ? r.stats.latency_failed : r.stats.latency;
   auto completed = c.completed();
   std::optional<double> actual;
   std::string missing;
@@ -236,7 +263,7 @@ threshold_result evaluate(const threshold& t, const run_result& r) {
     case threshold_metric::min:
     case threshold_metric::max:
       if (h.count() == 0) {
-        missing = "n/a: no responses";
+        missing = t.failed ? "n/a: no failed requests" : "n/a: no successful responses";
         break;
       }
       if (t.metric == threshold_metric::percentile)

@@ -1,7 +1,7 @@
 #pragma once
 // Pass/fail criteria for a run (--threshold EXPR, repeatable), and the exit codes of barrage.
 //
-// Grammar: <metric> <comparison> <value>, spaces allowed around the comparison.
+// Grammar: <metric>[{outcome=<o>}] <comparison> <value>, spaces allowed around the comparison.
 //   metric      p<N> (0 < N <= 100: p50, p99.9, p99.99) | mean | min | max     latency, corrected
 //               error_rate | success_rate                                      share of completed
 //               rps                                                            completed per second
@@ -9,8 +9,10 @@
 //   comparison  <  <=  >  >=  ==  !=
 //   value       latency: a duration with its unit (250ms, 1s, 500us); rates: a percentage (1%,
 //               99.5%); rps: a number (1000, 2.5k); counts: a whole number (0, 10, 1k).
+//   outcome     latency metrics only: succeeded (the default: the successful requests) or
+//               failed (every other completed request: unsuccessful statuses, errors, timeouts)
 // Examples: p99<250ms  p50<=20ms  p99.9<1s  error_rate<1%  success_rate>=99.5%  rps>1000
-//           timeouts==0  dropped==0
+//           timeouts==0  dropped==0  p99{outcome=failed}<1s
 // Latency thresholds judge the corrected latency (from the intended send time in the open
 // model). A threshold whose metric has no data (no responses, nothing completed) fails.
 #include <cstdint>
@@ -52,6 +54,7 @@ struct threshold {
   std::string expr;  // as given, for the report
   threshold_metric metric = threshold_metric::percentile;
   double percentile = 0;  // for threshold_metric::percentile, in (0, 100]
+  bool failed = false;    // latency metrics: judge the failed requests' latency ({outcome=failed})
   comparison cmp = comparison::lt;
   /// In the metric's unit: nanoseconds for latencies, a fraction (0.01 = 1 %) for rates,
   /// requests per second for rps, a count for counts.

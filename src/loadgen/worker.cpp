@@ -223,6 +223,8 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
     o.error = connect_error(c.error());
     co_return false;
   }
+  ready_at_ = mono_clock::now();
+  stats_.phases.connect.record(static_cast<std::uint64_t>(to_ns(ready_at_ - connect_start)));
   std::optional<net::transport> t;
   if (plan_.url.scheme == http::url_scheme::https) {
     // The handshake shares --connect-timeout with the TCP connect.
@@ -231,6 +233,7 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
       ++connect_failures_;
       co_return false;
     }
+    ready_at_ = mono_clock::now();
   } else {
     t.emplace(std::move(*c));
   }
@@ -308,11 +311,19 @@ task<bool> worker::next_target(net::socket_address& to, client::outcome& o) {
     co_return true;
   }
   // The lookup is part of the connection phase: --connect-timeout bounds it, as in curl.
+  const std::uint64_t hits = resolver().cache_hits();
+  const time_point lookup_start = mono_clock::now();
   auto looked_up = co_await with_timeout(plan_.config.connect_timeout, resolver().resolve(plan_.host, plan_.port));
   if (!looked_up || !*looked_up) {
     o.error = client::error_kind::dns;
     o.dns_detail = static_cast<std::uint8_t>(looked_up ? looked_up->error() : net::dns_error::timed_out);
     co_return false;
+  }
+  if (resolver().cache_hits() != hits) {  // answered from the cache: no lookup, 0 by definition
+    stats_.phases.dns.record(0);
+    ++stats_.phases.dns_cached;
+  } else {
+    stats_.phases.dns.record(static_cast<std::uint64_t>(to_ns(mono_clock::now() - lookup_start)));
   }
   if (const net::socket_address* a = next_of(**looked_up)) {
     to = *a;
@@ -328,12 +339,14 @@ task<client::outcome> worker::attempt(std::optional<client::connection>& conn, t
   client::outcome o;
   drop_if_closed(conn);
   reused = conn && conn->uses() > 0;
+  std::int64_t ready = 0;  // when the connection was ready, from start: 0 when it was open
   if (!conn) {  // not a coroutine call per request: only when a connection is needed
     const bool connected = co_await ensure_connected(conn, o);
     if (!connected) {
       o.times.complete = to_ns(mono_clock::now() - start);
       co_return o;
     }
+    ready = to_ns(ready_at_ - start);
   }
   if (!plan_.config.keepalive) reused = false;
   client::exchange_deadlines dl{start + plan_.config.timeout, time_point::max()};
@@ -346,7 +359,12 @@ task<client::outcome> worker::attempt(std::optional<client::connection>& conn, t
     o.error = sent;
     o.times.complete = to_ns(mono_clock::now() - start);
   } else {
+    // A request the socket took in one write call counts as written when the connection was
+    // ready: the clock is read only when writing had to wait (docs/report.md, Phases).
+    const std::int64_t written = conn->send_calls() > 1 ? to_ns(mono_clock::now() - start) : ready;
     o = co_await conn->receive(start, dl, plan_.head_request);
+    o.times.connect = ready;
+    o.times.written = written;
     if (location && follows(o)) *location = conn->location();
   }
   if (!plan_.config.keepalive) conn->close();
@@ -383,6 +401,7 @@ task<void> worker::one_request(std::optional<client::connection>& conn, time_poi
   if (counted) stats_.count.bytes_out += written;
   if (follows(o)) {
     o = co_await follow_redirects(conn, o, std::move(location), actual, counted);
+    o.times.first_byte = 0;  // a chain's time is in its hops (redirect_hops), not in the phases
     // follow_redirects times the chain from `actual`: the record below adds it to that.
     record(o, counted, intended, actual, actual + std::chrono::nanoseconds(o.times.complete));
     co_return;
@@ -419,18 +438,23 @@ task<void> worker::pipelined_round(std::optional<client::connection>& conn, std:
     client::outcome o;
     drop_if_closed(conn);
     const bool reused = conn && conn->uses() > 0;
+    const bool fresh = !conn;
     const bool connected = co_await ensure_connected(conn, o);
     if (!connected) {
       for (std::uint64_t i = 0; i < n; ++i) record(o, counted, start, start, mono_clock::now());
       break;
     }
+    const std::int64_t ready = fresh ? to_ns(ready_at_ - start) : 0;
     const std::uint64_t sent_before = conn->bytes_sent();
     const client::error_kind e = co_await conn->send(batch_for(n), dl.total);
     if (counted) stats_.count.bytes_out += conn->bytes_sent() - sent_before;
+    const std::int64_t written = conn->send_calls() > 1 ? to_ns(mono_clock::now() - start) : ready;
     std::uint64_t answered = 0;
     client::error_kind unanswered = e;  // what the requests left without a response end with
     while (e == client::error_kind::none && answered < n && conn->is_open()) {
       o = co_await conn->receive(start, dl, plan_.head_request);
+      o.times.connect = ready;
+      o.times.written = written;
       // Closed before a byte of this response: neither it nor those behind it were processed.
       if (client::closed_before_first_byte(o)) {
         unanswered = o.error;
@@ -468,6 +492,7 @@ task<void> worker::pipelined_round(std::optional<client::connection>& conn, std:
   drop_if_closed(conn);
   for (auto& r : redirects) {
     client::outcome o = co_await follow_redirects(conn, r.o, std::move(r.location), start, counted);
+    o.times.first_byte = 0;  // timed in redirect_hops, not in the phases
     record(o, counted, start, start, start + std::chrono::nanoseconds(o.times.complete));
   }
 }
@@ -477,8 +502,9 @@ void worker::record(const client::outcome& o, bool counted, time_point intended,
   std::int64_t latency = to_ns(done - intended);
   stats_.record(o, latency, to_ns(done - actual), plan_.config.success);
   ++second_requests_;
-  if (!o.ok() || !plan_.config.success.ok(o.status)) ++second_errors_;
-  if (o.ok()) second_latency_.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, latency)));
+  const bool succeeded = o.ok() && plan_.config.success.ok(o.status);
+  if (!succeeded) ++second_errors_;
+  if (succeeded) second_latency_.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, latency)));
   last_done_ = done;
 }
 

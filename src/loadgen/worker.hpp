@@ -143,6 +143,7 @@ class worker {
   std::atomic<double> cpu_s_{0};
   std::vector<std::unique_ptr<std::string>> batches_;  // the last is the current one
   unsigned connect_failures_ = 0;  // in a row: backs the next connect off
+  time_point ready_at_{};          // when ensure_connected()'s last new connection was ready
   std::size_t next_source_ = 0;    // index into config.sources of the next connection
   std::size_t next_address_ = 0;   // the round-robin over the target's addresses
   /// The target's name and redirects' host names: made on first use, on the worker's loop,

@@ -64,6 +64,7 @@ bool is_rate(threshold_metric m) {
 std::string canonical(const threshold& t) {
   std::string out(metric_name(t));
   if (t.metric == threshold_metric::percentile) out += fixed(t.percentile);
+  if (t.failed) out += "{outcome=failed}";
   out += to_string(t.cmp);
   if (is_latency(t.metric)) {
     if (t.value > exact_integers) return {};
@@ -80,7 +81,7 @@ std::string canonical(const threshold& t) {
 }
 
 bool same(const threshold& a, const threshold& b) {
-  return a.metric == b.metric && a.percentile == b.percentile && a.cmp == b.cmp &&
+  return a.metric == b.metric && a.percentile == b.percentile && a.failed == b.failed && a.cmp == b.cmp &&
          a.value == b.value;
 }
 
@@ -93,6 +94,7 @@ void check_well_formed(const threshold& t, std::string_view input) {
   else
     FUZZ_CHECK(t.percentile == 0);
   FUZZ_CHECK(std::isfinite(t.value) && t.value >= 0);
+  FUZZ_CHECK(!t.failed || is_latency(t.metric));  // {outcome=...} selects a latency only
   if (is_rate(t.metric)) FUZZ_CHECK(t.value <= 1);
   if (is_latency(t.metric) || (!is_rate(t.metric) && t.metric != threshold_metric::rps))
     FUZZ_CHECK(t.value == std::floor(t.value));
@@ -108,7 +110,7 @@ void check_reparses(const threshold& t) {
   if (text.empty()) return;
   const auto c = parse_threshold(text);
   FUZZ_CHECK(c.ok());
-  FUZZ_CHECK(c->metric == t.metric && c->percentile == t.percentile && c->cmp == t.cmp);
+  FUZZ_CHECK(c->metric == t.metric && c->percentile == t.percentile && c->failed == t.failed && c->cmp == t.cmp);
   if (is_rate(t.metric))  // v * 100 / 100 may differ from v in the last bit
     FUZZ_CHECK(std::abs(c->value - t.value) <= 1e-15 * t.value);
   else

@@ -210,8 +210,8 @@ def case_body_summary(barrage):
                    for b in body[:64])
     check(c["body_prefix"] == want, "body: with --show-secrets body_prefix is the first 64 bytes, escaped (%r)"
           % c["body_prefix"][:40])
-    check(rep["schema_version"] == 4, "body: schema_version 4 (config.body is gone; errors.tls split in two; "
-          "secrets redacted)")
+    check(rep["schema_version"] == 5, "body: schema_version 5 (config.body is gone; errors.tls split in two; "
+          "secrets redacted; latency_ms holds the successes only)")
     check(rep["requests"]["succeeded"] == 3, "body: the body was sent (%d succeeded)" % rep["requests"]["succeeded"])
     accounted(rep, "body")
 

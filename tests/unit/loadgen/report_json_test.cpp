@@ -138,18 +138,52 @@ TEST(report_json, the_accounting_identity_holds_in_the_requests_object) {
 
 TEST(report_json, latency_figures_are_milliseconds_within_the_histogram_precision) {
   auto l = to_json(sample_run(false))["latency_ms"];
-  // 1005 responses: 1 µs ... 1000 µs, and five at 2 ms.
-  EXPECT_EQ(l["count"], 1005u);
+  // 1000 successful responses: 1 µs ... 1000 µs (the five 503s at 2 ms are failures).
+  EXPECT_EQ(l["count"], 1000u);
   EXPECT_DOUBLE_EQ(l["min"].get<double>(), 0.001);
-  EXPECT_DOUBLE_EQ(l["max"].get<double>(), 2.0);
-  EXPECT_NEAR(l["mean"].get<double>(), (500.5 * 1000 + 5 * 2000) / 1005 / 1000, 1e-9);
-  EXPECT_NEAR(l["p50"].get<double>(), 0.503, 0.503 * 0.001);  // rank 503
-  EXPECT_NEAR(l["p75"].get<double>(), 0.754, 0.754 * 0.001);  // rank 754
-  EXPECT_NEAR(l["p90"].get<double>(), 0.905, 0.905 * 0.001);  // rank 905
-  EXPECT_NEAR(l["p99"].get<double>(), 0.995, 0.995 * 0.001);  // rank 995
-  EXPECT_DOUBLE_EQ(l["p999"].get<double>(), 2.0);
-  EXPECT_DOUBLE_EQ(l["p9999"].get<double>(), 2.0);
-  EXPECT_GE(l["p50"].get<double>(), 0.503);  // never below the exact order statistic
+  EXPECT_DOUBLE_EQ(l["max"].get<double>(), 1.0);
+  EXPECT_NEAR(l["mean"].get<double>(), 500.5 / 1000, 1e-9);
+  EXPECT_NEAR(l["p50"].get<double>(), 0.500, 0.500 * 0.001);  // rank 500
+  EXPECT_NEAR(l["p75"].get<double>(), 0.750, 0.750 * 0.001);  // rank 750
+  EXPECT_NEAR(l["p90"].get<double>(), 0.900, 0.900 * 0.001);  // rank 900
+  EXPECT_NEAR(l["p99"].get<double>(), 0.990, 0.990 * 0.001);  // rank 990
+  EXPECT_NEAR(l["p999"].get<double>(), 0.999, 0.999 * 0.001);
+  EXPECT_DOUBLE_EQ(l["p9999"].get<double>(), 1.0);
+  EXPECT_GE(l["p50"].get<double>(), 0.500);  // never below the exact order statistic
+}
+
+TEST(report_json, failed_requests_have_their_own_latency_figures) {
+  auto f = to_json(sample_run(false))["latency_failed_ms"];
+  // 2 refused at 0.5 ms, 5 responses 503 at 2 ms, 3 timeouts at 5 ms.
+  EXPECT_EQ(f["count"], 10u);
+  EXPECT_DOUBLE_EQ(f["min"].get<double>(), 0.5);
+  EXPECT_NEAR(f["p50"].get<double>(), 2.0, 2.0 * 0.001);
+  EXPECT_DOUBLE_EQ(f["max"].get<double>(), 5.0);
+  EXPECT_NEAR(f["mean"].get<double>(), (2 * 0.5 + 5 * 2.0 + 3 * 5.0) / 10, 1e-9);
+  auto none = to_json(run_result{})["latency_failed_ms"];
+  EXPECT_EQ(none["count"], 0u);
+  EXPECT_TRUE(none["p99"].is_null());
+}
+
+TEST(report_json, phases_have_the_shape_of_latency_ms_and_count_cached_lookups) {
+  auto j = to_json(sample_run(false));
+  const auto& p = j["phases"];
+  for (const char* name : {"dns", "connect", "tls", "queue", "write", "wait", "receive"}) {
+    ASSERT_TRUE(p.contains(name)) << name;
+    for (const auto& [k, v] : j["latency_ms"].items()) EXPECT_TRUE(p[name].contains(k)) << name << "." << k;
+  }
+  EXPECT_EQ(p["dns"]["count"], 52u);
+  EXPECT_EQ(p["dns"]["cached"], 50u);
+  EXPECT_DOUBLE_EQ(p["dns"]["max"].get<double>(), 1.0);
+  EXPECT_EQ(p["connect"]["count"], 52u);
+  EXPECT_EQ(p["tls"]["count"], 0u);
+  EXPECT_TRUE(p["tls"]["p50"].is_null());
+  EXPECT_EQ(p["queue"]["count"], 0u);  // closed model
+  EXPECT_EQ(p["wait"]["count"], 1000u);
+  EXPECT_NEAR(p["wait"]["max"].get<double>(), 0.9, 0.9 * 0.001);
+  EXPECT_NEAR(p["receive"]["max"].get<double>(), 0.1, 0.1 * 0.001);
+  EXPECT_DOUBLE_EQ(p["write"]["max"].get<double>(), 0.0);
+  EXPECT_EQ(to_json(sample_run(true))["phases"]["queue"]["count"], 1000u);
 }
 
 TEST(report_json, status_codes_and_errors_are_counted_by_name) {
@@ -190,7 +224,7 @@ TEST(report_json, the_histogram_is_serialized_losslessly_in_nanoseconds) {
   auto r = sample_run(false);
   auto h = to_json(r)["histogram"];
   EXPECT_EQ(h["unit"], "ns");
-  EXPECT_EQ(h["count"], 1005u);
+  EXPECT_EQ(h["count"], 1000u);
   auto back = histogram::deserialize(h["data"].get<std::string>());
   ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_TRUE(*back == r.stats.latency);
@@ -208,8 +242,8 @@ TEST(report_json, open_model_fields_appear_only_in_the_open_model) {
   EXPECT_EQ(open["config"]["model"], "open");
   EXPECT_DOUBLE_EQ(open["config"]["rate"].get<double>(), 100.0);
   // Corrected latency includes the 100 µs of schedule lag; uncorrected does not.
-  EXPECT_NEAR(open["latency_ms"]["p50"].get<double>(), 0.603, 0.603 * 0.001);
-  EXPECT_NEAR(open["latency_uncorrected_ms"]["p50"].get<double>(), 0.503, 0.503 * 0.001);
+  EXPECT_NEAR(open["latency_ms"]["p50"].get<double>(), 0.600, 0.600 * 0.001);
+  EXPECT_NEAR(open["latency_uncorrected_ms"]["p50"].get<double>(), 0.500, 0.500 * 0.001);
   EXPECT_DOUBLE_EQ(open["schedule_lag_ms"]["max"].get<double>(), 0.1);
   EXPECT_EQ(open["requests"]["late"], 7u);
   EXPECT_EQ(open["requests"]["dropped"], 1u);

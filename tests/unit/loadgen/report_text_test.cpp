@@ -43,7 +43,7 @@ TEST(report_text, the_summary_has_the_reference_fields_and_throughput) {
   EXPECT_HAS(t, "  Total requests    1014\n");
   EXPECT_HAS(t, "  Successful        1000\n");
   EXPECT_HAS(t, "  Success rate      99.01% of completed\n");
-  EXPECT_HAS(t, "  Average latency   508us\n");
+  EXPECT_HAS(t, "  Average latency   501us\n");
   EXPECT_HAS(t, "  Total time        10.000s\n");
   EXPECT_HAS(t, "  Requests/s        101.0\n");
   EXPECT_HAS(t, "  Received          97.9 KiB  (9.79 KiB/s)\n");
@@ -51,15 +51,16 @@ TEST(report_text, the_summary_has_the_reference_fields_and_throughput) {
 
 TEST(report_text, percentiles_and_max_are_listed_in_one_column_in_the_closed_model) {
   auto t = render_text(sample_run(false));
-  EXPECT_HAS(t, "\nLatency  1005 responses\n");
+  // The successful responses only: the five 503s at 2 ms are the failures' (their own line).
+  EXPECT_HAS(t, "\nLatency  1000 successful responses\n");
   EXPECT_HAS(t, "  min         1.00us\n");
-  EXPECT_HAS(t, "  p50          503us\n");
-  EXPECT_HAS(t, "  p75          754us\n");
-  EXPECT_HAS(t, "  p90          905us\n");
-  EXPECT_HAS(t, "  p99          995us\n");
-  EXPECT_HAS(t, "  p99.9       2.00ms\n");
-  EXPECT_HAS(t, "  p99.99      2.00ms\n");
-  EXPECT_HAS(t, "  max         2.00ms\n");
+  EXPECT_HAS(t, "  p50          500us\n");
+  EXPECT_HAS(t, "  p75          750us\n");
+  EXPECT_HAS(t, "  p90          900us\n");
+  EXPECT_HAS(t, "  p99          990us\n");
+  EXPECT_HAS(t, "  p99.9        999us\n");
+  EXPECT_HAS(t, "  p99.99      1.00ms\n");
+  EXPECT_HAS(t, "  max         1.00ms\n");
   EXPECT_LACKS(t, "uncorrected");
 }
 
@@ -67,13 +68,12 @@ TEST(report_text, the_open_model_shows_corrected_and_uncorrected_side_by_side) {
   auto t = render_text(sample_run(true));
   EXPECT_HAS(t, "corrected is measured from the intended send time, uncorrected from the actual send\n");
   EXPECT_HAS(t, "             corrected   uncorrected\n");
-  EXPECT_HAS(t, "  p50            603us         503us\n");
-  EXPECT_HAS(t, "  p99           1.10ms         995us\n");
-  EXPECT_HAS(t, "  max           2.10ms        2.00ms\n");
+  EXPECT_HAS(t, "  p50            600us         500us\n");
+  EXPECT_HAS(t, "  p99           1.09ms         990us\n");
+  EXPECT_HAS(t, "  max           1.10ms        1.00ms\n");
   EXPECT_HAS(t, "schedule lag (how late requests were sent): p50 100us, p99 100us, max 100us\n");
   EXPECT_HAS(t, "  retried 0, re-sent 0, late 7, dropped 1; connections opened 52\n");
-  EXPECT_HAS(t, "\n  ≤   1.55ms          0    0.00%\n");  // an empty histogram row, without a bar
-  EXPECT_LACKS(t, " \n");                                // or trailing blanks
+  EXPECT_LACKS(t, " \n");  // no trailing blanks
 }
 
 TEST(report_text, status_codes_and_errors_show_counts_and_shares) {
@@ -177,7 +177,7 @@ TEST(report_text, a_run_without_responses_still_renders) {
   r.stats.count.errors[static_cast<std::size_t>(client::error_kind::refused)] = 2;
   r.stats.count.failed = 2;
   auto t = render_text(r);
-  EXPECT_HAS(t, "\nLatency  no responses\n");
+  EXPECT_HAS(t, "\nLatency  no successful responses\n");
   EXPECT_HAS(t, "  Average latency   n/a\n");
   EXPECT_HAS(t, "\nStatus codes  no responses\n");
   EXPECT_HAS(t, "  refused                           2  100.00%\n");
@@ -201,15 +201,47 @@ TEST(report_text, the_histogram_has_log_spaced_rows_that_hold_every_response) {
   }
   EXPECT_EQ(total, r.stats.latency.count());
   EXPECT_DOUBLE_EQ(rows.front().lowest, 1000);
-  EXPECT_DOUBLE_EQ(rows.back().highest, 2'000'000);
-  // The last row is (1 µs × 2000^0.9, 2 ms] = (935.25 µs, 2 ms]: the buckets of 935 µs ... 1000 µs
-  // (935 µs lands in [934.9, 935.4] µs, reported as 935.4 µs) and the five at 2 ms.
-  EXPECT_EQ(rows.back().count, 66u + 5u);
+  EXPECT_DOUBLE_EQ(rows.back().highest, 1'000'000);
+  // The last row is (1 µs × 1000^0.9, 1 ms] = (501.19 µs, 1 ms]: the buckets of 501 µs ... 1000 µs
+  // (501 µs lands in [500.99, 501.25] µs, reported as 501.25 µs).
+  EXPECT_EQ(rows.back().count, 500u);
 
   auto t = render_text(r);
   EXPECT_HAS(t, "\nLatency histogram\n");
-  EXPECT_LACKS(t, " \n");  // no trailing blanks, even on empty rows
-  EXPECT_HAS(t, "  ≤   2.00ms         71    7.06%  █████▊\n");
+  EXPECT_HAS(t, "  ≤   1.00ms        500   50.00%  ████████████████████████████████████████\n");
+}
+
+TEST(report_text, empty_histogram_rows_have_no_bar_and_no_trailing_blanks) {
+  run_result r;
+  client::outcome ok;
+  ok.status = 200;
+  r.stats.record(ok, 1'000, 1'000, r.config.success);
+  r.stats.record(ok, 1'000'000, 1'000'000, r.config.success);
+  r.stats.count.started = 2;
+  auto t = render_text(r);
+  EXPECT_HAS(t, "\n  ≤   3.98us          0    0.00%\n  ≤   7.94us");  // no bar, no trailing blanks
+}
+
+TEST(report_text, the_phase_table_has_p50_p90_p99_and_max_of_each_phase_that_happened) {
+  auto t = render_text(sample_run(false));
+  EXPECT_HAS(t, "\nPhases  per connection: dns, connect, tls; per successful request: queue to receive\n");
+  EXPECT_HAS(t, "               count       p50       p90       p99       max\n");
+  EXPECT_HAS(t, "  dns             52       0ns       0ns    1.00ms    1.00ms  (50 cached)\n");
+  EXPECT_HAS(t, "  connect         52     100us     100us     100us     100us\n");
+  EXPECT_HAS(t, "  write         1000       0ns       0ns       0ns       0ns\n");
+  EXPECT_HAS(t, "  wait          1000     450us     810us     891us     900us\n");
+  EXPECT_HAS(t, "  receive       1000    50.0us    90.0us    99.0us     100us\n");
+  EXPECT_LACKS(t, "  tls ");    // a plain-HTTP run made no handshake
+  EXPECT_LACKS(t, "  queue ");  // the closed model has no schedule to be late on
+  EXPECT_HAS(render_text(sample_run(true)), "  queue         1000     100us     100us     100us     100us\n");
+  EXPECT_LACKS(render_text(run_result{}), "Phases");
+}
+
+TEST(report_text, the_failures_latency_is_a_line_beside_the_errors) {
+  auto t = render_text(sample_run(false));
+  EXPECT_HAS(t, "  status 503                        5    0.50%\n"
+                "  latency of these 10: p50 2.00ms, p90 5.00ms, p99 5.00ms, max 5.00ms\n");
+  EXPECT_LACKS(render_text(run_result{}), "latency of these");
 }
 
 TEST(report_text, a_histogram_with_one_value_has_one_row) {

@@ -59,6 +59,33 @@ TEST_P(valid_threshold, parses_into_metric_comparison_and_value) {
 INSTANTIATE_TEST_SUITE_P(threshold, valid_threshold, ::testing::ValuesIn(valid_thresholds),
                          [](const auto& info) { return std::string(info.param.name); });
 
+struct selector_case {
+  const char* name;
+  const char* text;
+  threshold_metric metric;
+  bool failed;  // judges latency_failed
+};
+const selector_case selector_thresholds[] = {
+    {"no_selector_judges_successes", "p99<250ms", m::percentile, false},
+    {"failed_outcome", "p99{outcome=failed}<1s", m::percentile, true},
+    {"succeeded_outcome_is_the_default_spelled_out", "p99{outcome=succeeded}<1s", m::percentile, false},
+    {"spaces_inside_the_braces", "p50{ outcome = failed } <= 20ms", m::percentile, true},
+    {"failed_mean", "mean{outcome=failed}<100ms", m::mean, true},
+    {"failed_max", "max{outcome=failed}<2s", m::max, true},
+};
+
+class selector_threshold : public ::testing::TestWithParam<selector_case> {};
+TEST_P(selector_threshold, names_the_latency_it_judges) {
+  const auto& c = GetParam();
+  auto t = parse_threshold(c.text);
+  ASSERT_TRUE(t.ok()) << t.error();
+  EXPECT_EQ(t->metric, c.metric);
+  EXPECT_EQ(t->failed, c.failed);
+  EXPECT_EQ(t->expr, std::string(c.text).substr(0, t->expr.size()));  // as typed, for the report
+}
+INSTANTIATE_TEST_SUITE_P(threshold, selector_threshold, ::testing::ValuesIn(selector_thresholds),
+                         [](const auto& info) { return std::string(info.param.name); });
+
 struct invalid_case {
   const char* name;
   const char* text;
@@ -95,6 +122,18 @@ const invalid_case invalid_thresholds[] = {
      "success_rate, rps, timeouts, errors, dropped, late), e.g. p99<250ms"},
     {"control_byte_in_a_percentage_is_escaped", "error_rate<1\x01%",
      "bad threshold \"error_rate<1\\x01%\": expected a percentage such as 1% or 99.5%, not \"1\\x01%\""},
+    {"selector_on_a_rate", "error_rate{outcome=failed}<1%",
+     "bad threshold \"error_rate{outcome=failed}<1%\": \"error_rate\" takes no selector: {outcome=...} applies to "
+     "latencies (p<N>, mean, min, max)"},
+    {"unknown_outcome", "p99{outcome=slow}<1s",
+     "bad threshold \"p99{outcome=slow}<1s\": outcome must be succeeded or failed, not \"slow\""},
+    {"unknown_selector_key", "p99{status=500}<1s",
+     "bad threshold \"p99{status=500}<1s\": unknown selector \"{status=500}\": expected {outcome=succeeded} or "
+     "{outcome=failed}"},
+    {"selector_without_value", "p99{outcome}<1s",
+     "bad threshold \"p99{outcome}<1s\": outcome must be succeeded or failed, not \"\""},
+    {"unclosed_selector", "p99{outcome=failed<1s",
+     "bad threshold \"p99{outcome=failed<1s\": expected } to close \"{outcome=failed<1s\""},
     {"count_fraction", "timeouts<1.5", nullptr},
     {"rps_garbage", "rps>fast", nullptr},
 };
@@ -120,23 +159,36 @@ threshold_result judge(const char* text, const run_result& r) {
   return evaluate(*t, r);
 }
 
-TEST(threshold, latency_thresholds_judge_the_corrected_latency_and_show_it) {
-  auto r = sample_run(false);  // p99 ≈ 995 µs, max 2 ms
+TEST(threshold, latency_thresholds_judge_the_corrected_latency_of_successes_and_show_it) {
+  auto r = sample_run(false);  // successes: p99 ≈ 990 µs, max 1 ms; the 503s at 2 ms are failures
   auto pass = judge("p99<1ms", r);
   EXPECT_TRUE(pass.ok);
   EXPECT_EQ(pass.expr, "p99<1ms");
-  EXPECT_EQ(pass.actual, "995us");
+  EXPECT_EQ(pass.actual, "990us");
   auto fail = judge("p99<900us", r);
   EXPECT_FALSE(fail.ok);
-  EXPECT_EQ(fail.actual, "995us");
-  EXPECT_TRUE(judge("max<=2ms", r).ok);
-  EXPECT_FALSE(judge("max<2ms", r).ok);
+  EXPECT_EQ(fail.actual, "990us");
+  EXPECT_TRUE(judge("max<=1ms", r).ok);
+  EXPECT_FALSE(judge("max<1ms", r).ok);
   EXPECT_TRUE(judge("min==1us", r).ok);
   EXPECT_TRUE(judge("mean<600us", r).ok);
 
   auto open = sample_run(true);  // corrected = uncorrected + 100 µs
   EXPECT_FALSE(judge("p50<550us", open).ok);
-  EXPECT_EQ(judge("p50<550us", open).actual, "603us");
+  EXPECT_EQ(judge("p50<550us", open).actual, "600us");
+}
+
+TEST(threshold, an_outcome_failed_threshold_judges_the_failures_latency) {
+  auto r = sample_run(false);  // failures: 2 at 500 µs, 5 at 2 ms, 3 at 5 ms
+  auto slow = judge("p99{outcome=failed}<1s", r);
+  EXPECT_TRUE(slow.ok);
+  EXPECT_EQ(slow.actual, "5.00ms");
+  EXPECT_FALSE(judge("p99{outcome=failed}<5ms", r).ok);
+  EXPECT_EQ(judge("min{outcome=failed}>100us", r).actual, "500us");
+  EXPECT_EQ(judge("p99{outcome=succeeded}<1ms", r).actual, "990us");
+  auto none = judge("p99{outcome=failed}<1s", run_result{});
+  EXPECT_FALSE(none.ok);
+  EXPECT_EQ(none.actual, "n/a: no failed requests");
 }
 
 TEST(threshold, rate_thresholds_are_shares_of_completed_requests) {
@@ -171,7 +223,7 @@ TEST(threshold, a_metric_without_data_fails_and_says_why) {
   run_result r;
   auto lat = judge("p99<1s", r);
   EXPECT_FALSE(lat.ok);
-  EXPECT_EQ(lat.actual, "n/a: no responses");
+  EXPECT_EQ(lat.actual, "n/a: no successful responses");
   auto rate = judge("error_rate<1%", r);
   EXPECT_FALSE(rate.ok);
   EXPECT_EQ(rate.actual, "n/a: no completed requests");
