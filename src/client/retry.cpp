@@ -5,6 +5,11 @@
 
 namespace barrage::client {
 
+std::vector<unsigned> default_retry_statuses() { return {500, 502, 503, 504}; }
+std::vector<error_kind> default_retry_errors() {
+  return {error_kind::refused, error_kind::reset, error_kind::connect_timeout};
+}
+
 bool should_retry(const retry_policy& p, const outcome& o) noexcept {
   if (o.ok()) return std::find(p.statuses.begin(), p.statuses.end(), o.status) != p.statuses.end();
   return std::find(p.errors.begin(), p.errors.end(), o.error) != p.errors.end();

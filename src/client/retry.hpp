@@ -28,10 +28,15 @@
 
 namespace barrage::client {
 
+/// The defaults of retry_policy: 500, 502, 503, 504; refused, reset, connect_timeout. Out of line:
+/// GCC 12 warns (-Wmaybe-uninitialized, wrongly) where an inline initializer list of them is copied.
+std::vector<unsigned> default_retry_statuses();
+std::vector<error_kind> default_retry_errors();
+
 struct retry_policy {
   unsigned attempts = 1;  // tries, the first included (aiohttp-retry's convention): 1 = no retry
-  std::vector<unsigned> statuses{500, 502, 503, 504};
-  std::vector<error_kind> errors{error_kind::refused, error_kind::reset, error_kind::connect_timeout};
+  std::vector<unsigned> statuses = default_retry_statuses();
+  std::vector<error_kind> errors = default_retry_errors();
   duration backoff = std::chrono::milliseconds(100);  // before the first retry; doubled per retry
   duration max_backoff = std::chrono::seconds(10);    // the doubling stops here (before jitter)
 };
