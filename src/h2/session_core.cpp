@@ -72,7 +72,12 @@ struct callbacks {
       if (!n.empty() && n[0] == ':') {
         // nghttp2 has checked which pseudo-headers may appear, once each, before the fields.
         if (n == ":status") {
+          // nghttp2 checks for three digits; HTTP knows 100..599 only (RFC 9110 §15).
           std::from_chars(v.data(), v.data() + v.size(), in.status);
+          if (in.status < 100 || in.status > 599) {
+            in.rejected = true;
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+          }
         } else if (n == ":method") {
           in.method = c.arena_.copy(v);
         } else if (n == ":scheme") {
@@ -105,7 +110,9 @@ struct callbacks {
           if (end_stream) c.events_.push_back(stream_end{frame->hd.stream_id});
           break;
         case NGHTTP2_RST_STREAM:
-          c.events_.push_back(stream_reset{frame->hd.stream_id, error_code{frame->rst_stream.error_code}});
+          // Only for a stream still open: a reset of one already closed changes nothing.
+          if (c.find(frame->hd.stream_id) != nullptr)
+            c.events_.push_back(stream_reset{frame->hd.stream_id, error_code{frame->rst_stream.error_code}});
           break;
         case NGHTTP2_GOAWAY:
           c.events_.push_back(goaway{frame->goaway.last_stream_id, error_code{frame->goaway.error_code},

@@ -267,6 +267,23 @@ TEST(ClientSession, AResponseHeaderBlockOverTheLimitResetsOnlyItsStream) {
   EXPECT_TRUE(tc.has("closed 3 NO_ERROR"));
 }
 
+TEST_F(raw_peer_test, AStatusOutsideOneHundredToFiveNinetyNineResetsItsStream) {
+  // "\x08\x03" + digits: :status (static index 8) with a literal value, not indexed.
+  ASSERT_TRUE(c.feed(frame(headers_type, end_headers | end_stream, 1, std::string("\x08\x03" "099", 5))).ok());
+  ASSERT_TRUE(c.feed(frame(headers_type, end_headers | end_stream, 3, std::string("\x08\x03" "600", 5))).ok());
+  ASSERT_TRUE(c.feed(frame(headers_type, end_headers | end_stream, 5, std::string("\x08\x03" "599", 5))).ok());
+  drain(c, t);
+  const std::vector<frame_info> sent = frames_in(output_of(c));
+  drain(c, t);
+  EXPECT_TRUE(t.has("closed 1 INTERNAL_ERROR"));
+  EXPECT_TRUE(t.has("closed 3 INTERNAL_ERROR"));
+  EXPECT_TRUE(t.has("head 5 599 end"));
+  EXPECT_FALSE(t.has("head 1 99 end"));
+  std::size_t resets = 0;
+  for (const frame_info& f : sent) resets += f.type == rst_type;
+  EXPECT_EQ(resets, 2u);
+}
+
 TEST(ClientSession, ShutdownSendsGoawayAndLeavesOpenStreamsNamed) {
   client_session c;
   ASSERT_TRUE(c.submit({.authority = "a", .path = "/"}).ok());

@@ -1,0 +1,129 @@
+// The server session against a client session in memory, and against raw bytes.
+#include "h2/server_session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "h2_harness.hpp"
+
+namespace barrage::h2 {
+namespace {
+
+using namespace testing;
+
+TEST(ServerSession, ARequestHeadCarriesItsPseudoHeadersFieldsAndBody) {
+  client_session c;
+  server_session s;
+  transcript tc, ts;
+  const field fs[] = {{"content-type", "application/json"}, {"x-trace", "42"}};
+  ASSERT_TRUE(c.submit({.method = "PUT", .scheme = "https", .authority = "api.test", .path = "/v1/items/7", .fields = fs,
+                        .body = R"({"n":7})"})
+                  .ok());
+  pump(c, s, tc, ts, answer_with(""));
+  EXPECT_EQ(ts.lines, (std::vector<std::string>{"settings", "request 1 PUT https://api.test/v1/items/7", "end 1",
+                                                "closed 1 NO_ERROR"}));
+  EXPECT_EQ(ts.fields[1], (std::vector<std::pair<std::string, std::string>>{{"content-type", "application/json"},
+                                                                            {"x-trace", "42"}}));
+  EXPECT_EQ(ts.bodies[1], R"({"n":7})");
+  EXPECT_TRUE(tc.has("head 1 200 end"));
+  EXPECT_EQ(s.open_streams(), 0u);
+}
+
+TEST(ServerSession, ManyStreamsOnOneConnectionAreAnsweredEachOnItsOwnStream) {
+  client_session c;
+  server_session s;
+  transcript tc, ts;
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(c.submit({.authority = "a", .path = "/"}).ok());
+  EXPECT_EQ(c.open_streams(), 50u);
+  pump(c, s, tc, ts, answer_with("ok"));
+  for (int id = 1; id < 100; id += 2) {
+    EXPECT_TRUE(tc.has("closed " + std::to_string(id) + " NO_ERROR")) << id;
+    EXPECT_EQ(tc.bodies[id], "ok") << id;
+  }
+  EXPECT_EQ(c.open_streams(), 0u);
+}
+
+TEST(ServerSession, ItsMaxConcurrentStreamsHoldsTheClientsExtraRequestsUntilStreamsClose) {
+  client_session c;
+  server_session s({.max_concurrent_streams = 2});
+  transcript tc, ts;
+  // The server's SETTINGS first, so that the client knows the limit before it sends.
+  ASSERT_TRUE(s.feed(output_of(c)).ok());
+  drain(s, ts);
+  ASSERT_TRUE(c.feed(output_of(s)).ok());
+  drain(c, tc);
+  EXPECT_EQ(tc.last_settings.max_concurrent_streams, 2u);
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(c.submit({.authority = "a", .path = "/"}).ok());
+  EXPECT_EQ(c.free_slots(), 0u);
+  ASSERT_TRUE(s.feed(output_of(c)).ok());
+  EXPECT_EQ(s.open_streams(), 2u);
+  const server_handler answer = answer_with("ok");
+  std::size_t heads = 0;
+  for (const event& e : s.events()) {
+    heads += std::holds_alternative<request_head>(e);
+    answer(s, e);
+  }
+  s.clear_events();
+  EXPECT_EQ(heads, 2u);
+  pump(c, s, tc, ts, answer);
+  for (int id = 1; id <= 11; id += 2) EXPECT_TRUE(tc.has("closed " + std::to_string(id) + " NO_ERROR")) << id;
+}
+
+TEST(ServerSession, AWrongClientPrefaceIsAFatalError) {
+  server_session s;
+  auto fed = s.feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_FALSE(fed.ok());
+  EXPECT_TRUE(fed.error().fatal());
+  EXPECT_FALSE(fed.error().describe().empty());
+}
+
+TEST(ServerSession, RespondingOnAStreamThatIsNotOpenFailsAsAValue) {
+  server_session s;
+  auto r = s.respond(1, {.status = 200});
+  ASSERT_FALSE(r.ok());
+  EXPECT_FALSE(r.error().fatal());
+}
+
+TEST(ServerSession, AStatusOutsideTwoHundredToFiveNinetyNineIsRefused) {
+  client_session c;
+  server_session s;
+  ASSERT_TRUE(c.submit({.authority = "a"}).ok());
+  ASSERT_TRUE(s.feed(output_of(c)).ok());
+  s.clear_events();
+  for (int status : {0, 99, 101, 600}) EXPECT_FALSE(s.respond(1, {.status = status}).ok()) << status;
+  EXPECT_TRUE(s.respond(1, {.status = 503}).ok());
+}
+
+TEST(ServerSession, AClientResetIsAResetEventAndClosesTheRequestsStream) {
+  client_session c;
+  server_session s;
+  transcript tc, ts;
+  auto id = c.submit({.method = "POST", .authority = "a", .path = "/slow", .body = std::string_view("part")});
+  ASSERT_TRUE(id.ok());
+  pump(c, s, tc, ts, nullptr);  // the server does not answer
+  ASSERT_TRUE(c.reset_stream(*id, error_code::cancel).ok());
+  pump(c, s, tc, ts, nullptr);
+  EXPECT_TRUE(ts.has("reset 1 CANCEL"));
+  EXPECT_TRUE(ts.has("closed 1 CANCEL"));
+  EXPECT_TRUE(tc.has("closed 1 CANCEL"));
+  EXPECT_EQ(s.open_streams(), 0u);
+}
+
+TEST(ServerSession, ShutdownIsAGoawayEventForTheClientWithTheLastStreamProcessed) {
+  client_session c;
+  server_session s;
+  transcript tc, ts;
+  ASSERT_TRUE(c.submit({.authority = "a"}).ok());
+  pump(c, s, tc, ts, answer_with("x"));
+  ASSERT_TRUE(s.shutdown(error_code::no_error).ok());
+  pump(c, s, tc, ts, nullptr);
+  EXPECT_TRUE(ts.has("goaway_sent 1 NO_ERROR"));
+  EXPECT_TRUE(tc.has("goaway 1 NO_ERROR"));
+  EXPECT_FALSE(s.wants_read());
+  EXPECT_FALSE(c.submit({.authority = "a"}).ok());
+}
+
+}  // namespace
+}  // namespace barrage::h2
