@@ -199,7 +199,15 @@ session_core::session_core(role r, const session_options& options) : role_(r), o
   nghttp2_session_callbacks_set_on_stream_close_callback(cb, &callbacks::stream_close);
   nghttp2_session_callbacks_set_on_frame_send_callback(cb, &callbacks::frame_send);
   nghttp2_session_callbacks_set_on_frame_not_send_callback(cb, &callbacks::frame_not_send);
-  const int rv = r == role::client ? nghttp2_session_client_new(&s_, cb, this) : nghttp2_session_server_new(&s_, cb, this);
+  nghttp2_option* opt = nullptr;
+  if (nghttp2_option_new(&opt) != 0) {
+    nghttp2_session_callbacks_del(cb);
+    throw std::bad_alloc();
+  }
+  nghttp2_option_set_peer_max_concurrent_streams(opt, options.peer_streams_before_settings);
+  const int rv = r == role::client ? nghttp2_session_client_new2(&s_, cb, this, opt)
+                                   : nghttp2_session_server_new2(&s_, cb, this, opt);
+  nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(cb);
   if (rv != 0) throw std::bad_alloc();
 
@@ -380,6 +388,7 @@ std::string_view check(const session_options& o) noexcept {
   if (o.connection_window > max_window) return "the connection window is above 2^31-1 bytes";
   if (o.max_header_fields == 0) return "the header field limit is 0";
   if (o.max_header_list_bytes == 0) return "the header list limit is 0";
+  if (o.peer_streams_before_settings == 0) return "no stream may open before the peer's SETTINGS";
   return {};
 }
 

@@ -26,6 +26,10 @@ struct session_options {
   /// either is reset (INTERNAL_ERROR) and closes; memory for headers stays bounded.
   std::uint32_t max_header_list_bytes = 64 * 1024;
   std::uint32_t max_header_fields = 128;
+  /// Client: the peer's SETTINGS_MAX_CONCURRENT_STREAMS assumed until its SETTINGS arrive
+  /// (nghttp2's default, 100: RFC 9113 §6.5.2 asks servers to allow at least that). A server
+  /// that allows fewer refuses the excess (REFUSED_STREAM); 1 sends one request until then.
+  std::uint32_t peer_streams_before_settings = 100;
   /// Whether data events carry the received bytes (copied) or only their length; a load
   /// generator that discards bodies saves the copy.
   bool keep_data_bytes = true;

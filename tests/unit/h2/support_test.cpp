@@ -36,6 +36,7 @@ TEST(SessionOptions, CheckAcceptsTheWindowsTheRfcAllowsAndNamesWhatIsWrongElse) 
       {"a connection window above 2^31-1", {.connection_window = max_window + 1}, false},
       {"no header fields allowed", {.max_header_fields = 0}, false},
       {"no header bytes allowed", {.max_header_list_bytes = 0}, false},
+      {"no stream before the peer's SETTINGS", {.peer_streams_before_settings = 0}, false},
   };
   for (const options_case& c : cases) EXPECT_EQ(check(c.options).empty(), c.ok) << c.name << ": " << check(c.options);
 }
