@@ -54,7 +54,9 @@ class server_session {
   std::span<const event> events() const noexcept;
   void clear_events() noexcept;
 
-  /// Answers the request on `stream` (one that is open: NGHTTP2_ERR_INVALID_ARGUMENT else).
+  /// Answers the request on `stream`, once: NGHTTP2_ERR_INVALID_ARGUMENT when the stream is
+  /// not open, NGHTTP2_ERR_INVALID_STATE when it was answered already. It may be called
+  /// before the request's body has all arrived.
   result<void, session_error> respond(std::int32_t stream, const response& r) noexcept;
 
   bool wants_read() const noexcept;

@@ -49,6 +49,7 @@ struct callbacks {
       c.incoming_.status = 0;
       c.incoming_.bytes = 0;
       c.incoming_.rejected = false;
+      c.incoming_.bytes_held.reset();
       if (c.role_ == role::server && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
         c.streams_.push_back({.id = frame->hd.stream_id});
       return 0;
@@ -79,17 +80,17 @@ struct callbacks {
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
           }
         } else if (n == ":method") {
-          in.method = c.arena_.copy(v);
+          in.method = in.bytes_held.copy(v);
         } else if (n == ":scheme") {
-          in.scheme = c.arena_.copy(v);
+          in.scheme = in.bytes_held.copy(v);
         } else if (n == ":authority") {
-          in.authority = c.arena_.copy(v);
+          in.authority = in.bytes_held.copy(v);
         } else if (n == ":path") {
-          in.path = c.arena_.copy(v);
+          in.path = in.bytes_held.copy(v);
         }
         return 0;
       }
-      in.fields.push_back(field{c.arena_.copy(n), c.arena_.copy(v)});
+      in.fields.push_back(field{in.bytes_held.copy(n), in.bytes_held.copy(v)});
       return 0;
     } catch (...) {
       return NGHTTP2_ERR_CALLBACK_FAILURE;
@@ -287,14 +288,16 @@ void session_core::close(std::int32_t id, std::uint32_t code) {
 void session_core::emit_head(const nghttp2_frame& frame) {
   const std::size_t n = incoming_.fields.size();
   auto* stored = static_cast<field*>(arena_.allocate(n * sizeof(field), alignof(field)));
-  std::copy(incoming_.fields.begin(), incoming_.fields.end(), stored);
+  for (std::size_t i = 0; i < n; ++i)
+    stored[i] = field{arena_.copy(incoming_.fields[i].name), arena_.copy(incoming_.fields[i].value)};
   const std::span<const field> fields(stored, n);
   const std::int32_t id = frame.hd.stream_id;
   const bool end = (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   if (role_ == role::client && incoming_.status != 0) {
     events_.push_back(response_head{id, incoming_.status, fields, end});
   } else if (role_ == role::server && frame.headers.cat == NGHTTP2_HCAT_REQUEST) {
-    events_.push_back(request_head{id, incoming_.method, incoming_.scheme, incoming_.authority, incoming_.path, fields, end});
+    events_.push_back(request_head{id, arena_.copy(incoming_.method), arena_.copy(incoming_.scheme),
+                                   arena_.copy(incoming_.authority), arena_.copy(incoming_.path), fields, end});
   } else {
     events_.push_back(trailers{id, fields});
   }
@@ -356,6 +359,7 @@ result<void, session_error> session_core::submit_response(std::int32_t stream, c
                                                           std::span<const field> fields, std::string_view body) noexcept {
   stream_state* st = find(stream);
   if (st == nullptr) return fail(session_error{NGHTTP2_ERR_INVALID_ARGUMENT});
+  if (st->responded) return fail(session_error{NGHTTP2_ERR_INVALID_STATE});
   if (auto built = build_nva(head, fields); !built) return fail(built.error());
   nghttp2_data_provider provider{};
   provider.read_callback = &callbacks::read_body;
@@ -363,6 +367,7 @@ result<void, session_error> session_core::submit_response(std::int32_t stream, c
   st->sent = 0;
   const int rv = nghttp2_submit_response(s_, stream, nva_.data(), nva_.size(), body.empty() ? nullptr : &provider);
   if (rv != 0) return fail(session_error{rv});
+  st->responded = true;
   return {};
 }
 

@@ -64,14 +64,18 @@ class session_core {
     std::int32_t id = 0;
     std::string_view body;  // the caller's bytes being sent
     std::size_t sent = 0;
+    bool responded = false;  // server: respond() succeeded once
   };
-  /// The header block being received (blocks do not interleave: RFC 9113 §4.3).
+  /// The header block being received (blocks do not interleave: RFC 9113 §4.3). Its bytes
+  /// live in their own arena, since a block may span feeds with clear_events() between them;
+  /// emit_head() copies them into the events' arena.
   struct incoming_head {
     std::vector<field> fields;
     std::string_view method, scheme, authority, path;
     int status = 0;
     std::size_t bytes = 0;
     bool rejected = false;  // over the limits: the stream is being reset
+    byte_arena bytes_held{4096};
   };
 
   stream_state* find(std::int32_t id) noexcept;

@@ -31,6 +31,32 @@ TEST(ServerSession, ARequestHeadCarriesItsPseudoHeadersFieldsAndBody) {
   EXPECT_EQ(s.open_streams(), 0u);
 }
 
+TEST(ServerSession, EverySplitPointOfTheClientsFirstFlightYieldsTheSameRequest) {
+  client_session c;
+  const field fs[] = {{"user-agent", "barrage-test"}, {"x-request-id", "0123456789abcdef"}};
+  ASSERT_TRUE(c.submit({.method = "POST", .authority = "split.test", .path = "/a/b?c=d", .fields = fs, .body = "payload"}).ok());
+  const std::string flight = output_of(c);
+  transcript whole;
+  {
+    server_session s;
+    ASSERT_TRUE(s.feed(flight).ok());
+    drain(s, whole);
+  }
+  ASSERT_EQ(whole.lines, (std::vector<std::string>{"settings", "request 1 POST http://split.test/a/b?c=d", "end 1"}));
+  ASSERT_EQ(whole.fields[1].size(), 2u);
+  for (std::size_t cut = 0; cut <= flight.size(); ++cut) {
+    server_session s;
+    transcript t;
+    ASSERT_TRUE(s.feed(std::string_view(flight).substr(0, cut)).ok()) << "cut at " << cut;
+    drain(s, t);  // clears the events, and their bytes, between the pieces
+    ASSERT_TRUE(s.feed(std::string_view(flight).substr(cut)).ok()) << "cut at " << cut;
+    drain(s, t);
+    EXPECT_EQ(t.lines, whole.lines) << "cut at " << cut;
+    EXPECT_EQ(t.fields, whole.fields) << "cut at " << cut;
+    EXPECT_EQ(t.bodies, whole.bodies) << "cut at " << cut;
+  }
+}
+
 TEST(ServerSession, ManyStreamsOnOneConnectionAreAnsweredEachOnItsOwnStream) {
   client_session c;
   server_session s;
@@ -84,6 +110,23 @@ TEST(ServerSession, RespondingOnAStreamThatIsNotOpenFailsAsAValue) {
   auto r = s.respond(1, {.status = 200});
   ASSERT_FALSE(r.ok());
   EXPECT_FALSE(r.error().fatal());
+}
+
+TEST(ServerSession, ASecondResponseOnTheSameStreamIsRefused) {
+  client_session c;
+  server_session s;
+  transcript tc, ts;
+  ASSERT_TRUE(c.submit({.authority = "a"}).ok());
+  ASSERT_TRUE(s.feed(output_of(c)).ok());
+  drain(s, ts);
+  ASSERT_TRUE(s.respond(1, {.status = 200, .body = "first"}).ok());
+  auto again = s.respond(1, {.status = 500});
+  ASSERT_FALSE(again.ok());
+  EXPECT_FALSE(again.error().fatal());
+  pump(c, s, tc, ts, nullptr);
+  EXPECT_TRUE(tc.has("head 1 200"));
+  EXPECT_EQ(tc.bodies[1], "first");
+  EXPECT_TRUE(tc.has("closed 1 NO_ERROR"));
 }
 
 TEST(ServerSession, AStatusOutsideTwoHundredToFiveNinetyNineIsRefused) {
