@@ -6,6 +6,7 @@
 namespace barrage::h2 {
 
 void* byte_arena::allocate(std::size_t size, std::size_t align) {
+  handed_out_ += size;
   for (; current_ < blocks_.size(); ++current_, used_ = 0) {
     const std::size_t start = (used_ + align - 1) & ~(align - 1);
     if (start + size <= blocks_[current_].size) {
@@ -30,6 +31,7 @@ std::string_view byte_arena::copy(std::string_view bytes) {
 }
 
 void byte_arena::reset() noexcept {
+  handed_out_ = 0;
   current_ = 0;
   used_ = 0;
 }

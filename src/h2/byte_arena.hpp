@@ -25,6 +25,8 @@ class byte_arena {
 
   /// Bytes held in blocks (for tests and memory bounds).
   std::size_t capacity() const noexcept;
+  /// Bytes handed out since the last reset(), alignment padding excluded.
+  std::size_t used() const noexcept { return handed_out_; }
 
  private:
   struct block {
@@ -35,6 +37,7 @@ class byte_arena {
   std::size_t current_ = 0;  // index of the block being filled
   std::size_t used_ = 0;     // bytes used in blocks_[current_]
   std::size_t block_size_;
+  std::size_t handed_out_ = 0;
 };
 
 }  // namespace barrage::h2

@@ -6,9 +6,9 @@
 //   auto id = s.submit({.method = "GET", .authority = "example.com", .path = "/"});
 //   loop:
 //     write every s.take_output() until it is empty    (the preface and SETTINGS come first)
-//     s.feed(bytes read from the transport)
-//     for (const h2::event& e : s.events()) ...        (response_head, data_chunk, stream_end,
-//     s.clear_events();                                  stream_closed, goaway, ...)
+//     while bytes remain: n = s.feed(bytes read from the transport)
+//       for (const h2::event& e : s.events()) ...      (response_head, data_chunk, stream_end,
+//       s.clear_events(); drop n bytes                   stream_closed, goaway, ...)
 //   until !s.wants_read() && !s.wants_write()          (GOAWAY exchanged, or a fatal error)
 //
 // Contract:
@@ -69,7 +69,9 @@ class client_session {
   /// after a GOAWAY either way.
   result<std::int32_t, session_error> submit(const request& r) noexcept;
 
-  /// Takes every byte the peer sent, in any split. Events go to events().
+  /// Takes the bytes the peer sent, in any split; events go to events(). Returns how many it
+  /// took: all, or fewer once the events hold session_options::max_event_bytes; then handle
+  /// the events, clear_events(), and feed the rest.
   result<std::size_t, session_error> feed(std::string_view bytes) noexcept;
   /// The next bytes to write (up to 256 KiB; call again until empty), valid until the next
   /// call on the session. Sending may produce events too (stream_closed after a reset sent).

@@ -63,8 +63,8 @@ struct stream_reset {
 };
 
 /// The stream is finished for this session, for whatever reason: both sides ended
-/// (no_error), a reset either way, a header block over the limits or with a :status outside
-/// 100..599 (internal_error: the session resets the stream), or a
+/// (no_error), a reset either way, a header block over the limits (internal_error) or with a
+/// :status outside 100..599 (protocol_error: the session resets the stream), or a
 /// GOAWAY whose last stream id is below it (refused_stream: the peer did not process it).
 /// Every stream a client submitted, and every request a server received, gets exactly one,
 /// unless the session is destroyed first.

@@ -49,6 +49,9 @@ class server_session {
   server_session(server_session&&) noexcept;
   server_session& operator=(server_session&&) noexcept;
 
+  /// Takes the bytes the peer sent, in any split; events go to events(). Returns how many it
+  /// took: all, or fewer once the events hold session_options::max_event_bytes; then handle
+  /// the events, clear_events(), and feed the rest.
   result<std::size_t, session_error> feed(std::string_view bytes) noexcept;
   result<std::string_view, session_error> take_output() noexcept;
   std::span<const event> events() const noexcept;

@@ -39,7 +39,9 @@ bool connection_specific(const field& f) {
 
 // nghttp2's callbacks, each a translation into an event or a stream state change. They return
 // 0, or NGHTTP2_ERR_CALLBACK_FAILURE for an exception (bad_alloc), which makes the call that
-// ran them (feed, take_output) fail with a fatal error.
+// ran them (feed, take_output) fail with a fatal error. The header and data callbacks return
+// NGHTTP2_ERR_PAUSE once the events hold max_event_bytes: feed() then returns early, with
+// what it has taken, and nghttp2 resumes after the caller has cleared the events.
 struct callbacks {
   static int begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* ud) noexcept {
     try {
@@ -58,7 +60,7 @@ struct callbacks {
     }
   }
 
-  static int header(nghttp2_session*, const nghttp2_frame*, const std::uint8_t* name, std::size_t namelen,
+  static int header(nghttp2_session* session, const nghttp2_frame* frame, const std::uint8_t* name, std::size_t namelen,
                     const std::uint8_t* value, std::size_t valuelen, std::uint8_t, void* ud) noexcept {
     try {
       session_core& c = core_of(ud);
@@ -76,7 +78,8 @@ struct callbacks {
           // nghttp2 checks for three digits; HTTP knows 100..599 only (RFC 9110 §15).
           std::from_chars(v.data(), v.data() + v.size(), in.status);
           if (in.status < 100 || in.status > 599) {
-            in.rejected = true;
+            in.rejected = true;  // malformed (RFC 9113 §8.1.1): reset with PROTOCOL_ERROR
+            nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_PROTOCOL_ERROR);
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
           }
         } else if (n == ":method") {
@@ -88,10 +91,10 @@ struct callbacks {
         } else if (n == ":path") {
           in.path = in.bytes_held.copy(v);
         }
-        return 0;
+      } else {
+        in.fields.push_back(field{in.bytes_held.copy(n), in.bytes_held.copy(v)});
       }
-      in.fields.push_back(field{in.bytes_held.copy(n), in.bytes_held.copy(v)});
-      return 0;
+      return c.over_budget() ? NGHTTP2_ERR_PAUSE : 0;
     } catch (...) {
       return NGHTTP2_ERR_CALLBACK_FAILURE;
     }
@@ -137,7 +140,7 @@ struct callbacks {
       session_core& c = core_of(ud);
       const std::string_view bytes = c.options_.keep_data_bytes ? c.arena_.copy(view(data, len)) : std::string_view{};
       c.events_.push_back(data_chunk{stream, len, bytes});
-      return 0;
+      return c.over_budget() ? NGHTTP2_ERR_PAUSE : 0;
     } catch (...) {
       return NGHTTP2_ERR_CALLBACK_FAILURE;
     }
@@ -394,6 +397,7 @@ std::string_view check(const session_options& o) noexcept {
   if (o.max_header_fields == 0) return "the header field limit is 0";
   if (o.max_header_list_bytes == 0) return "the header list limit is 0";
   if (o.peer_streams_before_settings == 0) return "no stream may open before the peer's SETTINGS";
+  if (o.max_event_bytes == 0) return "the events' byte budget is 0";
   return {};
 }
 

@@ -78,6 +78,7 @@ class session_core {
     byte_arena bytes_held{4096};
   };
 
+  bool over_budget() const noexcept { return arena_.used() >= options_.max_event_bytes; }
   stream_state* find(std::int32_t id) noexcept;
   void close(std::int32_t id, std::uint32_t code);
   void emit_head(const nghttp2_frame& frame);

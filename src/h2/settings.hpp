@@ -30,6 +30,11 @@ struct session_options {
   /// (nghttp2's default, 100: RFC 9113 §6.5.2 asks servers to allow at least that). A server
   /// that allows fewer refuses the excess (REFUSED_STREAM); 1 sends one request until then.
   std::uint32_t peer_streams_before_settings = 100;
+  /// The bytes the events of one batch may hold (names, values, kept data) before feed()
+  /// pauses: it then returns having taken less than it was given, and takes the rest after
+  /// clear_events(). Memory for events stays within about this plus one header block and one
+  /// frame, however much a few input bytes decode to (HPACK).
+  std::size_t max_event_bytes = 1 << 20;
   /// Whether data events carry the received bytes (copied) or only their length; a load
   /// generator that discards bodies saves the copy.
   bool keep_data_bytes = true;

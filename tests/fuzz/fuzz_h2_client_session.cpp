@@ -1,5 +1,6 @@
 // libFuzzer harness for h2::client_session's input side: arbitrary bytes as the server's, fed
-// to a session with three requests open (one with a body), once whole, once in pieces the
+// to a session with three requests open (one with a body) and a 2 KiB budget for events (so
+// that feed() pauses often), once whole, once in pieces the
 // first byte chooses (1 to 64 bytes each), and once in pieces taking output between them as a
 // transport would. Never a crash; a failed feed is fatal and final; each stream closes at most
 // once and only streams the session opened; open + closed = submitted. The whole and the
@@ -79,7 +80,8 @@ enum class feeding { whole, pieces, pieces_and_output };
 summary run(std::string_view input, unsigned control, feeding how) {
   const bool whole = how == feeding::whole;
   static const std::string body(100000, 'b');
-  client_session c({.stream_window = 4096, .max_header_list_bytes = 4096, .max_header_fields = 16});
+  client_session c(
+      {.stream_window = 4096, .max_header_list_bytes = 4096, .max_header_fields = 16, .max_event_bytes = 2048});
   const field accept[] = {{"accept", "*/*"}};
   FUZZ_CHECK(*c.submit({.authority = "fuzz", .path = "/a", .fields = accept}) == 1);
   FUZZ_CHECK(*c.submit({.method = "POST", .authority = "fuzz", .path = "/b", .body = body}) == 3);
@@ -94,16 +96,20 @@ summary run(std::string_view input, unsigned control, feeding how) {
     }
     state = state * 1103515245u + 12345u;
     const std::size_t n = whole ? input.size() : std::min<std::size_t>(input.size(), 1 + (state >> 16) % 64);
-    auto fed = c.feed(input.substr(0, n));
-    if (!fed.ok()) {
-      FUZZ_CHECK(fed.error().fatal());
-      s.failed = true;
-    } else {
-      FUZZ_CHECK(*fed == n);
-    }
+    std::string_view piece = input.substr(0, n);
     input.remove_prefix(n);
-    drain(c, s);
-    if (!s.failed && how == feeding::pieces_and_output) take_output(c, s);
+    while (!piece.empty() && !s.failed) {  // feed() pauses at the events' byte budget
+      auto fed = c.feed(piece);
+      if (!fed.ok()) {
+        FUZZ_CHECK(fed.error().fatal());
+        s.failed = true;
+        break;
+      }
+      FUZZ_CHECK(*fed > 0 && *fed <= piece.size());  // events cleared: it progresses
+      piece.remove_prefix(*fed);
+      drain(c, s);
+      if (how == feeding::pieces_and_output) take_output(c, s);
+    }
   }
   std::size_t closed = 0;
   for (const auto& [id, n] : s.closes) closed += static_cast<std::size_t>(n);

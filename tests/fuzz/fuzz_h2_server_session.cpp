@@ -1,5 +1,6 @@
 // libFuzzer harness for h2::server_session's input side: arbitrary bytes as a client's (after
-// the connection preface when the first byte's bit 0 is set), answering each complete request,
+// the connection preface when the first byte's bit 0 is set), with a 2 KiB budget for events
+// (feed() pauses often), answering each complete request,
 // fed once whole and once in pieces of 1 to 64 bytes the first byte chooses. Never a crash; a
 // failed feed is fatal and final; a stream closes at most once; open streams never exceed
 // the SETTINGS_MAX_CONCURRENT_STREAMS the session announced (memory stays bounded); both
@@ -62,7 +63,7 @@ void handle(server_session& s, summary& sum) {
 
 summary run(std::string_view input, unsigned control, bool whole) {
   server_session s({.stream_window = 4096, .max_concurrent_streams = max_streams, .max_header_list_bytes = 4096,
-                    .max_header_fields = 16});
+                    .max_header_fields = 16, .max_event_bytes = 2048});
   summary sum;
   std::uint32_t state = control * 2654435761u + 1;
   while (!input.empty() && !sum.failed) {
@@ -72,13 +73,19 @@ summary run(std::string_view input, unsigned control, bool whole) {
     }
     state = state * 1103515245u + 12345u;
     const std::size_t n = whole ? input.size() : std::min<std::size_t>(input.size(), 1 + (state >> 16) % 64);
-    auto fed = s.feed(input.substr(0, n));
-    if (!fed.ok()) {
-      FUZZ_CHECK(fed.error().fatal());
-      sum.failed = true;
-    }
+    std::string_view piece = input.substr(0, n);
     input.remove_prefix(n);
-    handle(s, sum);
+    while (!piece.empty()) {  // feed() pauses at the events' byte budget
+      auto fed = s.feed(piece);
+      if (!fed.ok()) {
+        FUZZ_CHECK(fed.error().fatal());
+        sum.failed = true;
+        break;
+      }
+      FUZZ_CHECK(*fed > 0 && *fed <= piece.size());  // events cleared: it progresses
+      piece.remove_prefix(*fed);
+      handle(s, sum);
+    }
   }
   // Responses go out only after all input, in both feedings alike.
   for (int i = 0; i < 64 && !sum.failed; ++i) {

@@ -61,8 +61,13 @@ bool converse(Session& s, int fd, transcript& t, const std::function<bool()>& do
     if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return done();
     const ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n <= 0) return done();
-    if (!s.feed(std::string_view(buf.data(), static_cast<std::size_t>(n))).ok()) return false;
-    take_events();
+    std::string_view in(buf.data(), static_cast<std::size_t>(n));
+    while (!in.empty()) {  // feed() pauses when the events reach their budget
+      auto fed = s.feed(in);
+      if (!fed.ok()) return false;
+      in.remove_prefix(*fed);
+      take_events();
+    }
   }
 }
 

@@ -37,6 +37,7 @@ TEST(SessionOptions, CheckAcceptsTheWindowsTheRfcAllowsAndNamesWhatIsWrongElse) 
       {"no header fields allowed", {.max_header_fields = 0}, false},
       {"no header bytes allowed", {.max_header_list_bytes = 0}, false},
       {"no stream before the peer's SETTINGS", {.peer_streams_before_settings = 0}, false},
+      {"no bytes for events", {.max_event_bytes = 0}, false},
   };
   for (const options_case& c : cases) EXPECT_EQ(check(c.options).empty(), c.ok) << c.name << ": " << check(c.options);
 }
@@ -49,6 +50,15 @@ TEST(ByteArena, CopiesStayValidAcrossGrowthUntilReset) {
   for (int i = 0; i < 100; ++i) EXPECT_EQ(views[i], "value-" + std::to_string(i));
   EXPECT_EQ(big, std::string(1000, 'z'));
   EXPECT_TRUE(arena.copy("").empty());
+}
+
+TEST(ByteArena, UsedCountsTheBytesHandedOutSinceTheLastReset) {
+  byte_arena arena(64);
+  (void)arena.copy("abc");
+  (void)arena.allocate(100, 8);
+  EXPECT_EQ(arena.used(), 103u);
+  arena.reset();
+  EXPECT_EQ(arena.used(), 0u);
 }
 
 TEST(ByteArena, ResetReusesTheBlocksWithoutGrowing) {
