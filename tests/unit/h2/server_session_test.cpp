@@ -2,6 +2,7 @@
 #include "h2/server_session.hpp"
 
 #include <gtest/gtest.h>
+#include <nghttp2/nghttp2.h>
 
 #include <string>
 #include <vector>
@@ -166,6 +167,74 @@ TEST(ServerSession, ShutdownIsAGoawayEventForTheClientWithTheLastStreamProcessed
   EXPECT_TRUE(tc.has("goaway 1 NO_ERROR"));
   EXPECT_FALSE(s.wants_read());
   EXPECT_FALSE(c.submit({.authority = "a"}).ok());
+}
+
+}  // namespace
+}  // namespace barrage::h2
+
+namespace barrage::h2 {
+namespace {
+
+using namespace testing;
+
+constexpr std::uint8_t continuation_type = 0x9;
+// :method GET, :scheme http, :path /, :authority a (HPACK static table and one literal).
+const std::string get_block = std::string("\x82\x86\x84\x41\x01" "a", 6);
+
+TEST(ServerSessionUnderAttack, ARapidResetFloodEndsTheSessionAfterTheThousandthReset) {
+  // CVE-2023-44487: streams opened and cancelled at once, many times. nghttp2's token bucket
+  // (1000 resets, 33 more a second) answers the 1001st with GOAWAY; the streams of that one
+  // feed are still reported, each closed, and nothing is read after.
+  server_session s;
+  transcript t;
+  std::string flood = std::string(client_preface) + frame(settings_type, 0, 0, "");
+  for (std::int32_t id = 1; id < 2 * 5000; id += 2)
+    flood += frame(headers_type, 0x5, id, get_block) + frame(rst_type, 0, id, u32(0x8));
+  ASSERT_TRUE(s.feed(flood).ok());
+  drain(s, t);
+  (void)output_of(s);
+  drain(s, t);
+  EXPECT_TRUE(t.has("goaway_sent 2001 INTERNAL_ERROR"));
+  EXPECT_FALSE(s.wants_read());
+  EXPECT_FALSE(s.wants_write());
+  EXPECT_EQ(s.open_streams(), 0u);
+}
+
+TEST(ServerSessionUnderAttack, APingFloodWhoseAcksPileUpIsAFatalError) {
+  // Frames that each owe an answer, faster than the answers are taken: nghttp2 stops at 1000
+  // pending ACKs (NGHTTP2_ERR_FLOODED) rather than queueing without bound.
+  server_session s;
+  std::string flood = std::string(client_preface) + frame(settings_type, 0, 0, "");
+  for (int i = 0; i < 5000; ++i) flood += frame(0x6, 0, 0, "pingping");
+  auto fed = s.feed(flood);
+  ASSERT_FALSE(fed.ok());
+  EXPECT_TRUE(fed.error().fatal());
+  EXPECT_EQ(fed.error().lib_code, NGHTTP2_ERR_FLOODED);
+}
+
+TEST(ServerSessionUnderAttack, AContinuationFloodEndsTheSession) {
+  // CVE-2024-28182: one header block in endless CONTINUATION frames.
+  server_session s;
+  transcript t;
+  std::string flood = std::string(client_preface) + frame(settings_type, 0, 0, "") + frame(headers_type, 0x1, 1, get_block);
+  for (int i = 0; i < 10000; ++i) flood += frame(continuation_type, 0, 1, std::string("\x40\x01x\x01y", 5));
+  std::string_view in = flood;
+  bool failed = false;
+  for (int calls = 0; !in.empty() && calls < 100000; ++calls) {
+    auto fed = s.feed(in);
+    if (!fed.ok()) {
+      failed = fed.error().fatal();
+      break;
+    }
+    in.remove_prefix(*fed);
+    drain(s, t);
+  }
+  (void)output_of(s);
+  drain(s, t);
+  bool goaway = false;
+  for (const std::string& l : t.lines) goaway |= l.starts_with("goaway_sent");
+  EXPECT_TRUE(failed || goaway);
+  EXPECT_FALSE(t.has("request 1 GET http://a/"));
 }
 
 }  // namespace
