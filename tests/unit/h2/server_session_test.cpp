@@ -98,6 +98,24 @@ TEST(ServerSession, ItsMaxConcurrentStreamsHoldsTheClientsExtraRequestsUntilStre
   for (int id = 1; id <= 11; id += 2) EXPECT_TRUE(tc.has("closed " + std::to_string(id) + " NO_ERROR")) << id;
 }
 
+TEST(ServerSession, RequestsBeyondItsLimitSentBeforeItsSettingsAreRefusedBeforeAnyEvent) {
+  client_session c;  // assumes 100 streams until the server's SETTINGS arrive
+  server_session s({.max_concurrent_streams = 2});
+  transcript tc, ts;
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(c.submit({.authority = "a", .path = "/"}).ok());
+  pump(c, s, tc, ts, answer_with("ok"));
+  std::size_t ok = 0, refused = 0, heads = 0;
+  for (int id = 1; id <= 11; id += 2) {
+    ok += tc.has("closed " + std::to_string(id) + " NO_ERROR");
+    refused += tc.has("closed " + std::to_string(id) + " REFUSED_STREAM");
+  }
+  for (const std::string& l : ts.lines) heads += l.starts_with("request ");
+  EXPECT_EQ(ok, heads);
+  EXPECT_GE(ok, 2u);
+  EXPECT_EQ(ok + refused, 6u);
+  EXPECT_EQ(s.open_streams(), 0u);
+}
+
 TEST(ServerSession, AWrongClientPrefaceIsAFatalError) {
   server_session s;
   auto fed = s.feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
