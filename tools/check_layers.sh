@@ -6,6 +6,7 @@ declare -A allowed=(
   [base]="base"
   [runtime]="base runtime"
   [http]="base http"
+  [h2]="base h2"
   [net]="base runtime net"
   [client]="base runtime net http client"
   [server]="base runtime net http server"

@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(g++ cmake make ninja-build pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev
-  libfmt-dev nlohmann-json3-dev libcli11-dev libc-ares-dev liburing-dev libssl-dev
+  libfmt-dev nlohmann-json3-dev libcli11-dev libc-ares-dev liburing-dev libssl-dev libnghttp2-dev
   clang libclang-rt-14-dev)
 # Real peers for the integration tests and benchmarks (openssl: s_server and x509 in the TLS tests;
 # hey, h2load from nghttp2-client and ab from apache2-utils: the TLS comparisons; promtool from
