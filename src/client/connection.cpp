@@ -19,6 +19,27 @@ error_kind from_errno(long negative_errno) noexcept {
   }
 }
 
+error_kind from_tls(net::tls_errc k) noexcept {
+  switch (k) {
+    case net::tls_errc::verify:
+    case net::tls_errc::hostname_mismatch:
+    case net::tls_errc::expired: return error_kind::tls_verify;
+    case net::tls_errc::handshake:
+    case net::tls_errc::no_shared_version:
+    case net::tls_errc::no_shared_cipher:
+    case net::tls_errc::client_certificate_required: return error_kind::tls_handshake;
+    case net::tls_errc::unexpected_eof:
+    case net::tls_errc::protocol: break;
+  }
+  return error_kind::io_error;
+}
+
+error_kind connection::failure_of(long negative_errno) const noexcept {
+  if (negative_errno == -EPROTO)
+    if (const net::tls_error* e = stream_.tls_failure()) return from_tls(e->kind);
+  return from_errno(negative_errno);
+}
+
 connection::connection(net::transport t, http::response_limits limits)
     : stream_(std::move(t)), buf_(new char[initial_buffer]), limits_(limits), parser_(fields_, limits) {}
 
@@ -30,7 +51,7 @@ task<error_kind> connection::send(std::string_view request, time_point deadline)
     long n = co_await stream_.write(request.data() + done, request.size() - done, deadline);
     if (n < 0) {
       close();
-      co_return from_errno(n);
+      co_return failure_of(n);
     }
     done += static_cast<std::size_t>(n);
     sent_ += static_cast<std::uint64_t>(n);
@@ -76,6 +97,8 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
   auto fail = [&](error_kind k) {
     close();
     o.error = k;
+    if (k == error_kind::tls_verify || k == error_kind::tls_handshake)
+      o.tls_detail = static_cast<std::uint8_t>(stream_.tls_failure()->kind);
     o.times.complete = since();
     return o;
   };
@@ -91,7 +114,7 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
     if (n == 0) co_return fail(error_kind::closed_before_response);
     if (n < 0) {
       if (n == -ETIMEDOUT && !o.times.first_byte && dl.first_byte < dl.total) co_return fail(error_kind::timeout_first_byte);
-      co_return fail(from_errno(n));
+      co_return fail(failure_of(n));
     }
     o.bytes_in += static_cast<std::uint64_t>(n);
     if (!o.times.first_byte) {
@@ -158,7 +181,7 @@ task<error_kind> connection::read_body(const http::body_framing& framing, time_p
         if (left == 0) co_return error_kind::none;
         long r = co_await more();
         if (r == 0) co_return error_kind::truncated_body;
-        if (r < 0) co_return from_errno(r);
+        if (r < 0) co_return failure_of(r);
       }
     }
     case http::body_kind::until_close:
@@ -169,7 +192,7 @@ task<error_kind> connection::read_body(const http::body_framing& framing, time_p
           close();
           co_return error_kind::none;
         }
-        if (r < 0) co_return from_errno(r);
+        if (r < 0) co_return failure_of(r);
       }
     case http::body_kind::chunked: {
       http::chunked_decoder dec;
@@ -186,7 +209,7 @@ task<error_kind> connection::read_body(const http::body_framing& framing, time_p
         if (s.consumed > 0 && rpos_ < wpos_) continue;  // the decoder stops after each data run
         long r = co_await more();
         if (r == 0) co_return error_kind::truncated_body;
-        if (r < 0) co_return from_errno(r);
+        if (r < 0) co_return failure_of(r);
       }
     }
   }

@@ -41,6 +41,8 @@ class connection {
   /// Requests answered on this connection so far.
   std::uint64_t uses() const noexcept { return uses_; }
   void close() noexcept { stream_.close(); }
+  /// TLS: why the last read or write failed with a tls_ kind (its outcome's tls_detail); null for plain TCP.
+  const net::tls_error* tls_failure() const noexcept { return stream_.tls_failure(); }
   /// Bytes written to the socket by send() over this connection's life: what was actually
   /// sent, not what was meant to be.
   std::uint64_t bytes_sent() const noexcept { return sent_; }
@@ -74,6 +76,8 @@ class connection {
   /// Reads more bytes after what is buffered: awaiting it yields bytes read, 0 at end, or
   /// -errno, which `filled` then accounts. Not a coroutine: no frame per plain read.
   net::transport::awaitable read_more(time_point deadline);
+  /// The error kind of a failed read or write: from the TLS session's reason for -EPROTO.
+  error_kind failure_of(long negative_errno) const noexcept;
   long filled(long n) noexcept {
     if (n > 0) wpos_ += static_cast<std::size_t>(n);
     return n;
@@ -100,5 +104,10 @@ class connection {
 
 /// The error kind of a failed socket call (a -errno result).
 error_kind from_errno(long negative_errno) noexcept;
+
+/// The error kind of a TLS failure after the handshake: tls_verify or tls_handshake for what
+/// belongs to the handshake (TLS 1.3 reports a refused client certificate with the first read),
+/// io_error for a record that does not decrypt or an unexpected alert.
+error_kind from_tls(net::tls_errc k) noexcept;
 
 }  // namespace barrage::client

@@ -49,6 +49,9 @@ constexpr std::string_view to_string(error_kind k) noexcept {
 /// The inverse of to_string, for --retry-on lists; error_kind::none when unknown.
 error_kind error_kind_from(std::string_view name) noexcept;
 
+/// The kinds that carry a TLS reason (outcome::tls_detail).
+constexpr bool is_tls(error_kind k) noexcept { return k == error_kind::tls_verify || k == error_kind::tls_handshake; }
+
 constexpr bool is_timeout(error_kind k) noexcept {
   return k == error_kind::timeout || k == error_kind::timeout_first_byte || k == error_kind::connect_timeout;
 }

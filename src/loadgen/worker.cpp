@@ -281,6 +281,14 @@ task<std::optional<net::transport>> worker::secure(net::tcp_stream plain, time_p
   co_return std::move(t);
 }
 
+void worker::note_tls_failure(client::outcome& o, const client::connection& conn) {
+  const net::tls_error* e = conn.tls_failure();
+  if (!e) return;
+  o.tls_detail = static_cast<std::uint8_t>(e->kind);
+  std::string& reason = stats_.tls.reasons[static_cast<std::size_t>(e->kind)];
+  if (reason.empty()) reason = e->message;
+}
+
 net::resolver& worker::resolver() {
   if (!resolver_) {
     net::resolver::options ro;
@@ -367,6 +375,8 @@ task<client::outcome> worker::attempt(std::optional<client::connection>& conn, t
     o.times.written = written;
     if (location && follows(o)) *location = conn->location();
   }
+  if (client::is_tls(o.error)) [[unlikely]]
+    note_tls_failure(o, *conn);
   if (!plan_.config.keepalive) conn->close();
   drop_if_closed(conn);
   co_return o;
@@ -455,6 +465,8 @@ task<void> worker::pipelined_round(std::optional<client::connection>& conn, std:
       o = co_await conn->receive(start, dl, plan_.head_request);
       o.times.connect = ready;
       o.times.written = written;
+      if (client::is_tls(o.error)) [[unlikely]]
+        note_tls_failure(o, *conn);
       // Closed before a byte of this response: neither it nor those behind it were processed.
       if (client::closed_before_first_byte(o)) {
         unanswered = o.error;

@@ -150,6 +150,9 @@ class worker {
   /// with the run's --dns-ttl and --dns-server.
   std::optional<net::resolver> resolver_;
   net::resolver& resolver();
+  /// A request that failed with a tls_ kind after the handshake (TLS 1.3's refused client
+  /// certificate arrives with the first read): its reason, kept for the report.
+  void note_tls_failure(client::outcome& o, const client::connection& conn);
   unsigned users_running_ = 0;
   async_event stop_;        // stop starting requests: the plan's end, an interrupt, or every user done
   async_event users_done_;  // every connection's task ended, or the grace period did

@@ -48,6 +48,7 @@ transport::~transport() = default;
 bool transport::buffered() const noexcept { return tls_ && tls_->session.buffered(); }
 std::string_view transport::protocol() const noexcept { return tls_ ? tls_->session.protocol() : std::string_view{}; }
 const tls_session* transport::tls() const noexcept { return tls_ ? &tls_->session : nullptr; }
+const tls_error* transport::tls_failure() const noexcept { return tls_ ? &tls_->last_error : nullptr; }
 
 task<long> transport::flush(time_point deadline) {
   tls_session& s = tls_->session;

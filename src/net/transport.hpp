@@ -136,6 +136,10 @@ class transport {
   std::string_view protocol() const noexcept;
   /// TLS: the session (version, cipher, resumed ...); null for plain TCP.
   const tls_session* tls() const noexcept;
+  /// TLS: why the last operation that returned -EPROTO failed (a record that does not decrypt,
+  /// an alert: in TLS 1.3 a server that refuses the client's certificate says so with an alert
+  /// that arrives with the first read after the handshake). Null for plain TCP.
+  const tls_error* tls_failure() const noexcept;
 
   /// No more bytes from this side (a FIN); reads go on.
   void shutdown_write() noexcept { tcp_.shutdown_write(); }

@@ -198,6 +198,39 @@ TEST(https, a_tls_1_2_only_server_works_over_tls_1_2_and_resumes) {
   EXPECT_GT(r->stats.tls.resumed, 50u);
 }
 
+// nginx with ssl_verify_client on completes the handshake without a client certificate and
+// answers 400 (its choice: the TLS alert path is tests/integration/client_cert_test.py, against
+// openssl s_server): a status failure, not a TLS one.
+TEST(https, nginx_requiring_a_client_certificate_answers_400_without_one_and_it_is_counted_as_a_status) {
+  tls_target t;
+  const std::string verify = "    ssl_verify_client on; ssl_client_certificate " + t.pki.ca_file() + ";\n";
+  test::nginx_tls_process nginx(t.leaf.cert, t.leaf.key, "TLSv1.3", true, verify);
+  NGINX_OR_SKIP(nginx);
+  auto c = config_for(nginx.url(), t.pki.ca_file());
+  c.requests = 10;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stats.count.status[400], 10u);
+  EXPECT_EQ(errors_of(*r, client::error_kind::tls_handshake), 0u);
+  expect_accounted(*r);
+}
+
+TEST(https, a_client_certificate_from_the_trusted_ca_is_accepted_by_a_server_that_requires_one) {
+  tls_target t;
+  auto client = t.pki.leaf("client", {"barrage-client"});
+  const std::string verify = "    ssl_verify_client on; ssl_client_certificate " + t.pki.ca_file() + ";\n";
+  test::nginx_tls_process nginx(t.leaf.cert, t.leaf.key, "TLSv1.3", true, verify);
+  NGINX_OR_SKIP(nginx);
+  auto c = config_for(nginx.url(), t.pki.ca_file());
+  c.tls.cert_file = client.cert;
+  c.tls.key_file = client.key;
+  c.requests = 50;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stats.count.succeeded, 50u);
+  expect_accounted(*r);
+}
+
 TEST(https, a_missing_ca_file_is_a_setup_error) {
   auto c = config_for("https://127.0.0.1:1/", "/nonexistent/ca.pem");
   auto r = run_load(c);
