@@ -66,33 +66,35 @@ bool refuses_recv(int res) noexcept { return res == -ENOTSOCK || res == -EINVAL 
 
 }  // namespace
 
-uring_backend::uring_backend() {
+uring_backend::uring_backend(std::uint32_t pool_buffers) : pool_size_(pool_buffers) {
+  if (pool_size_ == 0 || pool_size_ > 32768 || (pool_size_ & (pool_size_ - 1)) != 0)
+    throw_code(EINVAL, "io_uring: the receive pool must be a power of two up to 32768");
   if (int r = setup_ring(ring_); r < 0) throw_code(-r, "io_uring_setup");
   ring_mapped();
   try {
     // Waits with a timeout in the same io_uring_enter as the submission need EXT_ARG (5.11).
     if (!(ring_.features & IORING_FEAT_EXT_ARG)) throw_code(ENOSYS, "io_uring: no EXT_ARG");
-    void* mem = ::mmap(nullptr, buffer_count * sizeof(io_uring_buf), PROT_READ | PROT_WRITE,
+    void* mem = ::mmap(nullptr, pool_size_ * sizeof(io_uring_buf), PROT_READ | PROT_WRITE,
                        MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
     if (mem == MAP_FAILED) throw_code(errno, "mmap");
     io_uring_buf_reg reg{};
     reg.ring_addr = reinterpret_cast<std::uintptr_t>(mem);
-    reg.ring_entries = buffer_count;
+    reg.ring_entries = pool_size_;
     reg.bgid = buffer_group;
     if (int r = io_uring_register_buf_ring(&ring_, &reg, 0); r < 0) {
-      ::munmap(mem, buffer_count * sizeof(io_uring_buf));
+      ::munmap(mem, pool_size_ * sizeof(io_uring_buf));
       throw_code(-r, "io_uring_register_buf_ring");
     }
     buf_ring_ = static_cast<io_uring_buf_ring*>(mem);
     io_uring_buf_ring_init(buf_ring_);
-    buffers_.reset(new char[std::size_t{buffer_count} * buffer_size]);  // untouched until used
-    meta_.resize(buffer_count);
-    for (std::uint32_t b = 0; b < buffer_count; ++b) recycle(static_cast<std::int32_t>(b));
+    buffers_.reset(new char[std::size_t{pool_size_} * buffer_size]);  // untouched until used
+    meta_.resize(pool_size_);
+    for (std::uint32_t b = 0; b < pool_size_; ++b) recycle(static_cast<std::int32_t>(b));
     slots_.resize(1);  // slot 0 is never used: index 0 ends the free list
     wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wake_fd_ < 0) throw_code(errno, "eventfd");
   } catch (...) {
-    if (buf_ring_) ::munmap(buf_ring_, buffer_count * sizeof(io_uring_buf));
+    if (buf_ring_) ::munmap(buf_ring_, pool_size_ * sizeof(io_uring_buf));
     ring_unmapping();
     io_uring_queue_exit(&ring_);
     throw;
@@ -108,7 +110,7 @@ uring_backend::~uring_backend() {
   io_uring_unregister_buf_ring(&ring_, buffer_group);
   ring_unmapping();
   io_uring_queue_exit(&ring_);
-  ::munmap(buf_ring_, buffer_count * sizeof(io_uring_buf));
+  ::munmap(buf_ring_, pool_size_ * sizeof(io_uring_buf));
   ::close(wake_fd_);
 }
 
@@ -199,7 +201,7 @@ void uring_backend::arm_poll(std::uint32_t i, bool out) noexcept {
 
 void uring_backend::recycle(std::int32_t bid) noexcept {
   io_uring_buf_ring_add(buf_ring_, buffers_.get() + std::size_t(bid) * buffer_size, buffer_size,
-                        static_cast<unsigned short>(bid), io_uring_buf_ring_mask(buffer_count), 0);
+                        static_cast<unsigned short>(bid), io_uring_buf_ring_mask(pool_size_), 0);
   io_uring_buf_ring_advance(buf_ring_, 1);
   ++buffers_free_;
 }
@@ -270,6 +272,12 @@ bool uring_backend::start_read(io_handle& h, slot& s, io_op& op) noexcept {
     arm_recv(h.slot);
     return false;
   }
+  if (!s.poll_in && may_rearm()) {  // the pool is back: the receive serves this fd again
+    s.starved = false;
+    ++rearmed_;
+    arm_recv(h.slot);
+    return false;
+  }
   // The pool is dry and nothing of this fd is in it or in flight: the socket is read
   // directly (no reordering possible), through readiness, until buffers come back.
   if (attempt_io(h.fd, op)) return true;
@@ -319,11 +327,19 @@ void uring_backend::cancel(io_handle& h, io_op& op) noexcept {
   if (h.writer == &op) h.writer = nullptr;
 }
 
+bool uring_backend::may_rearm() const noexcept {
+  // While a batch of completions is handled, buffers_free_ still counts buffers the kernel
+  // has filled for completions further on in the batch (an ENOBUFS may come before them).
+  return !handling_ && buffers_free_ >= pool_size_ / 4 + rearmed_;
+}
+
 void uring_backend::rearm_starved() noexcept {
-  if (starved_.empty() || buffers_free_ == 0) return;
-  // A starved fd with a read waiting gets a buffer as soon as there is one; the others
-  // wait until a quarter of the pool is back, so as not to run into ENOBUFS each turn.
-  const bool plenty = buffers_free_ >= buffer_count / 4;
+  // A receive armed into a pool that cannot serve it ends in ENOBUFS at its first data, so
+  // starved fds get theirs back only while a quarter of the pool is free beyond one buffer
+  // for each fd given one back this turn, oldest first. An fd whose read waits on its
+  // socket's readiness keeps that poll alone: a receive beside it would answer the same
+  // data twice (two completions per fd per response, which at 15,000 fds overflowed the
+  // completion queue). Its next read takes the receive back (start_read).
   std::size_t kept = 0;
   for (std::uint32_t i : starved_) {
     slot& s = slots_[i];
@@ -332,8 +348,9 @@ void uring_backend::rearm_starved() noexcept {
       s.starved = false;
       continue;
     }
-    if (plenty || s.h->reader) {
+    if (!s.poll_in && may_rearm()) {
       s.starved = false;
+      ++rearmed_;
       arm_recv(i);
     } else {
       starved_[kept++] = i;
@@ -344,6 +361,7 @@ void uring_backend::rearm_starved() noexcept {
 
 void uring_backend::poll(duration timeout, io_sink& sink) {
   rearm_starved();
+  rearmed_ = 0;  // the receives re-armed so far are in this submission
   int r;
   if (timeout < duration::zero()) {
     r = io_uring_submit_and_wait(&ring_, 1);
@@ -365,6 +383,7 @@ void uring_backend::poll(duration timeout, io_sink& sink) {
   };
   io_uring_cqe* cqes[batch];
   completion done[batch];
+  handling_ = true;
   for (;;) {
     const unsigned n = io_uring_peek_batch_cqe(&ring_, cqes, batch);
     for (unsigned k = 0; k < n; ++k) done[k] = {cqes[k]->user_data, cqes[k]->res, cqes[k]->flags};
@@ -372,6 +391,7 @@ void uring_backend::poll(duration timeout, io_sink& sink) {
     for (unsigned k = 0; k < n; ++k) complete(done[k].user_data, done[k].res, done[k].flags, sink);
     if (n < batch) break;
   }
+  handling_ = false;
 }
 
 void uring_backend::complete(std::uint64_t data, int res, std::uint32_t flags, io_sink& sink) {
@@ -431,6 +451,7 @@ void uring_backend::on_recv(std::uint32_t i, int res, std::uint32_t flags, io_si
   } else if (res == -ENOBUFS) {  // the pool ran dry: poll() arms it again when buffers return
     s.starved = true;
     starved_.push_back(i);
+    ++receives_starved_;
   } else if (res < 0 && refuses_recv(res) && s.head == none && !s.eof) {
     s.use_recv = false;
   } else if (res < 0 && res != -ECANCELED) {

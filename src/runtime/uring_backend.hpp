@@ -4,7 +4,8 @@
 // owns (a provided-buffer ring); a read copies from there, at once when data is waiting.
 // Each fd may hold at most max_held of the pool's buffers unread, so peers that send
 // without their data being read cannot take the pool from the others; and an fd that
-// finds the pool dry reads from its socket directly until buffers come back.
+// finds the pool dry reads from its socket directly until a quarter of the pool is back,
+// its read side never waiting on a receive and a poll at once.
 // Writes still try their syscall first (they nearly always finish at once); accept,
 // connect, readiness waits and writes that would block wait on one-shot polls. SQEs queued
 // during a turn go to the kernel with the wait in poll(): one io_uring_enter per turn.
@@ -28,7 +29,9 @@ class uring_backend final : public io_backend {
  public:
   /// Throws std::system_error when the kernel refuses a ring or a provided-buffer ring
   /// (too old, or io_uring disabled): callers fall back to epoll (backend_choice.hpp).
-  uring_backend();
+  /// `pool_buffers` (a power of two, at most 32768) sizes the receive pool; tests make it
+  /// small to run it dry with a few fds.
+  explicit uring_backend(std::uint32_t pool_buffers = buffer_count);
   ~uring_backend() override;
   uring_backend(const uring_backend&) = delete;
   uring_backend& operator=(const uring_backend&) = delete;
@@ -41,7 +44,7 @@ class uring_backend final : public io_backend {
   void poll(duration timeout, io_sink& sink) override;
   void wake() noexcept override;
 
-  /// The receive pool: buffer_count buffers of buffer_size bytes (4 MiB per loop).
+  /// The default receive pool: buffer_count buffers of buffer_size bytes (4 MiB per loop).
   static constexpr std::uint32_t buffer_count = 1024;
   static constexpr std::uint32_t buffer_size = 4096;
   /// One fd's share of the pool: at this many unread buffers its receive is cancelled, and
@@ -52,6 +55,13 @@ class uring_backend final : public io_backend {
 
   /// Buffers in the pool now, for the kernel to fill (for tests and diagnostics).
   std::uint32_t buffers_free() const noexcept { return buffers_free_; }
+  /// Requests in the kernel for the read side of h (its receive and its readiness poll).
+  int read_requests(const io_handle& h) const noexcept {
+    const slot& s = slots_[h.slot];
+    return int{s.recv_armed} + int{s.poll_in};
+  }
+  /// Receives that ended because the pool was dry (ENOBUFS), since the backend was made.
+  std::uint64_t receives_starved() const noexcept { return receives_starved_; }
 
  private:
   enum tag : std::uint8_t { tag_recv = 1, tag_poll_in = 2, tag_poll_out = 3, tag_wake = 4 };
@@ -94,6 +104,7 @@ class uring_backend final : public io_backend {
   bool copy_out(slot& s, io_op& op) noexcept;
   void pause_recv(std::uint32_t index) noexcept;
   void recycle(std::int32_t bid) noexcept;
+  bool may_rearm() const noexcept;
   void rearm_starved() noexcept;
 
   void complete(std::uint64_t data, int res, std::uint32_t flags, io_sink& sink);
@@ -103,12 +114,16 @@ class uring_backend final : public io_backend {
 
   io_uring ring_{};
   io_uring_buf_ring* buf_ring_ = nullptr;
+  std::uint32_t pool_size_ = 0;
   std::unique_ptr<char[]> buffers_;
   std::vector<buffer_meta> meta_;
   std::uint32_t buffers_free_ = 0;  // in the ring, for the kernel to fill
   std::vector<slot> slots_;
   std::uint32_t free_head_ = 0;     // free list of slots through next_free (0: empty)
   std::vector<std::uint32_t> starved_;
+  bool handling_ = false;           // in poll(), handing completions over
+  std::uint32_t rearmed_ = 0;       // starved fds given a receive again since the last poll()
+  std::uint64_t receives_starved_ = 0;
   int wake_fd_ = -1;
   std::atomic<bool> wake_pending_{false};
 };

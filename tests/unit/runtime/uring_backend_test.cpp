@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -339,6 +340,118 @@ TEST_F(uring, when_unread_peers_have_drained_the_pool_a_reader_is_served_from_it
     n = co_await good_r.read(buf, sizeof buf).until(mono_clock::now() + 2s);
     CO_ASSERT_TRUE(n == 4);
     EXPECT_EQ(std::string(buf, 4), "pong");
+  };
+  run(main());
+}
+
+/// A loop on the io_uring backend with a receive pool of `buffers` buffers.
+class uring_small_pool : public uring {
+ protected:
+  void SetUp() override {
+    try {
+      backend_ = std::make_unique<uring_backend>(pool);
+    } catch (const std::system_error&) {
+      GTEST_SKIP() << "io_uring is not available here";
+    }
+  }
+  static constexpr std::uint32_t pool = 8;
+};
+
+/// `pairs[k].b` has its receive armed: a short first read arms it.
+task<void> arm_receives(std::vector<fd_pair>& pairs) {
+  for (auto& p : pairs) {
+    (void)co_await p.a.write("s", 1);
+    CO_ASSERT_TRUE(co_await read_some(p.b) == "s");
+  }
+}
+
+TEST_F(uring_small_pool, readers_starved_by_a_dry_pool_are_never_armed_twice_and_all_complete_when_buffers_return) {
+  auto main = []() -> task<void> {
+    constexpr int n = 32;  // four times the pool
+    std::vector<fd_pair> hog(1), readers(n);
+    hog[0] = make_socketpair();
+    for (auto& p : readers) p = make_socketpair();
+    co_await arm_receives(hog);
+    co_await arm_receives(readers);
+    // The hog is sent more than it reads: it takes the whole pool (its share is the pool).
+    static const std::string flood(64 * 1024, 'h');
+    (void)co_await hog[0].a.write(flood.data(), flood.size());
+    auto t0 = mono_clock::now();
+    while (current_uring().buffers_free() > 0 && mono_clock::now() - t0 < 2s) co_await sleep_for(1ms);
+    CO_ASSERT_TRUE(current_uring().buffers_free() == 0u);
+    // Each reader's receive runs into the dry pool (ENOBUFS) and its read is served from the
+    // socket; its next read waits on the socket's readiness.
+    for (int k = 0; k < n; ++k) (void)co_await readers[k].a.write("first", 5);
+    for (auto& p : readers) CO_ASSERT_TRUE(co_await read_some(p.b) == "first");
+    std::vector<join_handle<std::string>> waiting;
+    for (auto& p : readers) waiting.push_back(spawn(read_some(p.b)));
+    co_await sleep_for(2ms);
+    // The pool comes back: the hog's data is read.
+    char sink[4096];
+    std::size_t drained = 0;
+    while (drained < flood.size()) {
+      long got = co_await hog[0].b.read(sink, sizeof sink).until(mono_clock::now() + 2s);
+      CO_ASSERT_TRUE(got > 0);
+      drained += static_cast<std::size_t>(got);
+    }
+    for (int turn = 0; turn < 3; ++turn) {  // the turns in which starved fds may be armed again
+      co_await sleep_for(1ms);
+      for (auto& p : readers) EXPECT_LE(current_uring().read_requests(p.b.handle()), 1) << "a receive armed beside the read's poll";
+    }
+    // Every waiting read completes, promptly, with its own data.
+    for (int k = 0; k < n; ++k) (void)co_await readers[k].a.write("second", 6);
+    t0 = mono_clock::now();
+    for (auto& w : waiting) EXPECT_EQ(co_await w, "second");
+    EXPECT_LT(mono_clock::now() - t0, 500ms);
+    // And the next reads too, now that the pool is back.
+    for (int k = 0; k < n; ++k) (void)co_await readers[k].a.write("third", 5);
+    for (auto& p : readers) EXPECT_EQ(co_await read_some(p.b), "third");
+    EXPECT_EQ(current_uring().buffers_free(), pool);
+  };
+  run(main());
+}
+
+TEST_F(uring_small_pool, many_connections_sharing_a_tiny_pool_exchange_every_message_without_a_receive_storm) {
+  auto main = []() -> task<void> {
+    constexpr int n = 200, rounds = 50;  // 25 fds per buffer, each side on this loop
+    std::vector<fd_pair> pairs(n);
+    for (auto& p : pairs) p = make_socketpair();
+    auto server = [](async_fd& fd) -> task<void> {
+      char buf[64];
+      for (;;) {
+        long r = co_await fd.read(buf, sizeof buf);
+        if (r <= 0) co_return;
+        CO_ASSERT_TRUE(co_await fd.write("response", 8) == 8);
+      }
+    };
+    auto client = [](async_fd& fd, duration& slowest) -> task<int> {
+      char buf[64];
+      int ok = 0;
+      for (int k = 0; k < rounds; ++k) {
+        (void)co_await fd.write("request", 7);
+        const auto t0 = mono_clock::now();
+        long r = co_await fd.read(buf, sizeof buf).until(t0 + 2s);
+        slowest = std::max<duration>(slowest, mono_clock::now() - t0);
+        ok += r == 8 && std::string(buf, 8) == "response";
+      }
+      co_return ok;
+    };
+    std::vector<duration> slowest(n);
+    std::vector<join_handle<void>> servers;
+    std::vector<join_handle<int>> clients;
+    for (auto& p : pairs) servers.push_back(spawn(server(p.a)));
+    for (int k = 0; k < n; ++k) clients.push_back(spawn(client(pairs[k].b, slowest[k])));
+    int ok = 0;
+    for (auto& c : clients) ok += co_await c;
+    for (auto& p : pairs) p.b.close();
+    for (auto& s : servers) co_await s;
+    EXPECT_EQ(ok, n * rounds);  // no read lost or timed out
+    EXPECT_LT(*std::max_element(slowest.begin(), slowest.end()), 500ms);
+    // A receive armed into a pool that cannot serve it ends in ENOBUFS at its first data: re-arming
+    // every starved reader as soon as one buffer is back made that happen more often than not.
+    const std::uint64_t reads = 2u * n * rounds;
+    EXPECT_LT(current_uring().receives_starved(), reads / 4) << "of " << reads << " reads";
+    EXPECT_EQ(current_uring().buffers_free(), pool);
   };
   run(main());
 }
