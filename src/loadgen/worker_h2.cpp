@@ -34,6 +34,100 @@ client::error_kind lost_with(const open_stream& s, long read, bool session_faile
   return client::from_errno(read);
 }
 
+/// The streams one connection has in flight and what the session's events do to them.
+/// `finish(stream, when)` records a stream that ended; the table then forgets it.
+template <class Finish>
+class flight {
+ public:
+  flight(unsigned depth, h2_stats& stats, Finish finish) : stats_(stats), finish_(std::move(finish)) {
+    streams_.reserve(depth);
+  }
+  std::size_t size() const noexcept { return streams_.size(); }
+  bool goaway() const noexcept { return goaway_; }
+  void refused_locally() noexcept { goaway_ = true; }
+  void add(std::int32_t id, time_point start, bool counted) { streams_.push_back({id, start, counted, false, {}}); }
+  time_point earliest(duration timeout) const noexcept {
+    time_point t = time_point::max();
+    for (const auto& s : streams_) t = std::min(t, s.start + timeout);
+    return t;
+  }
+  /// Before a read: its events read the clock once, at the first stream that ends.
+  void new_batch() noexcept { batch_at_ = time_point{}; }
+
+  void on_event(const h2::event& e) {
+    if (const auto* h = std::get_if<h2::response_head>(&e)) {
+      if (auto* s = find(h->stream); s && !h->interim()) s->o.status = static_cast<std::uint16_t>(h->status);
+    } else if (const auto* d = std::get_if<h2::data_chunk>(&e)) {
+      if (auto* s = find(d->stream)) {
+        s->o.body_bytes += d->length;
+        s->o.bytes_in += d->length;
+      }
+    } else if (const auto* r = std::get_if<h2::stream_reset>(&e)) {
+      if (auto* s = find(r->stream)) s->reset_by_peer = true;
+    } else if (const auto* c = std::get_if<h2::stream_closed>(&e)) {
+      closed(*c);
+    } else if (std::holds_alternative<h2::goaway>(e)) {
+      goaway_ = true;
+      ++stats_.goaways;
+    } else if (const auto* st = std::get_if<h2::settings_received>(&e)) {
+      const std::uint32_t m = st->settings.max_concurrent_streams;
+      if (!stats_.peer_max_streams || m < stats_.peer_max_streams) stats_.peer_max_streams = m;
+    }
+  }
+
+  /// Each stream past its deadline times out and is cancelled (RST_STREAM CANCEL).
+  void expire(time_point now, duration timeout, h2::client_session& session) {
+    for (std::size_t i = 0; i < streams_.size();) {
+      if (streams_[i].start + timeout > now) {
+        ++i;
+        continue;
+      }
+      streams_[i].o.error = client::error_kind::timeout;
+      (void)session.reset_stream(streams_[i].id, h2::error_code::cancel);
+      end(i, now);
+    }
+  }
+
+  /// The connection ended: every stream still open is one failure.
+  template <class Kind>
+  void fail_all(time_point now, Kind kind_of) {
+    while (!streams_.empty()) {
+      streams_.front().o.error = kind_of(streams_.front());
+      end(0, now);
+    }
+  }
+
+ private:
+  open_stream* find(std::int32_t id) noexcept {
+    for (auto& s : streams_)
+      if (s.id == id) return &s;
+    return nullptr;
+  }
+  void closed(const h2::stream_closed& c) {
+    auto it = std::find_if(streams_.begin(), streams_.end(), [&](const open_stream& s) { return s.id == c.stream; });
+    if (it == streams_.end()) return;  // one cancelled at its timeout: already counted
+    if (c.code == h2::error_code::no_error && it->o.status) it->o.error = client::error_kind::none;
+    else if (c.code == h2::error_code::refused_stream)
+      it->o.error = it->reset_by_peer ? client::error_kind::h2_refused_stream : client::error_kind::h2_goaway;
+    else if (c.code == h2::error_code::no_error) it->o.error = client::error_kind::closed_before_response;
+    else it->o.error = client::error_kind::h2_stream_reset;
+    if (batch_at_ == time_point{}) batch_at_ = mono_clock::now();
+    end(static_cast<std::size_t>(it - streams_.begin()), batch_at_);
+  }
+  void end(std::size_t i, time_point now) {
+    open_stream s = streams_[i];
+    streams_.erase(streams_.begin() + static_cast<std::ptrdiff_t>(i));
+    s.o.times.complete = to_ns(now - s.start);
+    finish_(s, now);
+  }
+
+  std::vector<open_stream> streams_;
+  h2_stats& stats_;
+  Finish finish_;
+  time_point batch_at_{};
+  bool goaway_ = false;
+};
+
 }  // namespace
 
 task<void> worker::closed_user_h2(unsigned id) {
@@ -92,60 +186,18 @@ task<bool> worker::h2_session(net::transport t) {
   ++stats_.h2.connections;
   open_.fetch_add(1, std::memory_order_relaxed);
   const unsigned depth = plan_.config.streams;
-  std::vector<open_stream> streams;
-  streams.reserve(depth);
-  bool more = true, goaway = false;
-  auto finish = [&](std::vector<open_stream>::iterator it, time_point now) {
-    it->o.times.complete = to_ns(now - it->start);
-    record(it->o, it->counted, it->start, it->start, now);
-    streams.erase(it);
-  };
-  auto find = [&](std::int32_t id) {
-    return std::find_if(streams.begin(), streams.end(), [id](const open_stream& s) { return s.id == id; });
-  };
-  time_point now = mono_clock::now();
-  time_point read_at{};  // the clock read once per batch of events, when a stream closes
-  auto on_event = [&](const h2::event& e) {
-    if (const auto* h = std::get_if<h2::response_head>(&e)) {
-      if (auto it = find(h->stream); it != streams.end() && !h->interim()) it->o.status = static_cast<std::uint16_t>(h->status);
-    } else if (const auto* d = std::get_if<h2::data_chunk>(&e)) {
-      if (auto it = find(d->stream); it != streams.end()) {
-        it->o.body_bytes += d->length;
-        it->o.bytes_in += d->length;
-      }
-    } else if (const auto* r = std::get_if<h2::stream_reset>(&e)) {
-      if (auto it = find(r->stream); it != streams.end()) it->reset_by_peer = true;
-    } else if (const auto* cl = std::get_if<h2::stream_closed>(&e)) {
-      auto it = find(cl->stream);
-      if (it == streams.end()) return;  // one we cancelled at its timeout: already counted
-      if (cl->code == h2::error_code::no_error && it->o.status) {
-        it->o.error = client::error_kind::none;
-      } else if (cl->code == h2::error_code::refused_stream) {
-        it->o.error = it->reset_by_peer ? client::error_kind::h2_refused_stream : client::error_kind::h2_goaway;
-      } else if (cl->code == h2::error_code::no_error) {
-        it->o.error = client::error_kind::closed_before_response;
-      } else {
-        it->o.error = client::error_kind::h2_stream_reset;
-      }
-      if (read_at == time_point{}) read_at = mono_clock::now();
-      finish(it, read_at);
-    } else if (std::holds_alternative<h2::goaway>(e)) {
-      goaway = true;
-      ++stats_.h2.goaways;
-    } else if (const auto* st = std::get_if<h2::settings_received>(&e)) {
-      const std::uint32_t m = st->settings.max_concurrent_streams;
-      if (!stats_.h2.peer_max_streams || m < stats_.h2.peer_max_streams) stats_.h2.peer_max_streams = m;
-    }
-  };
-  long last_read = 0;
+  const duration timeout = plan_.config.timeout;
+  flight streams(depth, stats_.h2, [this](const open_stream& s, time_point done) {
+    record(s.o, s.counted, s.start, s.start, done);
+  });
+  auto on_event = [&streams](const h2::event& e) { streams.on_event(e); };
+  bool more = true;
   for (;;) {
-    now = mono_clock::now();
+    time_point now = mono_clock::now();
     // Fill the connection's streams up to --streams, within the server's limit.
-    while (more && !goaway && streams.size() < depth && c.session().free_slots() > 0) {
-      if (!may_start(now)) {
-        more = false;
-        break;
-      }
+    while (more && !streams.goaway() && streams.size() < depth && c.session().free_slots() > 0) {
+      more = may_start(now);
+      if (!more) break;
       const bool counted = now >= plan_.counted_from;
       if (counted) ++stats_.count.started;
       auto id = c.session().submit(plan_.h2_request);
@@ -153,59 +205,38 @@ task<bool> worker::h2_session(net::transport t) {
         client::outcome o;
         o.error = client::error_kind::h2_goaway;
         record(o, counted, now, now, now);
-        goaway = true;
+        streams.refused_locally();
         break;
       }
-      streams.push_back({*id, now, counted, false, {}});
+      streams.add(*id, now, counted);
     }
     stats_.h2.peak_streams = std::max(stats_.h2.peak_streams, static_cast<std::uint32_t>(streams.size()));
-    if (streams.empty()) break;  // done here: no more requests, or a GOAWAY (reconnect)
-    time_point deadline = time_point::max();
-    for (const auto& s : streams) deadline = std::min(deadline, s.start + plan_.config.timeout);
+    if (streams.size() == 0) break;  // done here: no more requests, or a GOAWAY (reconnect)
+    const time_point deadline = streams.earliest(timeout);
     const std::uint64_t sent_before = c.bytes_sent();
     const client::error_kind w = co_await c.flush(deadline);
     if (now >= plan_.counted_from) stats_.count.bytes_out += c.bytes_sent() - sent_before;
     if (w != client::error_kind::none) {
-      now = mono_clock::now();
-      while (!streams.empty()) {
-        streams.front().o.error = w;
-        finish(streams.begin(), now);
-      }
+      streams.fail_all(mono_clock::now(), [w](const open_stream&) { return w; });
       break;
     }
-    read_at = time_point{};
-    last_read = co_await c.read(deadline, on_event);
+    streams.new_batch();
+    const long n = co_await c.read(deadline, on_event);
     now = mono_clock::now();
-    if (last_read == -ETIMEDOUT) {  // each stream past its deadline times out and is cancelled
-      for (auto it = streams.begin(); it != streams.end();) {
-        if (it->start + plan_.config.timeout > now) {
-          ++it;
-          continue;
-        }
-        it->o.error = client::error_kind::timeout;
-        (void)c.session().reset_stream(it->id, h2::error_code::cancel);
-        it->o.times.complete = to_ns(now - it->start);
-        record(it->o, it->counted, it->start, it->start, now);
-        it = streams.erase(it);
-      }
+    if (n == -ETIMEDOUT) {
+      streams.expire(now, timeout, c.session());
       continue;
     }
-    // Events may have closed streams already; the ones left open when the connection or the
-    // session ended are each one failure.
-    if (last_read <= 0 || !c.alive()) {
-      const bool failed = c.failed() || (last_read > 0 && !c.alive());
-      while (!streams.empty()) {
-        streams.front().o.error = lost_with(streams.front(), last_read, failed);
-        finish(streams.begin(), now);
-      }
+    if (n <= 0 || !c.alive()) {  // the connection or the session ended: each open stream fails
+      const bool failed = c.failed() || (n > 0 && !c.alive());
+      streams.fail_all(now, [n, failed](const open_stream& s) { return lost_with(s, n, failed); });
       break;
     }
   }
   // A GOAWAY or the end: say so to the server (best effort) and close.
   if (c.alive()) {
     (void)c.session().shutdown();
-    const time_point bye = mono_clock::now() + std::chrono::milliseconds(100);
-    (void)co_await c.flush(bye);
+    (void)co_await c.flush(mono_clock::now() + std::chrono::milliseconds(100));
   }
   c.close();
   open_.fetch_sub(1, std::memory_order_relaxed);

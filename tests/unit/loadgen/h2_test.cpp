@@ -218,3 +218,29 @@ TEST(h2_generator, a_connection_closed_with_five_streams_open_is_five_failures) 
   EXPECT_EQ(r->stats.h2.peak_streams, 5u);
   expect_accounted(*r);
 }
+
+TEST(h2_generator, streams_never_answered_time_out_each_once_and_are_cancelled) {
+  scripted_h2_server server("", 1500ms);  // SETTINGS, then silence
+  run_config c = h2c_config(server.port(), 1, 3, 3);
+  c.timeout = 200ms;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stats.count.started, 3u);
+  EXPECT_EQ(r->stats.count.timed_out, 3u);
+  EXPECT_EQ(errors_of(*r, client::error_kind::timeout), 3u);
+  expect_accounted(*r);
+}
+
+TEST(h2_generator, a_timed_run_stops_starting_streams_at_its_end_and_accounts_every_one) {
+  test::nginx_h2c_process nginx;
+  NGINX_OR_SKIP(nginx);
+  run_config c = h2c_config(nginx.port(), 2, 4, 0);
+  c.requests.reset();
+  c.run_time = 300ms;
+  c.has_duration = true;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_GT(r->stats.count.succeeded, 100u);
+  EXPECT_EQ(r->stats.count.failed + r->stats.count.timed_out, 0u);
+  expect_accounted(*r);
+}
