@@ -85,6 +85,16 @@ void add_attempt_options(CLI::App& app, loadgen::run_options& o) {
       ->default_str("1")
       ->type_name("N");
   app.add_flag("--no-keepalive", o.no_keepalive, "A new connection for every request");
+  app.add_flag("--http1.1", o.http1_1, "Speak HTTP/1.1 (the default)");
+  app.add_flag("--http2", o.http2,
+               "https: offer HTTP/2 by ALPN (h2, http/1.1); h2 where the server picks it (closed model only)");
+  app.add_flag("--http2-prior-knowledge", o.http2_prior_knowledge,
+               "http: speak HTTP/2 without negotiation (h2c; closed model only)");
+  text_option(app, "-m,--streams", o.streams,
+              "HTTP/2: requests in flight per connection, as streams, 1-1000 (fewer when the server's "
+              "SETTINGS_MAX_CONCURRENT_STREAMS is lower)")
+      ->default_str("1")
+      ->type_name("N");
   text_option(app, "--redirects,--max-redirs", o.redirects,
               "Follow up to N redirects (301, 302, 303, 307, 308) per request, 0-100; a chain counts as one "
               "request, each hop timed. Default 0 (as wrk and ab): a 3xx is the response, counted per "

@@ -8,9 +8,9 @@ declare -A allowed=(
   [http]="base http"
   [h2]="base h2"
   [net]="base runtime net"
-  [client]="base runtime net http client"
+  [client]="base runtime net http h2 client"
   [server]="base runtime net http server"
-  [loadgen]="base runtime net http client loadgen"
+  [loadgen]="base runtime net http h2 client loadgen"
 )
 bad=0
 for layer in "${!allowed[@]}"; do

@@ -23,8 +23,12 @@ enum class error_kind : std::uint8_t {
   io_error,                // any other socket error
   tls_verify,              // the server's certificate was refused (untrusted, another name, expired)
   tls_handshake,           // the TLS handshake failed otherwise (plain HTTP, no shared version, ...)
+  h2_refused_stream,       // HTTP/2: the server reset the stream with REFUSED_STREAM (not processed)
+  h2_goaway,               // HTTP/2: the stream was above a GOAWAY's last stream id (not processed)
+  h2_stream_reset,         // HTTP/2: the server reset the stream with another code (RST_STREAM)
+  h2_protocol_error,       // HTTP/2: the session ended on a protocol error (a GOAWAY with an error code either way)
 };
-inline constexpr std::size_t error_kind_count = 14;
+inline constexpr std::size_t error_kind_count = 18;
 
 /// Stable, snake_case names: they are the keys of the JSON report's `errors` object.
 constexpr std::string_view to_string(error_kind k) noexcept {
@@ -43,6 +47,10 @@ constexpr std::string_view to_string(error_kind k) noexcept {
     case error_kind::io_error: return "io_error";
     case error_kind::tls_verify: return "tls_verify";
     case error_kind::tls_handshake: return "tls_handshake";
+    case error_kind::h2_refused_stream: return "h2_refused_stream";
+    case error_kind::h2_goaway: return "h2_goaway";
+    case error_kind::h2_stream_reset: return "h2_stream_reset";
+    case error_kind::h2_protocol_error: return "h2_protocol_error";
   }
   return "unknown";
 }

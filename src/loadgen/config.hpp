@@ -40,8 +40,16 @@ inline client::retry_policy no_retries() {
   return p;
 }
 
+/// Which HTTP the connections speak: --http1.1 (the default), --http2 (https:// offering ALPN
+/// "h2, http/1.1": h2 when the server picks it), --http2-prior-knowledge (h2c on http://).
+enum class http_choice { http1_1, h2_alpn, h2_prior_knowledge };
+
 struct run_config {
   std::string url;
+  http_choice http = http_choice::http1_1;
+  /// -m/--streams: HTTP/2 requests in flight per connection (closed model), within the
+  /// server's SETTINGS_MAX_CONCURRENT_STREAMS.
+  unsigned streams = 1;
   std::string method = "GET";
   std::vector<std::string> headers;  // "Name: value"
   std::string body;

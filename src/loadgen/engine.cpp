@@ -4,6 +4,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
@@ -63,6 +65,31 @@ result<std::vector<http::header>, std::string> header_fields(const std::vector<s
   }
   if (!keepalive) fields.push_back({"Connection", "close"});
   return fields;
+}
+
+/// The request as HTTP/2 sends it: lowercase field names, Host as :authority, none of the
+/// connection-specific fields (RFC 9113 §8.2.2).
+void h2_request_for(run_plan& plan, const http::url& u) {
+  auto& s = plan.h2_strings;
+  s.reserve(2 * plan.fields.size() + 2);  // views into it stay valid: no reallocation
+  s.push_back(u.host_header());
+  s.push_back(u.target());
+  for (const auto& f : plan.fields) {
+    std::string name(f.name);
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (name == "host" || name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
+        name == "transfer-encoding" || name == "upgrade" || name == "te")
+      continue;
+    s.push_back(std::move(name));
+    s.emplace_back(f.value);
+  }
+  for (std::size_t i = 2; i + 1 < s.size(); i += 2) plan.h2_fields.push_back({s[i], s[i + 1]});
+  plan.h2_request.method = plan.config.method;
+  plan.h2_request.scheme = u.scheme == http::url_scheme::https ? "https" : "http";
+  plan.h2_request.authority = s[0];
+  plan.h2_request.path = s[1];
+  plan.h2_request.fields = plan.h2_fields;
+  plan.h2_request.body = plan.config.body;
 }
 
 result<prepared, std::string> prepare(const run_config& cfg) {
@@ -128,6 +155,7 @@ result<prepared, std::string> prepare(const run_config& cfg) {
   plan->url = *u;
   plan->fields = *header_fields(plan->config.headers, cfg.keepalive);  // views into the plan's own copy
   plan->head_request = cfg.method == "HEAD";
+  if (cfg.http != http_choice::http1_1) h2_request_for(*plan, *u);
   plan->may_resend = client::may_resend(client::is_idempotent(cfg.method), cfg.retry);
   std::string address = literal ? literal->to_string() : std::string();
   if (pinned)

@@ -168,6 +168,8 @@ result<unsigned, std::string> parse_threads(std::string_view text) { return boun
 result<unsigned, std::string> parse_pipeline(std::string_view text) {
   return bounded_unsigned(text, 1, max_pipeline);
 }
+
+result<unsigned, std::string> parse_streams(std::string_view text) { return bounded_unsigned(text, 1, max_streams); }
 result<unsigned, std::string> parse_retries(std::string_view text) { return bounded_unsigned(text, 0, max_retries); }
 result<unsigned, std::string> parse_redirects(std::string_view text) {
   return bounded_unsigned(text, 0, max_redirects);

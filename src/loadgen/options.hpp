@@ -25,6 +25,7 @@ namespace barrage::loadgen {
 inline constexpr unsigned max_connections = 10'000'000;
 inline constexpr unsigned max_threads = 1024;
 inline constexpr unsigned max_pipeline = 1024;
+inline constexpr unsigned max_streams = 1000;
 inline constexpr unsigned max_retries = 100;
 inline constexpr unsigned max_redirects = 100;
 inline constexpr double max_rate = 100e6;  // requests per second, also for --ramp targets
@@ -36,6 +37,8 @@ result<unsigned, std::string> parse_connections(std::string_view text);
 result<unsigned, std::string> parse_threads(std::string_view text);
 /// --pipeline: requests in flight per connection, 1 to max_pipeline.
 result<unsigned, std::string> parse_pipeline(std::string_view text);
+/// -m/--streams: HTTP/2 streams in flight per connection, 1 to max_streams.
+result<unsigned, std::string> parse_streams(std::string_view text);
 /// --redirects: redirects followed per request, 0 to max_redirects.
 result<unsigned, std::string> parse_redirects(std::string_view text);
 /// --retries: retries after the first try, 0 to max_retries.

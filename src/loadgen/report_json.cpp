@@ -75,6 +75,7 @@ json config_json(const run_config& c) {
         {"errors", retry_errors},
         {"backoff_s", to_seconds(c.retry.backoff)}}},
       {"pipeline", c.pipeline},
+      {"streams", c.streams},
       {"redirects", c.redirects},
       {"keepalive", c.keepalive},
       {"sources", sources_json(c.sources)},
@@ -177,6 +178,7 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
       {"secrets_shown", r.config.secrets.show_secrets},
       {"barrage_version", version_string},
       {"target_address", r.target_address},
+      {"protocol", r.stats.h2.connections > 0 ? "h2" : "http/1.1"},
       {"duration_s", secs},
       {"config", config_json(r.config)},
       {"requests", requests_json(c)},
@@ -213,6 +215,12 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
                   {"cipher", hs.cipher},
                   {"handshake_ms", latency_summary(hs.handshake_time)}};
   }
+  if (r.stats.h2.connections > 0)
+    out["h2"] = {{"connections", r.stats.h2.connections},
+                 {"streams_per_connection", r.config.streams},
+                 {"server_max_concurrent_streams", r.stats.h2.peer_max_streams},
+                 {"peak_streams", r.stats.h2.peak_streams},
+                 {"goaways", r.stats.h2.goaways}};
   if (r.config.open_model()) {
     out["latency_uncorrected_ms"] = latency_summary(r.stats.latency_uncorrected());
     out["schedule_lag_ms"] = latency_summary(r.stats.schedule_lag);

@@ -289,6 +289,19 @@ void tls_line(writer& w, const run_result& r) {
          dur(static_cast<double>(h.value_at_percentile(99))), t.protocol, t.cipher);
 }
 
+void protocol_line(writer& w, const run_result& r) {
+  const auto& h = r.stats.h2;
+  if (h.connections == 0) {
+    w.line("  protocol http/1.1");
+    return;
+  }
+  w.line("  protocol h2: {} connections, {} streams each{}{}", h.connections, r.config.streams,
+         h.peer_max_streams && h.peer_max_streams < r.config.streams
+             ? fmt::format(" (the server allows {} at a time)", h.peer_max_streams)
+             : std::string(),
+         h.goaways ? fmt::format(", {} GOAWAY received", h.goaways) : std::string());
+}
+
 void accounting(writer& w, const run_result& r) {
   const auto& c = r.stats.count;
   w.heading("Accounting");
@@ -305,6 +318,7 @@ void accounting(writer& w, const run_result& r) {
     w.line("  re-sent: unanswered when their connection closed (RFC 9112 §9.3.2), sent again on a new one");
   redirects(w, r);
   tls_line(w, r);
+  protocol_line(w, r);
 }
 
 void generator(writer& w, const run_result& r) {

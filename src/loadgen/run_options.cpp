@@ -118,6 +118,37 @@ void read_tls(const run_options& o, option_reader& in, run_config& c) {
   in.read("--tls13-ciphers", o.tls13_ciphers, parse_cipher_list, t.ciphersuites);
 }
 
+/// --http1.1, --http2, --http2-prior-knowledge and -m. The HTTP/2 path is the closed model's
+/// (one request per stream, kept N deep); what it does not do yet is refused, not ignored.
+void read_http(const run_options& o, option_reader& in, run_config& c) {
+  const int chosen = int(o.http1_1) + int(o.http2) + int(o.http2_prior_knowledge);
+  if (chosen > 1) in.refuse("--http1.1, --http2 and --http2-prior-knowledge: give one of them");
+  const bool https = c.url.starts_with("https://");
+  if (o.http2) {
+    if (!https) in.refuse("--http2 needs an https:// URL (h2 is negotiated by ALPN); for h2c use --http2-prior-knowledge");
+    c.http = http_choice::h2_alpn;
+    c.tls.alpn = {"h2", "http/1.1"};
+  }
+  if (o.http2_prior_knowledge) {
+    if (https) in.refuse("--http2-prior-knowledge needs an http:// URL; for https:// use --http2");
+    c.http = http_choice::h2_prior_knowledge;
+  }
+  in.read("--streams", o.streams, parse_streams, c.streams);
+  if (c.http == http_choice::http1_1) {
+    if (c.streams > 1) in.refuse("--streams needs --http2 or --http2-prior-knowledge (HTTP/1.1 has --pipeline)");
+    return;
+  }
+  auto not_with_h2 = [&](bool given, const char* what) {
+    if (given) in.refuse(std::string(what) + " is not supported with HTTP/2 yet");
+  };
+  not_with_h2(c.rate.has_value(), "--rate (the open model)");
+  not_with_h2(c.pipeline > 1, "--pipeline");
+  not_with_h2(c.redirects > 0, "--redirects");
+  not_with_h2(c.retry.attempts > 1, "--retries");
+  not_with_h2(!c.keepalive, "--no-keepalive");
+  not_with_h2(!c.ramp.empty(), "--ramp");
+}
+
 }  // namespace
 
 result<run_config, std::string> make_run_config(const run_options& o, unsigned cores) {
@@ -132,6 +163,7 @@ result<run_config, std::string> make_run_config(const run_options& o, unsigned c
   read_times(o, in, c);
   read_retry(o, in, c);
   read_tls(o, in, c);
+  read_http(o, in, c);
   in.read("--source", o.source, [](const std::string& t) { return net::parse_source_addresses(t); }, c.sources);
   for (const auto& r : o.resolve) {
     net::resolve_override entry;

@@ -16,13 +16,14 @@ struct run_options {
   std::string url;
   std::optional<std::string> connections, requests, duration, threads, rate, ramp;
   std::optional<std::string> method, body, body_file;
-  std::optional<std::string> timeout, connect_timeout, retries, retry_on, retry_backoff, pipeline;
+  std::optional<std::string> timeout, connect_timeout, retries, retry_on, retry_backoff, pipeline, streams;
   std::optional<std::string> source, dns_ttl, dns_server, warmup, grace, success_status, redirects;
   std::optional<std::string> cacert, cert, key, tls_min, tls_max, ciphers, tls13_ciphers;
   std::vector<std::string> headers, redact_headers;
   std::vector<std::string> resolve;  // --resolve, repeatable
   bool no_keepalive = false, show_secrets = false;
   bool insecure = false, no_tls_resume = false;
+  bool http1_1 = false, http2 = false, http2_prior_knowledge = false;
 };
 
 /// Defaults, shown in --help: 50 connections, 10s run when -n is absent, one thread per core

@@ -77,9 +77,18 @@ void run_stats::keep_uncorrected() {
   if (!uncorrected_) uncorrected_.emplace();
 }
 
+void h2_stats::merge(const h2_stats& o) noexcept {
+  connections += o.connections;
+  goaways += o.goaways;
+  peak_streams = std::max(peak_streams, o.peak_streams);
+  if (o.peer_max_streams && (!peer_max_streams || o.peer_max_streams < peer_max_streams))
+    peer_max_streams = o.peer_max_streams;
+}
+
 void run_stats::merge(const run_stats& o) {
   count.merge(o.count);
   tls.merge(o.tls);
+  h2.merge(o.h2);
   latency.merge(o.latency);
   latency_failed.merge(o.latency_failed);
   phases.merge(o.phases);
@@ -109,6 +118,7 @@ void run_stats::count_connect(const net::socket_address& address, bool opened) {
 void run_stats::reset() {
   count = counters{};
   tls = tls_stats{};
+  h2 = h2_stats{};
   latency.reset();
   latency_failed.reset();
   phases.reset();

@@ -92,9 +92,22 @@ struct tls_stats {
   void merge(const tls_stats& o);
 };
 
+/// The HTTP/2 connections of a run (--http2 where ALPN chose h2, --http2-prior-knowledge).
+struct h2_stats {
+  std::uint64_t connections = 0;  // opened speaking h2
+  std::uint64_t goaways = 0;      // GOAWAY frames received
+  /// The lowest SETTINGS_MAX_CONCURRENT_STREAMS a server announced; 0: none announced.
+  std::uint32_t peer_max_streams = 0;
+  /// The most streams one connection had in flight at once.
+  std::uint32_t peak_streams = 0;
+
+  void merge(const h2_stats& o) noexcept;
+};
+
 struct run_stats {
   counters count;
   tls_stats tls;
+  h2_stats h2;
   std::vector<address_use> addresses;  // in the order first used; merged by address
   histogram latency;              // successful requests, from the intended send time (corrected, in the open model)
   /// Every other completed request (failed by status or error, timed out), timed the same way:

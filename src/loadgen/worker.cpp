@@ -96,7 +96,9 @@ task<void> worker::main() {
   join_handle<void> ramp;
   if (!open && !plan_.config.ramp.empty()) ramp = spawn(ramp_controller(), "ramp");
   users_running_ = connections_;
-  for (unsigned i = 0; i < connections_; ++i) users.push_back(spawn(open ? open_user(i) : closed_user(i), "connection"));
+  const bool h2 = plan_.config.http != http_choice::http1_1;
+  for (unsigned i = 0; i < connections_; ++i)
+    users.push_back(spawn(open ? open_user(i) : h2 ? closed_user_h2(i) : closed_user(i), "connection"));
 
   // Until the end of the plan (a timer), an interrupt (interrupt()) or every connection is
   // done (-n reached): each sets stop_.
@@ -198,6 +200,20 @@ void worker::drop_if_closed(std::optional<client::connection>& conn) noexcept {
 task<bool> worker::ensure_connected(std::optional<client::connection>& conn, client::outcome& o) {
   drop_if_closed(conn);
   if (conn) co_return true;
+  auto t = co_await open_transport(o);
+  if (!t) co_return false;
+  if (t->protocol() == "h2") {  // --http2: this worker's HTTP/1.1 loop cannot speak it
+    o.error = client::error_kind::h2_protocol_error;
+    co_return false;
+  }
+  conn.emplace(std::move(*t));
+  if (plan_.config.redirects > 0) conn->keep_location(true);
+  ++stats_.count.connects;
+  open_.fetch_add(1, std::memory_order_relaxed);
+  co_return true;
+}
+
+task<std::optional<net::transport>> worker::open_transport(client::outcome& o) {
   if (connect_failures_ > 0) {  // back off while the target refuses: 10 ms doubling to 1 s
     auto wait = std::chrono::milliseconds(10) * (1u << std::min(connect_failures_ - 1, 7u));
     co_await sleep_for(std::min<duration>(wait, std::chrono::seconds(1)));
@@ -213,7 +229,7 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
   const bool found = co_await next_target(to, o);
   if (!found) {
     ++connect_failures_;
-    co_return false;
+    co_return std::nullopt;
   }
   const time_point connect_start = mono_clock::now();
   auto c = co_await net::tcp_connect(to, opts);
@@ -221,7 +237,7 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
   if (!c) {
     ++connect_failures_;
     o.error = connect_error(c.error());
-    co_return false;
+    co_return std::nullopt;
   }
   ready_at_ = mono_clock::now();
   stats_.phases.connect.record(static_cast<std::uint64_t>(to_ns(ready_at_ - connect_start)));
@@ -231,18 +247,14 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
     t = co_await secure(std::move(*c), connect_start + plan_.config.connect_timeout, o, plan_.url.host, plan_.url.port);
     if (!t) {
       ++connect_failures_;
-      co_return false;
+      co_return std::nullopt;
     }
     ready_at_ = mono_clock::now();
   } else {
     t.emplace(std::move(*c));
   }
   connect_failures_ = 0;
-  conn.emplace(std::move(*t));
-  if (plan_.config.redirects > 0) conn->keep_location(true);
-  ++stats_.count.connects;
-  open_.fetch_add(1, std::memory_order_relaxed);
-  co_return true;
+  co_return t;
 }
 
 task<std::optional<net::transport>> worker::secure(net::tcp_stream plain, time_point deadline, client::outcome& o,

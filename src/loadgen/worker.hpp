@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "client/connection.hpp"
+#include "client/h2_connection.hpp"
+#include "h2/client_session.hpp"
 #include "http/url.hpp"
 #include "loadgen/config.hpp"
 #include "loadgen/schedule.hpp"
@@ -42,6 +44,10 @@ struct run_plan {
   /// TLS settings and session cache, shared by all workers.
   std::optional<net::tls_context> tls;
   std::string request;    // one request, formatted once
+  /// The same request for HTTP/2 (--http2, --http2-prior-knowledge): views into h2_strings.
+  h2::request h2_request;
+  std::vector<h2::field> h2_fields;
+  std::vector<std::string> h2_strings;  // lowercase names, values, :authority and :path
   http::url url;          // the target, parsed: redirects resolve against it
   std::vector<http::header> fields;  // the request's fields (views into config.headers)
   bool head_request = false;
@@ -82,6 +88,16 @@ class worker {
   /// A connection's task ended: the last one sets users_done_ and stop_.
   void user_finished() noexcept;
   task<void> closed_user(unsigned id);
+  /// The closed model over HTTP/2: each connection keeps --streams requests in flight as
+  /// streams (worker_h2.cpp). With --http2 a connection whose ALPN gave http/1.1 runs the
+  /// HTTP/1.1 loop instead.
+  task<void> closed_user_h2(unsigned id);
+  /// Runs requests on one h2 connection until it ends or no request may start: false when
+  /// no more may start.
+  task<bool> h2_session(net::transport t);
+  /// The transport of a new connection (TCP, then TLS for https), counted in the stats and
+  /// phases; nothing with o's error.
+  task<std::optional<net::transport>> open_transport(client::outcome& o);
   task<void> open_user(unsigned id);
   task<void> ticker();
   task<void> ramp_controller();

@@ -82,6 +82,12 @@ def usage_errors(barrage, url):
         ("tls-min 1.1", ["--tls-min", "1.1"], ["--tls-min", '"1.1"']),
         ("tls-min above tls-max", ["--tls-min", "1.3", "--tls-max", "1.2"], ["--tls-min", "--tls-max"]),
         ("empty ciphers", ["--ciphers", ""], ["--ciphers", '""']),
+        ("streams zero", ["--http2-prior-knowledge", "-m", "0"], ["--streams", '"0"', "1 and 1000"]),
+        ("streams garbage", ["--http2-prior-knowledge", "--streams", "ten"], ["--streams", '"ten"']),
+        ("streams without http2", ["-m", "10"], ["--streams", "--http2-prior-knowledge"]),
+        ("http2 on an http url", ["--http2"], ["--http2", "https://"]),
+        ("http2 with the open model", ["--http2-prior-knowledge", "-r", "100"], ["--rate", "HTTP/2"]),
+        ("two http versions", ["--http1.1", "--http2-prior-knowledge"], ["--http1.1", "--http2-prior-knowledge"]),
     ]
     for label, args, needles in run_cases:
         check_usage_error(label, [barrage, url, "-n", "1", "--no-progress", *args], needles)

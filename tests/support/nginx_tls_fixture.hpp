@@ -3,7 +3,8 @@
 // module): the certificate and key given (made at test time, test_pki.hpp), the TLS versions
 // given, session tickets and a session cache on. Serves `return 200 "hello\n"` at / and a
 // big_size-byte file at /big.bin (many TLS records per response), and whatever locations
-// `extra` adds (nginx syntax, inside the server block).
+// `extra` adds (nginx syntax, inside the server block). `http2`: h2 by ALPN with TLS, h2c with
+// prior knowledge without.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,7 +26,7 @@ class nginx_tls_process {
   static constexpr std::size_t big_size = 300 * 1000;
   /// `protocols`: nginx's ssl_protocols, e.g. "TLSv1.2 TLSv1.3". `tls`: false serves plain HTTP.
   nginx_tls_process(const std::string& cert, const std::string& key, const std::string& protocols = "TLSv1.2 TLSv1.3",
-                    bool tls = true, const std::string& extra = "", int worker_connections = 1024) {
+                    bool tls = true, const std::string& extra = "", int worker_connections = 1024, bool http2 = false) {
     for (const char* p : {"/usr/sbin/nginx", "/usr/bin/nginx"})
       if (::access(p, X_OK) == 0) binary_ = p;
     if (binary_.empty()) return;
@@ -39,7 +40,7 @@ class nginx_tls_process {
         << "http { access_log off; client_body_temp_path " << dir_ << "; proxy_temp_path " << dir_ << ";\n"
         << "  fastcgi_temp_path " << dir_ << "; uwsgi_temp_path " << dir_ << "; scgi_temp_path " << dir_ << ";\n"
         << "  keepalive_requests 100000;\n"
-        << "  server { listen 127.0.0.1:" << port_ << (tls ? " ssl" : "") << ";\n"
+        << "  server { listen 127.0.0.1:" << port_ << (tls ? " ssl" : "") << (http2 ? " http2" : "") << ";\n"
         << (tls ? "    ssl_certificate " + cert + "; ssl_certificate_key " + key + "; ssl_protocols " + protocols +
                       "; ssl_session_cache shared:s:1m; ssl_session_tickets on;\n"
                 : std::string())

@@ -331,6 +331,24 @@ TEST(report_json, closed_and_open_reports_match_the_published_schema) {
   EXPECT_EQ(joined(schema.problems(json::parse(render_json(run_result{})))), "") << "empty run";
 }
 
+TEST(report_json, an_h2_report_names_its_protocol_and_streams_and_matches_the_schema) {
+  mini_validator schema(load_schema());
+  auto r = sample_run(false);
+  EXPECT_EQ(to_json(r)["protocol"], "http/1.1");
+  EXPECT_FALSE(to_json(r).contains("h2"));
+  r.config.streams = 10;
+  r.stats.h2 = {.connections = 2, .goaways = 1, .peer_max_streams = 4, .peak_streams = 4};
+  r.stats.count.errors[static_cast<std::size_t>(client::error_kind::h2_goaway)] = 0;
+  auto j = to_json(r);
+  EXPECT_EQ(j["protocol"], "h2");
+  EXPECT_EQ(j["config"]["streams"], 10);
+  EXPECT_EQ(j["h2"], json({{"connections", 2}, {"streams_per_connection", 10}, {"server_max_concurrent_streams", 4},
+                           {"peak_streams", 4}, {"goaways", 1}}));
+  for (auto k : {"h2_refused_stream", "h2_goaway", "h2_stream_reset", "h2_protocol_error"})
+    EXPECT_TRUE(j["errors"].contains(k)) << k;
+  EXPECT_EQ(joined(schema.problems(j)), "");
+}
+
 TEST(report_json, the_schema_check_catches_a_missing_key_and_a_wrong_type) {
   mini_validator schema(load_schema());
   auto j = to_json(sample_run(false));

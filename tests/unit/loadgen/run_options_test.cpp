@@ -174,6 +174,22 @@ const bad_case bad_cases[] = {
      "--tls13-ciphers: bad cipher list"},
     {"resolve_without_address", [](run_options& o) { o.resolve = {"a.example:443:127.0.0.1", "b.example:443"}; },
      "--resolve: bad entry \"b.example:443\": expected HOST:PORT:ADDR (e.g. example.com:443:127.0.0.1)"},
+    {"streams_zero", [](run_options& o) { o.http2_prior_knowledge = true, o.streams = "0"; },
+     "--streams: bad count \"0\": must be between 1 and 1000"},
+    {"streams_without_http2", [](run_options& o) { o.streams = "10"; },
+     "--streams needs --http2 or --http2-prior-knowledge (HTTP/1.1 has --pipeline)"},
+    {"http2_on_an_http_url", [](run_options& o) { o.http2 = true; },
+     "--http2 needs an https:// URL (h2 is negotiated by ALPN); for h2c use --http2-prior-knowledge"},
+    {"prior_knowledge_on_an_https_url", [](run_options& o) { o.url = "https://example.com/", o.http2_prior_knowledge = true; },
+     "--http2-prior-knowledge needs an http:// URL; for https:// use --http2"},
+    {"two_http_versions", [](run_options& o) { o.http1_1 = true, o.http2_prior_knowledge = true; },
+     "--http1.1, --http2 and --http2-prior-knowledge: give one of them"},
+    {"http2_with_the_open_model", [](run_options& o) { o.http2_prior_knowledge = true, o.rate = "100"; },
+     "--rate (the open model) is not supported with HTTP/2 yet"},
+    {"http2_with_retries", [](run_options& o) { o.http2_prior_knowledge = true, o.retries = "2"; },
+     "--retries is not supported with HTTP/2 yet"},
+    {"http2_with_pipelining", [](run_options& o) { o.http2_prior_knowledge = true, o.pipeline = "4"; },
+     "--pipeline is not supported with HTTP/2 yet"},
     {"url_with_port_zero", [](run_options& o) { o.url = "http://example.com:0/"; },
      "bad URL \"http://example.com:0/\": the port must be between 1 and 65535"},
 };
@@ -190,6 +206,25 @@ TEST_P(bad_run_option, is_refused_with_one_line_naming_the_option_and_the_value)
 }
 INSTANTIATE_TEST_SUITE_P(run_options, bad_run_option, ::testing::ValuesIn(bad_cases),
                          [](const auto& info) { return std::string(info.param.name); });
+
+TEST(run_options, http2_offers_h2_then_http1_1_by_alpn_and_keeps_the_streams) {
+  auto o = with_url("https://example.com/");
+  o.http2 = true;
+  o.streams = "10";
+  auto c = make_run_config(o, 1);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->http, http_choice::h2_alpn);
+  EXPECT_EQ(c->streams, 10u);
+  EXPECT_EQ(c->tls.alpn, (std::vector<std::string>{"h2", "http/1.1"}));
+}
+
+TEST(run_options, http1_1_is_the_default_and_offers_only_http1_1) {
+  auto c = make_run_config(with_url("https://example.com/"), 1);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->http, http_choice::http1_1);
+  EXPECT_EQ(c->streams, 1u);
+  EXPECT_EQ(c->tls.alpn, (std::vector<std::string>{"http/1.1"}));
+}
 
 TEST(run_options, resolve_entries_are_kept_in_the_order_given) {
   auto o = with_url("https://example.com/");

@@ -1,0 +1,74 @@
+#pragma once
+// One HTTP/2 connection over a net::transport: an h2::client_session (which does no I/O) and
+// the reads and writes that move its bytes. The caller submits requests, flushes, reads, and
+// handles the session's events (docs/protocols.md, "The HTTP/2 wrapper"). It owns one read
+// buffer for its whole life; the session's events point into its own arena.
+//
+// Contract:
+// - flush() writes everything the session has to send: none, or the error kind of the write.
+// - read() reads once and feeds every byte to the session, handing each event to `on_event`
+//   (the session may pause a feed at its event budget: the events are handled and cleared, and
+//   the rest fed): bytes read, 0 when the peer closed, or -errno (-ETIMEDOUT at the deadline).
+// - alive() turns false when the session is over (GOAWAY exchanged, a fatal error): streams
+//   still open then never close; the caller counts each one as failed.
+#include <cerrno>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "base/clock.hpp"
+#include "client/outcome.hpp"
+#include "h2/client_session.hpp"
+#include "net/transport.hpp"
+#include "runtime/task.hpp"
+
+namespace barrage::client {
+
+class h2_connection {
+ public:
+  static constexpr std::size_t read_buffer = 32 * 1024;
+
+  /// Throws std::invalid_argument for options h2::check() rejects.
+  h2_connection(net::transport t, const h2::session_options& options);
+
+  h2::client_session& session() noexcept { return session_; }
+  bool alive() const noexcept { return session_.wants_read() || session_.wants_write(); }
+  /// Bytes written to the socket so far.
+  std::uint64_t bytes_sent() const noexcept { return sent_; }
+  /// Bytes read from the socket so far.
+  std::uint64_t bytes_received() const noexcept { return received_; }
+  /// The session failed fatally (nghttp2's error, a callback failure): alive() is false.
+  bool failed() const noexcept { return failed_; }
+
+  task<error_kind> flush(time_point deadline);
+
+  template <class F>
+  task<long> read(time_point deadline, F&& on_event) {
+    const long n = co_await transport_.read(buf_.get(), read_buffer, deadline);
+    if (n <= 0) co_return n;
+    received_ += static_cast<std::uint64_t>(n);
+    std::string_view rest(buf_.get(), static_cast<std::size_t>(n));
+    while (!rest.empty()) {
+      auto took = session_.feed(rest);
+      if (!took) {
+        failed_ = true;
+        co_return n;
+      }
+      for (const h2::event& e : session_.events()) on_event(e);
+      session_.clear_events();
+      rest.remove_prefix(*took);
+    }
+    co_return n;
+  }
+
+  void close() noexcept { transport_.close(); }
+
+ private:
+  net::transport transport_;
+  h2::client_session session_;
+  std::unique_ptr<char[]> buf_;
+  std::uint64_t sent_ = 0, received_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace barrage::client
