@@ -7,10 +7,13 @@
 #include "loadgen/report_json.hpp"
 #include "nginx_tls_fixture.hpp"
 #include "test_pki.hpp"
+#include "run_checks.hpp"
 
 using namespace barrage;
 using namespace barrage::loadgen;
 using namespace std::chrono_literals;
+using test::errors_of;
+using test::expect_accounted;
 
 namespace {
 
@@ -35,16 +38,7 @@ run_config config_for(const std::string& url) {
   return c;
 }
 
-void expect_accounted(const run_result& r) {
-  auto q = to_json(r)["requests"];
-  EXPECT_EQ(q["started"].get<std::uint64_t>(), q["succeeded"].get<std::uint64_t>() + q["failed"].get<std::uint64_t>() +
-                                                   q["timed_out"].get<std::uint64_t>() +
-                                                   q["in_flight_at_end"].get<std::uint64_t>());
-}
 
-std::uint64_t errors_of(const run_result& r, client::error_kind k) {
-  return r.stats.count.errors[static_cast<std::size_t>(k)];
-}
 
 // Answers 421 unless the Host field names test.example.
 const std::string only_test_example =
