@@ -55,6 +55,19 @@ class temp_pem {
   std::string path_;
 };
 
+/// --tls: the target serves a self-signed certificate (for 127.0.0.1 too) that `trusted` holds
+/// in a file for the generator's --cacert. False, with the reason printed, when either fails.
+bool serve_self_signed(server::server_options& so, std::optional<temp_pem>& trusted) {
+  auto ctx = net::tls_context::server(net::tls_server_options{});
+  if (ctx) trusted.emplace(ctx->certificate_pem());
+  if (!ctx || trusted->path().empty()) {
+    std::fprintf(stderr, "barrage: %s\n", ctx ? "cannot write the certificate to /tmp" : ctx.error().c_str());
+    return false;
+  }
+  so.tls = std::move(*ctx);
+  return true;
+}
+
 }  // namespace
 
 int demo_command(int argc, char** argv) {
@@ -98,15 +111,7 @@ int demo_command(int argc, char** argv) {
   so.listen = *net::socket_address::parse("127.0.0.1:0");
   so.max_connections = connections + 64;
   std::optional<temp_pem> trusted;
-  if (tls) {
-    auto ctx = net::tls_context::server(net::tls_server_options{});  // self-signed for 127.0.0.1 too
-    if (ctx) trusted.emplace(ctx->certificate_pem());
-    if (!ctx || trusted->path().empty()) {
-      std::fprintf(stderr, "barrage: %s\n", ctx ? "cannot write the certificate to /tmp" : ctx.error().c_str());
-      return loadgen::exit_runtime_error;
-    }
-    so.tls = std::move(*ctx);
-  }
+  if (tls && !serve_self_signed(so, trusted)) return loadgen::exit_runtime_error;
   std::unique_ptr<server::server> target;
   try {
     target = std::make_unique<server::server>(std::move(routes), so);
