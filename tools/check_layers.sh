@@ -11,6 +11,7 @@ declare -A allowed=(
   [client]="base runtime net http h2 client"
   [server]="base runtime net http server"
   [loadgen]="base runtime net http h2 client loadgen"
+  [report]="base loadgen report"
 )
 bad=0
 for layer in "${!allowed[@]}"; do
