@@ -128,8 +128,14 @@ json timeline_json(const std::vector<timeline_point>& points) {
   json timeline = json::array();
   for (std::size_t i = 0; i < points.size(); ++i) {
     const auto& p = points[i];
-    timeline.push_back(
-        {{"second", i}, {"requests", p.requests}, {"errors", p.errors}, {"p50_ms", p.p50_ms}, {"p99_ms", p.p99_ms}});
+    timeline.push_back({{"second", i},
+                        {"requests", p.requests},
+                        {"errors", p.errors},
+                        {"p50_ms", p.p50_ms},
+                        {"p90_ms", p.p90_ms},
+                        {"p99_ms", p.p99_ms},
+                        {"max_ms", p.max_ms},
+                        {"histogram", p.coarse}});
   }
   return timeline;
 }

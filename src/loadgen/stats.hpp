@@ -64,12 +64,18 @@ struct counters {
   void merge(const counters& o) noexcept;
 };
 
-/// One second of the run, for the timeline.
+/// One second of the run, for the timeline. The percentiles and max are exact (of the second's
+/// successful latencies); `coarse` is the same histogram kept to 7 significant bits (64 counters
+/// per power of two, within 1/128 of each value) and serialized ("h1"), so that seconds can be
+/// merged across saved runs (shards) in a few hundred bytes to a few KB per second.
 struct timeline_point {
   std::uint64_t requests = 0;  // completed in that second
   std::uint64_t errors = 0;
   double p50_ms = 0;
+  double p90_ms = 0;
   double p99_ms = 0;
+  double max_ms = 0;
+  std::string coarse;
 };
 
 /// One address the target's name resolved to, and what connecting to it gave.

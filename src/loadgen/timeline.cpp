@@ -1,6 +1,23 @@
 #include "loadgen/timeline.hpp"
 
+#include <bit>
+
 namespace barrage::loadgen {
+
+void coarsen(const histogram& h, histogram& out) {
+  constexpr unsigned kept_bits = 7;
+  out.reset();
+  for (const auto& b : h.buckets()) {
+    const std::uint64_t v = b.lowest;
+    const unsigned width = static_cast<unsigned>(std::bit_width(v));
+    if (width <= kept_bits) {
+      out.record_n(v, b.count);
+      continue;
+    }
+    const unsigned shift = width - kept_bits;
+    out.record_n(((v >> shift) << shift) + (std::uint64_t{1} << (shift - 1)), b.count);
+  }
+}
 
 void timeline_builder::add(second_report&& r) {
   auto& p = pending_[r.second];
@@ -22,7 +39,16 @@ void timeline_builder::finalize(std::map<std::uint64_t, pending>::iterator it) {
   const auto& p = it->second;
   second_.reset();
   for (const auto& d : p.latencies) second_.merge(d);
-  points_[it->first] = {p.requests, p.errors, second_.value_at_percentile(50) / 1e6, second_.value_at_percentile(99) / 1e6};
+  auto& point = points_[it->first];
+  point = {p.requests,
+           p.errors,
+           second_.value_at_percentile(50) / 1e6,
+           second_.value_at_percentile(90) / 1e6,
+           second_.value_at_percentile(99) / 1e6,
+           static_cast<double>(second_.max()) / 1e6,
+           {}};
+  coarsen(second_, coarse_);
+  point.coarse = coarse_.serialize();
   last_requests_ = p.requests;
   pending_.erase(it);
 }

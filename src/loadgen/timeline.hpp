@@ -21,6 +21,10 @@ struct second_report {
   histogram_digest latency;  // of the successful responses
 };
 
+/// `h` with each value rounded to its 7 most significant bits (to the middle of its range):
+/// at most 64 counters per power of two, each value within 1/128 of itself.
+void coarsen(const histogram& h, histogram& out);
+
 /// Merges the workers' seconds; a second is final once every worker reported it.
 class timeline_builder {
  public:
@@ -46,6 +50,7 @@ class timeline_builder {
   std::vector<timeline_point> points_;
   histogram so_far_;
   histogram second_;  // scratch: one second's latencies, merged
+  histogram coarse_;  // scratch: second_ to 7 significant bits
   std::uint64_t last_requests_ = 0;
 };
 

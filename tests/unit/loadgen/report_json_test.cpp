@@ -252,7 +252,14 @@ TEST(report_json, open_model_fields_appear_only_in_the_open_model) {
 TEST(report_json, the_timeline_has_one_entry_per_second) {
   auto t = to_json(sample_run(false))["timeline"];
   ASSERT_EQ(t.size(), 10u);
-  EXPECT_EQ(t[0], json({{"second", 0}, {"requests", 101}, {"errors", 1}, {"p50_ms", 0.5}, {"p99_ms", 0.99}}));
+  EXPECT_EQ(t[0], json({{"second", 0},
+                        {"requests", 101},
+                        {"errors", 1},
+                        {"p50_ms", 0.5},
+                        {"p90_ms", 0.9},
+                        {"p99_ms", 0.99},
+                        {"max_ms", 1.5},
+                        {"histogram", "h1 500000 1500000 60000000 0 500000:100 1000000"}}));
   EXPECT_EQ(t[9]["second"], 9);
 }
 

@@ -56,7 +56,7 @@ inline run_result sample_run(bool open_model) {
     r.stats.count.late = 7;
     r.stats.count.dropped = 1;
   }
-  for (int s = 0; s < 10; ++s) r.timeline.push_back({101, 1, 0.5, 0.99});
+  for (int s = 0; s < 10; ++s) r.timeline.push_back({101, 1, 0.5, 0.9, 0.99, 1.5, "h1 500000 1500000 60000000 0 500000:100 1000000"});
   r.generator.cpu_seconds = 4.2;
   r.generator.cpu_percent = 42.0;
   r.generator.busiest_thread_percent = 30.0;

@@ -68,8 +68,40 @@ TEST(timeline, merged_per_second_percentiles_equal_those_of_one_histogram_of_all
       if (s.second == sec) one.record(s.ns);
     EXPECT_EQ(points[sec].requests, one.count()) << "second " << sec;
     EXPECT_EQ(points[sec].p50_ms, one.value_at_percentile(50) / 1e6) << "second " << sec;
+    EXPECT_EQ(points[sec].p90_ms, one.value_at_percentile(90) / 1e6) << "second " << sec;
     EXPECT_EQ(points[sec].p99_ms, one.value_at_percentile(99) / 1e6) << "second " << sec;
+    EXPECT_EQ(points[sec].max_ms, static_cast<double>(one.max()) / 1e6) << "second " << sec;
+    auto coarse = histogram::deserialize(points[sec].coarse);
+    ASSERT_TRUE(coarse) << coarse.error();
+    EXPECT_EQ(coarse->count(), one.count()) << "second " << sec;
+    for (double q : {50.0, 90.0, 99.0, 99.9}) {
+      const double exact = static_cast<double>(one.value_at_percentile(q));
+      EXPECT_NEAR(static_cast<double>(coarse->value_at_percentile(q)), exact, exact / 100) << q << " at " << sec;
+    }
   }
+}
+
+TEST(timeline, a_coarse_second_keeps_every_count_and_each_value_within_one_128th) {
+  histogram h, out;
+  const std::uint64_t values[] = {0, 1, 127, 128, 1'000, 2'047, 2'048, 77'777, 1'234'567, 3'000'000'000'000};
+  for (auto v : values) h.record_n(v, v % 7 + 1);
+  coarsen(h, out);
+  EXPECT_EQ(out.count(), h.count());
+  auto in = h.buckets().begin();
+  for (const auto& b : out.buckets()) {
+    ASSERT_NE(in, h.buckets().end());
+    EXPECT_EQ(b.count, (*in).count) << "value " << (*in).lowest;
+    EXPECT_NEAR(static_cast<double>(b.lowest), static_cast<double>((*in).lowest), static_cast<double>((*in).lowest) / 100 + 1);
+    ++in;
+  }
+  // 64 counters per power of two at most: a million distinct values between 1 and 2 ms.
+  histogram wide, narrow;
+  for (std::uint64_t v = 1'048'576; v < 2'097'152; v += 1) wide.record(v);
+  coarsen(wide, narrow);
+  std::size_t counters = 0;
+  for ([[maybe_unused]] const auto& b : narrow.buckets()) ++counters;
+  EXPECT_EQ(counters, 64u);
+  EXPECT_EQ(narrow.count(), wide.count());
 }
 
 TEST(timeline, a_second_is_final_once_every_worker_reported_it) {
