@@ -20,13 +20,28 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Test tools and report libraries from the npm registry, pinned, installed into .npm-tools/
+# (git-ignored; tests find them through tools/npm-path.sh). One line each: name@version.
+npm_pkgs=()
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "barrage: missing packages; run: sudo apt-get install -y ${missing[*]}" >&2
-  exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "barrage: missing packages; run: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "barrage: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || true
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "barrage: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq || true
-apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+
+[ "${BARRAGE_BUILD_ONLY:-0}" = 1 ] && exit 0
+root=$(cd "$(dirname "$0")/.." && pwd)
+for p in "${npm_pkgs[@]}"; do
+  name=${p%@*} version=${p##*@}
+  have=$(node -p "require('$root/.npm-tools/node_modules/$name/package.json').version" 2>/dev/null || true)
+  [ "$have" = "$version" ] && continue
+  echo "barrage: installing $p (npm) into .npm-tools/" >&2
+  npm install --silent --no-audit --no-fund --prefix "$root/.npm-tools" "$p" >/dev/null
+done
+exit 0
