@@ -112,8 +112,8 @@ package: build
 	cd $(BUILD) && cpack -G DEB
 
 # The .deb in a fresh Debian 12 root (debootstrap; needs root and the Debian mirror), installed
-# with the container image's own steps, then barrage demo from PATH as the image's user. One to
-# three minutes, most of it debootstrap (downloads are cached in $(BUILD)/debootstrap-cache):
+# with the container image's own steps, then barrage demo from PATH as the image's user. Two to
+# four minutes, most of it debootstrap (downloads are cached in $(BUILD)/debootstrap-cache):
 # not part of `make test`.
 test-package: package
 	tests/package/debootstrap_test.sh $(BUILD)
