@@ -114,7 +114,8 @@ double resolution(double ns) {
 
 std::uint64_t count_at(const json& section, const char* pointer) {
   auto v = number_at(section, pointer);
-  return v && *v > 0 ? static_cast<std::uint64_t>(*v) : 0;
+  if (!v || !(*v > 0)) return 0;
+  return *v >= 0x1p64 ? UINT64_MAX : static_cast<std::uint64_t>(*v);  // the cast of a larger double is undefined
 }
 
 // ---- Building the lines. ----
@@ -258,6 +259,27 @@ std::vector<config_difference> config_differences(const json& base, const json& 
   return out;
 }
 
+/// Whether `text` nests arrays and objects deeper than `limit` (strings skipped): such JSON
+/// would recurse that deep when compared, printed or destroyed. A report nests 4 levels.
+bool nests_deeper_than(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char ch : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (ch == '\\') escaped = true;
+      else if (ch == '"') in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > limit) return true;
+    } else if (ch == ']' || ch == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 bool flag(const json& report, const char* key) {
   return report.contains(key) && report[key].is_boolean() && report[key].get<bool>();
 }
@@ -308,6 +330,9 @@ std::size_t comparison::count(verdict v) const noexcept {
 }
 
 result<nlohmann::json, std::string> parse_saved_report(std::string_view text) {
+  constexpr int max_depth = 64;
+  if (nests_deeper_than(text, max_depth))
+    return fail("not a barrage report: nested deeper than " + std::to_string(max_depth) + " levels");
   json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return fail(std::string("not JSON (a barrage report is the JSON of --json FILE)"));
   if (!j.is_object()) return fail(std::string("not a barrage report: not a JSON object"));

@@ -304,11 +304,15 @@ const input_case inputs[] = {
     {"no_schema_version", R"({"barrage_version":"1.0"})", "schema_version"},
     {"schema_version_as_text", R"({"schema_version":"5","barrage_version":"1.0"})", "schema_version"},
     {"no_barrage_version", R"({"schema_version":5})", "barrage_version"},
+    {"brackets_inside_strings_do_not_nest", R"({"schema_version":5,"barrage_version":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"{{"})", nullptr},
+    {"nested_too_deep", "DEEP", "nested deeper than 64 levels"},
 };
 class saved_report_input : public ::testing::TestWithParam<input_case> {};
 TEST_P(saved_report_input, is_accepted_or_refused_with_its_reason) {
   const auto& k = GetParam();
-  auto r = parse_saved_report(k.text);
+  const std::string deep = R"({"schema_version":5,"barrage_version":"1","config":{"x":)" + std::string(100'000, '[') +
+                           std::string(100'000, ']') + "}}";
+  auto r = parse_saved_report(std::string_view(k.text) == "DEEP" ? std::string_view(deep) : std::string_view(k.text));
   if (!k.error_part) {
     EXPECT_TRUE(r.ok()) << r.error();
     return;
