@@ -118,6 +118,15 @@ std::uint64_t count_at(const json& section, const char* pointer) {
   return *v >= 0x1p64 ? UINT64_MAX : static_cast<std::uint64_t>(*v);  // the cast of a larger double is undefined
 }
 
+/// The count of error `kind` (a key of "errors": not a JSON pointer, which "~" or "/" would upset).
+std::uint64_t error_count(const json& section, const std::string& kind) {
+  if (!section.is_object() || !section.contains("errors") || !section["errors"].is_object()) return 0;
+  const json& errors = section["errors"];
+  const auto it = errors.find(kind);
+  if (it == errors.end() || !it->is_number() || !(it->get<double>() > 0)) return 0;
+  return it->get<double>() >= 0x1p64 ? UINT64_MAX : static_cast<std::uint64_t>(it->get<double>());
+}
+
 // ---- Building the lines. ----
 
 /// The lines of one section pair.
@@ -199,9 +208,8 @@ class section_comparer {
           if (v.is_number() && v.get<double>() > 0) kinds.insert(k);
     for (const auto& kind : kinds) {
       auto f = line("errors " + kind, figure_unit::fraction, better_when::lower);
-      const std::string pointer = "/errors/" + kind;
-      f.base_count = count_at(*base_.j, pointer.c_str());
-      f.next_count = count_at(*next_.j, pointer.c_str());
+      f.base_count = error_count(*base_.j, kind);
+      f.next_count = error_count(*next_.j, kind);
       f.base = share(*base_.j, *f.base_count);
       f.next = share(*next_.j, *f.next_count);
       settle(std::move(f), 0, "no completed requests in base", "no completed requests in new");

@@ -207,6 +207,17 @@ TEST(compare, errors_by_kind_are_shares_of_completed_requests_with_their_counts)
   EXPECT_EQ(find(*c, "errors refused"), nullptr);  // zero in both: no line
 }
 
+TEST(compare, an_error_kind_with_json_pointer_characters_is_an_ordinary_key) {
+  json base = report(section(ms10)), next = report(section(ms10));
+  next["errors"]["a~b/c"] = 2;
+  auto c = compare_reports(base, next);
+  ASSERT_TRUE(c.ok());
+  const auto* f = find(*c, "errors a~b/c");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(*f->next_count, 2u);
+  EXPECT_EQ(f->judged.v, verdict::worse);
+}
+
 TEST(compare, the_settings_that_differ_are_listed_with_both_values) {
   json base = report(section(ms10)), next = report(section(ms10));
   next["config"]["connections"] = 100;
