@@ -52,7 +52,7 @@ int compare_command(int argc, char** argv) {
   app.add_option("base", base_path, "The reference report (e.g. the last release's run)")->required()->type_name("BASE.json");
   app.add_option("new", next_path, "The report judged against it")->required()->type_name("NEW.json");
   text_option(app, "--max-regression", max_text,
-              "Percent by which a figure may get worse before the comparison fails (exit status 3); 0: any "
+              "Percent (5, 2.5 or 5%) by which a figure may get worse before the comparison fails (exit status 3); 0: any "
               "change for the worse beyond the histogram's resolution fails")
       ->default_str("5")
       ->type_name("PCT");
