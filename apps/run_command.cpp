@@ -209,6 +209,7 @@ int run_command(int argc, char** argv, const char* name) {
                "  barrage [run] URL [options]   load test URL (these options)\n"
                "  barrage serve [options]       the built-in target server (barrage serve --help)\n"
                "  barrage demo [options]        the built-in target and a run against it (barrage demo --help)\n"
+               "  barrage compare BASE NEW      two saved JSON reports side by side (barrage compare --help)\n"
                "  barrage --version",
                name);
   loadgen::run_options o;
