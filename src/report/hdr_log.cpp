@@ -27,6 +27,13 @@ std::string date_text(std::int64_t ms) {
 
 }  // namespace
 
+result<std::string, std::string> parse_hdr_log_path(std::string_view text) {
+  if (text.empty()) return fail(std::string("bad file name \"\": empty"));
+  if (text == "-") return fail(std::string("bad file name \"-\": the log needs a file (stdout has the report)"));
+  if (text.find('\0') != std::string_view::npos) return fail(std::string("bad file name: contains NUL"));
+  return std::string(text);
+}
+
 std::string hdr_log_header(std::chrono::system_clock::time_point start) {
   const std::int64_t ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(start.time_since_epoch()).count();

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/result.hpp"
 #include "loadgen/histogram.hpp"
 #include "loadgen/timeline.hpp"
 
@@ -28,6 +29,9 @@ namespace barrage::report {
 /// corrected latency (from the intended send, what barrage reports) is untagged, the stream
 /// HdrHistogram's tools read by default.
 inline constexpr std::string_view hdr_uncorrected_tag = "uncorrected";
+
+/// --hdr-log's FILE: any name but "" and "-" (stdout carries the text report), without NUL.
+result<std::string, std::string> parse_hdr_log_path(std::string_view text);
 
 /// The header lines, StartTime and BaseTime both `start` (to the millisecond, as the format has it).
 std::string hdr_log_header(std::chrono::system_clock::time_point start);

@@ -32,6 +32,32 @@ std::vector<std::string> split(const std::string& line) {
   return out;
 }
 
+struct path_case {
+  const char* name;
+  std::string text;
+  bool good;
+};
+
+TEST(hdr_log, the_file_name_is_any_but_empty_stdout_or_with_nul) {
+  const path_case cases[] = {
+      {"a plain name", "run.hlog", true},
+      {"a path with spaces", "/tmp/my runs/a.hlog", true},
+      {"a name starting with a dash", "-x.hlog", true},
+      {"empty", "", false},
+      {"stdout", "-", false},
+      {"a NUL inside", std::string("a\0b", 3), false},
+  };
+  for (const auto& c : cases) {
+    auto p = parse_hdr_log_path(c.text);
+    EXPECT_EQ(p.ok(), c.good) << c.name;
+    if (p) {
+      EXPECT_EQ(*p, c.text) << c.name;
+    } else {
+      EXPECT_TRUE(p.error().starts_with("bad file name")) << c.name << ": " << p.error();
+    }
+  }
+}
+
 TEST(hdr_log, the_header_is_histogramlogwriters_with_start_and_base_time_at_the_run_start) {
   const auto lines = lines_of(hdr_log_header(run_start));
   ASSERT_EQ(lines.size(), 5u);
