@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(g++ cmake make ninja-build pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev
-  libfmt-dev nlohmann-json3-dev libcli11-dev libc-ares-dev liburing-dev libssl-dev libnghttp2-dev
+  libfmt-dev nlohmann-json3-dev libcli11-dev libc-ares-dev liburing-dev libssl-dev libnghttp2-dev zlib1g-dev
   clang libclang-rt-14-dev
   python3 dpkg-dev)
 # python3: the man page and completions are made from --help at build time (packaging/manual.py);
@@ -27,7 +27,7 @@ for p in "${pkgs[@]}"; do
 done
 # Test tools and report libraries from the npm registry, pinned, installed into .npm-tools/
 # (git-ignored; tests find them through tools/npm-path.sh). One line each: name@version.
-npm_pkgs=()
+npm_pkgs=(hdr-histogram-js@3.0.1)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
