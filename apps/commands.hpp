@@ -9,5 +9,7 @@ int run_command(int argc, char** argv, const char* name);
 int serve_command(int argc, char** argv);
 /// `barrage demo [-d D]`: the built-in target in-process and a run against it.
 int demo_command(int argc, char** argv);
+/// `barrage report RUN.json -o FILE.html`: the HTML report of a saved JSON report.
+int report_command(int argc, char** argv);
 
 }  // namespace barrage::apps
