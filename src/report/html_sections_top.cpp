@@ -130,10 +130,33 @@ void verdict_section(const json& r, html_page& p) {
   p.add(out + "</table>\n</section>\n");
 }
 
+namespace {
+
+/// The last point may cover less than its seconds: a run of 15.02 s has a last second of 20 ms.
+/// Its rates are scaled to the time it covered, or, under half a second, it is left out of the
+/// chart (its requests stay in every total): a drop to nearly zero at the end would be noise.
+void fit_last_point(timeline_series& s, std::size_t timeline_seconds, std::optional<double> duration_s) {
+  if (s.size() == 0 || !duration_s) return;
+  const double seconds = static_cast<double>(timeline_seconds - (s.size() - 1) * s.step_s);
+  const double covered = *duration_s - s.second.back();
+  if (!(covered > 0) || covered >= seconds) return;
+  if (covered < 0.5) {
+    s.second.pop_back();
+    s.requests_per_s.pop_back();
+    s.errors_per_s.pop_back();
+    return;
+  }
+  s.requests_per_s.back() = round_significant(s.requests_per_s.back() * seconds / covered);
+  s.errors_per_s.back() = round_significant(s.errors_per_s.back() * seconds / covered);
+}
+
+}  // namespace
+
 void throughput_section(const json& r, html_page& p) {
   const json* tl = field(r, "timeline");
   auto s = make_timeline_series(tl ? *tl : json());
   if (s.size() == 0) return;
+  fit_last_point(s, tl->size(), number(r, "duration_s"));
   chart c;
   c.title = "Requests and errors per second";
   c.y_label = "requests/s";
@@ -143,7 +166,7 @@ void throughput_section(const json& r, html_page& p) {
   c.series.push_back({"errors/s", s.errors_per_s, true});
   c.note = "Completed requests (successes, failures and timeouts) and errors (failures and timeouts) per second"
            " of the run" + std::string(s.step_s > 1 ? ", averaged over " + std::to_string(s.step_s) + " s per point" : "") +
-           "; the last point counts a last, partial second as a whole one.";
+           "; a last, partial second is scaled to its length (left out under 0.5 s).";
   p.add(open_section("throughput", "Throughput"));
   p.add(c);
   p.add("</section>\n");

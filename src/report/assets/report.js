@@ -53,17 +53,17 @@
 
   function xOptions(spec) {
     if (spec.kind === "time") {
-      return { scale: { time: false, range: function (u, min, max) { return [min, max > min ? max : min + 1]; } },
+      return { name: "time", scale: { time: false, range: function (u, min, max) { return [min, max > min ? max : min + 1]; } },
                axis: { label: "time since start (m:ss)", values: ticks(clock),
                        incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400] },
                legend: function (u, v) { return v == null ? "–" : clock(v); } };
     }
     if (spec.kind === "spectrum") {
-      return { scale: { time: false, distr: 3, log: 10, range: function (u, min, max) { return [1, Math.max(max, 10)]; } },
+      return { name: "percentile", scale: { time: false, distr: 3, log: 10, range: function (u, min, max) { return [1, Math.max(max, 10)]; } },
                axis: { label: "percentile", splits: decades, values: ticks(percentile) },
                legend: function (u, v) { return v == null ? "–" : percentile(v); } };
     }
-    return { scale: { time: false, distr: 3, log: 10 },
+    return { name: "latency", scale: { time: false, distr: 3, log: 10 },
              axis: { label: "latency", values: ticks(ms) },
              legend: function (u, v) { return v == null ? "–" : "up to " + ms(v); } };
   }
@@ -76,7 +76,7 @@
       scales: { x: x.scale, y: { range: fromZero }, y2: { range: fromZero } },
       axes: [Object.assign({ space: 60 }, x.axis),
              { scale: "y", label: spec.y_label, size: 60, values: ticks(left) }],
-      series: [{ label: "x", value: x.legend }],
+      series: [{ label: x.name, value: x.legend }],
       cursor: { drag: { x: true, y: false } }
     };
     var right = false;

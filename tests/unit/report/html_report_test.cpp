@@ -161,6 +161,21 @@ TEST(HtmlReport, OneHourRunStaysUnderOneMegabyteWithoutItsPerSecondHistograms) {
   expect_no_fetch(page);
 }
 
+TEST(HtmlReport, ALastPartialSecondIsScaledToItsLengthOrLeftOutOfTheThroughputChart) {
+  json report = sample_report(false);  // 10 seconds of 101 requests, 1 error
+  report["duration_s"] = 9.6;
+  auto c = chart_titled(render_html(report), "Requests and errors per second");
+  ASSERT_EQ(c["x"].size(), 10u);
+  EXPECT_NEAR(c["series"][0]["values"][9].get<double>(), 101 / 0.6, 0.1);
+  EXPECT_NEAR(c["series"][1]["values"][9].get<double>(), 1 / 0.6, 0.01);
+  EXPECT_EQ(c["series"][0]["values"][8].get<double>(), 101.0);
+  report["duration_s"] = 9.2;
+  c = chart_titled(render_html(report), "Requests and errors per second");
+  EXPECT_EQ(c["x"].size(), 9u);
+  // The latency chart keeps every second.
+  EXPECT_EQ(chart_titled(render_html(report), "Latency per second")["x"].size(), 10u);
+}
+
 TEST(HtmlReport, ToleratesReportsWithMissingOrOddFields) {
   for (const json& doc : {json::object(), json{{"schema_version", 5}}, json{{"config", 3}, {"timeline", "x"}},
                           json{{"histogram", {{"data", "not h1"}}}, {"latency_ms", nullptr}},
