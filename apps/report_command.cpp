@@ -58,7 +58,7 @@ int report_command(int argc, char** argv) {
                "barrage report");
   std::string input;
   std::optional<std::string> output;
-  app.add_option("report", input, "The JSON report to draw (- for stdin)")->required()->type_name("RUN.json");
+  app.add_option("json", input, "The JSON report to draw (- for stdin)")->required()->type_name("RUN.json");
   text_option(app, "-o,--output", output, "Where to write the page (- for stdout)")->required()->type_name("FILE.html");
   app.footer("Exit status: 0 ok, 1 the page could not be written, 2 bad command line or input (a file that\n"
              "cannot be read, is not JSON or is not a barrage report: one line on stderr says which).");

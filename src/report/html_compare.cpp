@@ -144,8 +144,7 @@ std::string render_comparison_html(const json& base, const json& next) {
   html_page page("barrage: comparison");
   page.add("<header>\n<h1>barrage comparison</h1>\n<p class=\"target\">base: " + target_line(base) +
            "</p>\n<p class=\"target\">new: " + target_line(next) + "</p>\n</header>\n");
-  if ((field(base, "secrets_shown") && base["secrets_shown"] == true) ||
-      (field(next, "secrets_shown") && next["secrets_shown"] == true))
+  if (flag(base, "secrets_shown") || flag(next, "secrets_shown"))
     page.add("<p class=\"warning\">WARNING: --show-secrets: a report compared here shows header values, URL "
              "passwords and secret query parameters unredacted.</p>\n");
   page.add(figures_table(base, next));

@@ -159,7 +159,7 @@ void generator_section(const json& r, html_page& p) {
   const json* g = field(r, "generator");
   if (!g) return;
   std::string out = open_section("generator", "Generator health");
-  if (g->value("saturated", false))
+  if (flag(*g, "saturated"))
     out += "<p class=\"warning\">Saturated: " + escape_html(text(*g, "saturation_reason")) +
            ". Give it more threads (-t), more connections (-c), or another machine.</p>\n";
   else
@@ -208,13 +208,13 @@ void merged_section(const json& r, html_page& p) {
   if (!m) return;
   std::string out = open_section("merged", "Merged from");
   out += "<p>" + escape_html(format_number(number(*m, "inputs"))) + " reports" +
-         (m->value("partial", false) ? ", <strong>partial</strong>" : "") + "; starts spread over " +
+         (flag(*m, "partial") ? ", <strong>partial</strong>" : "") + "; starts spread over " +
          escape_html(format_ms(number(*m, "start_spread_ms"))) + "</p>\n";
   if (const json* shards = field(*m, "shards"); shards && shards->is_array()) {
     out += "<table class=\"figures\">\n" + table_row({"shard", "start", "end"}, "th");
     for (const auto& s : *shards)
-      out += table_row({escape_html(display_value(s.value("index", json()))), escape_html(display_value(s.value("start", json()))),
-                        escape_html(display_value(s.value("end", json())))});
+      out += table_row({escape_html(display_value(member(s, "index"))), escape_html(display_value(member(s, "start"))),
+                        escape_html(display_value(member(s, "end")))});
     out += "</table>\n";
   }
   p.add(out + "</section>\n");

@@ -53,7 +53,7 @@ std::pair<std::string, std::string> verdict(const json& r) {
   if (!ts || !ts->is_array() || ts->empty()) return {"", ""};
   std::size_t failed = 0;
   for (const auto& t : *ts)
-    if (!t.value("ok", false)) ++failed;
+    if (!flag(t, "ok")) ++failed;
   if (failed == 0) return {"PASSED: all " + std::to_string(ts->size()) + " thresholds held", "pass"};
   return {"FAILED: " + std::to_string(failed) + " of " + std::to_string(ts->size()) + " thresholds", "fail"};
 }
@@ -75,18 +75,18 @@ void header_section(const json& r, html_page& p) {
   if (auto addr = text(r, "target_address"); !addr.empty()) meta += " · connected to " + addr;
   if (auto proto = text(r, "protocol"); !proto.empty()) meta += " · " + proto;
   if (const json* shard = field(r, "shard"))
-    meta += " · shard " + display_value(shard->value("index", json())) + " of " + display_value(shard->value("count", json()));
+    meta += " · shard " + display_value(member(*shard, "index")) + " of " + display_value(member(*shard, "count"));
   out += escape_html(meta) + "</p>\n";
   if (auto [text_, cls] = verdict(r); !text_.empty())
     out += "<p class=\"verdict " + cls + "\"><a href=\"#thresholds\">" + escape_html(text_) + "</a></p>\n";
   out += "</header>\n";
-  if (field(r, "secrets_shown") && r["secrets_shown"] == true)
+  if (flag(r, "secrets_shown"))
     out += warning("WARNING: --show-secrets: this report shows header values, URL passwords and secret query "
                    "parameters unredacted.");
-  if (const json* g = field(r, "generator"); g && g->value("saturated", false))
+  if (const json* g = field(r, "generator"); g && flag(*g, "saturated"))
     out += warning("WARNING: the generator was saturated (" + text(*g, "saturation_reason") +
                    "): these figures describe the generator as much as the target.");
-  if (const json* m = field(r, "merged"); m && m->value("partial", false))
+  if (const json* m = field(r, "merged"); m && flag(*m, "partial"))
     out += warning("WARNING: partial merge: some shards' reports are missing (see Merged from).");
   p.add(out);
 }
@@ -122,10 +122,10 @@ void verdict_section(const json& r, html_page& p) {
   }
   out += "<table class=\"figures\">\n" + table_row({"", "threshold", "measured"}, "th");
   for (const auto& t : *ts) {
-    const bool ok = t.value("ok", false);
+    const bool ok = flag(t, "ok");
     out += table_row({ok ? "<span class=\"pass\">✓ pass</span>" : "<span class=\"fail\">✗ FAIL</span>",
-                      escape_html(display_value(t.value("expr", json()))),
-                      escape_html(display_value(t.value("actual", json())))});
+                      escape_html(display_value(member(t, "expr"))),
+                      escape_html(display_value(member(t, "actual")))});
   }
   p.add(out + "</table>\n</section>\n");
 }

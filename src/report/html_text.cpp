@@ -57,6 +57,7 @@ double round_significant(double v, int digits) {
 
 std::string format_ms(std::optional<double> ms) {
   if (!ms || !std::isfinite(*ms)) return "–";
+  if (std::fabs(*ms) > 1e12) return fmt::format("{:.3g}ms", *ms);  // beyond an int64 of nanoseconds
   return format_duration(duration(static_cast<std::int64_t>(std::llround(*ms * 1e6))));
 }
 
@@ -80,6 +81,17 @@ const json* field(const json& report, std::string_view key) {
   auto it = report.find(key);
   if (it == report.end() || it->is_null()) return nullptr;
   return &*it;
+}
+
+const json& member(const json& report, std::string_view key) {
+  static const json null_value;
+  const json* v = field(report, key);
+  return v ? *v : null_value;
+}
+
+bool flag(const json& report, std::string_view key) {
+  const json* v = field(report, key);
+  return v && v->is_boolean() && v->get<bool>();
 }
 
 std::optional<double> number(const json& report, std::string_view key) {

@@ -33,6 +33,10 @@ std::string format_percent(std::optional<double> fraction);
 
 /// report[key] when `report` is an object that has it and it is not null.
 const nlohmann::json* field(const nlohmann::json& report, std::string_view key);
+/// report[key], or a null value when `report` lacks it (or is not an object).
+const nlohmann::json& member(const nlohmann::json& report, std::string_view key);
+/// report[key] is the boolean true.
+bool flag(const nlohmann::json& report, std::string_view key);
 /// report[key] as a number, when it is one.
 std::optional<double> number(const nlohmann::json& report, std::string_view key);
 /// report[key] as a string ("" when it is not one).

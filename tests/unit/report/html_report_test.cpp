@@ -179,7 +179,10 @@ TEST(HtmlReport, ALastPartialSecondIsScaledToItsLengthOrLeftOutOfTheThroughputCh
 TEST(HtmlReport, ToleratesReportsWithMissingOrOddFields) {
   for (const json& doc : {json::object(), json{{"schema_version", 5}}, json{{"config", 3}, {"timeline", "x"}},
                           json{{"histogram", {{"data", "not h1"}}}, {"latency_ms", nullptr}},
-                          json{{"timeline", json::array({1, "a", nullptr, json::object()})}}}) {
+                          json{{"timeline", json::array({1, "a", nullptr, json::object()})}},
+                          json{{"shard", 3}, {"generator", json::array({1})}, {"merged", {{"shards", json::array({1})}}},
+                               {"thresholds", json::array({1, {{"ok", "yes"}}})}, {"requests", "x"}, {"errors", {{"a", "b"}}},
+                               {"phases", {{"dns", 1}}}, {"tls", 1}, {"h2", json::array()}, {"status_codes", {{"200", -1}}}}}) {
     const std::string page = render_html(doc);
     EXPECT_NE(page.find("</html>"), std::string::npos) << doc.dump();
   }
