@@ -42,6 +42,10 @@
   function ticks(f) {
     return function (u, splits) { return splits.map(function (v) { return v == null ? "" : f(v); }); };
   }
+  // A series of one or two values draws no line to speak of: it gets dots.
+  function few(values) {
+    return values.filter(function (v) { return v != null; }).length < 3;
+  }
   function fromZero(u, min, max) {
     return [0, max > 0 ? max * 1.08 : 1];
   }
@@ -82,7 +86,7 @@
     var right = false;
     spec.series.forEach(function (s, i) {
       var line = { label: s.label, stroke: colours[i % colours.length], width: 1.5, scale: s.right ? "y2" : "y",
-                   spanGaps: false, points: { show: false },
+                   spanGaps: false, points: { show: few(s.values) },
                    value: function (u, v) { return v == null ? "–" : (s.right ? count : left)(v); } };
       if (spec.kind === "histogram") {
         line.paths = uPlot.paths.bars({ size: [0.9, 80] });
