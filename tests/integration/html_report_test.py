@@ -7,7 +7,7 @@ becomes a page with `barrage report`, also once with a merged report's fields ad
 opens in headless Chromium (Debian's chromium), driven over its DevTools protocol
 (python3-websockets, hence Debian's /usr/bin/python3): the test fails on any console error, uncaught exception or log error,
 on any request other than the file itself, and unless every chart placeholder holds a uPlot
-canvas with its first series' colour on it and data behind it. Two spoiled copies (a script
+canvas with its series' colours on it and data behind it. Two spoiled copies (a script
 error, an image from the network) must be caught, so the checks can fail. Also the command
 lines: `barrage report` usage errors exit 2 with one line, the same JSON gives the same page
 as --html, and --html to an unwritable path fails before the run.
@@ -32,8 +32,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import FAILURES, check, cleanup, guard_children, spawn  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-# report.js's first colour: each chart's first series is drawn in it.
-FIRST_SERIES_RGB = (0x4E, 0x79, 0xA7)
+# report.js's colours, series by series (axes and grid lines are grey).
+SERIES_RGB = [(0x4E, 0x79, 0xA7), (0xE1, 0x57, 0x59), (0x59, 0xA1, 0x4F), (0xF2, 0x8E, 0x2B),
+              (0x76, 0xB7, 0xB2), (0xB0, 0x7A, 0xA1), (0xED, 0xC9, 0x48), (0x9C, 0x75, 0x5F)]
 
 
 def run(args, timeout=60):
@@ -76,17 +77,19 @@ class Cdp:
 
 CHECK_CHARTS = """JSON.stringify([...document.querySelectorAll('.plot')].map(el => {
   const c = el.querySelector('canvas'), u = (window.barrageCharts || []).find(u => el.contains(u.root));
+  const colours = %s.slice(0, u ? u.series.length - 1 : 0);
   let coloured = 0, painted = 0;
   if (c && c.width && c.height) {
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     for (let i = 0; i < d.length; i += 4) {
       if (d[i + 3]) painted++;
-      if (Math.abs(d[i] - %d) < 6 && Math.abs(d[i + 1] - %d) < 6 && Math.abs(d[i + 2] - %d) < 6 && d[i + 3] > 200) coloured++;
+      if (d[i + 3] > 200 && colours.some(([r, g, b]) => Math.abs(d[i] - r) < 6 && Math.abs(d[i + 1] - g) < 6 &&
+                                                        Math.abs(d[i + 2] - b) < 6)) coloured++;
     }
   }
   const points = u ? u.data.slice(1).map(s => s.filter(v => v != null).length) : [];
   return {id: el.id, painted, coloured, points, error: el.classList.contains('chart-error')};
-}))""" % FIRST_SERIES_RGB
+}))""" % json.dumps(SERIES_RGB)
 
 
 def problems_in(events, page_url):
