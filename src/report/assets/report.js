@@ -57,7 +57,9 @@
 
   function xOptions(spec) {
     if (spec.kind === "time") {
-      return { name: "time", scale: { time: false, range: function (u, min, max) { return [min, max > min ? max : min + 1]; } },
+      // One point: uPlot would pad its axis to 100 s; one second is what the point covers.
+      var only = spec.x.length === 1 ? spec.x[0] : null;
+      return { name: "time", scale: { time: false, range: function (u, min, max) { return only == null ? [min, max] : [only, only + 1]; } },
                axis: { label: "time since start (m:ss)", values: ticks(clock),
                        incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400] },
                legend: function (u, v) { return v == null ? "–" : clock(v); } };
