@@ -11,5 +11,7 @@ int serve_command(int argc, char** argv);
 int demo_command(int argc, char** argv);
 /// `barrage compare BASE.json NEW.json [options]`: two saved reports side by side.
 int compare_command(int argc, char** argv);
+/// `barrage report RUN.json -o FILE.html`: the HTML report of a saved JSON report.
+int report_command(int argc, char** argv);
 
 }  // namespace barrage::apps

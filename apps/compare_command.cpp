@@ -11,11 +11,13 @@
 
 #include "apps/cli_errors.hpp"
 #include "apps/commands.hpp"
+#include "apps/html_output.hpp"
 #include "base/quote_text.hpp"
 #include "loadgen/options.hpp"
 #include "loadgen/threshold.hpp"
 #include "report/compare.hpp"
 #include "report/compare_render.hpp"
+#include "report/html_report.hpp"
 
 namespace barrage::apps {
 namespace {
@@ -48,7 +50,7 @@ int compare_command(int argc, char** argv) {
                "settings that differ. docs/report.md, \"Comparing runs\".",
                command);
   std::string base_path, next_path;
-  std::optional<std::string> max_text, json_text;
+  std::optional<std::string> max_text, json_text, html_text;
   app.add_option("base", base_path, "The reference report (e.g. the last release's run)")->required()->type_name("BASE.json");
   app.add_option("new", next_path, "The report judged against it")->required()->type_name("NEW.json");
   text_option(app, "--max-regression", max_text,
@@ -58,9 +60,11 @@ int compare_command(int argc, char** argv) {
       ->type_name("PCT");
   text_option(app, "--json", json_text, "Write the comparison as JSON to FILE (- for stdout: then the text goes to stderr)")
       ->type_name("FILE");
-  // --html OUT: the comparison as HTML, both latency spectra on one chart (report::render_comparison_html
-  // of the two reports' JSON) -- to be wired here, beside --json.
-  app.footer("Exit status: 0 no figure worse beyond --max-regression, 1 the --json file could not be written,\n"
+  text_option(app, "--html", html_text,
+              "Write the comparison as one self-contained HTML page to FILE (- for stdout: then the text goes to "
+              "stderr): both runs' percentile spectra on one chart, their requests/s, and the figures side by side")
+      ->type_name("FILE");
+  app.footer("Exit status: 0 no figure worse beyond --max-regression, 1 the --json or --html file could not be written,\n"
              "2 bad command line or input (unreadable file, not a barrage report, different schema versions),\n"
              "3 at least one figure worse beyond --max-regression.\n"
              "Lower is better for latency and errors, higher for throughput and succeeded requests. A latency\n"
@@ -83,6 +87,12 @@ int compare_command(int argc, char** argv) {
     auto path = loadgen::parse_report_path(*json_text);
     if (!path) return usage_error(command, "--json: " + path.error());
   }
+  if (html_text) {
+    auto path = loadgen::parse_report_path(*html_text);
+    if (!path) return usage_error(command, "--html: " + path.error());
+    if (*path == "-" && json_text && *json_text == "-") return usage_error(command, "--html - and --json - both want stdout");
+    if (!html_path_writable(*path, command)) return loadgen::exit_runtime_error;
+  }
   auto base = read_report(base_path);
   if (!base) return usage_error(command, base.error());
   auto next = read_report(next_path);
@@ -91,7 +101,8 @@ int compare_command(int argc, char** argv) {
   if (!c) return usage_error(command, c.error());
 
   const bool json_to_stdout = json_text && *json_text == "-";
-  std::fputs(report::render_comparison_text(*c, base_path, next_path).c_str(), json_to_stdout ? stderr : stdout);
+  const bool stdout_taken = json_to_stdout || (html_text && *html_text == "-");
+  std::fputs(report::render_comparison_text(*c, base_path, next_path).c_str(), stdout_taken ? stderr : stdout);
   if (json_text) {
     const std::string doc = report::render_comparison_json(*c, base_path, next_path);
     if (json_to_stdout) {
@@ -101,6 +112,8 @@ int compare_command(int argc, char** argv) {
       return loadgen::exit_runtime_error;
     }
   }
+  if (html_text && !write_html_page(report::render_comparison_html(*base, *next), *html_text, command))
+    return loadgen::exit_runtime_error;
   return c->regressed() ? loadgen::exit_thresholds_failed : loadgen::exit_ok;
 }
 

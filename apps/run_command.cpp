@@ -10,6 +10,7 @@
 
 #include "apps/cli_errors.hpp"
 #include "apps/commands.hpp"
+#include "apps/html_output.hpp"
 #include "base/quote_text.hpp"
 #include "loadgen/engine.hpp"
 #include "loadgen/options.hpp"
@@ -32,6 +33,7 @@ struct output_options {
   std::optional<std::string> hdr_log;
   std::vector<std::string> thresholds;
   bool no_progress = false, quiet = false, color = false;
+  std::optional<std::string> html;  // --html: the HTML report (report/html_report.hpp)
 };
 
 /// The target and the load: how many connections, requests, for how long, at what rate.
@@ -180,6 +182,11 @@ void add_output_options(CLI::App& app, output_options& out, loadgen::run_options
               "interval per second as the run goes (values in ns, Interval_Max in ms): corrected untagged, "
               "and with -r the uncorrected one as Tag=uncorrected (docs/report.md, HdrHistogram log)")
       ->type_name("FILE");
+  text_option(app, "--html", out.html,
+              "Write the HTML report to FILE (- for stdout: then the text report goes to stderr): one "
+              "self-contained page with the charts, readable offline; also afterwards from a --json file with "
+              "barrage report RUN.json -o FILE.html")
+      ->type_name("FILE");
   app.add_flag("--no-progress", out.no_progress, "No live progress line on stderr");
   app.add_flag("-q,--quiet", out.quiet, "No text report (use with --json)");
   app.add_flag("--color", out.color, "Colour the text report");
@@ -235,6 +242,16 @@ struct hdr_log_output {
     return false;
   }
 };
+/// --html: a usable file name, not stdout twice, and writable before the run rather than after
+/// it. The exit status when not.
+std::optional<int> check_html_option(const output_options& out) {
+  if (!out.html) return std::nullopt;
+  auto path = loadgen::parse_report_path(*out.html);
+  if (!path) return usage_error("barrage", "--html: " + path.error());
+  if (*path == "-" && out.json == "-") return usage_error("barrage", "--html - and --json - both want stdout");
+  if (!html_path_writable(*path, "barrage")) return loadgen::exit_runtime_error;
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -246,6 +263,7 @@ int run_command(int argc, char** argv, const char* name) {
                "  barrage serve [options]       the built-in target server (barrage serve --help)\n"
                "  barrage demo [options]        the built-in target and a run against it (barrage demo --help)\n"
                "  barrage compare BASE NEW      two saved JSON reports side by side (barrage compare --help)\n"
+               "  barrage report RUN.json -o FILE.html   the HTML report of a saved JSON report\n"
                "  barrage --version",
                name);
   loadgen::run_options o;
@@ -274,6 +292,7 @@ int run_command(int argc, char** argv, const char* name) {
     auto path = loadgen::parse_report_path(*out.json);
     if (!path) return usage_error("barrage", "--json: " + path.error());
   }
+  if (auto refused = check_html_option(out)) return *refused;
   hdr_log_output hdr_log;
   if (out.hdr_log) {
     auto path = report::parse_hdr_log_path(*out.hdr_log);
@@ -281,9 +300,10 @@ int run_command(int argc, char** argv, const char* name) {
     if (!hdr_log.open(*path)) return loadgen::exit_runtime_error;
   }
   const std::string json_path = out.json.value_or("");
-  const bool json_to_stdout = json_path == "-";
+  const std::string html_path = out.html.value_or("");
+  const bool stdout_taken = json_path == "-" || html_path == "-";
 
-  if (!json_path.empty() && !json_to_stdout && !std::ofstream(json_path, std::ios::app)) {
+  if (!json_path.empty() && json_path != "-" && !std::ofstream(json_path, std::ios::app)) {
     std::fprintf(stderr, "barrage: cannot write the --json file %s\n", quote_text(json_path).c_str());
     return loadgen::exit_runtime_error;  // before the run, not after it
   }
@@ -304,11 +324,12 @@ int run_command(int argc, char** argv, const char* name) {
   }
   if (!hdr_log.finish(out.hdr_log.value_or(""))) return loadgen::exit_runtime_error;
   auto verdicts = loadgen::evaluate(thresholds, *r);
-  // With --json -, stdout carries the JSON document only.
-  if (!out.quiet) std::fputs(loadgen::render_text(*r, verdicts, out.color).c_str(), json_to_stdout ? stderr : stdout);
+  // With --json - (or --html -), stdout carries that document only.
+  if (!out.quiet) std::fputs(loadgen::render_text(*r, verdicts, out.color).c_str(), stdout_taken ? stderr : stdout);
+  const bool html_written = html_path.empty() || write_html_report(loadgen::to_json(*r, verdicts), html_path, "barrage");
   if (!json_path.empty()) {
     std::string doc = loadgen::render_json(*r, verdicts);
-    if (json_to_stdout) {
+    if (json_path == "-") {
       std::fputs(doc.c_str(), stdout);
     } else {
       std::ofstream f(json_path, std::ios::binary | std::ios::trunc);
@@ -318,6 +339,7 @@ int run_command(int argc, char** argv, const char* name) {
       }
     }
   }
+  if (!html_written) return loadgen::exit_runtime_error;
   return loadgen::all_passed(verdicts) ? loadgen::exit_ok : loadgen::exit_thresholds_failed;
 }
 

@@ -12,11 +12,14 @@ build_pkgs=(g++ cmake make ninja-build pkg-config git
 # dpkg-dev: dpkg-shlibdeps, the .deb's Depends (make package).
 # Real peers for the integration tests and benchmarks (openssl: s_server and x509 in the TLS tests;
 # hey, h2load from nghttp2-client and ab from apache2-utils: the TLS comparisons; promtool from
-# prometheus and python3-yaml: the API example's alert rules evaluated on its /metrics).
+# prometheus and python3-yaml: the API example's alert rules evaluated on its /metrics; chromium
+# and python3-websockets: the HTML report opened in a headless browser, driven over its
+# DevTools protocol).
 peer_pkgs=(nginx-light lighttpd curl wrk apache2-utils hey nghttp2-client python3 python3-aiohttp python3-uvloop python3-yaml dnsmasq-base openssl
-  prometheus
+  prometheus chromium python3-websockets
   zsh groff-base debootstrap)
 # zsh and groff: the generated completion and man page are loaded in a test; debootstrap: make test-package.
+# chromium and python3-websockets: the HTML report's browser test.
 
 pkgs=("${build_pkgs[@]}")
 [ "${BARRAGE_BUILD_ONLY:-0}" = 1 ] || pkgs+=("${peer_pkgs[@]}")
@@ -28,6 +31,9 @@ done
 # Test tools and report libraries from the npm registry, pinned, installed into .npm-tools/
 # (git-ignored; tests find them through tools/npm-path.sh). One line each: name@version.
 npm_pkgs=(hdr-histogram-js@3.0.1)
+# npm packages the build itself reads (also with BARRAGE_BUILD_ONLY=1): uPlot, inlined into the
+# HTML report at build time (src/report/CMakeLists.txt reads .npm-tools/node_modules/uplot/dist).
+npm_build_pkgs=(uplot@1.6.32)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -40,9 +46,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-[ "${BARRAGE_BUILD_ONLY:-0}" = 1 ] && exit 0
 root=$(cd "$(dirname "$0")/.." && pwd)
-for p in "${npm_pkgs[@]}"; do
+npm_all=("${npm_build_pkgs[@]}")
+[ "${BARRAGE_BUILD_ONLY:-0}" = 1 ] || npm_all+=("${npm_pkgs[@]}")
+for p in "${npm_all[@]}"; do
   name=${p%@*} version=${p##*@}
   have=$(node -p "require('$root/.npm-tools/node_modules/$name/package.json').version" 2>/dev/null || true)
   [ "$have" = "$version" ] && continue
