@@ -69,12 +69,13 @@ result<run_config, std::string> shard_config(const run_config& c, shard_spec s) 
     return who + what + " is fewer than " + std::to_string(s.count) +
            " shards: this one would get none (give at least one per shard, or use fewer shards)";
   };
+  // Every shard refuses alike (not only those whose share is empty), so that no part runs alone.
+  if (c.connections < s.count) return fail(each("-c " + std::to_string(c.connections)));
+  if (c.requests && *c.requests < s.count) return fail(each("-n " + std::to_string(*c.requests)));
+  if (!c.sources.empty() && c.sources.size() < s.count)
+    return fail(each("--source with " + std::to_string(c.sources.size()) + " address(es)"));
   out.connections = static_cast<unsigned>(integer_share(c.connections, s));
-  if (out.connections == 0) return fail(each("-c " + std::to_string(c.connections)));
-  if (c.requests) {
-    out.requests = integer_share(*c.requests, s);
-    if (*out.requests == 0) return fail(each("-n " + std::to_string(*c.requests)));
-  }
+  if (c.requests) out.requests = integer_share(*c.requests, s);
   if (c.rate) out.rate = *c.rate / s.count;
   for (auto& stage : out.ramp) {
     if (c.open_model())
@@ -84,7 +85,6 @@ result<run_config, std::string> shard_config(const run_config& c, shard_spec s) 
   }
   if (!c.sources.empty()) {
     const auto n = integer_share(c.sources.size(), s);
-    if (n == 0) return fail(each("--source with " + std::to_string(c.sources.size()) + " address(es)"));
     const auto from = c.sources.begin() + static_cast<std::ptrdiff_t>(share_offset(c.sources.size(), s));
     out.sources.assign(from, from + static_cast<std::ptrdiff_t>(n));
   }

@@ -13,8 +13,8 @@
 //     shard; threads are the shard's own.
 //   A scenario's data rows (when scenarios exist) follow the integer rule: contiguous runs of
 //     rows, so that a row marked unique is used by one shard only.
-// A shard whose share of connections (or of -n, or of --source addresses) would be 0 is
-// refused as a usage error: with fewer connections than shards, use fewer shards.
+// Fewer connections (or -n requests, or --source addresses) than shards is a usage error in
+// every shard alike, not only in those whose share would be 0: no part of a run starts alone.
 #include <cstdint>
 #include <optional>
 #include <string>
