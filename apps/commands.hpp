@@ -9,5 +9,7 @@ int run_command(int argc, char** argv, const char* name);
 int serve_command(int argc, char** argv);
 /// `barrage demo [-d D]`: the built-in target in-process and a run against it.
 int demo_command(int argc, char** argv);
+/// `barrage merge A.json B.json ... [--json OUT] [--threshold ...] [--allow-partial]`: shards' reports made into one.
+int merge_command(int argc, char** argv);
 
 }  // namespace barrage::apps

@@ -228,6 +228,7 @@ int run_command(int argc, char** argv, const char* name) {
                "  barrage [run] URL [options]   load test URL (these options)\n"
                "  barrage serve [options]       the built-in target server (barrage serve --help)\n"
                "  barrage demo [options]        the built-in target and a run against it (barrage demo --help)\n"
+               "  barrage merge A.json B.json   shards' reports made into one (barrage merge --help)\n"
                "  barrage --version",
                name);
   loadgen::run_options o;

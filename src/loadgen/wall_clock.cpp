@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <cerrno>
 #include <charconv>
 #include <thread>
 
@@ -158,7 +159,13 @@ bool sleep_until_shortly_before(std::int64_t unix_ns, duration lead, const std::
 }
 
 std::int64_t spin_until(time_point t) noexcept {
-  if (mono_clock::now() < t - std::chrono::milliseconds(1)) std::this_thread::sleep_until(t - std::chrono::milliseconds(1));
+  // An absolute hrtimer sleep wakes within the timer slack (50 µs) of `t`; a spin only covers
+  // an early wake. Spinning through the last millisecond instead would make shards on a busy
+  // machine compete for cores at the very instant they must all wake.
+  const auto ns = to_ns(t.time_since_epoch());
+  const timespec ts{static_cast<time_t>(ns / ns_per_s), static_cast<long>(ns % ns_per_s)};
+  while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+  }
   while (mono_clock::now() < t) {
   }
   return unix_now_ns();

@@ -36,7 +36,8 @@ time_point monotonic_at(std::int64_t unix_ns) noexcept;
 /// look at `interrupt`; false when interrupted.
 bool sleep_until_shortly_before(std::int64_t unix_ns, duration lead, const std::atomic<bool>* interrupt);
 
-/// Waits precisely for the monotonic instant `t`: sleeps until 1 ms before it, then spins.
+/// Waits precisely for the monotonic instant `t` (an absolute nanosecond sleep on
+/// CLOCK_MONOTONIC, which std::chrono::steady_clock is on Linux).
 /// Returns the wall clock's reading (ns since the epoch) right after `t` passed.
 std::int64_t spin_until(time_point t) noexcept;
 
