@@ -26,17 +26,19 @@ json comparable_config(const json& config) {
   return c;
 }
 
-/// The first key (as config.a.b) where `a` and `b` differ, and both values.
+/// The first key (as config.a.b) where `a` and `b` differ, and both values:
+///   config.url differs: "http://a/" vs "http://b/"
 std::string first_difference(const json& a, const json& b, const std::string& at) {
   if (a.is_object() && b.is_object()) {
     for (const auto& [k, v] : a.items()) {
-      if (!b.contains(k)) return at + "." + k;
+      if (!b.contains(k)) return at + "." + k + " is only in the first";
       if (v != b[k]) return first_difference(v, b[k], at + "." + k);
     }
     for (const auto& [k, v] : b.items())
-      if (!a.contains(k)) return at + "." + k;
+      if (!a.contains(k)) return at + "." + k + " is only in the second";
   }
-  return at + " (" + quote_text(a.dump(), 60) + " vs " + quote_text(b.dump(), 60) + ")";
+  auto shown = [](const json& v) { return quote_text(v.is_string() ? v.get<std::string>() : v.dump(), 60); };
+  return at + " differs: " + shown(a) + " vs " + shown(b);
 }
 
 /// Each input's shard, checked: all sharded with one count, each index once, and all there
@@ -81,7 +83,7 @@ result<void, std::string> check_inputs(std::span<const merge_input> in) {
       return fail(i.name + ": no wall_clock or shard (from a barrage before merge existed): run it again to merge");
     const json a = comparable_config(in[0].doc["config"]), b = comparable_config(i.doc["config"]);
     if (a != b)
-      return fail(fmt::format("{} and {} are from different runs: {} differs", in[0].name, i.name,
+      return fail(fmt::format("{} and {} are from different runs: {}", in[0].name, i.name,
                               first_difference(a, b, "config")));
   }
   return {};
