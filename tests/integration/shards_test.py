@@ -64,6 +64,7 @@ def main():
     barrage = sys.argv[1]
     guard_children()
     d = tempfile.mkdtemp(prefix="barrage-shards-")
+    nginx = None
     try:
         port = free_port()
         nginx = start_nginx(d, port)
@@ -136,8 +137,10 @@ def main():
         check(past.returncode == 2 and "already past" in past.stderr, "--start-at in the past: exit 2: %s"
               % past.stderr.strip())
         check(log_lines(d + "/access.log") == REQUESTS, "the refused runs sent nothing")
-        nginx.terminate()
     finally:
+        if nginx and nginx.poll() is None:
+            nginx.terminate()  # its worker exits with it; a SIGKILL would leave the worker holding our stdout
+            nginx.wait(timeout=10)
         cleanup()
         shutil.rmtree(d, ignore_errors=True)
     if FAILURES:
