@@ -4,8 +4,7 @@
 #include <stdexcept>
 
 #include "loadgen/options.hpp"
-#include "net/resolver.hpp"
-#include "net/tls_error.hpp"
+#include "loadgen/stats.hpp"  // and through it the error kinds and the dns and tls reasons
 
 namespace barrage::report {
 namespace {
