@@ -1,5 +1,7 @@
 // `barrage merge A.json B.json ...`: the shards' reports made into one (report/merge.hpp).
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -79,7 +81,7 @@ int merge_command(int argc, char** argv) {
   std::vector<report::merge_input> inputs;
   for (const auto& file : files) {
     std::ifstream f(file, std::ios::binary);
-    if (!f) return usage_error("barrage merge", "cannot read " + quote_text(file));
+    if (!f) return usage_error("barrage merge", "cannot read " + quote_text(file) + ": " + std::strerror(errno));
     std::string text(std::istreambuf_iterator<char>(f), {});
     auto doc = report::parse_report(text, file);
     if (!doc) return usage_error("barrage merge", doc.error());

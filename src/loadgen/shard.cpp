@@ -67,7 +67,7 @@ result<run_config, std::string> shard_config(const run_config& c, shard_spec s) 
   const std::string who = "--shard " + std::to_string(s.index) + "/" + std::to_string(s.count) + ": ";
   const auto each = [&](const std::string& what) {
     return who + what + " is fewer than " + std::to_string(s.count) +
-           " shards: this one would get none (give at least one per shard, or use fewer shards)";
+           " shards (give at least one per shard, or use fewer shards)";
   };
   // Every shard refuses alike (not only those whose share is empty), so that no part runs alone.
   if (c.connections < s.count) return fail(each("-c " + std::to_string(c.connections)));

