@@ -13,5 +13,7 @@ int demo_command(int argc, char** argv);
 int compare_command(int argc, char** argv);
 /// `barrage report RUN.json -o FILE.html`: the HTML report of a saved JSON report.
 int report_command(int argc, char** argv);
+/// `barrage merge A.json B.json ... [--json OUT] [--threshold ...] [--allow-partial]`: shards' reports made into one.
+int merge_command(int argc, char** argv);
 
 }  // namespace barrage::apps

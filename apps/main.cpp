@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   if (first == "demo") return demo_command(argc - 1, argv + 1);
   if (first == "compare") return compare_command(argc - 1, argv + 1);
   if (first == "report") return report_command(argc - 1, argv + 1);
+  if (first == "merge") return merge_command(argc - 1, argv + 1);
   if (first == "run") return run_command(argc - 1, argv + 1, "barrage run");
   if (argc < 2) {
     std::fprintf(stderr,
@@ -24,7 +25,8 @@ int main(int argc, char** argv) {
                  "       barrage serve [options]       the built-in target server\n"
                  "       barrage demo [-d D]           a whole test against the built-in target\n"
                  "       barrage report RUN.json -o F  the HTML report of a saved JSON report\n"
-                 "       barrage compare BASE NEW      two saved JSON reports side by side\n");
+                 "       barrage compare BASE NEW      two saved JSON reports side by side\n"
+                 "       barrage merge A.json B.json   the reports of a run's shards made into one\n");
     return 2;
   }
   return run_command(argc, argv, "barrage");

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <optional>
@@ -204,7 +205,25 @@ void add_output_options(CLI::App& app, output_options& out, loadgen::run_options
              "io_uring falls back to epoll where the kernel lacks it or refuses it).");
 }
 
+/// Shards of one run over several processes or machines (loadgen/shard.hpp, docs/distributed.md).
+void add_shard_options(CLI::App& app, loadgen::run_options& o) {
+  text_option(app, "--shard", o.shard,
+              "Run shard I of N (I from 0): this process takes its share of -c, -n, -r, --ramp targets and "
+              "--source addresses (remainders to the lowest indices); `barrage merge` adds the reports up")
+      ->type_name("I/N");
+  text_option(app, "--shards", o.shards,
+              "Run one of N shards, its index from the environment variable JOB_COMPLETION_INDEX (set by "
+              "Kubernetes Indexed Jobs); not with --shard")
+      ->type_name("N");
+  text_option(app, "--start-at", o.start_at,
+              "Start at this wall-clock time, RFC 3339 (2026-12-06T18:00:00Z, 19:00:00.5+01:00), or +DURATION "
+              "from now rounded up to a whole second (+30s); a time already past is refused. So that shards "
+              "start together (within about a millisecond on one clock)")
+      ->type_name("TIME");
+}
+
 void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out) {
+  add_shard_options(app, o);
   add_load_options(app, o);
   add_request_options(app, o);
   add_attempt_options(app, o);
@@ -264,6 +283,7 @@ int run_command(int argc, char** argv, const char* name) {
                "  barrage demo [options]        the built-in target and a run against it (barrage demo --help)\n"
                "  barrage compare BASE NEW      two saved JSON reports side by side (barrage compare --help)\n"
                "  barrage report RUN.json -o FILE.html   the HTML report of a saved JSON report\n"
+               "  barrage merge A.json B.json   shards' reports made into one (barrage merge --help)\n"
                "  barrage --version",
                name);
   loadgen::run_options o;
@@ -280,6 +300,7 @@ int run_command(int argc, char** argv, const char* name) {
   } catch (const CLI::ParseError& e) {
     return usage_error("barrage", e.what());
   }
+  if (const char* index = std::getenv("JOB_COMPLETION_INDEX")) o.job_completion_index = index;
   auto made = loadgen::make_run_config(o, std::thread::hardware_concurrency());
   if (!made) return usage_error("barrage", made.error());
   cfg = std::move(*made);

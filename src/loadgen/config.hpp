@@ -44,6 +44,14 @@ inline client::retry_policy no_retries() {
 /// "h2, http/1.1": h2 when the server picks it), --http2-prior-knowledge (h2c on http://).
 enum class http_choice { http1_1, h2_alpn, h2_prior_knowledge };
 
+/// --shard I/N (or --shards N and JOB_COMPLETION_INDEX): this process runs part `index` of
+/// `count` of the load (loadgen/shard.hpp says how each setting splits).
+struct shard_spec {
+  unsigned index = 0;  // from 0
+  unsigned count = 1;
+  bool operator==(const shard_spec&) const = default;
+};
+
 struct run_config {
   std::string url;
   http_choice http = http_choice::http1_1;
@@ -96,6 +104,12 @@ struct run_config {
   /// --show-secrets, --redact-header: what the outputs show of headers, the URL's password and
   /// the body (redact.hpp); the requests themselves are sent as given.
   redaction_policy secrets;
+
+  /// Shards (loadgen/shard.hpp): the settings above are already this shard's share.
+  std::optional<shard_spec> shard;
+  /// --start-at: the wall-clock instant (ns since the Unix epoch) the run starts at
+  /// (loadgen/wall_clock.hpp); nullopt: at once.
+  std::optional<std::int64_t> start_at_unix_ns;
 
   bool open_model() const noexcept { return rate.has_value(); }
   duration grace_period() const noexcept {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <condition_variable>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include "http/url.hpp"
 #include "loadgen/options.hpp"
 #include "loadgen/timeline.hpp"
+#include "loadgen/wall_clock.hpp"
 #include "loadgen/worker.hpp"
 #include "net/fd_limit.hpp"
 #include "net/resolver.hpp"
@@ -274,6 +276,11 @@ result<run_result, std::string> run_load(const run_config& config, const progres
   duration length = cfg.run_time;
   if (!cfg.has_duration && !cfg.ramp.empty()) length = ramp_profile(0, cfg.ramp).length();
   plan.start = mono_clock::now() + std::chrono::milliseconds(5);
+  if (cfg.start_at_unix_ns) {  // --start-at: the workers are made in the last 50 ms, then wait for it
+    if (!sleep_until_shortly_before(*cfg.start_at_unix_ns, std::chrono::milliseconds(50), interrupt))
+      return fail(std::string("interrupted while waiting for --start-at"));
+    plan.start = std::max(monotonic_at(*cfg.start_at_unix_ns), mono_clock::now() + std::chrono::milliseconds(1));
+  }
   plan.counted_from = plan.start + cfg.warmup;
   plan.end = bounded_by_count ? time_point::max() : plan.counted_from + length;
 
@@ -287,6 +294,7 @@ result<run_result, std::string> run_load(const run_config& config, const progres
       running.one_ended();
     });
 
+  const std::int64_t wall_start_ns = spin_until(plan.start) + to_ns(cfg.warmup);
   timeline_builder timeline(workers.size());
   if (on_second)
     timeline.observe(on_second, std::chrono::system_clock::now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
@@ -327,6 +335,8 @@ result<run_result, std::string> run_load(const run_config& config, const progres
   }
   r.timeline = timeline.finish();
   r.duration_s = std::max(1e-9, to_seconds(last - plan.counted_from));
+  r.wall_start_unix_us = wall_start_ns / 1000;
+  r.wall_end_unix_us = r.wall_start_unix_us + std::llround(r.duration_s * 1e6);
   r.generator = generator_use(r, process_cpu_seconds() - cpu0, busiest, to_seconds(mono_clock::now() - plan.start));
   return r;
 }

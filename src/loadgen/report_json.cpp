@@ -4,6 +4,7 @@
 
 #include "base/version.hpp"
 #include "loadgen/body_summary.hpp"
+#include "loadgen/wall_clock.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -124,11 +125,15 @@ json addresses_json(const run_stats& st) {
   return addresses;
 }
 
-json timeline_json(const std::vector<timeline_point>& points) {
+/// Point i's wall_second: the Unix second nearest to the instant its second began, so that
+/// shards started together on a whole second (--start-at) agree whatever their jitter.
+json timeline_json(const std::vector<timeline_point>& points, std::int64_t wall_start_unix_us) {
   json timeline = json::array();
+  const std::int64_t first_second = (wall_start_unix_us + 500'000) / 1'000'000;
   for (std::size_t i = 0; i < points.size(); ++i) {
     const auto& p = points[i];
     timeline.push_back({{"second", i},
+                        {"wall_second", first_second + static_cast<std::int64_t>(i)},
                         {"requests", p.requests},
                         {"errors", p.errors},
                         {"p50_ms", p.p50_ms},
@@ -209,7 +214,13 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
         {"bytes_per_second", per_second(c.bytes_in)},
         {"bytes_sent_per_second", per_second(c.bytes_out)}}},
       {"histogram", serialized(r.stats.latency)},
-      {"timeline", timeline_json(r.timeline)},
+      {"timeline", timeline_json(r.timeline, r.wall_start_unix_us)},
+      {"shard", r.config.shard ? json{{"index", r.config.shard->index}, {"count", r.config.shard->count}} : json(nullptr)},
+      {"wall_clock",
+       {{"start", format_rfc3339_us(r.wall_start_unix_us)},
+        {"end", format_rfc3339_us(r.wall_end_unix_us)},
+        {"start_unix_us", r.wall_start_unix_us},
+        {"end_unix_us", r.wall_end_unix_us}}},
       {"generator", generator_json(r.generator)},
       {"thresholds", ts},
   };

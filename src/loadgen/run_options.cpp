@@ -11,6 +11,8 @@
 #include "base/quote_text.hpp"
 #include "http/message.hpp"
 #include "loadgen/options.hpp"
+#include "loadgen/shard.hpp"
+#include "loadgen/wall_clock.hpp"
 #include "net/resolve_override.hpp"
 #include "net/resolver.hpp"
 #include "net/source_addresses.hpp"
@@ -149,6 +151,31 @@ void read_http(const run_options& o, option_reader& in, run_config& c) {
   not_with_h2(!c.ramp.empty(), "--ramp");
 }
 
+/// --shard, --shards (with JOB_COMPLETION_INDEX) and --start-at; applied last, to the whole
+/// load's settings.
+result<run_config, std::string> read_shard(const run_options& o, run_config c) {
+  if (o.start_at) {
+    auto at = parse_start_at(*o.start_at, unix_now_ns());
+    if (!at) return fail("--start-at: " + at.error());
+    c.start_at_unix_ns = *at;
+  }
+  if (o.shard && o.shards) return fail(std::string("--shard and --shards: give one or the other, not both"));
+  std::optional<shard_spec> s;
+  if (o.shard) {
+    auto parsed = parse_shard(*o.shard);
+    if (!parsed) return fail("--shard: " + parsed.error());
+    s = *parsed;
+  } else if (o.shards) {
+    auto count = parse_shard_count(*o.shards);
+    if (!count) return fail("--shards: " + count.error());
+    auto parsed = shard_from_environment(*count, o.job_completion_index);
+    if (!parsed) return fail(parsed.error());
+    s = *parsed;
+  }
+  if (!s) return c;
+  return shard_config(c, *s);
+}
+
 }  // namespace
 
 result<run_config, std::string> make_run_config(const run_options& o, unsigned cores) {
@@ -178,7 +205,7 @@ result<run_config, std::string> make_run_config(const run_options& o, unsigned c
     c.success_spec = *o.success_status;
   }
   if (in.error()) return fail(*in.error());
-  return c;
+  return read_shard(o, std::move(c));
 }
 
 }  // namespace barrage::loadgen

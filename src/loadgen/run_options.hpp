@@ -24,6 +24,9 @@ struct run_options {
   bool no_keepalive = false, show_secrets = false;
   bool insecure = false, no_tls_resume = false;
   bool http1_1 = false, http2 = false, http2_prior_knowledge = false;
+  // Shards (loadgen/shard.hpp) and --start-at (loadgen/wall_clock.hpp). job_completion_index:
+  // the environment variable's value, read by the command (nullopt: not set).
+  std::optional<std::string> shard, shards, job_completion_index, start_at;
 };
 
 /// Defaults, shown in --help: 50 connections, 10s run when -n is absent, one thread per core
@@ -34,7 +37,8 @@ struct run_options {
 /// the system trust store, TLS 1.2 to 1.3, OpenSSL's ciphers, resumption on; --cert and --key
 /// come together. A URL's user information becomes an Authorization: Basic header unless -H
 /// gives one. Outputs redact secrets (redact.hpp) unless show_secrets; redact_headers adds
-/// header names to the default list.
+/// header names to the default list. --shard I/N or --shards N (not both) make the config the
+/// shard's share (shard_config); --start-at is resolved against the wall clock now.
 result<run_config, std::string> make_run_config(const run_options& options, unsigned cores);
 
 }  // namespace barrage::loadgen

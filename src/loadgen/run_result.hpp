@@ -1,5 +1,6 @@
 #pragma once
 // The outcome of a whole run, as the reports render it.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,11 @@ struct run_result {
   std::vector<timeline_point> timeline;
   double duration_s = 0;       // from the first request to the last completion counted
   generator_usage generator;
+  /// On the wall clock (µs since the Unix epoch): the counted start (after --warmup), as read
+  /// right after that instant passed, and the end: start + duration_s. The shard, if any, is
+  /// config.shard.
+  std::int64_t wall_start_unix_us = 0;
+  std::int64_t wall_end_unix_us = 0;
 };
 
 }  // namespace barrage::loadgen

@@ -128,6 +128,8 @@ struct run_stats {
   /// one histogram holds both and latency_uncorrected() is latency.
   void keep_uncorrected();
   const histogram& latency_uncorrected() const noexcept { return uncorrected_ ? *uncorrected_ : latency; }
+  /// Keeps `h` as the uncorrected histogram (a saved report's, read back for a merge).
+  void set_uncorrected(histogram h) { uncorrected_ = std::move(h); }
 
   /// Records a finished request. `latency_ns` is from the intended time; `service_ns` from
   /// the actual send (recorded only when keep_uncorrected() was called). A success goes to

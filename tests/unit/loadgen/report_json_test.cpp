@@ -253,6 +253,7 @@ TEST(report_json, the_timeline_has_one_entry_per_second) {
   auto t = to_json(sample_run(false))["timeline"];
   ASSERT_EQ(t.size(), 10u);
   EXPECT_EQ(t[0], json({{"second", 0},
+                        {"wall_second", 0},
                         {"requests", 101},
                         {"errors", 1},
                         {"p50_ms", 0.5},
@@ -394,6 +395,31 @@ TEST(report_json, credentials_in_config_are_redacted_unless_secrets_are_shown) {
   EXPECT_EQ(j["config"]["body_prefix"], "password=hunter2");
   mini_validator schema(load_schema());
   EXPECT_EQ(joined(schema.problems(j)), "");
+}
+
+}  // namespace
+}  // namespace barrage::loadgen
+
+namespace barrage::loadgen {
+namespace {
+
+TEST(report_json, a_shard_reports_its_index_and_count_and_every_run_its_wall_clock_start_and_end) {
+  auto r = testing::sample_run(false);
+  EXPECT_EQ(to_json(r)["shard"], nullptr);
+  r.config.shard = shard_spec{2, 4};
+  r.wall_start_unix_us = 1'796'580'000'000'000 - 400;  // 2026-12-06T17:59:59.999600Z
+  r.wall_end_unix_us = r.wall_start_unix_us + 10'000'000;
+  auto j = to_json(r);
+  EXPECT_EQ(j["shard"], json({{"index", 2}, {"count", 4}}));
+  EXPECT_EQ(j["wall_clock"], json({{"start", "2026-12-06T17:59:59.999600Z"},
+                                   {"end", "2026-12-06T18:00:09.999600Z"},
+                                   {"start_unix_us", 1'796'579'999'999'600},
+                                   {"end_unix_us", 1'796'580'009'999'600}}));
+  // A start 0.4 ms before a whole second belongs to that second: shards jittering around
+  // a --start-at on a whole second agree.
+  EXPECT_EQ(j["timeline"][0]["wall_second"], 1'796'580'000);
+  EXPECT_EQ(j["timeline"][9]["wall_second"], 1'796'580'009);
+  EXPECT_EQ(joined(mini_validator(load_schema()).problems(j)), "");
 }
 
 }  // namespace
