@@ -10,6 +10,7 @@
 
 #include "apps/cli_errors.hpp"
 #include "apps/commands.hpp"
+#include "apps/run_line.hpp"
 #include "base/quote_text.hpp"
 #include "loadgen/engine.hpp"
 #include "loadgen/options.hpp"
@@ -30,6 +31,7 @@ struct output_options {
   std::optional<std::string> json;
   std::vector<std::string> thresholds;
   bool no_progress = false, quiet = false, color = false;
+  bool json_compact = false;  // --json-compact
 };
 
 /// The target and the load: how many connections, requests, for how long, at what rate.
@@ -173,6 +175,8 @@ void add_output_options(CLI::App& app, output_options& out, loadgen::run_options
   text_option(app, "--json", out.json, "Write the full report as JSON to FILE (- for stdout: then the text report "
                                    "goes to stderr)")
       ->type_name("FILE");
+  app.add_flag("--json-compact", out.json_compact,
+               "The --json report on one line (barrage k8s's pods: the last line of each pod's log is its report)");
   app.add_flag("--no-progress", out.no_progress, "No live progress line on stderr");
   app.add_flag("-q,--quiet", out.quiet, "No text report (use with --json)");
   app.add_flag("--color", out.color, "Colour the text report");
@@ -201,6 +205,22 @@ void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out
 }
 
 }  // namespace
+
+result<run_line, std::string> parse_run_line(const std::vector<std::string>& args) {
+  CLI::App app("barrage", "barrage");
+  run_line line;
+  output_options out;
+  add_run_options(app, line.run, out);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them last first
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    return fail(one_line(e.what()));
+  }
+  line.json = out.json;
+  line.thresholds = out.thresholds;
+  return line;
+}
 
 int run_command(int argc, char** argv, const char* name) {
   CLI::App app("barrage: HTTP load generator. Sends requests to URL and reports latency, throughput and every "
@@ -263,7 +283,7 @@ int run_command(int argc, char** argv, const char* name) {
   // With --json -, stdout carries the JSON document only.
   if (!out.quiet) std::fputs(loadgen::render_text(*r, verdicts, out.color).c_str(), json_to_stdout ? stderr : stdout);
   if (!json_path.empty()) {
-    std::string doc = loadgen::render_json(*r, verdicts);
+    std::string doc = loadgen::render_json(*r, verdicts, out.json_compact ? -1 : 2);
     if (json_to_stdout) {
       std::fputs(doc.c_str(), stdout);
     } else {

@@ -22,7 +22,8 @@ for p in "${pkgs[@]}"; do
 done
 # Test tools and report libraries from the npm registry, pinned, installed into .npm-tools/
 # (git-ignored; tests find them through tools/npm-path.sh). One line each: name@version.
-npm_pkgs=()
+# kubernetes-models, js-yaml: barrage k8s's manifests validated against the Kubernetes API schema.
+npm_pkgs=(kubernetes-models@5.1.0 js-yaml@4.1.0)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
