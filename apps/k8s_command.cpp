@@ -124,6 +124,8 @@ result<std::string, std::string> cpu_and_threads(const k8s_options& k, loadgen::
 // Everything but the run: the Job's own settings.
 result<report::k8s_job_spec, std::string> job_settings(const k8s_options& k) {
   report::k8s_job_spec spec;
+  if (k.secret_from && k.secret_out)
+    return fail("--secret-out: not with --secret-from (the Secret exists: there is none to write)");
   if (k.shard) return fail("--shard: not with barrage k8s: each pod takes its index from the Job (--shards N)");
   if (!k.shards) return fail("--shards N is required");
   const auto shards = loadgen::parse_connections(*k.shards);
@@ -234,6 +236,9 @@ int k8s_command(int argc, char** argv) {
       return 1;
     }
   }
+  if (k.secret_out && !made->secret)
+    std::fprintf(stderr, "%s: note: the run has no credentials: no Secret, %s not written\n", command,
+                 quote_text(*k.secret_out).c_str());
   if (spec->secret_from && !made->secret_keys.empty()) {
     std::string keys;
     for (const auto& key : made->secret_keys) keys += (keys.empty() ? "" : ", ") + key;
