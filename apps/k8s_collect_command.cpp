@@ -29,7 +29,7 @@ struct collect_options {
 };
 
 void add_collect_options(CLI::App& app, collect_options& c) {
-  app.add_option("job", c.job, "The Job's name (barrage k8s --name; default barrage)")->required();
+  app.add_option("job", c.job, "The Job's name (barrage k8s --name; default barrage)")->required()->type_name("JOB");
   app.add_option("--namespace", c.namespace_name, "The Job's namespace; default: kubectl's current one")
       ->type_name("NS");
   app.add_option("--json", c.json, "The merged report as JSON to FILE (- for stdout)")->type_name("FILE");

@@ -103,11 +103,11 @@ class mover {
   std::string file_path(const file_option& option, std::string_view local) {
     k8s_file f{std::string(option.name), std::string(local), std::string(option.key), option.secret, {}};
     std::string path = k8s_mount_path(f);
-    if (std::none_of(files_.begin(), files_.end(), [&](const k8s_file& g) { return g.key == f.key; }))
+    auto same = std::find_if(files_.begin(), files_.end(), [&](const k8s_file& g) { return g.key == f.key; });
+    if (same == files_.end())
       files_.push_back(std::move(f));
     else  // given twice: the last one counts, as for every option
-      std::find_if(files_.begin(), files_.end(), [&](const k8s_file& g) { return g.key == f.key; })->local_path =
-          std::string(local);
+      same->local_path = std::string(local);
     return escape_dollars(path);
   }
 
