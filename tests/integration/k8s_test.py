@@ -5,8 +5,9 @@ and barrage k8s collect against a fake kubectl.
 1. Manifests for several option sets are parsed back (python3-yaml) and checked: an Indexed
    Job with completions = parallelism = N, no retries, anti-affinity, resources from -t/--cpu
    and --memory, a container ending in --json - --json-compact; a ConfigMap for --cacert.
-   Each is validated offline with kubernetes-models (k8s_validate.mjs), and so is a hand-made
-   invalid Job, which must fail: the validator works.
+   Each is validated offline with kubernetes-models (k8s_validate.mjs), and so are two
+   hand-made invalid Jobs (wrong types and enum; a misspelt field), which must fail: the
+   validator works.
 2. Secrets (issue 24): -H Authorization/Cookie/X-Api-Key, a --redact-header name, the URL's
    password, a secret query parameter, -b and a --body-file are in no document but the Secret
    (base64), nor on stderr; --secret-out writes the Secret apart (0600); --secret-from prints
@@ -393,11 +394,16 @@ def main():
         code, text = validate(to_validate)
         check(code == 0 and text.count("ok ") >= len(to_validate),
               "every manifest is valid against the Kubernetes API schema:\n    " + text.strip().replace("\n", "\n    "))
-        bad = write("invalid.yaml", open(to_validate[0]).read().replace("completionMode: Indexed",
-                    "completionMode: Sequential").replace("parallelism: 4", "parallelism: four"))
+        good = open(to_validate[0]).read()
+        bad = write("invalid.yaml", good.replace("completionMode: Indexed", "completionMode: Sequential")
+                    .replace("parallelism: 4", "parallelism: four"))
         code, text = validate([bad])
         check(code == 1 and "completionMode" in text and "parallelism must be integer" in text,
               "a hand-made invalid Job fails validation: " + text.strip())
+        bad = write("unknown-field.yaml", good.replace("backoffLimitPerIndex:", "backoffLimitPerIndx:"))
+        code, text = validate([bad])
+        check(code == 1 and "unknown field .spec.backoffLimitPerIndx" in text,
+              "a Job with a misspelt field fails validation: " + text.strip())
         collect(port)
     finally:
         server.shutdown()
