@@ -9,6 +9,8 @@ int run_command(int argc, char** argv, const char* name);
 int serve_command(int argc, char** argv);
 /// `barrage demo [-d D]`: the built-in target in-process and a run against it.
 int demo_command(int argc, char** argv);
+/// `barrage compare BASE.json NEW.json [options]`: two saved reports side by side.
+int compare_command(int argc, char** argv);
 /// `barrage k8s [run options] URL --shards N --image IMAGE`: a sharded run's Kubernetes manifests.
 int k8s_command(int argc, char** argv);
 /// `barrage k8s collect JOB`: the Job's shard reports through kubectl, merged. argv[0] is "collect".

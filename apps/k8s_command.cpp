@@ -56,7 +56,7 @@ void add_k8s_options(CLI::App& app, k8s_options& k) {
       ->type_name("FILE");
   text_option(app, "--shard", k.shard, "Not here: the pods take their index from the Job (--shards)")->group("");
   app.footer(
-      "Run options: every option of `barrage --help` but --json, --threshold and --shard (give --json and "
+      "Run options: every option of `barrage --help` but --json, --hdr-log, --threshold and --shard (give --json and "
       "--threshold to\n`barrage k8s collect`, which merges the shards and judges thresholds on the merged result).\n"
       "Prints YAML: the ConfigMap of the files the run reads (--body-file, --cacert, --cert, --key), the Secret of\n"
       "its credentials (credential-bearing -H values, the URL's password, secret query parameters, -b, --body-file,\n"
@@ -163,6 +163,7 @@ result<report::k8s_job_spec, std::string> plan(const k8s_options& k, std::vector
   auto line = parse_run_line(args);
   if (!line) return fail(line.error());
   if (line->json) return fail("--json: not with barrage k8s: each pod prints its report; barrage k8s collect --json OUT");
+  if (line->hdr_log) return fail("--hdr-log: not with barrage k8s: a pod's files are lost when it ends");
   if (!line->thresholds.empty())
     return fail("--threshold: give it to barrage k8s collect, which judges it on the merged result");
   auto cpu = cpu_and_threads(k, line->run, args);

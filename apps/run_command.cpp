@@ -19,6 +19,7 @@
 #include "loadgen/run_options.hpp"
 #include "loadgen/threshold.hpp"
 #include "net/source_addresses.hpp"
+#include "report/hdr_log.hpp"
 
 namespace barrage::apps {
 namespace {
@@ -29,6 +30,7 @@ extern "C" void on_sigint(int) { interrupted.store(true); }
 /// What to do with the results: not part of the run.
 struct output_options {
   std::optional<std::string> json;
+  std::optional<std::string> hdr_log;
   std::vector<std::string> thresholds;
   bool no_progress = false, quiet = false, color = false;
   bool json_compact = false;  // --json-compact
@@ -175,6 +177,11 @@ void add_output_options(CLI::App& app, output_options& out, loadgen::run_options
   text_option(app, "--json", out.json, "Write the full report as JSON to FILE (- for stdout: then the text report "
                                    "goes to stderr)")
       ->type_name("FILE");
+  text_option(app, "--hdr-log", out.hdr_log,
+              "Write the latency of successful requests as an HdrHistogram interval log to FILE, one "
+              "interval per second as the run goes (values in ns, Interval_Max in ms): corrected untagged, "
+              "and with -r the uncorrected one as Tag=uncorrected (docs/report.md, HdrHistogram log)")
+      ->type_name("FILE");
   app.add_flag("--json-compact", out.json_compact,
                "The --json report on one line (barrage k8s's pods: the last line of each pod's log is its report)");
   app.add_flag("--no-progress", out.no_progress, "No live progress line on stderr");
@@ -204,6 +211,35 @@ void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out
   add_output_options(app, out, o);
 }
 
+/// --hdr-log: the file, opened before the run, written each second by the engine's observer.
+struct hdr_log_output {
+  std::ofstream file;
+  std::optional<report::hdr_log_writer> writer;
+
+  /// Opens `path` (true), or says why not on stderr (false).
+  bool open(const std::string& path) {
+    file.open(path, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      std::fprintf(stderr, "barrage: cannot write the --hdr-log file %s\n", quote_text(path).c_str());
+      return false;
+    }
+    writer.emplace(file);
+    return true;
+  }
+  loadgen::second_observer observer() {
+    if (!writer) return {};
+    return [this](const loadgen::second_latencies& s) { writer->add(s); };
+  }
+  /// After the run: the header if no second came; false (said on stderr) when a write failed.
+  bool finish(const std::string& path) {
+    if (!writer) return true;
+    writer->finish(std::chrono::system_clock::now());
+    if (writer->ok()) return true;
+    std::fprintf(stderr, "barrage: cannot write %s\n", quote_text(path).c_str());
+    return false;
+  }
+};
+
 }  // namespace
 
 result<run_line, std::string> parse_run_line(const std::vector<std::string>& args) {
@@ -218,6 +254,7 @@ result<run_line, std::string> parse_run_line(const std::vector<std::string>& arg
     return fail(one_line(e.what()));
   }
   line.json = out.json;
+  line.hdr_log = out.hdr_log;
   line.thresholds = out.thresholds;
   return line;
 }
@@ -229,6 +266,8 @@ int run_command(int argc, char** argv, const char* name) {
                "  barrage [run] URL [options]   load test URL (these options)\n"
                "  barrage serve [options]       the built-in target server (barrage serve --help)\n"
                "  barrage demo [options]        the built-in target and a run against it (barrage demo --help)\n"
+               "  barrage compare BASE NEW      two saved JSON reports side by side (barrage compare --help)\n"
+               "  barrage k8s [options] URL     Kubernetes manifests of a sharded run (barrage k8s --help)\n"
                "  barrage --version",
                name);
   loadgen::run_options o;
@@ -257,6 +296,12 @@ int run_command(int argc, char** argv, const char* name) {
     auto path = loadgen::parse_report_path(*out.json);
     if (!path) return usage_error("barrage", "--json: " + path.error());
   }
+  hdr_log_output hdr_log;
+  if (out.hdr_log) {
+    auto path = report::parse_hdr_log_path(*out.hdr_log);
+    if (!path) return usage_error("barrage", "--hdr-log: " + path.error());
+    if (!hdr_log.open(*path)) return loadgen::exit_runtime_error;
+  }
   const std::string json_path = out.json.value_or("");
   const bool json_to_stdout = json_path == "-";
 
@@ -273,12 +318,13 @@ int run_command(int argc, char** argv, const char* name) {
   auto progress = [&](const loadgen::live_snapshot& s) {
     if (live) std::fprintf(stderr, "\r%s\033[K", loadgen::format_live_line(s).c_str());
   };
-  auto r = loadgen::run_load(cfg, progress, &interrupted);
+  auto r = loadgen::run_load(cfg, progress, &interrupted, hdr_log.observer());
   if (live) std::fprintf(stderr, "\r\033[K");
   if (!r) {
     std::fprintf(stderr, "barrage: %s\n", r.error().c_str());
     return loadgen::exit_runtime_error;
   }
+  if (!hdr_log.finish(out.hdr_log.value_or(""))) return loadgen::exit_runtime_error;
   auto verdicts = loadgen::evaluate(thresholds, *r);
   // With --json -, stdout carries the JSON document only.
   if (!out.quiet) std::fputs(loadgen::render_text(*r, verdicts, out.color).c_str(), json_to_stdout ? stderr : stdout);

@@ -12,7 +12,8 @@ namespace barrage::apps {
 
 struct run_line {
   loadgen::run_options run;
-  std::optional<std::string> json;  // --json
+  std::optional<std::string> json;     // --json
+  std::optional<std::string> hdr_log;  // --hdr-log
   std::vector<std::string> thresholds;
 };
 
