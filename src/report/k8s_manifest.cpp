@@ -16,8 +16,9 @@ using json = nlohmann::ordered_json;
 
 // Kubernetes refuses a ConfigMap or Secret whose data exceed 1 MiB.
 constexpr std::size_t max_object_data = 1024 * 1024;
-// The user and group the container runs as (not root; the restricted Pod Security Standard).
-constexpr int run_as = 65532;
+// The user and group the container runs as: packaging/Dockerfile's USER (not root, as the
+// restricted Pod Security Standard asks; numeric, so that runAsNonRoot can be checked).
+constexpr int run_as = 10001;
 
 bool valid_utf8(std::string_view s) {
   try {
