@@ -15,5 +15,9 @@ int compare_command(int argc, char** argv);
 int report_command(int argc, char** argv);
 /// `barrage merge A.json B.json ... [--json OUT] [--threshold ...] [--allow-partial]`: shards' reports made into one.
 int merge_command(int argc, char** argv);
+/// `barrage k8s [run options] URL --shards N --image IMAGE`: a sharded run's Kubernetes manifests.
+int k8s_command(int argc, char** argv);
+/// `barrage k8s collect JOB`: the Job's shard reports through kubectl, merged. argv[0] is "collect".
+int k8s_collect_command(int argc, char** argv);
 
 }  // namespace barrage::apps

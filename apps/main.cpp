@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   if (first == "compare") return compare_command(argc - 1, argv + 1);
   if (first == "report") return report_command(argc - 1, argv + 1);
   if (first == "merge") return merge_command(argc - 1, argv + 1);
+  if (first == "k8s") return k8s_command(argc - 1, argv + 1);
   if (first == "run") return run_command(argc - 1, argv + 1, "barrage run");
   if (argc < 2) {
     std::fprintf(stderr,
@@ -26,7 +27,8 @@ int main(int argc, char** argv) {
                  "       barrage demo [-d D]           a whole test against the built-in target\n"
                  "       barrage report RUN.json -o F  the HTML report of a saved JSON report\n"
                  "       barrage compare BASE NEW      two saved JSON reports side by side\n"
-                 "       barrage merge A.json B.json   the reports of a run's shards made into one\n");
+                 "       barrage merge A.json B.json   the reports of a run's shards made into one\n"
+                 "       barrage k8s [options] URL     Kubernetes manifests of a sharded run (barrage k8s --help)\n");
     return 2;
   }
   return run_command(argc, argv, "barrage");

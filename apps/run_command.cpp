@@ -12,6 +12,7 @@
 #include "apps/cli_errors.hpp"
 #include "apps/commands.hpp"
 #include "apps/html_output.hpp"
+#include "apps/run_line.hpp"
 #include "base/quote_text.hpp"
 #include "loadgen/engine.hpp"
 #include "loadgen/options.hpp"
@@ -35,6 +36,7 @@ struct output_options {
   std::vector<std::string> thresholds;
   bool no_progress = false, quiet = false, color = false;
   std::optional<std::string> html;  // --html: the HTML report (report/html_report.hpp)
+  bool json_compact = false;  // --json-compact
 };
 
 /// The target and the load: how many connections, requests, for how long, at what rate.
@@ -188,6 +190,8 @@ void add_output_options(CLI::App& app, output_options& out, loadgen::run_options
               "self-contained page with the charts, readable offline; also afterwards from a --json file with "
               "barrage report RUN.json -o FILE.html")
       ->type_name("FILE");
+  app.add_flag("--json-compact", out.json_compact,
+               "The --json report on one line (barrage k8s's pods: the last line of each pod's log is its report)");
   app.add_flag("--no-progress", out.no_progress, "No live progress line on stderr");
   app.add_flag("-q,--quiet", out.quiet, "No text report (use with --json)");
   app.add_flag("--color", out.color, "Colour the text report");
@@ -274,6 +278,24 @@ std::optional<int> check_html_option(const output_options& out) {
 
 }  // namespace
 
+result<run_line, std::string> parse_run_line(const std::vector<std::string>& args) {
+  CLI::App app("barrage", "barrage");
+  run_line line;
+  output_options out;
+  add_run_options(app, line.run, out);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them last first
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    return fail(one_line(e.what()));
+  }
+  line.json = out.json;
+  line.hdr_log = out.hdr_log;
+  line.html = out.html;
+  line.thresholds = out.thresholds;
+  return line;
+}
+
 int run_command(int argc, char** argv, const char* name) {
   CLI::App app("barrage: HTTP load generator. Sends requests to URL and reports latency, throughput and every "
                "request's outcome.\n"
@@ -284,6 +306,7 @@ int run_command(int argc, char** argv, const char* name) {
                "  barrage compare BASE NEW      two saved JSON reports side by side (barrage compare --help)\n"
                "  barrage report RUN.json -o FILE.html   the HTML report of a saved JSON report\n"
                "  barrage merge A.json B.json   shards' reports made into one (barrage merge --help)\n"
+               "  barrage k8s [options] URL     Kubernetes manifests of a sharded run (barrage k8s --help)\n"
                "  barrage --version",
                name);
   loadgen::run_options o;
@@ -322,7 +345,8 @@ int run_command(int argc, char** argv, const char* name) {
   }
   const std::string json_path = out.json.value_or("");
   const std::string html_path = out.html.value_or("");
-  const bool stdout_taken = json_path == "-" || html_path == "-";
+  const bool json_to_stdout = json_path == "-";
+  const bool stdout_taken = json_to_stdout || html_path == "-";
 
   if (!json_path.empty() && json_path != "-" && !std::ofstream(json_path, std::ios::app)) {
     std::fprintf(stderr, "barrage: cannot write the --json file %s\n", quote_text(json_path).c_str());
@@ -349,8 +373,8 @@ int run_command(int argc, char** argv, const char* name) {
   if (!out.quiet) std::fputs(loadgen::render_text(*r, verdicts, out.color).c_str(), stdout_taken ? stderr : stdout);
   const bool html_written = html_path.empty() || write_html_report(loadgen::to_json(*r, verdicts), html_path, "barrage");
   if (!json_path.empty()) {
-    std::string doc = loadgen::render_json(*r, verdicts);
-    if (json_path == "-") {
+    std::string doc = loadgen::render_json(*r, verdicts, out.json_compact ? -1 : 2);
+    if (json_to_stdout) {
       std::fputs(doc.c_str(), stdout);
     } else {
       std::ofstream f(json_path, std::ios::binary | std::ios::trunc);

@@ -30,7 +30,9 @@ for p in "${pkgs[@]}"; do
 done
 # Test tools and report libraries from the npm registry, pinned, installed into .npm-tools/
 # (git-ignored; tests find them through tools/npm-path.sh). One line each: name@version.
-npm_pkgs=(hdr-histogram-js@3.0.1)
+# hdr-histogram-js: the --hdr-log test's reader. kubernetes-models, js-yaml: barrage k8s's manifests
+# validated against the Kubernetes API schema.
+npm_pkgs=(hdr-histogram-js@3.0.1 kubernetes-models@5.1.0 js-yaml@4.1.0)
 # npm packages the build itself reads (also with BARRAGE_BUILD_ONLY=1): uPlot, inlined into the
 # HTML report at build time (src/report/CMakeLists.txt reads .npm-tools/node_modules/uplot/dist).
 npm_build_pkgs=(uplot@1.6.32)

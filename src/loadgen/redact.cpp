@@ -30,23 +30,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// The query of `url` with each secret parameter's value redacted; `query` has no '?'.
-std::string redact_query(std::string_view query) {
-  std::string out;
-  for (std::size_t start = 0; start <= query.size();) {
-    const std::size_t amp = std::min(query.find('&', start), query.size());
-    const std::string_view item = query.substr(start, amp - start);
-    const std::size_t eq = item.find('=');
-    if (eq != std::string_view::npos && is_secret_name(item.substr(0, eq)))
-      out += std::string(item.substr(0, eq + 1)) + redacted(item.substr(eq + 1));
-    else
-      out += item;
-    if (amp < query.size()) out += '&';
-    start = amp + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string redacted(std::string_view value) {
@@ -86,30 +69,41 @@ std::string redaction_policy::header_line(std::string_view line) const {
   return std::string(line.substr(0, colon)) + ": " + redacted(value);
 }
 
-std::string redaction_policy::url(std::string_view u) const {
-  if (show_secrets) return std::string(u);
+std::vector<url_secret> url_secrets(std::string_view u) {
+  std::vector<url_secret> found;
   const std::size_t sep = u.find("://");
   const std::size_t host_at = sep == std::string_view::npos ? 0 : sep + 3;
   const std::size_t authority_end = std::min(u.find_first_of("/?#", host_at), u.size());
-  std::string out(u.substr(0, host_at));
-  std::string_view authority = u.substr(host_at, authority_end - host_at);
+  const std::string_view authority = u.substr(host_at, authority_end - host_at);
   if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
-    const std::string_view userinfo = authority.substr(0, at);
-    if (const std::size_t colon = userinfo.find(':'); colon != std::string_view::npos)
-      out += std::string(userinfo.substr(0, colon + 1)) + redacted(userinfo.substr(colon + 1));
-    else
-      out += userinfo;
-    authority.remove_prefix(at);
+    const std::size_t colon = authority.substr(0, at).find(':');
+    if (colon != std::string_view::npos)
+      found.push_back({host_at + colon + 1, at - colon - 1, "password"});
   }
-  out += authority;
-  const std::string_view rest = u.substr(authority_end);
-  const std::size_t q = rest.find('?');
-  if (q == std::string_view::npos) return out + std::string(rest);
-  const std::size_t hash = std::min(rest.find('#', q), rest.size());
-  out += rest.substr(0, q + 1);
-  out += redact_query(rest.substr(q + 1, hash - q - 1));
-  out += rest.substr(hash);
-  return out;
+  const std::size_t q = u.find('?', authority_end);
+  if (q == std::string_view::npos) return found;
+  const std::size_t hash = std::min(u.find('#', q), u.size());
+  for (std::size_t start = q + 1; start <= hash;) {
+    const std::size_t amp = std::min(u.find('&', start), hash);
+    const std::string_view item = u.substr(start, amp - start);
+    const std::size_t eq = item.find('=');
+    if (eq != std::string_view::npos && is_secret_name(item.substr(0, eq)))
+      found.push_back({start + eq + 1, item.size() - eq - 1, std::string(item.substr(0, eq))});
+    start = amp + 1;
+  }
+  return found;
+}
+
+std::string redaction_policy::url(std::string_view u) const {
+  if (show_secrets) return std::string(u);
+  std::string out;
+  std::size_t copied = 0;
+  for (const url_secret& s : url_secrets(u)) {
+    out += u.substr(copied, s.offset - copied);
+    out += redacted(u.substr(s.offset, s.size));
+    copied = s.offset + s.size;
+  }
+  return out + std::string(u.substr(copied));
 }
 
 std::string redaction_policy::body_prefix(std::string_view body) const {

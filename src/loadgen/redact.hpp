@@ -24,6 +24,15 @@ std::string redacted(std::string_view value);
 /// signature. Used for header names and for query parameter names alike.
 bool is_secret_name(std::string_view name);
 
+/// Where the secrets of a URL are, as redaction_policy::url finds them: the password of its
+/// user information (user:PASSWORD@host) and the value of each secret query parameter
+/// (is_secret_name), in order. `name` is "password" or the parameter's name; a value may be empty.
+struct url_secret {
+  std::size_t offset = 0, size = 0;
+  std::string name;
+};
+std::vector<url_secret> url_secrets(std::string_view url);
+
 /// --redact-header NAME: a header name (an HTTP token); returns it as typed.
 result<std::string, std::string> parse_redact_header(std::string_view text);
 
