@@ -202,7 +202,10 @@ live_snapshot follow_second(std::vector<std::unique_ptr<worker>>& workers, timel
     counters c = w->live_counters();
     p.errors += c.failed + c.timed_out;
     p.open_connections += w->open_connections();
+    p.totals.merge(c);
+    p.loops.push_back(w->loop_health());
   }
+  timeline.so_far().digest(p.latency);
   const run_config& cfg = plan.config;
   p.elapsed = now - plan.start;
   if (plan.end != time_point::max()) p.planned = plan.end - plan.start;
@@ -213,6 +216,7 @@ live_snapshot follow_second(std::vector<std::unique_ptr<worker>>& workers, timel
   p.p50 = std::chrono::nanoseconds(timeline.so_far().value_at_percentile(50));
   p.p99 = std::chrono::nanoseconds(timeline.so_far().value_at_percentile(99));
   double cpu = process_cpu_seconds();
+  p.cpu_seconds = cpu;
   p.cpu_percent = 100.0 * (cpu - last_cpu);
   last_cpu = cpu;
   p.rss_bytes = current_rss_bytes();
