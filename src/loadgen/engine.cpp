@@ -26,6 +26,8 @@ namespace {
 
 /// How often the engine looks at the interrupt flag (see run_load).
 constexpr duration interrupt_check = std::chrono::milliseconds(50);
+/// How long after a whole second the engine reads what the workers published for it.
+constexpr duration tick_after_publish = std::chrono::milliseconds(100);
 
 double process_cpu_seconds() {
   rusage ru{};
@@ -293,7 +295,9 @@ result<run_result, std::string> run_load(const run_config& config, const progres
 
   timeline_builder timeline(workers.size());
   double last_cpu = cpu0;
-  time_point next_tick = plan.start + std::chrono::seconds(1);
+  // Just after the workers publish their second (worker::ticker, on whole seconds), so that the
+  // live view and metrics hold that second rather than the one before.
+  time_point next_tick = plan.start + std::chrono::seconds(1) + tick_after_publish;
   bool interrupt_forwarded = false;
   for (;;) {
     // Woken when the last worker ends, at the next second's tick, and while SIGINT may come,

@@ -29,7 +29,7 @@ TEST(engine_live, each_second_carries_growing_totals_the_latency_so_far_and_ever
   c.url = peer.url();
   c.connections = 4;
   c.threads = 2;
-  c.run_time = 2100ms;
+  c.run_time = 2300ms;  // ticks at 1.1 s and 2.1 s
   c.has_duration = true;
   c.metrics.emplace();  // the workers sample their loops' lag
   result<run_result, std::string> r = fail(std::string("not run"));
@@ -62,7 +62,7 @@ TEST(engine_live, without_metrics_the_workers_do_not_sample_their_loops_lag) {
   c.url = peer.url();
   c.connections = 2;
   c.threads = 1;
-  c.run_time = 1100ms;
+  c.run_time = 1300ms;  // a tick at 1.1 s
   c.has_duration = true;
   result<run_result, std::string> r = fail(std::string("not run"));
   auto seconds = seconds_of(c, r);
