@@ -24,6 +24,7 @@ result<duration, std::string> parse_linger(std::string_view text) {
 result<std::vector<double>, std::string> parse_latency_bounds(std::string_view text) {
   const std::string bad = "bad bucket list " + quote_text(text) + ": ";
   std::vector<double> bounds;
+  std::string_view previous;
   std::size_t at = 0;
   for (;;) {
     auto comma = text.find(',', at);
@@ -36,8 +37,9 @@ result<std::vector<double>, std::string> parse_latency_bounds(std::string_view t
     // Exact integers divided once: "0.005" becomes the double nearest 0.005, as Prometheus reads it.
     const double s = static_cast<double>(d->count()) / 1e9;
     if (!bounds.empty() && s <= bounds.back())
-      return fail(bad + "the bounds must increase (" + std::string(item) + " after the one before)");
+      return fail(bad + "the bounds must increase (" + std::string(item) + " after " + std::string(previous) + ")");
     bounds.push_back(s);
+    previous = item;
     if (bounds.size() > max_latency_bounds)
       return fail(bad + "more than " + std::to_string(max_latency_bounds) + " bounds");
     if (comma == std::string_view::npos) break;

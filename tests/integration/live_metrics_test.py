@@ -59,8 +59,24 @@ def sample(page, name, labels=""):
     return float(m.group(1)) if m else None
 
 
+def usage_and_setup_errors(url):
+    """Bad values exit 2 and a taken port exits 1, each with one line naming the option."""
+    cases = [(["--linger", "5s"], 2, "--linger needs --metrics-listen"),
+             (["--metrics-buckets", "0.1"], 2, "--metrics-buckets needs --metrics-listen"),
+             (["--metrics-listen", "127.0.0.1:99999"], 2, '--metrics-listen: bad address "127.0.0.1:99999"'),
+             (["--metrics-listen", "127.0.0.1:0", "--metrics-buckets", "0.1,0.05"], 2, "(0.05 after 0.1)"),
+             (["--metrics-listen", "127.0.0.1:0", "--linger", "-1s"], 2, '--linger: '),
+             (["--metrics-listen", url[len("http://"):-1]], 1, "--metrics-listen: cannot listen on")]
+    for args, status, text in cases:
+        r = subprocess.run([BARRAGE, url, "-d", "1s"] + args, capture_output=True, text=True, timeout=20)
+        lines = r.stderr.strip().splitlines()
+        check(r.returncode == status and len(lines) == 1 and text in lines[0] and not r.stdout,
+              "%s: exit %d, one line: %r" % (" ".join(args), r.returncode, r.stderr.strip()))
+
+
 def curl_case():
     url = start_target()
+    usage_and_setup_errors(url)
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.json")
         p, addr = start_run(url, ["-d", "2500ms", "--metrics-listen", "127.0.0.1:0", "--json", out])
