@@ -328,6 +328,8 @@ int run_command(int argc, char** argv, const char* name) {
   if (metrics) metrics->on_end(*r);
   const int status = write_reports(*r, loadgen::evaluate(thresholds, *r), out, json_path);
   if (metrics) linger(*metrics, cfg.metrics->linger);
+  if (auto failed = metrics ? metrics->failure() : std::nullopt)
+    std::fprintf(stderr, "barrage: the metrics endpoint stopped early: %s\n", failed->c_str());
   return status;
 }
 
