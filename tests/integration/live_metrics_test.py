@@ -174,8 +174,10 @@ def prometheus_case():
                                   "--json", out, "-d", "2s"])
         check(addr == "127.0.0.1:%d" % metrics_port, "the endpoint listens where asked")
 
+        at = {}  # the instant queried: once known, that of a scrape of the final page
+
         def query(q):
-            body = get(api + "/api/v1/query?" + urllib.parse.urlencode({"query": q}))[2]
+            body = get(api + "/api/v1/query?" + urllib.parse.urlencode(dict(at, query=q)))[2]
             return json.loads(body)["data"]["result"]
 
         # The reports are written, then the linger begins: its stderr line says so.
@@ -193,6 +195,9 @@ def prometheus_case():
                 break
             time.sleep(0.1)
         check(bool(finished), "Prometheus scraped the finished run's page during --linger")
+        if finished:
+            # Once the run is gone its series go stale: ask about the instant of that scrape.
+            at["time"] = finished[0]["value"][0]
         p.send_signal(signal.SIGINT)  # Ctrl-C ends the linger early
         p.wait(timeout=10)
         check(p.returncode == 0, "Ctrl-C ends --linger; the run still exits 0 (%s)" % p.returncode)
