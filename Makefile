@@ -8,7 +8,8 @@ ifdef CI
 CMAKE_FLAGS += -DBARRAGE_WERROR=ON
 endif
 
-.PHONY: all deps configure build demo test test-asan test-tsan bench scale scale-tls fuzz soak install clean
+.PHONY: all deps configure build demo test test-asan test-tsan bench scale scale-tls fuzz soak install clean \
+  package test-package image
 
 all: build
 
@@ -103,6 +104,26 @@ soak: build
 # it (`sudo make install`, or `make install PREFIX=$$HOME/.local` without root).
 install: build
 	cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+# Debian packages (docs/packaging.md): $(BUILD)/barrage_<version>_<arch>.deb (the program, its
+# man page and completions, the docs) and barrage-dev_<version>_<arch>.deb (the libraries);
+# `sudo apt install ./$(BUILD)/barrage_*.deb`.
+package: build
+	cd $(BUILD) && cpack -G DEB
+
+# The .deb in a fresh Debian 12 root (debootstrap; needs root and the Debian mirror), installed
+# with the container image's own steps, then barrage demo from PATH as the image's user. Two to
+# four minutes, most of it debootstrap (downloads are cached in $(BUILD)/debootstrap-cache):
+# not part of `make test`.
+test-package: package
+	tests/package/debootstrap_test.sh $(BUILD)
+
+# The container image a Kubernetes Job runs (packaging/Dockerfile): needs a Docker engine.
+# make image IMAGE=registry.example.com/barrage:TAG, then docker push it.
+IMAGE ?= barrage:latest
+image: package
+	packaging/image-context.sh $(BUILD) $(BUILD)/image
+	docker build -t $(IMAGE) $(BUILD)/image
 
 clean:
 	rm -rf build install

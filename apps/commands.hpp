@@ -9,5 +9,7 @@ int run_command(int argc, char** argv, const char* name);
 int serve_command(int argc, char** argv);
 /// `barrage demo [-d D]`: the built-in target in-process and a run against it.
 int demo_command(int argc, char** argv);
+/// `barrage compare BASE.json NEW.json [options]`: two saved reports side by side.
+int compare_command(int argc, char** argv);
 
 }  // namespace barrage::apps

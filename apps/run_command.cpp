@@ -20,6 +20,7 @@
 #include "loadgen/run_options.hpp"
 #include "loadgen/threshold.hpp"
 #include "net/source_addresses.hpp"
+#include "report/hdr_log.hpp"
 
 namespace barrage::apps {
 namespace {
@@ -30,6 +31,7 @@ extern "C" void on_sigint(int) { interrupted.store(true); }
 /// What to do with the results: not part of the run.
 struct output_options {
   std::optional<std::string> json;
+  std::optional<std::string> hdr_log;
   std::vector<std::string> thresholds;
   bool no_progress = false, quiet = false, color = false;
 };
@@ -175,6 +177,11 @@ void add_output_options(CLI::App& app, output_options& out, loadgen::run_options
   text_option(app, "--json", out.json, "Write the full report as JSON to FILE (- for stdout: then the text report "
                                    "goes to stderr)")
       ->type_name("FILE");
+  text_option(app, "--hdr-log", out.hdr_log,
+              "Write the latency of successful requests as an HdrHistogram interval log to FILE, one "
+              "interval per second as the run goes (values in ns, Interval_Max in ms): corrected untagged, "
+              "and with -r the uncorrected one as Tag=uncorrected (docs/report.md, HdrHistogram log)")
+      ->type_name("FILE");
   app.add_flag("--no-progress", out.no_progress, "No live progress line on stderr");
   app.add_flag("-q,--quiet", out.quiet, "No text report (use with --json)");
   app.add_flag("--color", out.color, "Colour the text report");
@@ -265,6 +272,35 @@ void linger(const metrics_endpoint& metrics, duration how_long) {
   metrics.linger(interrupted);
 }
 
+/// --hdr-log: the file, opened before the run, written each second by the engine's observer.
+struct hdr_log_output {
+  std::ofstream file;
+  std::optional<report::hdr_log_writer> writer;
+
+  /// Opens `path` (true), or says why not on stderr (false).
+  bool open(const std::string& path) {
+    file.open(path, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      std::fprintf(stderr, "barrage: cannot write the --hdr-log file %s\n", quote_text(path).c_str());
+      return false;
+    }
+    writer.emplace(file);
+    return true;
+  }
+  loadgen::second_observer observer() {
+    if (!writer) return {};
+    return [this](const loadgen::second_latencies& s) { writer->add(s); };
+  }
+  /// After the run: the header if no second came; false (said on stderr) when a write failed.
+  bool finish(const std::string& path) {
+    if (!writer) return true;
+    writer->finish(std::chrono::system_clock::now());
+    if (writer->ok()) return true;
+    std::fprintf(stderr, "barrage: cannot write %s\n", quote_text(path).c_str());
+    return false;
+  }
+};
+
 }  // namespace
 
 int run_command(int argc, char** argv, const char* name) {
@@ -274,6 +310,7 @@ int run_command(int argc, char** argv, const char* name) {
                "  barrage [run] URL [options]   load test URL (these options)\n"
                "  barrage serve [options]       the built-in target server (barrage serve --help)\n"
                "  barrage demo [options]        the built-in target and a run against it (barrage demo --help)\n"
+               "  barrage compare BASE NEW      two saved JSON reports side by side (barrage compare --help)\n"
                "  barrage --version",
                name);
   loadgen::run_options o;
@@ -302,6 +339,12 @@ int run_command(int argc, char** argv, const char* name) {
     auto path = loadgen::parse_report_path(*out.json);
     if (!path) return usage_error("barrage", "--json: " + path.error());
   }
+  hdr_log_output hdr_log;
+  if (out.hdr_log) {
+    auto path = report::parse_hdr_log_path(*out.hdr_log);
+    if (!path) return usage_error("barrage", "--hdr-log: " + path.error());
+    if (!hdr_log.open(*path)) return loadgen::exit_runtime_error;
+  }
   const std::string json_path = out.json.value_or("");
   if (!json_path.empty() && json_path != "-" && !std::ofstream(json_path, std::ios::app)) {
     std::fprintf(stderr, "barrage: cannot write the --json file %s\n", quote_text(json_path).c_str());
@@ -319,12 +362,13 @@ int run_command(int argc, char** argv, const char* name) {
     if (live) std::fprintf(stderr, "\r%s\033[K", loadgen::format_live_line(s).c_str());
     if (metrics) metrics->on_second(s);
   };
-  auto r = loadgen::run_load(cfg, progress, &interrupted);
+  auto r = loadgen::run_load(cfg, progress, &interrupted, hdr_log.observer());
   if (live) std::fprintf(stderr, "\r\033[K");
   if (!r) {
     std::fprintf(stderr, "barrage: %s\n", r.error().c_str());
     return loadgen::exit_runtime_error;
   }
+  if (!hdr_log.finish(out.hdr_log.value_or(""))) return loadgen::exit_runtime_error;
   if (metrics) metrics->on_end(*r);
   const int status = write_reports(*r, loadgen::evaluate(thresholds, *r), out, json_path);
   if (metrics) linger(*metrics, cfg.metrics->linger);

@@ -5,13 +5,18 @@ set -euo pipefail
 
 build_pkgs=(g++ cmake make ninja-build pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev
-  libfmt-dev nlohmann-json3-dev libcli11-dev libc-ares-dev liburing-dev libssl-dev libnghttp2-dev
-  clang libclang-rt-14-dev)
+  libfmt-dev nlohmann-json3-dev libcli11-dev libc-ares-dev liburing-dev libssl-dev libnghttp2-dev zlib1g-dev
+  clang libclang-rt-14-dev
+  python3 dpkg-dev)
+# python3: the man page and completions are made from --help at build time (packaging/manual.py);
+# dpkg-dev: dpkg-shlibdeps, the .deb's Depends (make package).
 # Real peers for the integration tests and benchmarks (openssl: s_server and x509 in the TLS tests;
 # hey, h2load from nghttp2-client and ab from apache2-utils: the TLS comparisons; promtool from
 # prometheus and python3-yaml: the API example's alert rules evaluated on its /metrics).
 peer_pkgs=(nginx-light lighttpd curl wrk apache2-utils hey nghttp2-client python3 python3-aiohttp python3-uvloop python3-yaml dnsmasq-base openssl
-  prometheus)
+  prometheus
+  zsh groff-base debootstrap)
+# zsh and groff: the generated completion and man page are loaded in a test; debootstrap: make test-package.
 
 pkgs=("${build_pkgs[@]}")
 [ "${BARRAGE_BUILD_ONLY:-0}" = 1 ] || pkgs+=("${peer_pkgs[@]}")
@@ -22,7 +27,7 @@ for p in "${pkgs[@]}"; do
 done
 # Test tools and report libraries from the npm registry, pinned, installed into .npm-tools/
 # (git-ignored; tests find them through tools/npm-path.sh). One line each: name@version.
-npm_pkgs=()
+npm_pkgs=(hdr-histogram-js@3.0.1)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -267,7 +267,7 @@ generator_usage generator_use(const run_result& r, double cpu_seconds, double bu
 }  // namespace
 
 result<run_result, std::string> run_load(const run_config& config, const progress_fn& progress,
-                                         const std::atomic<bool>* interrupt) {
+                                         const std::atomic<bool>* interrupt, const second_observer& on_second) {
   run_config cfg = config;
   if (!cfg.open_model() && !cfg.ramp.empty())
     for (const auto& s : cfg.ramp) cfg.connections = std::max(cfg.connections, static_cast<unsigned>(std::lround(s.target)));
@@ -294,6 +294,9 @@ result<run_result, std::string> run_load(const run_config& config, const progres
     });
 
   timeline_builder timeline(workers.size());
+  if (on_second)
+    timeline.observe(on_second, std::chrono::system_clock::now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                                                      plan.counted_from - mono_clock::now()));
   double last_cpu = cpu0;
   // Just after the workers publish their second (worker::ticker, on whole seconds), so that the
   // live view and metrics hold that second rather than the one before.

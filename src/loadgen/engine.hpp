@@ -10,6 +10,7 @@
 #include "loadgen/config.hpp"
 #include "loadgen/live_view.hpp"
 #include "loadgen/run_result.hpp"
+#include "loadgen/timeline.hpp"
 
 namespace barrage::loadgen {
 
@@ -17,9 +18,11 @@ namespace barrage::loadgen {
 using progress_fn = std::function<void(const live_snapshot&)>;
 
 /// Runs the load. `interrupt` (set from a signal handler) stops starting requests; what is
-/// in flight is then finished as at a normal end. Errors: bad URL, unresolvable host,
-/// too many connections for the fd limit, an invalid request.
+/// in flight is then finished as at a normal end. `on_second` gets each second's exact latency
+/// histograms as the second ends (timeline.hpp), on this thread. Errors: bad URL, unresolvable
+/// host, too many connections for the fd limit, an invalid request.
 result<run_result, std::string> run_load(const run_config& config, const progress_fn& progress = {},
-                                         const std::atomic<bool>* interrupt = nullptr);
+                                         const std::atomic<bool>* interrupt = nullptr,
+                                         const second_observer& on_second = {});
 
 }  // namespace barrage::loadgen

@@ -26,12 +26,24 @@ void timeline_builder::add(second_report&& r) {
   p.errors += r.errors;
   so_far_.merge(r.latency);
   p.latencies.push_back(std::move(r.latency));
+  if (r.uncorrected) p.uncorrected.push_back(std::move(*r.uncorrected));
   if (p.reports == workers_) finalize(pending_.find(r.second));
 }
 
 std::vector<timeline_point> timeline_builder::finish() {
   while (!pending_.empty()) finalize(pending_.begin());
   return std::move(points_);
+}
+
+void timeline_builder::notify(std::uint64_t second, const pending& p) {
+  const histogram* uncorrected = nullptr;
+  if (!p.uncorrected.empty()) {
+    if (!second_uncorrected_) second_uncorrected_.emplace();
+    second_uncorrected_->reset();
+    for (const auto& d : p.uncorrected) second_uncorrected_->merge(d);
+    uncorrected = &*second_uncorrected_;
+  }
+  observer_(second_latencies{second, run_start_, second_, uncorrected});
 }
 
 void timeline_builder::finalize(std::map<std::uint64_t, pending>::iterator it) {
@@ -50,6 +62,7 @@ void timeline_builder::finalize(std::map<std::uint64_t, pending>::iterator it) {
   coarsen(second_, coarse_);
   point.coarse = coarse_.serialize();
   last_requests_ = p.requests;
+  if (observer_) notify(it->first, p);
   pending_.erase(it);
 }
 

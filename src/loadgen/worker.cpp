@@ -41,6 +41,7 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
   next_address_ = first_connection;
   if (plan_.config.open_model()) {
     stats_.keep_uncorrected();
+    second_uncorrected_.emplace();
     schedule_.emplace(profile_, plan_.start);
     active_target_ = connections_;
   } else {
@@ -536,6 +537,8 @@ void worker::record(const client::outcome& o, bool counted, time_point intended,
   const bool succeeded = o.ok() && plan_.config.success.ok(o.status);
   if (!succeeded) ++second_errors_;
   if (succeeded) second_latency_.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, latency)));
+  if (succeeded && second_uncorrected_)
+    second_uncorrected_->record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_ns(done - actual))));
   last_done_ = done;
 }
 
@@ -552,11 +555,13 @@ void worker::publish_second() {
   if (mono_clock::now() < plan_.counted_from) return;
   second_report r{second_index_, second_requests_, second_errors_, {}};
   second_latency_.digest(r.latency);
+  if (second_uncorrected_) second_uncorrected_->digest(r.uncorrected.emplace());
   std::lock_guard lock(pub_mutex_);
   published_.push_back(std::move(r));
   pub_counters_ = stats_.count;
   second_requests_ = second_errors_ = 0;
   second_latency_.reset();
+  if (second_uncorrected_) second_uncorrected_->reset();
   ++second_index_;
 }
 

@@ -154,6 +154,7 @@ class worker {
   std::uint64_t second_index_ = 0;
   std::uint64_t second_requests_ = 0, second_errors_ = 0;
   histogram second_latency_;
+  std::optional<histogram> second_uncorrected_;  // open model: from the actual send
 
   mutable std::mutex pub_mutex_;
   std::vector<second_report> published_;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -130,4 +131,66 @@ TEST(timeline, seconds_a_worker_never_reported_are_finalized_at_the_end) {
   ASSERT_EQ(points.size(), 3u);  // seconds 0 and 1 had nothing
   EXPECT_EQ(points[2].requests, 5u);
   EXPECT_EQ(points[0].requests, 0u);
+}
+
+TEST(timeline, an_observer_gets_each_seconds_merged_corrected_and_uncorrected_histograms_once_in_order) {
+  constexpr unsigned workers = 3;
+  timeline_builder t(workers);
+  struct seen {
+    std::uint64_t second;
+    histogram corrected;
+    std::optional<histogram> uncorrected;
+  };
+  std::vector<seen> got;
+  const auto start = std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000));
+  t.observe(
+      [&](const second_latencies& s) {
+        EXPECT_EQ(s.run_start, start);
+        got.push_back({s.second, s.corrected, s.uncorrected ? std::optional(*s.uncorrected) : std::nullopt});
+      },
+      start);
+  std::vector<histogram> expected_corrected(3), expected_uncorrected(3);
+  for (std::uint64_t sec = 0; sec < 3; ++sec) {
+    for (unsigned w = 0; w < workers; ++w) {
+      histogram c, u;
+      for (std::uint64_t i = 0; i < 10 * (w + 1) + sec; ++i) {
+        c.record(5'000'000 + 1'000 * i + w);
+        u.record(1'000'000 + 1'000 * i + w);
+      }
+      expected_corrected[sec].merge(c);
+      expected_uncorrected[sec].merge(u);
+      second_report r{sec, c.count(), 0, {}, histogram_digest{}};
+      c.digest(r.latency);
+      u.digest(*r.uncorrected);
+      t.add(std::move(r));
+    }
+    ASSERT_EQ(got.size(), sec + 1) << "second " << sec << " is observed as soon as every worker reported it";
+  }
+  t.finish();
+  ASSERT_EQ(got.size(), 3u);
+  for (std::uint64_t sec = 0; sec < 3; ++sec) {
+    EXPECT_EQ(got[sec].second, sec);
+    EXPECT_EQ(got[sec].corrected, expected_corrected[sec]);
+    ASSERT_TRUE(got[sec].uncorrected);
+    EXPECT_EQ(*got[sec].uncorrected, expected_uncorrected[sec]);
+  }
+}
+
+TEST(timeline, the_closed_model_observer_gets_no_uncorrected_histogram) {
+  timeline_builder t(1);
+  int calls = 0;
+  t.observe(
+      [&](const second_latencies& s) {
+        ++calls;
+        EXPECT_EQ(s.uncorrected, nullptr);
+        EXPECT_EQ(s.corrected.count(), 1u);
+      },
+      {});
+  histogram h;
+  h.record(std::uint64_t{7});
+  second_report r{0, 1, 0, {}};
+  h.digest(r.latency);
+  t.add(std::move(r));
+  t.finish();
+  EXPECT_EQ(calls, 1);
 }
