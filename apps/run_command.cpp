@@ -13,6 +13,8 @@
 #include "apps/commands.hpp"
 #include "apps/html_output.hpp"
 #include "apps/run_line.hpp"
+#include "apps/metrics_endpoint.hpp"
+#include "base/units.hpp"
 #include "base/quote_text.hpp"
 #include "loadgen/engine.hpp"
 #include "loadgen/options.hpp"
@@ -226,6 +228,24 @@ void add_shard_options(CLI::App& app, loadgen::run_options& o) {
       ->type_name("TIME");
 }
 
+/// Live metrics for dashboards (apps/metrics_endpoint.hpp, docs/report.md "Live metrics").
+void add_metrics_options(CLI::App& app, loadgen::run_options& o) {
+  text_option(app, "--metrics-listen", o.metrics_listen,
+              "Serve the run's live metrics for Prometheus at http://HOST:PORT/metrics (numeric HOST; port 0 "
+              "picks one; the address is printed on stderr)")
+      ->type_name("HOST:PORT");
+  text_option(app, "--linger", o.linger,
+              "With --metrics-listen: keep serving the final metrics (the report's totals) this long after the "
+              "run, so a last scrape sees them; Ctrl-C ends it")
+      ->default_str("0s")
+      ->type_name("DURATION");
+  text_option(app, "--metrics-buckets", o.metrics_buckets,
+              "With --metrics-listen: upper bounds of barrage_request_duration_seconds' buckets, in seconds or "
+              "with a unit, increasing, at most 64; default 0.0005,0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,"
+              "0.5,1,2.5,5,10")
+      ->type_name("LIST");
+}
+
 void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out) {
   add_shard_options(app, o);
   add_load_options(app, o);
@@ -235,6 +255,55 @@ void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out
   add_tls_options(app, o);
   add_counting_options(app, o);
   add_output_options(app, out, o);
+  add_metrics_options(app, o);
+}
+
+/// The text report and the --json file; the exit status.
+int write_reports(const loadgen::run_result& r, const std::vector<loadgen::threshold_result>& verdicts,
+                  const output_options& out, const std::string& json_path) {
+  const bool json_to_stdout = json_path == "-";
+  const std::string html_path = out.html.value_or("");
+  // With --json - (or --html -), stdout carries that document only.
+  if (!out.quiet)
+    std::fputs(loadgen::render_text(r, verdicts, out.color).c_str(), json_to_stdout || html_path == "-" ? stderr : stdout);
+  const bool html_written = html_path.empty() || write_html_report(loadgen::to_json(r, verdicts), html_path, "barrage");
+  if (!json_path.empty()) {
+    std::string doc = loadgen::render_json(r, verdicts, out.json_compact ? -1 : 2);
+    if (json_to_stdout) {
+      std::fputs(doc.c_str(), stdout);
+      std::fflush(stdout);
+    } else {
+      std::ofstream f(json_path, std::ios::binary | std::ios::trunc);
+      if (!(f << doc)) {
+        std::fprintf(stderr, "barrage: cannot write %s\n", quote_text(json_path).c_str());
+        return loadgen::exit_runtime_error;
+      }
+    }
+  }
+  if (!html_written) return loadgen::exit_runtime_error;
+  return loadgen::all_passed(verdicts) ? loadgen::exit_ok : loadgen::exit_thresholds_failed;
+}
+
+/// --metrics-listen: listening before the run starts, its address on stderr (one line); false
+/// (said on stderr) when the address cannot be listened on.
+bool start_metrics(const loadgen::metrics_endpoint_config& c, std::optional<metrics_endpoint>& metrics) {
+  try {
+    metrics.emplace(c);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "barrage: --metrics-listen: %s\n", e.what());
+    return false;
+  }
+  std::fprintf(stderr, "barrage: metrics on http://%s/metrics\n", metrics->local_address().to_string().c_str());
+  return true;
+}
+
+/// --linger after the reports are out: the final figures stay served; a signal ends it early.
+void linger(const metrics_endpoint& metrics, duration how_long) {
+  if (how_long <= duration::zero()) return;
+  std::fprintf(stderr, "barrage: serving the final metrics for %s (Ctrl-C ends it)\n", format_duration(how_long).c_str());
+  std::fflush(stdout);  // the text report, for whoever reads it through a pipe meanwhile
+  interrupted.store(false);  // a signal that ended the run must not end the linger too
+  metrics.linger(interrupted);
 }
 
 /// --hdr-log: the file, opened before the run, written each second by the engine's observer.
@@ -344,22 +413,21 @@ int run_command(int argc, char** argv, const char* name) {
     if (!hdr_log.open(*path)) return loadgen::exit_runtime_error;
   }
   const std::string json_path = out.json.value_or("");
-  const std::string html_path = out.html.value_or("");
-  const bool json_to_stdout = json_path == "-";
-  const bool stdout_taken = json_to_stdout || html_path == "-";
-
   if (!json_path.empty() && json_path != "-" && !std::ofstream(json_path, std::ios::app)) {
     std::fprintf(stderr, "barrage: cannot write the --json file %s\n", quote_text(json_path).c_str());
     return loadgen::exit_runtime_error;  // before the run, not after it
   }
   if (auto note = net::port_range_note(cfg.connections, cfg.sources.size(), net::ephemeral_port_range()))
     std::fprintf(stderr, "barrage: note: %s\n", note->c_str());
+  std::optional<metrics_endpoint> metrics;
+  if (cfg.metrics && !start_metrics(*cfg.metrics, metrics)) return loadgen::exit_runtime_error;
   const bool live = !out.no_progress && !out.quiet && ::isatty(STDERR_FILENO);
   std::signal(SIGINT, on_sigint);
   std::signal(SIGTERM, on_sigint);  // e.g. from timeout(1) or a CI runner: stop, still report
   std::signal(SIGPIPE, SIG_IGN);
   auto progress = [&](const loadgen::live_snapshot& s) {
     if (live) std::fprintf(stderr, "\r%s\033[K", loadgen::format_live_line(s).c_str());
+    if (metrics) metrics->on_second(s);
   };
   auto r = loadgen::run_load(cfg, progress, &interrupted, hdr_log.observer());
   if (live) std::fprintf(stderr, "\r\033[K");
@@ -368,24 +436,12 @@ int run_command(int argc, char** argv, const char* name) {
     return loadgen::exit_runtime_error;
   }
   if (!hdr_log.finish(out.hdr_log.value_or(""))) return loadgen::exit_runtime_error;
-  auto verdicts = loadgen::evaluate(thresholds, *r);
-  // With --json - (or --html -), stdout carries that document only.
-  if (!out.quiet) std::fputs(loadgen::render_text(*r, verdicts, out.color).c_str(), stdout_taken ? stderr : stdout);
-  const bool html_written = html_path.empty() || write_html_report(loadgen::to_json(*r, verdicts), html_path, "barrage");
-  if (!json_path.empty()) {
-    std::string doc = loadgen::render_json(*r, verdicts, out.json_compact ? -1 : 2);
-    if (json_to_stdout) {
-      std::fputs(doc.c_str(), stdout);
-    } else {
-      std::ofstream f(json_path, std::ios::binary | std::ios::trunc);
-      if (!(f << doc)) {
-        std::fprintf(stderr, "barrage: cannot write %s\n", quote_text(json_path).c_str());
-        return loadgen::exit_runtime_error;
-      }
-    }
-  }
-  if (!html_written) return loadgen::exit_runtime_error;
-  return loadgen::all_passed(verdicts) ? loadgen::exit_ok : loadgen::exit_thresholds_failed;
+  if (metrics) metrics->on_end(*r);
+  const int status = write_reports(*r, loadgen::evaluate(thresholds, *r), out, json_path);
+  if (metrics) linger(*metrics, cfg.metrics->linger);
+  if (auto failed = metrics ? metrics->failure() : std::nullopt)
+    std::fprintf(stderr, "barrage: the metrics endpoint stopped early: %s\n", failed->c_str());
+  return status;
 }
 
 }  // namespace barrage::apps

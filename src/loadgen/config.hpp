@@ -8,6 +8,7 @@
 #include "base/clock.hpp"
 #include "client/outcome.hpp"
 #include "client/retry.hpp"
+#include "loadgen/metrics_options.hpp"
 #include "loadgen/redact.hpp"
 #include "loadgen/stats.hpp"
 #include "net/address.hpp"
@@ -104,6 +105,9 @@ struct run_config {
   /// --show-secrets, --redact-header: what the outputs show of headers, the URL's password and
   /// the body (redact.hpp); the requests themselves are sent as given.
   redaction_policy secrets;
+  /// --metrics-listen, --linger, --metrics-buckets: the live Prometheus endpoint (served by the
+  /// program; the workers then also sample their loops' lag). None: no endpoint.
+  std::optional<metrics_endpoint_config> metrics;
 
   /// Shards (loadgen/shard.hpp): the settings above are already this shard's share.
   std::optional<shard_spec> shard;

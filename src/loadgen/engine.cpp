@@ -28,6 +28,8 @@ namespace {
 
 /// How often the engine looks at the interrupt flag (see run_load).
 constexpr duration interrupt_check = std::chrono::milliseconds(50);
+/// How long after a whole second the engine reads what the workers published for it.
+constexpr duration tick_after_publish = std::chrono::milliseconds(100);
 
 double process_cpu_seconds() {
   rusage ru{};
@@ -204,7 +206,10 @@ live_snapshot follow_second(std::vector<std::unique_ptr<worker>>& workers, timel
     counters c = w->live_counters();
     p.errors += c.failed + c.timed_out;
     p.open_connections += w->open_connections();
+    p.totals.merge(c);
+    p.loops.push_back(w->loop_health());
   }
+  timeline.so_far().digest(p.latency);
   const run_config& cfg = plan.config;
   p.elapsed = now - plan.start;
   if (plan.end != time_point::max()) p.planned = plan.end - plan.start;
@@ -215,6 +220,7 @@ live_snapshot follow_second(std::vector<std::unique_ptr<worker>>& workers, timel
   p.p50 = std::chrono::nanoseconds(timeline.so_far().value_at_percentile(50));
   p.p99 = std::chrono::nanoseconds(timeline.so_far().value_at_percentile(99));
   double cpu = process_cpu_seconds();
+  p.cpu_seconds = cpu;
   p.cpu_percent = 100.0 * (cpu - last_cpu);
   last_cpu = cpu;
   p.rss_bytes = current_rss_bytes();
@@ -300,7 +306,9 @@ result<run_result, std::string> run_load(const run_config& config, const progres
     timeline.observe(on_second, std::chrono::system_clock::now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
                                                                       plan.counted_from - mono_clock::now()));
   double last_cpu = cpu0;
-  time_point next_tick = plan.start + std::chrono::seconds(1);
+  // Just after the workers publish their second (worker::ticker, on whole seconds), so that the
+  // live view and metrics hold that second rather than the one before.
+  time_point next_tick = plan.start + std::chrono::seconds(1) + tick_after_publish;
   bool interrupt_forwarded = false;
   for (;;) {
     // Woken when the last worker ends, at the next second's tick, and while SIGINT may come,

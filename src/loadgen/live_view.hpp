@@ -6,8 +6,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/clock.hpp"
+#include "loadgen/histogram.hpp"
+#include "loadgen/stats.hpp"
+#include "runtime/loop_metrics.hpp"
 
 namespace barrage::loadgen {
 
@@ -25,6 +29,12 @@ struct live_snapshot {
   double cpu_percent = 0;              // generator process, of one core, over the last second
   std::uint64_t rss_bytes = 0;
   std::uint64_t open_fds = 0;
+  // The live metrics (--metrics-listen, report/live_metrics.hpp): cumulative, merged over the
+  // workers as they published them at their last second.
+  counters totals;                          // every counted request so far
+  histogram_digest latency;                 // the successful ones' latencies so far (corrected)
+  std::vector<loop_metrics_snapshot> loops;  // one per worker; lag sampled only with --metrics-listen
+  double cpu_seconds = 0;                   // generator process, user + system, since it started
 };
 
 /// One line, no newline, no colour.

@@ -205,6 +205,9 @@ result<run_config, std::string> make_run_config(const run_options& o, unsigned c
     c.success_spec = *o.success_status;
   }
   if (in.error()) return fail(*in.error());
+  auto metrics = make_metrics_endpoint_config(o.metrics_listen, o.linger, o.metrics_buckets);
+  if (!metrics) return fail(metrics.error());
+  c.metrics = std::move(*metrics);
   return read_shard(o, std::move(c));
 }
 

@@ -21,6 +21,7 @@ struct run_options {
   std::optional<std::string> cacert, cert, key, tls_min, tls_max, ciphers, tls13_ciphers;
   std::vector<std::string> headers, redact_headers;
   std::vector<std::string> resolve;  // --resolve, repeatable
+  std::optional<std::string> metrics_listen, linger, metrics_buckets;  // metrics_options.hpp
   bool no_keepalive = false, show_secrets = false;
   bool insecure = false, no_tls_resume = false;
   bool http1_1 = false, http2 = false, http2_prior_knowledge = false;

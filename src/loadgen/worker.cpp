@@ -51,7 +51,8 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
 
 void worker::run() {
   event_loop::options opts;
-  opts.monitor_lag = false;  // the generator reads no loop metrics: no 10 ms sampling timer
+  // The lag probe (a 10 ms timer) only when someone reads it: the live metrics.
+  opts.monitor_lag = plan_.config.metrics.has_value();
   event_loop loop(opts);
   {
     std::lock_guard lock(loop_mutex_);
@@ -60,9 +61,15 @@ void worker::run() {
   loop.run(main());
   {
     std::lock_guard lock(loop_mutex_);
+    final_loop_ = loop.metrics().snapshot();
     loop_ = nullptr;
   }
   cpu_s_.store(thread_cpu_seconds(), std::memory_order_relaxed);
+}
+
+loop_metrics_snapshot worker::loop_health() {
+  std::lock_guard lock(loop_mutex_);
+  return loop_ ? loop_->metrics().snapshot() : final_loop_;
 }
 
 void worker::interrupt() {

@@ -76,6 +76,9 @@ class worker {
   counters live_counters() const;
   unsigned open_connections() const noexcept { return open_.load(std::memory_order_relaxed); }
   double cpu_seconds() const noexcept { return cpu_s_.load(std::memory_order_relaxed); }
+  /// Any thread: its loop's figures now (after run(): as it ended). Lag is sampled only when
+  /// the run serves metrics (config.metrics).
+  loop_metrics_snapshot loop_health();
 
   /// After run(): everything counted, and when the last counted request finished.
   const run_stats& stats() const noexcept { return stats_; }
@@ -175,6 +178,7 @@ class worker {
   async_event users_done_;  // every connection's task ended, or the grace period did
   std::mutex loop_mutex_;
   event_loop* loop_ = nullptr;  // while run() runs: where interrupt() posts
+  loop_metrics_snapshot final_loop_;  // loop_health() once run() returned
   time_point last_done_{};
   bool stopping_ = false;
   bool published_last_ = false;  // main() published the run's last second: the ticker is done
