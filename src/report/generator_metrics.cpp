@@ -1,72 +1,14 @@
 #include "report/generator_metrics.hpp"
 
-#include <charconv>
-#include <cmath>
 #include <span>
+
+#include "base/prometheus_text.hpp"
 
 namespace barrage::report {
 namespace {
 
-/// Shortest round-trip decimal; "+Inf", "-Inf", "NaN" as the format spells them.
-void append_value(std::string& out, double v) {
-  if (std::isnan(v)) {
-    out += "NaN";
-  } else if (std::isinf(v)) {
-    out += v > 0 ? "+Inf" : "-Inf";
-  } else {
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, static_cast<std::size_t>(r.ptr - buf));
-  }
-}
-
-/// A bucket bound as plain decimals ("0.0005", not "5e-04"): what people type in queries.
-std::string bound_text(double b) {
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, b, std::chars_format::fixed);
-  return std::string(buf, static_cast<std::size_t>(r.ptr - buf));
-}
-
-class page {
- public:
-  explicit page(std::string& out) : out_(out) {}
-  void family(std::string_view name, std::string_view type, std::string_view help) {
-    out_.append("# HELP ").append(name).append(" ").append(help).append("\n");
-    out_.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-  }
-  /// `labels` without braces (`code="200"`), empty for none.
-  void sample(std::string_view name, std::string_view labels, std::uint64_t v) {
-    begin(name, labels);
-    out_ += std::to_string(v);
-    out_ += '\n';
-  }
-  void sample(std::string_view name, std::string_view labels, double v) {
-    begin(name, labels);
-    append_value(out_, v);
-    out_ += '\n';
-  }
-  /// The _bucket lines (cumulative, ending with le="+Inf"), _sum and _count.
-  void histogram(std::string_view name, std::string_view labels, std::span<const double> bounds,
-                 std::span<const std::uint64_t> counts, double sum) {
-    const std::string bucket = std::string(name) + "_bucket";
-    const std::string lead = labels.empty() ? std::string() : std::string(labels) + ",";
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i <= bounds.size(); ++i) {
-      cumulative += i < counts.size() ? counts[i] : 0;
-      sample(bucket, lead + "le=\"" + (i < bounds.size() ? bound_text(bounds[i]) : "+Inf") + "\"", cumulative);
-    }
-    sample(std::string(name) + "_sum", labels, sum);
-    sample(std::string(name) + "_count", labels, cumulative);
-  }
-
- private:
-  void begin(std::string_view name, std::string_view labels) {
-    out_.append(name);
-    if (!labels.empty()) out_.append("{").append(labels).append("}");
-    out_ += ' ';
-  }
-  std::string& out_;
-};
+/// The page's writer: the text format `barrage serve`'s /metrics is written with too.
+using page = exposition;
 
 std::string label(std::string_view name, std::string_view value) {
   return std::string(name) + "=\"" + std::string(value) + "\"";

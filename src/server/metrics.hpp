@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "base/clock.hpp"
+#include "base/prometheus_text.hpp"
 #include "net/tls_error.hpp"
 #include "runtime/loop_metrics.hpp"
 
@@ -118,28 +119,8 @@ struct process_figures {
 /// This process now (getrusage, /proc/self/statm, /proc/self/fd, RLIMIT_NOFILE).
 process_figures read_process_figures() noexcept;
 
-/// Writes the text exposition format: families with their # HELP and # TYPE lines, then
-/// their samples.
-class exposition {
- public:
-  explicit exposition(std::string& out) noexcept : out_(out) {}
-  void family(std::string_view name, std::string_view type, std::string_view help);
-  /// `labels` rendered without braces, e.g. `code="200"`; empty for none.
-  void sample(std::string_view name, std::string_view labels, double value);
-  void sample(std::string_view name, std::string_view labels, std::uint64_t value);
-  void sample(std::string_view name, std::string_view labels, std::int64_t value);
-  /// _bucket lines (cumulative, ending with le="+Inf"), then _sum and _count. `counts` has
-  /// one entry per bound plus the last for +Inf, each counting its bucket alone.
-  void histogram(std::string_view name, std::string_view labels, std::span<const double> bounds,
-                 std::span<const std::uint64_t> counts, double sum);
-
- private:
-  void begin_sample(std::string_view name, std::string_view suffix, std::string_view labels, std::string_view extra);
-  std::string& out_;
-};
-
-/// Formats a sample value: shortest round-trip decimal, "+Inf", "-Inf" or "NaN".
-void append_metric_value(std::string& out, double v);
+using barrage::append_metric_value;  // base/prometheus_text.hpp
+using barrage::exposition;
 
 /// The whole page: one entry of `loops` per event loop (labelled loop="0", "1", ...).
 void render_metrics(std::string& out, std::span<const loop_metrics_snapshot> loops,
