@@ -34,4 +34,19 @@ inline int usage_error(const char* command, const std::string& message) {
   return usage_exit_status;
 }
 
+/// Parses the command line. Nothing when the command goes on; otherwise its exit status: 0
+/// after --help printed the help, 2 after one usage line on stderr.
+inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv, const char* command) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(command, e.what());
+  }
+  return std::nullopt;
+}
+
 }  // namespace barrage::apps

@@ -70,13 +70,7 @@ int compare_command(int argc, char** argv) {
              "Lower is better for latency and errors, higher for throughput and succeeded requests. A latency\n"
              "difference within the histogram's resolution (one bucket, < 0.1 %) is \"same\". From a zero base\n"
              "there is no percentage: 0 -> more errors is worse, whatever the threshold.");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return usage_error(command, e.what());
-  }
+  if (auto status = parse_command_line(app, argc, argv, command)) return *status;
   report::compare_options options;
   if (max_text) {
     auto pct = report::parse_max_regression(*max_text);

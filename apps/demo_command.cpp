@@ -88,13 +88,7 @@ int demo_command(int argc, char** argv) {
                "Over HTTPS: the target serves a self-signed certificate made at start, which the generator "
                "trusts (as --cacert), not -k");
   app.footer("Exit status: 0 ok, 1 the run could not be carried out, 2 bad command line.");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return usage_error("barrage demo", e.what());
-  }
+  if (auto status = parse_command_line(app, argc, argv, "barrage demo")) return *status;
   duration run_time = std::chrono::seconds(5);
   unsigned connections = 500, threads = std::clamp(std::thread::hardware_concurrency(), 1u, loadgen::max_threads);
   std::string path = "/delay/20ms";

@@ -152,13 +152,7 @@ int k8s_collect_command(int argc, char** argv) {
                command);
   collect_options c;
   add_collect_options(app, c);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return usage_error(command, e.what());
-  }
+  if (auto status = parse_command_line(app, argc, argv, command)) return *status;
   bool temporary = false;
   auto dir = shard_dir(c, temporary);
   if (!dir) return usage_error(command, dir.error());

@@ -203,13 +203,7 @@ int k8s_command(int argc, char** argv) {
   k8s_options k;
   add_k8s_options(app, k);
   app.allow_extras();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return usage_error(command, e.what());
-  }
+  if (auto status = parse_command_line(app, argc, argv, command)) return *status;
   auto spec = plan(k, app.remaining());
   if (!spec) return usage_error(command, spec.error());
   for (auto& f : spec->files) {

@@ -63,13 +63,7 @@ int merge_command(int argc, char** argv) {
   app.add_flag("--color", color, "Colour the text report");
   app.footer("Exit status: 0 ok, 1 the output could not be written, 2 bad command line or reports that do not "
              "merge (one line on stderr), 3 a --threshold failed.");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return usage_error("barrage merge", e.what());
-  }
+  if (auto status = parse_command_line(app, argc, argv, "barrage merge")) return *status;
   std::vector<loadgen::threshold> thresholds;
   for (const auto& text : threshold_texts) {
     auto t = loadgen::parse_threshold(text);

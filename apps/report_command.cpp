@@ -65,13 +65,7 @@ int report_command(int argc, char** argv) {
   text_option(app, "-o,--output", output, "Where to write the page (- for stdout)")->required()->type_name("FILE.html");
   app.footer("Exit status: 0 ok, 1 the page could not be written, 2 bad command line or input (a file that\n"
              "cannot be read, is not JSON or is not a barrage report: one line on stderr says which).");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return usage_error("barrage report", e.what());
-  }
+  if (auto status = parse_command_line(app, argc, argv, "barrage report")) return *status;
   if (auto path = loadgen::parse_report_path(*output); !path)
     return usage_error("barrage report", "--output: " + path.error());
   auto doc = input == "-" ? read_report("/dev/stdin") : read_report(input);

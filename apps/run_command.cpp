@@ -383,15 +383,7 @@ int run_command(int argc, char** argv, const char* name) {
   add_run_options(app, o, out);
   loadgen::run_config cfg;
   std::vector<loadgen::threshold> thresholds;
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return usage_error("barrage", e.what());
-  }
+  if (auto status = parse_command_line(app, argc, argv, "barrage")) return *status;
   if (const char* index = std::getenv("JOB_COMPLETION_INDEX")) o.job_completion_index = index;
   auto made = loadgen::make_run_config(o, std::thread::hardware_concurrency());
   if (!made) return usage_error("barrage", made.error());

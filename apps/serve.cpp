@@ -188,13 +188,7 @@ int serve_command(int argc, char** argv) {
   server::serve_tls_settings t;
   add_tls_options(app, t);
   server::server_options opts;
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return usage_error("barrage serve", e.what());
-  }
+  if (auto status = parse_command_line(app, argc, argv, "barrage serve")) return *status;
   auto made = server::make_server_options(a);
   if (!made) return usage_error("barrage serve", made.error());
   opts = std::move(*made);
