@@ -191,10 +191,8 @@ TEST(generator_metrics, label_values_are_only_outcomes_codes_kinds_threads_and_b
   for (auto it = std::sregex_iterator(page.begin(), page.end(), label); it != std::sregex_iterator(); ++it) {
     const std::string n = (*it)[1], v = (*it)[2];
     ASSERT_TRUE(names.count(n)) << n;
-    if (n == "code") EXPECT_TRUE(std::regex_match(v, code)) << v;
-    if (n == "kind" || n == "outcome") EXPECT_TRUE(std::regex_match(v, kind)) << v;
-    if (n == "thread") EXPECT_TRUE(std::regex_match(v, number)) << v;
-    if (n == "le") EXPECT_TRUE(std::regex_match(v, bound)) << v;
+    const std::regex& shape = n == "code" ? code : n == "thread" ? number : n == "le" ? bound : kind;
+    EXPECT_TRUE(std::regex_match(v, shape)) << n << "=" << v;
   }
 }
 
