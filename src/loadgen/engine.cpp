@@ -290,6 +290,7 @@ result<run_result, std::string> run_load(const run_config& config, const progres
   plan.counted_from = plan.start + cfg.warmup;
   plan.end = bounded_by_count ? time_point::max() : plan.counted_from + length;
 
+  plan.per_second_uncorrected = static_cast<bool>(on_second);
   std::vector<std::unique_ptr<worker>> workers = make_workers(plan);
   const double cpu0 = process_cpu_seconds();
   std::vector<std::thread> threads;

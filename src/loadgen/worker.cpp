@@ -41,7 +41,7 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
   next_address_ = first_connection;
   if (plan_.config.open_model()) {
     stats_.keep_uncorrected();
-    second_uncorrected_.emplace();
+    if (plan_.per_second_uncorrected) second_uncorrected_.emplace();
     schedule_.emplace(profile_, plan_.start);
     active_target_ = connections_;
   } else {

@@ -53,6 +53,9 @@ struct run_plan {
   bool head_request = false;
   /// A request the server never processed may go again (client::may_resend).
   bool may_resend = true;
+  /// Open model: each second's uncorrected latencies are published too (second_report), for a
+  /// second observer (--hdr-log); otherwise nothing records them per second.
+  bool per_second_uncorrected = false;
   time_point start;       // first request
   time_point counted_from;  // start + warm-up: requests started before are not counted
   time_point end;         // no request starts at or after it
