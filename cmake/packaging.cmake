@@ -72,9 +72,9 @@ set(CPACK_DEBIAN_DEV_PACKAGE_NAME barrage-dev)
 set(CPACK_DEBIAN_DEV_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 # Static libraries: no shared-library Depends; what their link interface and barrageConfig.cmake
-# need instead (find_dependency: fmt, OpenSSL, ZLIB, nghttp2 through pkg-config; c-ares, liburing).
+# need instead (find_dependency: fmt, OpenSSL, ZLIB, nghttp2 through pkg-config; wslay, yaml-cpp; c-ares, liburing).
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-  "libfmt-dev, libssl-dev, zlib1g-dev, libc-ares-dev, liburing-dev, libnghttp2-dev, pkg-config")
+  "libfmt-dev, libssl-dev, zlib1g-dev, libc-ares-dev, liburing-dev, libnghttp2-dev, libwslay-dev, libyaml-cpp-dev, pkg-config")
 set(CPACK_DEBIAN_DEV_PACKAGE_SUGGESTS "cmake")
 set(CPACK_COMPONENT_DEV_DESCRIPTION "barrage's C++20 libraries: coroutine runtime, HTTP client and server
 The layers barrage is built on (an asyncio-style coroutine runtime, an HTTP/1.1 and HTTP/2

@@ -7,10 +7,11 @@ declare -A allowed=(
   [runtime]="base runtime"
   [http]="base http"
   [h2]="base h2"
+  [ws]="base http ws"
   [net]="base runtime net"
-  [client]="base runtime net http h2 client"
-  [server]="base runtime net http server"
-  [loadgen]="base runtime net http h2 client loadgen"
+  [client]="base runtime net http h2 ws client"
+  [server]="base runtime net http h2 ws server"
+  [loadgen]="base runtime net http h2 ws client loadgen"
   [report]="base loadgen report"
 )
 bad=0

@@ -6,6 +6,7 @@ set -euo pipefail
 build_pkgs=(g++ cmake make ninja-build pkg-config git
   libgtest-dev libgmock-dev libbenchmark-dev
   libfmt-dev nlohmann-json3-dev libcli11-dev libc-ares-dev liburing-dev libssl-dev libnghttp2-dev zlib1g-dev
+  libwslay-dev libyaml-cpp-dev
   clang libclang-rt-14-dev
   python3 dpkg-dev)
 # python3: the man page and completions are made from --help at build time (packaging/manual.py);
@@ -17,7 +18,10 @@ build_pkgs=(g++ cmake make ninja-build pkg-config git
 # DevTools protocol).
 peer_pkgs=(nginx-light lighttpd curl wrk apache2-utils hey nghttp2-client python3 python3-aiohttp python3-uvloop python3-yaml dnsmasq-base openssl
   prometheus chromium python3-websockets
-  zsh groff-base debootstrap)
+  zsh groff-base debootstrap
+  python3-h2 h2o python3-locust)
+# python3-h2, h2o: HTTP/2 peers of barrage serve and of the generator; python3-locust: the
+# scenario benchmark's competitor.
 # zsh and groff: the generated completion and man page are loaded in a test; debootstrap: make test-package.
 # chromium and python3-websockets: the HTML report's browser test.
 
@@ -32,7 +36,8 @@ done
 # (git-ignored; tests find them through tools/npm-path.sh). One line each: name@version.
 # hdr-histogram-js: the --hdr-log test's reader. kubernetes-models, js-yaml: barrage k8s's manifests
 # validated against the Kubernetes API schema.
-npm_pkgs=(hdr-histogram-js@3.0.1 kubernetes-models@5.1.0 js-yaml@4.1.0)
+# ws: the Node WebSocket server and client the WebSocket tests and benchmark run against.
+npm_pkgs=(hdr-histogram-js@3.0.1 kubernetes-models@5.1.0 js-yaml@4.1.0 ws@8.18.0)
 # npm packages the build itself reads (also with BARRAGE_BUILD_ONLY=1): uPlot, inlined into the
 # HTML report at build time (src/report/CMakeLists.txt reads .npm-tools/node_modules/uplot/dist).
 npm_build_pkgs=(uplot@1.6.32)
