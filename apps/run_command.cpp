@@ -13,6 +13,7 @@
 #include "apps/commands.hpp"
 #include "apps/html_output.hpp"
 #include "apps/run_line.hpp"
+#include "apps/stream_options.hpp"
 #include "apps/metrics_endpoint.hpp"
 #include "base/units.hpp"
 #include "base/quote_text.hpp"
@@ -256,6 +257,7 @@ void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out
   add_counting_options(app, o);
   add_output_options(app, out, o);
   add_metrics_options(app, o);
+  add_stream_options(app, o);
 }
 
 /// The text report and the --json file; the exit status.

@@ -85,6 +85,7 @@ bool connection::take_buffered_body(const http::body_framing& framing, outcome& 
   if (framing.kind != http::body_kind::content_length || framing.length > wpos_ - rpos_) return false;
   const auto n = static_cast<std::size_t>(framing.length);
   if (body) body->append(buf_.get() + rpos_, n);
+  if (watch_ && n > 0) watch_->on_body({buf_.get() + rpos_, n}, read_at_);
   o.body_bytes += n;
   rpos_ += n;
   return true;
@@ -94,7 +95,9 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
   std::string* body = keep ? &keep->body : nullptr;
   outcome o;
   auto since = [start] { return to_ns(mono_clock::now() - start); };
+  bool watching = false;  // the watch saw this response's head
   auto fail = [&](error_kind k) {
+    if (watching) watch_->on_end(k, mono_clock::now());
     close();
     o.error = k;
     if (k == error_kind::tls_verify || k == error_kind::tls_handshake)
@@ -117,6 +120,7 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
       co_return fail(failure_of(n));
     }
     o.bytes_in += static_cast<std::uint64_t>(n);
+    if (watch_) read_at_ = mono_clock::now();
     if (!o.times.first_byte) {
       o.times.first_byte = since();
       reads_at_first_byte = reads_;
@@ -145,10 +149,15 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
   const bool keep_alive = head.keep_alive;
   const http::body_framing framing = head.body;
   rpos_ += st.consumed;
+  if (watch_) {
+    watch_->on_head(head, start, read_at_);
+    watching = true;
+  }
   if (!take_buffered_body(framing, o, body)) {
     if (error_kind e = co_await read_body(framing, dl.total, o, body); e != error_kind::none) co_return fail(e);
   }
   ++uses_;
+  if (watching) watch_->on_end(error_kind::none, mono_clock::now());
   if (!keep_alive) close();
   // No read after the first byte's: complete at the same instant (parsing takes well under a
   // microsecond), which spares a clock read per response (docs/performance.md).
@@ -160,6 +169,7 @@ task<error_kind> connection::read_body(const http::body_framing& framing, time_p
                                        std::string* body) {
   auto take = [&](std::size_t n) {
     if (body) body->append(buf_.get() + rpos_, n);
+    if (watch_ && n > 0) watch_->on_body({buf_.get() + rpos_, n}, read_at_);
     o.body_bytes += n;
     rpos_ += n;
   };
@@ -167,6 +177,7 @@ task<error_kind> connection::read_body(const http::body_framing& framing, time_p
     if (rpos_ == wpos_) rpos_ = wpos_ = 0;  // all consumed: read at the start again
     long n = filled(co_await read_more(deadline));
     if (n > 0) o.bytes_in += static_cast<std::uint64_t>(n);
+    if (n > 0 && watch_) read_at_ = mono_clock::now();
     co_return n;
   };
   switch (framing.kind) {
@@ -199,6 +210,7 @@ task<error_kind> connection::read_body(const http::body_framing& framing, time_p
       for (;;) {
         http::body_step s = dec.feed(buffered());
         if (body) body->append(s.data);
+        if (watch_ && !s.data.empty()) watch_->on_body(s.data, read_at_);
         o.body_bytes += s.data.size();
         rpos_ += s.consumed;
         if (s.is_error()) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "client/body_watch.hpp"
 #include "client/outcome.hpp"
 #include "http/chunked_decoder.hpp"
 #include "http/response_parser.hpp"
@@ -50,6 +51,8 @@ class connection {
   /// redirects); location() is then that value, empty when the response had none.
   void keep_location(bool on) noexcept { keep_location_ = on; }
   const std::string& location() const noexcept { return location_; }
+  /// Watches every response's body from now on (body_watch.hpp); null: none (the default).
+  void set_watch(std::unique_ptr<body_watch> w) noexcept { watch_ = std::move(w); }
 
   /// Writes `request` (one or several complete requests: a pipelined batch) and returns
   /// when the whole of it is written, or with the error.
@@ -100,6 +103,8 @@ class connection {
   bool keep_location_ = false;
   std::string location_;
   std::uint64_t reads_ = 0;  // read_more() calls: says whether a response needed another read
+  std::unique_ptr<body_watch> watch_;
+  time_point read_at_{};  // with a watch: when the last read returned
 };
 
 /// The error kind of a failed socket call (a -errno result).

@@ -115,6 +115,11 @@ struct run_config {
   /// (loadgen/wall_clock.hpp); nullopt: at once.
   std::optional<std::int64_t> start_at_unix_ns;
 
+  /// --stream, --stall: record how streamed response bodies arrive (stream_stats.hpp); a
+  /// stream whose largest gap is above `stall` counts as stalled.
+  bool stream = false;
+  duration stall = std::chrono::seconds(1);
+
   bool open_model() const noexcept { return rate.has_value(); }
   duration grace_period() const noexcept {
     return grace.value_or(timeout >= no_time_limit ? grace_without_timeout : timeout);

@@ -8,6 +8,7 @@
 #include "base/units.hpp"
 #include "base/version.hpp"
 #include "http/redirect.hpp"
+#include "loadgen/report_streams.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -389,6 +390,7 @@ std::string render_text(const run_result& r, std::span<const threshold_result> t
   statuses(w, r);
   errors(w, r);
   accounting(w, r);
+  if (r.config.stream) w.raw() += streams_text(r, colour);
   generator(w, r);
   thresholds_section(w, thresholds);
   return w.take();

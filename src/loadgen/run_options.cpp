@@ -12,6 +12,7 @@
 #include "http/message.hpp"
 #include "loadgen/options.hpp"
 #include "loadgen/shard.hpp"
+#include "loadgen/stream_options.hpp"
 #include "loadgen/wall_clock.hpp"
 #include "net/resolve_override.hpp"
 #include "net/resolver.hpp"
@@ -191,6 +192,7 @@ result<run_config, std::string> make_run_config(const run_options& o, unsigned c
   read_retry(o, in, c);
   read_tls(o, in, c);
   read_http(o, in, c);
+  read_stream(o, in, c);
   in.read("--source", o.source, [](const std::string& t) { return net::parse_source_addresses(t); }, c.sources);
   for (const auto& r : o.resolve) {
     net::resolve_override entry;

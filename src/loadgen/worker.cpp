@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "http/redirect.hpp"
+#include "loadgen/stream_recorder.hpp"
 #include "net/tcp.hpp"
 #include "net/tls_session.hpp"
 #include "runtime/sleep.hpp"
@@ -216,6 +217,7 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
   }
   conn.emplace(std::move(*t));
   if (plan_.config.redirects > 0) conn->keep_location(true);
+  if (plan_.config.stream) conn->set_watch(std::make_unique<stream_recorder>(stats_.streams, plan_.counted_from, plan_.config.stall));
   ++stats_.count.connects;
   open_.fetch_add(1, std::memory_order_relaxed);
   co_return true;

@@ -15,6 +15,8 @@
 //                                   after a short wait; 400 for bad JSON or missing fields
 //   GET|POST /headers               the request's header fields, "Name: value" per line
 //   GET  /cookies                   one "name=value" line per cookie pair
+//   GET  /sse?interval=<d>&count=<n> Server-Sent Events: n events (default 10), one per interval
+//                                   (default 100ms), text/event-stream (server/sse_route.hpp)
 // Malformed parameters get 400 with a one-line reason.
 #include <cstdint>
 

@@ -422,5 +422,32 @@ TEST(report_json, a_shard_reports_its_index_and_count_and_every_run_its_wall_clo
   EXPECT_EQ(joined(mini_validator(load_schema()).problems(j)), "");
 }
 
+TEST(report_json, a_stream_report_has_its_streams_section_and_matches_the_schema) {
+  mini_validator schema(load_schema());
+  auto r = sample_run(false);
+  EXPECT_FALSE(to_json(r).contains("streams"));
+  r.config.stream = true;
+  EXPECT_EQ(joined(schema.problems(to_json(r))), "") << "no stream recorded";
+  auto& s = r.stats.streams;
+  s.responses = 2;
+  s.stalled = 1;
+  s.figures().ttfb.record(3'000'000);
+  s.figures().gap.record(1'500'000'000);
+  s.figures().events.record(4);
+  s.figures().events_per_second_milli.record(2'500);
+  s.figures().length_bytes.record(120);
+  auto j = to_json(r);
+  EXPECT_EQ(j["streams"]["responses"], 2);
+  EXPECT_EQ(j["streams"]["stall_s"], 1.0);
+  EXPECT_NEAR(j["streams"]["gap"]["max"].get<double>(), 1500.0, 1.0);
+  EXPECT_NEAR(j["streams"]["ttfb"]["p50"].get<double>(), 3.0, 0.01);
+  EXPECT_EQ(j["streams"]["events"]["max"], 4.0);
+  EXPECT_EQ(j["streams"]["events_per_second"]["max"], 2.5);
+  EXPECT_EQ(j["streams"]["length_bytes"]["max"], 120.0);
+  EXPECT_EQ(joined(schema.problems(j)), "");
+  j["streams"].erase("stalled");
+  EXPECT_NE(joined(schema.problems(j)), "");
+}
+
 }  // namespace
 }  // namespace barrage::loadgen
