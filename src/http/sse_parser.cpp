@@ -199,7 +199,9 @@ sse_event sse_parser::event() const noexcept {
 }
 
 bool sse_parser::finish() noexcept {
-  const bool cut = !line_.empty() || (!started_ && bom_ > 0) || (!dispatched_ && (!data_.empty() || !type_.empty()));
+  // After an error nothing is pending: what was buffered when it struck depends on the split.
+  const bool cut = error_ == sse_error::none &&
+                   (!line_.empty() || (!started_ && bom_ > 0) || (!dispatched_ && (!data_.empty() || !type_.empty())));
   line_.clear();
   data_.clear();
   type_.clear();

@@ -23,8 +23,10 @@
 // UTF-8 decoder of the Encoding standard).
 //
 // Beyond the spec, memory is bounded: a line longer than sse_limits::max_line or an event
-// whose data outgrows max_event is an error, after which feed() consumes nothing. The
-// buffers are kept from event to event (no allocation per event once they have grown).
+// whose data outgrows max_event is an error, after which feed() consumes nothing. max_line
+// counts the bytes received: with each invalid byte replaced by U+FFFD (3 bytes), an `event` or
+// `id` value may reach 3 x max_line. The buffers are kept from event to event (no allocation
+// per event once they have grown).
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -68,7 +70,8 @@ class sse_parser {
   /// The event of the last feed() that returned `dispatched`.
   sse_event event() const noexcept;
   /// The end of the stream: a line without its end and an event without its blank line are
-  /// discarded. Returns whether anything was (the stream was cut inside an event).
+  /// discarded. Returns whether anything was (the stream was cut inside an event); false after
+  /// an error.
   bool finish() noexcept;
   /// Back to the start of a new stream; the buffers keep their capacity.
   void reset() noexcept;

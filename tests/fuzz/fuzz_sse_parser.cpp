@@ -34,7 +34,9 @@ void feed_all(sse_parser& p, std::string_view in, outcome& o) {
     in.remove_prefix(s.consumed);
     if (s.dispatched) {
       const sse_event e = p.event();
-      FUZZ_CHECK(!e.type.empty() && e.data.size() <= limits.max_event && e.last_event_id.size() <= limits.max_line);
+      // A line's invalid bytes may each become U+FFFD (3 bytes): fields up to 3 lines long.
+      FUZZ_CHECK(!e.type.empty() && e.data.size() <= limits.max_event && e.type.size() <= 3 * limits.max_line &&
+                 e.last_event_id.size() <= 3 * limits.max_line);
       FUZZ_CHECK(is_utf8(e.type) && is_utf8(e.data) && is_utf8(e.last_event_id));
       std::string one(e.type);
       one.push_back('\0');

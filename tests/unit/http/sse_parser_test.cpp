@@ -74,6 +74,7 @@ outcome run(const sse_case& c, const std::vector<std::size_t>& cuts) {
 void expect_case(const sse_case& c, const outcome& o, const std::string& how) {
   EXPECT_EQ(o.events, c.events) << c.name << " " << how;
   EXPECT_EQ(o.error, c.error) << c.name << " " << how;
+  EXPECT_EQ(o.cut, c.cut) << c.name << " " << how;
   if (c.error != sse_error::none) return;
   EXPECT_EQ(o.retry, c.retry) << c.name << " " << how;
   EXPECT_EQ(o.comments, c.comments) << c.name << " " << how;
@@ -120,6 +121,7 @@ const std::vector<sse_case> cases = {
   {"a_line_at_the_limit_is_fine", "data: " + std::string(26, 'x') + "\n\n", {msg(std::string(26, 'x'))}, sse_error::none, std::nullopt, 0, false, {32, 1024}},
   {"an_oversized_event_is_an_error", "data: 0123456789\ndata: 0123456789\n\n", {}, sse_error::event_too_large, std::nullopt, 0, false, {64, 16}},
   {"events_before_an_error_are_dispatched", "data: a\n\ndata: 0123456789abcdefgh\n\n", {msg("a")}, sse_error::event_too_large, std::nullopt, 0, false, {64, 16}},
+  {"a_long_unfinished_line_is_an_error_with_nothing_pending", "data: a\n\ndata: " + std::string(40, 'x'), {msg("a")}, sse_error::line_too_long, std::nullopt, 0, false, {32, 1024}},
   {"the_empty_stream_has_no_events", "", {}},
 };
 // clang-format on
