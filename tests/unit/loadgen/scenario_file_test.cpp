@@ -155,6 +155,8 @@ const bad_case bad_yaml[] = {
      "s.yaml:5:5: unknown key 'tink' in a step (name, method, path, url, headers, body, capture, expect, think)"},
     {"duplicate_key", "base_url: http://h\nsteps:\n  - {name: a, path: /, name: b}\n",
      "s.yaml:3:24: duplicate key 'name' in a step"},
+    {"key_with_line_break", "\"a\\nb\": 1\n",
+     "s.yaml:1:1: unknown key 'a\\x0ab' in the scenario (base_url, headers, data, flows, steps, thresholds)"},
     {"no_flows", "base_url: http://h\n", "s.yaml:1:1: a scenario needs flows (or steps: one flow)"},
     {"bad_base_url", "base_url: ftp://h\nsteps: [{name: a, path: /}]\n",
      "s.yaml:1:11: base_url: bad URL 'ftp://h': unsupported scheme: only http and https are supported"},
