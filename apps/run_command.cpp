@@ -14,6 +14,7 @@
 #include "apps/html_output.hpp"
 #include "apps/run_line.hpp"
 #include "apps/stream_options.hpp"
+#include "apps/scenario_options.hpp"
 #include "apps/metrics_endpoint.hpp"
 #include "base/units.hpp"
 #include "base/quote_text.hpp"
@@ -258,6 +259,7 @@ void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out
   add_output_options(app, out, o);
   add_metrics_options(app, o);
   add_stream_options(app, o);
+  add_scenario_options(app, o.scenario);
 }
 
 /// The text report and the --json file; the exit status.
@@ -390,6 +392,7 @@ int run_command(int argc, char** argv, const char* name) {
   auto made = loadgen::make_run_config(o, std::thread::hardware_concurrency());
   if (!made) return usage_error("barrage", made.error());
   cfg = std::move(*made);
+  if (cfg.scenario || cfg.targets) return usage_error("barrage", "scenarios: not runnable yet");  // until worker_scenario
   for (const auto& text : out.thresholds) {
     auto t = loadgen::parse_threshold(text);
     if (!t) return usage_error("barrage", "--threshold: " + t.error());

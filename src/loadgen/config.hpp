@@ -1,6 +1,7 @@
 #pragma once
 // What to run: everything the command line decides, as plain values.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "client/retry.hpp"
 #include "loadgen/metrics_options.hpp"
 #include "loadgen/redact.hpp"
+#include "loadgen/scenario.hpp"
 #include "loadgen/stats.hpp"
 #include "net/address.hpp"
 #include "net/resolve_override.hpp"
@@ -119,6 +121,12 @@ struct run_config {
   /// stream whose largest gap is above `stall` counts as stalled.
   bool stream = false;
   duration stall = std::chrono::seconds(1);
+  /// `barrage run FILE.yaml|FILE.json` (loadgen/scenario_file.hpp) or --targets FILE
+  /// (loadgen/targets_file.hpp): what the workers run instead of `url`; at most one of them.
+  /// --iterations K: each virtual user runs its flow K times, then stops.
+  std::shared_ptr<const loadgen::scenario> scenario;
+  std::shared_ptr<const loadgen::targets_list> targets;
+  std::optional<std::uint64_t> iterations;
 
   bool open_model() const noexcept { return rate.has_value(); }
   duration grace_period() const noexcept {

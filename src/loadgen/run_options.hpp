@@ -9,6 +9,7 @@
 
 #include "base/result.hpp"
 #include "loadgen/config.hpp"
+#include "loadgen/scenario_options.hpp"
 
 namespace barrage::loadgen {
 
@@ -30,6 +31,7 @@ struct run_options {
   std::optional<std::string> shard, shards, job_completion_index, start_at;
   bool stream = false;               // --stream (loadgen/stream_options.hpp)
   std::optional<std::string> stall;  // --stall
+  scenario_options scenario;  // a scenario file as `url`, --targets, --iterations
 };
 
 /// Defaults, shown in --help: 50 connections, 10s run when -n is absent, one thread per core

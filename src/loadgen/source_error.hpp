@@ -1,0 +1,35 @@
+#pragma once
+// A usage error in a file the run reads (a scenario, a targets file, a data file): where it is
+// and what is wrong, as one line "FILE:LINE:COLUMN: message" (the column left out when 0;
+// control bytes of the message, such as a quoted key's line break, written \xNN).
+#include <string>
+
+namespace barrage::loadgen {
+
+struct source_error {
+  std::string file;
+  unsigned line = 0;    // from 1; 0: the file as a whole
+  unsigned column = 0;  // from 1; 0: the line as a whole
+  std::string message;
+
+  std::string to_string() const {
+    std::string s = file;
+    if (line != 0) s += ':' + std::to_string(line);
+    if (line != 0 && column != 0) s += ':' + std::to_string(column);
+    s += ": ";
+    for (char c : message) {  // one line, whatever the file quoted: control bytes as \xNN
+      const auto u = static_cast<unsigned char>(c);
+      if (u >= 0x20 && u != 0x7f) {
+        s += c;
+        continue;
+      }
+      static constexpr char hex[] = "0123456789abcdef";
+      s += "\\x";
+      s += hex[u >> 4];
+      s += hex[u & 15];
+    }
+    return s;
+  }
+};
+
+}  // namespace barrage::loadgen
