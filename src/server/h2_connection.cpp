@@ -27,6 +27,8 @@ constexpr std::string_view client_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 // does not reset the connection before the client has read the GOAWAY (RFC 9113 §6.8).
 constexpr duration linger_time = std::chrono::seconds(1);
 constexpr std::size_t linger_bytes = 256 * 1024;
+// The last stream id a client may open (RFC 9113 §5.1.1: ids are never reused).
+constexpr std::int32_t max_client_stream_id = 0x7fffffff;
 
 }  // namespace
 
@@ -125,9 +127,10 @@ bool h2_connection::feed_all(std::string_view bytes) {
 }
 
 void h2_connection::fail(const h2::session_error& e) noexcept {
-  // NGHTTP2_ERR_FLOODED: the client's frames owe more answers than it reads (PING, SETTINGS).
-  const h2::error_code code =
-      e.lib_code == NGHTTP2_ERR_FLOODED ? h2::error_code::enhance_your_calm : h2::error_code::protocol_error;
+  // NGHTTP2_ERR_FLOODED: the client's frames owe more answers than it reads (PING, SETTINGS);
+  // NGHTTP2_ERR_TOO_MANY_CONTINUATIONS: a header block in endless CONTINUATION frames.
+  const bool flood = e.lib_code == NGHTTP2_ERR_FLOODED || e.lib_code == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS;
+  const h2::error_code code = flood ? h2::error_code::enhance_your_calm : h2::error_code::protocol_error;
   (void)session_.shutdown(code);
 }
 
@@ -202,6 +205,7 @@ void h2_connection::handle_events() {
 
 void h2_connection::on_request(const h2::request_head& h) {
   streams_.push_back(std::make_unique<h2_stream>(*this, h, mono_clock::now()));
+  ids_exhausted_ = h.stream >= max_client_stream_id;
 }
 
 void h2_connection::on_data(const h2::data_chunk& d) {
@@ -230,6 +234,8 @@ void h2_connection::on_closed(std::int32_t id) {
   s->progress.set();
   if (s->running) s->job.cancel();  // it ends at its next wait; task_done() erases it
   else erase(s);
+  // The client used its last stream id: the connection can carry no request again.
+  if (ids_exhausted_ && session_.open_streams() == 0) drain();
 }
 
 void h2_connection::task_done(h2_stream& s) noexcept {

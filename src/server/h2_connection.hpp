@@ -16,7 +16,8 @@
 // streams above it, REFUSED_STREAM); a header block is bounded by max_head_bytes and
 // max_headers (over them: GOAWAY ENHANCE_YOUR_CALM); a request body by max_body_bytes (413);
 // the session's flood guard answers PING, SETTINGS and RST_STREAM floods with GOAWAY
-// ENHANCE_YOUR_CALM; a connection with no stream open for idle_timeout gets GOAWAY NO_ERROR.
+// ENHANCE_YOUR_CALM; a connection with no stream open for idle_timeout gets GOAWAY NO_ERROR,
+// and so does one whose client has used its last stream id (it can carry no more requests).
 // docs/server.md, "HTTP/2".
 #include <cstddef>
 #include <cstdint>
@@ -98,6 +99,7 @@ class h2_connection : public std::enable_shared_from_this<h2_connection> {
   bool reader_done_ = false;
   bool writer_done_ = false;
   bool ended_ = false;
+  bool ids_exhausted_ = false;  // the client opened its last possible stream
 };
 
 }  // namespace barrage::server::detail
