@@ -48,7 +48,9 @@ bool h2_preface_prefix(std::string_view bytes, bool& complete) noexcept {
 }
 
 h2_connection::h2_connection(std::shared_ptr<server::state> st, worker& w, net::transport& io)
-    : state_(std::move(st)), w_(w), o_(state_->opts), io_(io), session_(h2_session_options(o_)) {}
+    : state_(std::move(st)), w_(w), o_(state_->opts), io_(io), session_(h2_session_options(o_)) {
+  w_.metrics.h2_connection();
+}
 
 h2_connection::~h2_connection() = default;
 
@@ -199,6 +201,7 @@ void h2_connection::handle_events() {
     else if (const auto* d = std::get_if<h2::data_chunk>(&e)) on_data(*d);
     else if (const auto* x = std::get_if<h2::stream_end>(&e)) on_end(x->stream);
     else if (const auto* c = std::get_if<h2::stream_closed>(&e)) on_closed(c->stream);
+    else if (const auto* g = std::get_if<h2::goaway_sent>(&e)) w_.metrics.h2_goaway(static_cast<std::uint32_t>(g->code));
   }
   session_.clear_events();
 }

@@ -368,6 +368,11 @@ def case_attacks(barrage):
     check(rss_kib(p) - before < 32 * 1024, "zero window: the server's memory grew by %d KiB" % (rss_kib(p) - before))
     c.close()
     served_promptly(port, "zero window")
+    m = run(["curl", "-sS", "http://127.0.0.1:%d/metrics" % port]).stdout
+    calm = re.search(r'^barrage_server_h2_goaways_sent_total\{code="ENHANCE_YOUR_CALM"\} (\d+)$', m, re.M)
+    conns = re.search(r'^barrage_server_h2_connections_total (\d+)$', m, re.M)
+    check(calm is not None and int(calm.group(1)) == 6 and conns is not None and int(conns.group(1)) >= 15,
+          "/metrics: 6 GOAWAYs ENHANCE_YOUR_CALM, %s h2 connections" % (conns and conns.group(1)))
     p.terminate()
     p.wait(timeout=10)
 
