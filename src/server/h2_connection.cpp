@@ -27,6 +27,8 @@ constexpr std::string_view client_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 // does not reset the connection before the client has read the GOAWAY (RFC 9113 §6.8).
 constexpr duration linger_time = std::chrono::seconds(1);
 constexpr std::size_t linger_bytes = 256 * 1024;
+// Request bodies held at once by one connection's streams: this many times max_body_bytes.
+constexpr std::uint64_t bodies_per_connection = 4;
 // The last stream id a client may open (RFC 9113 §5.1.1: ids are never reused).
 constexpr std::int32_t max_client_stream_id = 0x7fffffff;
 
@@ -216,11 +218,22 @@ void h2_connection::on_data(const h2::data_chunk& d) {
   if (s == nullptr || s->too_large || s->responded) return;
   if (s->body.size() + d.length > o_.max_body_bytes) {
     s->too_large = true;  // answered now; the rest of the body is dropped as it comes
+    bodies_ -= s->body.size();
     std::string().swap(s->body);
     answer_h2_now(*s, response(413, "request body too large\n"));
     return;
   }
+  if (bodies_ + d.length > bodies_per_connection * o_.max_body_bytes) {
+    // Many large uploads at once on one connection: this one is refused (not processed: the
+    // client may send it again), so that the bodies held stay within a few --max-body.
+    s->too_large = true;
+    bodies_ -= s->body.size();
+    std::string().swap(s->body);
+    (void)session_.reset_stream(s->id, h2::error_code::refused_stream);
+    return;
+  }
   s->body.append(d.bytes);
+  bodies_ += d.length;
 }
 
 void h2_connection::on_end(std::int32_t id) {
@@ -266,6 +279,7 @@ h2_stream* h2_connection::find(std::int32_t id) noexcept {
 void h2_connection::erase(h2_stream* s) noexcept {
   for (auto& p : streams_) {
     if (p.get() != s) continue;
+    bodies_ -= s->body.size();
     p = std::move(streams_.back());
     streams_.pop_back();
     return;

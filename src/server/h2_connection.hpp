@@ -14,7 +14,8 @@
 //
 // Limits: SETTINGS_MAX_CONCURRENT_STREAMS is server_options::h2_max_streams (nghttp2 refuses
 // streams above it, REFUSED_STREAM); a header block is bounded by max_head_bytes and
-// max_headers (over them: GOAWAY ENHANCE_YOUR_CALM); a request body by max_body_bytes (413);
+// max_headers (over them: GOAWAY ENHANCE_YOUR_CALM); a request body by max_body_bytes (413),
+// the bodies of one connection's streams together by 4 x max_body_bytes (REFUSED_STREAM);
 // the session's flood guard answers PING, SETTINGS and RST_STREAM floods with GOAWAY
 // ENHANCE_YOUR_CALM; a connection with no stream open for idle_timeout gets GOAWAY NO_ERROR,
 // and so does one whose client has used its last stream id (it can carry no more requests).
@@ -100,6 +101,7 @@ class h2_connection : public std::enable_shared_from_this<h2_connection> {
   bool writer_done_ = false;
   bool ended_ = false;
   bool ids_exhausted_ = false;  // the client opened its last possible stream
+  std::uint64_t bodies_ = 0;    // request body bytes held by the streams
 };
 
 }  // namespace barrage::server::detail

@@ -263,6 +263,17 @@ def case_peers(barrage):
     p.terminate()
     p.wait(timeout=10)
 
+    # Bodies held at once by one connection: at most 4 x --max-body.
+    p, port = serve(barrage, ["--max-body", "100KiB"])
+    got = py_h2_client(port, [("POST", "/echo", b"u" * 90000)] * 6, window=1 << 20)
+    answered = sum(1 for v in got.values() if v[0] == 200 and len(v[1]) == 90000)
+    refused = sum(1 for v in got.values() if v[2] == "REFUSED_STREAM")
+    check(answered + refused == 6 and answered >= 3 and refused >= 1,
+          "python h2: 6 bodies of 90000 bytes at once under --max-body 100KiB: %d echoed, %d refused "
+          "(REFUSED_STREAM): 4 x --max-body at most per connection" % (answered, refused))
+    p.terminate()
+    p.wait(timeout=10)
+
     # TLS: ALPN picks h2.
     tp, tport = serve(barrage, ["--tls-self-signed", "--tls-cert-out", os.path.join(WORK, "cert.pem")], tls=True)
     turl = "https://localhost:%d" % tport
