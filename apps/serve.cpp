@@ -1,4 +1,4 @@
-// `barrage serve`: the built-in target as a standalone HTTP/1.1 server.
+// `barrage serve`: the built-in target as a standalone HTTP/1.1 and HTTP/2 server.
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
@@ -50,6 +50,14 @@ void add_serve_options(CLI::App& app, server::serve_settings& a, bool& quiet) {
   text_option(app, "--idle-timeout", a.idle_timeout, "Keep-alive wait for the next request")
       ->type_name("DURATION")
       ->default_str("60s");
+  text_option(app, "--write-timeout", a.write_timeout,
+              "Longest wait for a client to read (HTTP/2: for its flow-control window to open)")
+      ->type_name("DURATION")
+      ->default_str("10s");
+  text_option(app, "--h2-max-streams", a.h2_max_streams,
+              "HTTP/2: concurrent streams per connection, 1-100000 (SETTINGS_MAX_CONCURRENT_STREAMS)")
+      ->type_name("N")
+      ->default_str("100");
   text_option(app, "--grace", a.grace, "On SIGINT/SIGTERM, time left to requests in flight")
       ->type_name("DURATION")
       ->default_str("10s");
@@ -176,13 +184,14 @@ int serve(server::server_options opts, const std::optional<server::serve_tls_pla
 int serve_command(int argc, char** argv) {
   server::serve_settings a;
   bool quiet = false;
-  CLI::App app{"The built-in target: an HTTP/1.1 server whose handlers wait asynchronously, like an API.\n"
+  CLI::App app{"The built-in target: an HTTP/1.1 and HTTP/2 server whose handlers wait asynchronously, like an API.\n"
                "Routes: GET / -> \"hello\", /delay/<duration>, /status/<code>, /bytes/<n>, POST /echo,\n"
                "/stream/<n>?interval=<d>, /jitter?median=<d>&p99=<d>, POST /login, /headers, /cookies,\n"
                "/metrics (Prometheus). Durations: 250ms, 1.5s, 2m, 500us (a bare number is seconds).\n"
                "Sizes: 512, 64k (1000s), 64KiB (1024s), 1MiB. SIGINT/SIGTERM: finish what is in flight, then\n"
-               "stop (a second signal stops at once). HTTPS (ALPN http/1.1, session tickets): --tls-cert and\n"
-               "--tls-key, or --tls-self-signed.",
+               "stop (a second signal stops at once). HTTPS (ALPN h2 and http/1.1, session tickets): --tls-cert\n"
+               "and --tls-key, or --tls-self-signed. HTTP/2 also in clear text (h2c) with prior knowledge, on\n"
+               "the same port as HTTP/1.1.",
                "barrage serve"};
   add_serve_options(app, a, quiet);
   server::serve_tls_settings t;

@@ -9,7 +9,7 @@
 #   BENCH_REPS=N         runs per figure in the full mode (default 3)
 #   BENCH_REFERENCE_DIR  directory holding the reference seed.py and aioserver.py (default ../shared/anchors)
 #   BENCH_OUT            where latest.json and latest.md go (default bench/results)
-#   BENCH_ONLY           sections to run, comma-separated: generators,pipelining,servers,accuracy,micro (default all)
+#   BENCH_ONLY           sections to run, comma-separated: generators,pipelining,servers,tls,h2,accuracy,micro,h2servers (default all)
 # Needs: taskset, nginx (nginx-light), wrk, ab (apache2-utils), Debian's /usr/bin/python3 with python3-aiohttp
 # and python3-uvloop; h2load (nghttp2-client) is used when installed. Writes bench/results/latest.{json,md}.
 set -euo pipefail

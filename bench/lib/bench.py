@@ -15,6 +15,7 @@ from .common import GEN_CPU, PY, ROOT, SECTIONS
 from .parse import parse_ab, parse_barrage, parse_h2load, parse_seed, parse_wrk, summary
 from .report import bugs_of, metrics_of, verdict_of
 from .h2 import h2_ratios, h2_section
+from .h2_servers import h2_servers_ratios, h2_servers_section
 from .tls import tls_ratios, tls_section
 from .runner import _workdirs, aio_server, barrage_server, busy_seconds, nginx_server, run_generator, stop_all
 
@@ -295,6 +296,8 @@ class Bench:
                 tls_section(self)
             if "h2" in want and self.have("nginx"):
                 h2_section(self)
+            if "h2servers" in want:
+                h2_servers_section(self)
             if "accuracy" in want:
                 self.accuracy()
             if "micro" in want:
@@ -333,6 +336,7 @@ class Bench:
                     "cpu_us_per_req": many["metrics"]["cpu_us_per_req"]["median"] / one["metrics"]["cpu_us_per_req"]["median"]}
         ratios.update(tls_ratios(figures))
         ratios.update(h2_ratios(figures))
+        ratios.update(h2_servers_ratios(figures))
         oc = summary(self.other_cpu)
         if oc and oc["median"] > 10:
             self.notes.append(f"Other processes used {oc['median']:.0f} % of a core (median over runs, max "

@@ -16,8 +16,15 @@ std::span<const event> server_session::events() const noexcept { return core_->e
 void server_session::clear_events() noexcept { core_->clear_events(); }
 
 result<void, session_error> server_session::respond(std::int32_t stream, const response& r) noexcept {
-  return core_->submit_response(stream, {.status = r.status}, r.fields, r.body);
+  return core_->submit_response(stream, {.status = r.status}, r.fields, r.body, r.streaming);
 }
+result<void, session_error> server_session::stream_body(std::int32_t stream, std::string_view piece, bool last) noexcept {
+  return core_->stream_body(stream, piece, last);
+}
+std::size_t server_session::unsent(std::int32_t stream) const noexcept { return core_->unsent(stream); }
+std::uint64_t server_session::data_bytes_sent() const noexcept { return core_->data_bytes_sent(); }
+std::uint64_t server_session::oversized_heads() const noexcept { return core_->oversized_heads(); }
+result<void, session_error> server_session::drain() noexcept { return core_->drain(); }
 
 bool server_session::wants_read() const noexcept { return core_->wants_read(); }
 bool server_session::wants_write() const noexcept { return core_->wants_write(); }

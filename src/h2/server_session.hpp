@@ -39,6 +39,8 @@ struct response {
   int status = 200;
   std::span<const field> fields;
   std::string_view body;
+  /// The body comes later, in pieces (stream_body()); `body` is then ignored.
+  bool streaming = false;
 };
 
 class server_session {
@@ -62,12 +64,28 @@ class server_session {
   /// before the request's body has all arrived.
   result<void, session_error> respond(std::int32_t stream, const response& r) noexcept;
 
+  /// A streaming response's next piece: its bytes must stay valid until unsent(stream) is 0
+  /// (they are copied into frames as the peer's windows allow) or the stream closes. Only
+  /// when the previous piece is all taken (NGHTTP2_ERR_INVALID_STATE otherwise); `last` ends
+  /// the body (an empty last piece just ends it).
+  result<void, session_error> stream_body(std::int32_t stream, std::string_view piece, bool last) noexcept;
+  /// The bytes of the response body's current piece (the whole body when not streaming) not
+  /// yet framed: they wait for the peer's window. 0 for a stream that is not open.
+  std::size_t unsent(std::int32_t stream) const noexcept;
+  /// DATA payload bytes framed so far, over all streams.
+  std::uint64_t data_bytes_sent() const noexcept;
+  /// Header blocks reset for being over session_options' header limits so far.
+  std::uint64_t oversized_heads() const noexcept;
+
   bool wants_read() const noexcept;
   bool wants_write() const noexcept;
   peer_settings peer() const noexcept;
   std::size_t open_streams() const noexcept;
 
   result<void, session_error> reset_stream(std::int32_t stream, error_code code = error_code::cancel) noexcept;
+  /// A graceful GOAWAY (NO_ERROR, the last stream received): no new stream is accepted, the
+  /// open ones go on; wants_read() turns false once they have all closed.
+  result<void, session_error> drain() noexcept;
   /// GOAWAY with `code` and the last stream processed; then nothing more is read or sent.
   result<void, session_error> shutdown(error_code code = error_code::no_error) noexcept;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -69,6 +70,7 @@ struct callbacks {
       in.bytes += namelen + valuelen + 32;
       if (in.bytes > c.options_.max_header_list_bytes || in.fields.size() >= c.options_.max_header_fields) {
         in.rejected = true;  // nghttp2 resets the stream (INTERNAL_ERROR) and skips the block
+        ++c.oversized_heads_;
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
       }
       const std::string_view n = view(name, namelen), v = view(value, valuelen);
@@ -104,6 +106,10 @@ struct callbacks {
     try {
       session_core& c = core_of(ud);
       const bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+      const bool ack = (frame->hd.flags & NGHTTP2_FLAG_ACK) != 0;
+      const bool costly = frame->hd.type == NGHTTP2_RST_STREAM ||
+                          ((frame->hd.type == NGHTTP2_PING || frame->hd.type == NGHTTP2_SETTINGS) && !ack);
+      if (costly && !c.spend_flood_token()) return 0;  // terminated: GOAWAY ENHANCE_YOUR_CALM
       switch (frame->hd.type) {
         case NGHTTP2_HEADERS:
           if (c.incoming_.rejected) return 0;
@@ -180,12 +186,18 @@ struct callbacks {
   // A stream's body, copied out as nghttp2's windows allow (it asks for at most `length`).
   static ssize_t read_body(nghttp2_session*, std::int32_t stream, std::uint8_t* buf, std::size_t length,
                            std::uint32_t* flags, nghttp2_data_source*, void* ud) noexcept {
-    session_core::stream_state* st = core_of(ud).find(stream);
+    session_core& c = core_of(ud);
+    session_core::stream_state* st = c.find(stream);
     if (st == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // cannot happen: resets the stream
     const std::size_t n = std::min(length, st->body.size() - st->sent);
+    if (n == 0 && st->more) {  // a streaming body whose next piece has not come yet
+      st->deferred = true;
+      return NGHTTP2_ERR_DEFERRED;
+    }
     std::memcpy(buf, st->body.data() + st->sent, n);
     st->sent += n;
-    if (st->sent == st->body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    c.data_sent_ += n;
+    if (st->sent == st->body.size() && !st->more) *flags |= NGHTTP2_DATA_FLAG_EOF;
     return static_cast<ssize_t>(n);
   }
 };
@@ -359,7 +371,8 @@ result<std::int32_t, session_error> session_core::submit_request(const outgoing_
 }
 
 result<void, session_error> session_core::submit_response(std::int32_t stream, const outgoing_head& head,
-                                                          std::span<const field> fields, std::string_view body) noexcept {
+                                                          std::span<const field> fields, std::string_view body,
+                                                          bool streaming) noexcept {
   stream_state* st = find(stream);
   if (st == nullptr) return fail(session_error{NGHTTP2_ERR_INVALID_ARGUMENT});
   if (st->responded) return fail(session_error{NGHTTP2_ERR_INVALID_STATE});
@@ -368,10 +381,56 @@ result<void, session_error> session_core::submit_response(std::int32_t stream, c
   provider.read_callback = &callbacks::read_body;
   st->body = body;
   st->sent = 0;
-  const int rv = nghttp2_submit_response(s_, stream, nva_.data(), nva_.size(), body.empty() ? nullptr : &provider);
+  st->streaming = st->more = streaming;
+  const bool data = streaming || !body.empty();
+  const int rv = nghttp2_submit_response(s_, stream, nva_.data(), nva_.size(), data ? &provider : nullptr);
   if (rv != 0) return fail(session_error{rv});
   st->responded = true;
   return {};
+}
+
+result<void, session_error> session_core::stream_body(std::int32_t stream, std::string_view piece, bool last) noexcept {
+  stream_state* st = find(stream);
+  if (st == nullptr) return fail(session_error{NGHTTP2_ERR_INVALID_ARGUMENT});
+  if (!st->streaming || !st->more || st->sent != st->body.size()) return fail(session_error{NGHTTP2_ERR_INVALID_STATE});
+  st->body = piece;
+  st->sent = 0;
+  st->more = !last;
+  if (st->deferred) {
+    st->deferred = false;
+    const int rv = nghttp2_session_resume_data(s_, stream);
+    if (rv != 0) return fail(session_error{rv});
+  }
+  return {};
+}
+
+std::size_t session_core::unsent(std::int32_t stream) const noexcept {
+  for (const stream_state& st : streams_)
+    if (st.id == stream) return st.body.size() - st.sent;
+  return 0;
+}
+
+result<void, session_error> session_core::drain() noexcept {
+  const int rv = nghttp2_submit_goaway(s_, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(s_),
+                                       NGHTTP2_NO_ERROR, nullptr, 0);
+  if (rv != 0) return fail(session_error{rv});
+  return {};
+}
+
+bool session_core::spend_flood_token() {
+  if (role_ != role::server || options_.flood_burst == 0) return true;
+  const std::int64_t now =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (flood_refilled_ns_ == 0) flood_tokens_ = options_.flood_burst;
+  else flood_tokens_ += static_cast<double>(now - flood_refilled_ns_) * 1e-9 * options_.flood_per_second;
+  flood_tokens_ = std::min(flood_tokens_, static_cast<double>(options_.flood_burst));
+  flood_refilled_ns_ = now;
+  if (flood_tokens_ >= 1) {
+    flood_tokens_ -= 1;
+    return true;
+  }
+  nghttp2_session_terminate_session(s_, NGHTTP2_ENHANCE_YOUR_CALM);
+  return false;
 }
 
 result<void, session_error> session_core::reset_stream(std::int32_t stream, error_code code) noexcept {

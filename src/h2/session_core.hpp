@@ -52,7 +52,20 @@ class session_core {
                                                      std::string_view body) noexcept;
   /// Server: the response on `stream`, a request this session received.
   result<void, session_error> submit_response(std::int32_t stream, const outgoing_head& head,
-                                              std::span<const field> fields, std::string_view body) noexcept;
+                                              std::span<const field> fields, std::string_view body,
+                                              bool streaming = false) noexcept;
+  /// Server, a streaming response: the next piece of its body (the caller's bytes, valid until
+  /// unsent(stream) is 0 or the stream closes); `last` ends the body.
+  result<void, session_error> stream_body(std::int32_t stream, std::string_view piece, bool last) noexcept;
+  /// The bytes of the stream's current body piece not yet taken into the output; 0 for a
+  /// stream that is not open.
+  std::size_t unsent(std::int32_t stream) const noexcept;
+  /// Every DATA byte taken into the output so far (the connection's progress).
+  std::uint64_t data_bytes_sent() const noexcept { return data_sent_; }
+  /// Server: header blocks reset for exceeding the header limits so far.
+  std::uint64_t oversized_heads() const noexcept { return oversized_heads_; }
+  /// Server: GOAWAY with NO_ERROR and the last stream received; streams up to it go on.
+  result<void, session_error> drain() noexcept;
   result<void, session_error> reset_stream(std::int32_t stream, error_code code) noexcept;
   result<void, session_error> shutdown(error_code code) noexcept;
 
@@ -65,6 +78,9 @@ class session_core {
     std::string_view body;  // the caller's bytes being sent
     std::size_t sent = 0;
     bool responded = false;  // server: respond() succeeded once
+    bool streaming = false;  // server: the body comes in pieces (stream_body)
+    bool more = false;       // streaming: pieces follow the current one
+    bool deferred = false;   // streaming: nghttp2 waits for the next piece
   };
   /// The header block being received (blocks do not interleave: RFC 9113 §4.3). Its bytes
   /// live in their own arena, since a block may span feeds with clear_events() between them;
@@ -79,6 +95,10 @@ class session_core {
   };
 
   bool over_budget() const noexcept { return arena_.used() >= options_.max_event_bytes; }
+  /// Server: spends one token of the flood guard for a frame that costs an answer or a
+  /// stream (PING, SETTINGS, RST_STREAM); false once the client is over
+  /// session_options::flood_burst: the session is terminated with ENHANCE_YOUR_CALM.
+  bool spend_flood_token();
   stream_state* find(std::int32_t id) noexcept;
   void close(std::int32_t id, std::uint32_t code);
   void emit_head(const nghttp2_frame& frame);
@@ -94,6 +114,10 @@ class session_core {
   std::vector<nghttp2_nv> nva_;
   std::string status_text_;
   std::string out_;
+  std::uint64_t data_sent_ = 0;
+  std::uint64_t oversized_heads_ = 0;
+  double flood_tokens_ = 0;
+  std::int64_t flood_refilled_ns_ = 0;
 };
 
 }  // namespace barrage::h2::detail

@@ -35,6 +35,13 @@ struct session_options {
   /// clear_events(). Memory for events stays within about this plus one header block and one
   /// frame, however much a few input bytes decode to (HPACK).
   std::size_t max_event_bytes = 1 << 20;
+  /// Server: the flood guard, a token bucket over the client's PING, SETTINGS and RST_STREAM
+  /// frames (each costs an answer, or a stream's work: CVE-2023-44487's rapid reset, PING and
+  /// SETTINGS floods): `flood_burst` at once, refilled at `flood_per_second`. A client over it
+  /// gets GOAWAY ENHANCE_YOUR_CALM. A burst of 0: no guard (nghttp2's own limits remain); 0 a
+  /// second: no refill (the burst is all a connection gets; deterministic, for tests).
+  std::uint32_t flood_burst = 500;
+  std::uint32_t flood_per_second = 500;
   /// Whether data events carry the received bytes (copied) or only their length; a load
   /// generator that discards bodies saves the copy.
   bool keep_data_bytes = true;

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "runtime/sleep.hpp"
+#include "server/h2_connection.hpp"
 #include "server/state.hpp"
 #include "server/worker.hpp"
 
@@ -118,6 +119,7 @@ void connection::on_timer(timer_node* n) noexcept {
 }
 
 void connection::close_if_idle() noexcept {
+  if (h2_ != nullptr) return h2_->drain();  // GOAWAY: its open streams are answered first
   // Idle between requests, or lingering after its last answer: nothing is lost by closing.
   if ((phase_ != phase::idle && phase_ != phase::closing) || !io_waiting_) return;
   deadline_ = loop_->now();
@@ -254,7 +256,9 @@ task<void> connection::serve() {
   try {
     bool ready = true;
     if (io_.is_tls()) ready = co_await tls_handshake();
-    if (ready) co_await run();
+    bool h2 = false;
+    if (ready) h2 = co_await h2_handover();
+    if (ready && !h2) co_await run();
   } catch (const operation_cancelled&) {
     answer_timeout = timed_out_ && (phase_ == phase::head || phase_ == phase::body);
   } catch (...) {

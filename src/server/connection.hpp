@@ -23,6 +23,7 @@
 namespace barrage::server::detail {
 
 struct worker;
+class h2_connection;
 
 /// One client connection. Lives in the frame of the task that serves it (serve_connection).
 class connection final : public body_writer {
@@ -142,6 +143,9 @@ class connection final : public body_writer {
   // TLS (connection_tls.cpp): the handshake before the first request, the close_notify last.
   task<bool> tls_handshake();
   task<void> tls_close(time_point deadline);
+  // HTTP/2 (h2_handover.cpp): true when the connection spoke h2 (ALPN h2, or the h2c preface
+  // on plain TCP) and is over; false: HTTP/1.1, with what was read in buf_.
+  task<bool> h2_handover();
   void set_deadline(time_point d);
   void clear_deadline() noexcept { deadline_ = time_point::max(); }
   static void on_timer(timer_node* n) noexcept;
@@ -172,6 +176,7 @@ class connection final : public body_writer {
   bool write_failed_ = false;
   bool tls_ready_ = false;   // the handshake completed: a close_notify is due at the end
   bool tls_closed_ = false;  // the close_notify was sent (or tried)
+  h2_connection* h2_ = nullptr;  // while the connection speaks HTTP/2
   // The streamed body in progress.
   body_framing_out stream_mode_ = body_framing_out::none;
   std::uint64_t stream_left_ = 0;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "h2/error_code.hpp"
 #include "net/fd_limit.hpp"
 
 namespace barrage::server {
@@ -35,6 +36,8 @@ http_metrics::snapshot http_metrics::read() const noexcept {
     s.tls_handshakes[i] = tls_handshakes_[i].load(std::memory_order_relaxed);
   for (std::size_t i = 0; i < s.tls_failures.size(); ++i)
     s.tls_failures[i] = tls_failures_[i].load(std::memory_order_relaxed);
+  s.h2_connections = h2_connections_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < s.h2_goaways.size(); ++i) s.h2_goaways[i] = h2_goaways_[i].load(std::memory_order_relaxed);
   return s;
 }
 
@@ -48,6 +51,8 @@ void http_metrics::snapshot::merge(const snapshot& o) noexcept {
   for (std::size_t i = 0; i < tls_handshakes.size(); ++i) tls_handshakes[i] += o.tls_handshakes[i];
   for (std::size_t i = 0; i < tls_failures.size(); ++i) tls_failures[i] += o.tls_failures[i];
   tls = tls || o.tls;
+  h2_connections += o.h2_connections;
+  for (std::size_t i = 0; i < h2_goaways.size(); ++i) h2_goaways[i] += o.h2_goaways[i];
 }
 
 swallowed_counts swallowed_exceptions::read() const noexcept {
@@ -75,6 +80,18 @@ process_figures read_process_figures() noexcept {
 }
 
 namespace {
+
+void render_h2(exposition& x, const http_metrics::snapshot& http) {
+  x.family("barrage_server_h2_connections_total", "counter", "Connections that spoke HTTP/2 (h2 by ALPN, or h2c).");
+  x.sample("barrage_server_h2_connections_total", {}, http.h2_connections);
+  x.family("barrage_server_h2_goaways_sent_total", "counter",
+           "HTTP/2 GOAWAY frames sent, by error code (ENHANCE_YOUR_CALM: a flood or a stalled window; docs/server.md).");
+  for (std::size_t i = 0; i < http.h2_goaways.size(); ++i) {
+    if (http.h2_goaways[i] == 0) continue;
+    x.sample("barrage_server_h2_goaways_sent_total",
+             "code=\"" + std::string(h2::name(static_cast<h2::error_code>(i))) + "\"", http.h2_goaways[i]);
+  }
+}
 
 void render_tls_handshakes(exposition& x, const http_metrics::snapshot& http) {
   x.family("barrage_server_tls_handshakes_total", "counter",
@@ -125,6 +142,7 @@ void render_metrics(std::string& out, std::span<const loop_metrics_snapshot> loo
   x.family("barrage_connections_accepted_total", "counter", "Client connections accepted.");
   x.sample("barrage_connections_accepted_total", {}, http.connections_accepted);
   if (http.tls) render_tls_handshakes(x, http);
+  render_h2(x, http);
   x.family("barrage_server_swallowed_exceptions_total", "counter",
            "Exceptions the server caught and went on from, by where (src/server/metrics.hpp says what each costs).");
   for (std::size_t i = 0; i < swallowed.size(); ++i)

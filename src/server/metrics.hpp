@@ -7,6 +7,7 @@
 //   barrage_server_swallowed_exceptions_total{where},
 //   with TLS: barrage_server_tls_handshakes_total{result="full|resumed|failed|timed_out"},
 //   barrage_server_tls_handshake_failures_total{reason} (net::tls_errc's names),
+//   barrage_server_h2_connections_total, barrage_server_h2_goaways_sent_total{code} (HTTP/2),
 //   process_cpu_seconds_total, process_resident_memory_bytes, process_open_fds, process_max_fds.
 // Nothing of a request's contents (paths, headers, bodies) is ever exposed.
 #include <array>
@@ -38,6 +39,7 @@ class http_metrics {
                                                             0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
                                                             1.0,    2.5,     5.0,    10.0};
   static constexpr int max_code = 599;
+  static constexpr std::size_t h2_codes = 14;  // NO_ERROR .. HTTP_1_1_REQUIRED
 
   struct snapshot {
     std::array<std::uint64_t, max_code + 1> requests_by_code{};
@@ -49,6 +51,8 @@ class http_metrics {
     std::array<std::uint64_t, tls_handshake_result_names.size()> tls_handshakes{};
     std::array<std::uint64_t, net::tls_errc_count> tls_failures{};  // failed ones, by kind
     bool tls = false;  // the server speaks TLS: the page shows the handshake families
+    std::uint64_t h2_connections = 0;
+    std::array<std::uint64_t, h2_codes> h2_goaways{};  // sent, by error code (RFC 9113 §7)
     void merge(const snapshot& o) noexcept;
   };
 
@@ -64,6 +68,11 @@ class http_metrics {
     bump(tls_handshakes_[static_cast<std::size_t>(r)], 1);
     if (r == tls_handshake_result::failed) bump(tls_failures_[static_cast<std::size_t>(why)], 1);
   }
+  /// A connection that speaks HTTP/2; a GOAWAY it sent, by error code (others are not counted).
+  void h2_connection() noexcept { bump(h2_connections_, 1); }
+  void h2_goaway(std::uint32_t code) noexcept {
+    if (code < h2_codes) bump(h2_goaways_[code], 1);
+  }
   snapshot read() const noexcept;
 
  private:
@@ -76,6 +85,8 @@ class http_metrics {
   std::atomic<std::int64_t> active_{0};
   std::array<std::atomic<std::uint64_t>, tls_handshake_result_names.size()> tls_handshakes_{};
   std::array<std::atomic<std::uint64_t>, net::tls_errc_count> tls_failures_{};
+  std::atomic<std::uint64_t> h2_connections_{0};
+  std::array<std::atomic<std::uint64_t>, h2_codes> h2_goaways_{};
 };
 
 /// The places where the server catches any exception and goes on; each says, where it

@@ -58,6 +58,8 @@ result<server_options, std::string> make_server_options(const serve_settings& s)
   in.read("--max-head", s.max_head, head_limit, o.max_head_bytes);
   in.read("--head-timeout", s.head_timeout, duration_in(above_zero), o.head_timeout);
   in.read("--idle-timeout", s.idle_timeout, duration_in(above_zero), o.idle_timeout);
+  in.read("--write-timeout", s.write_timeout, duration_in(above_zero), o.write_timeout);
+  in.read("--h2-max-streams", s.h2_max_streams, count_in(1, max_h2_streams), o.h2_max_streams);
   in.read("--grace", s.grace, duration_in(duration::zero()), o.shutdown_grace);
   read_stall(s, in, o);
   o.expose_metrics = !s.no_metrics;

@@ -103,7 +103,7 @@ result<std::optional<serve_tls_plan>, std::string> make_tls_plan(const serve_tls
       plan.options.max_version == net::tls_version::v1_2)
     in.refuse("--tls-min 1.3 is above --tls-max 1.2");
   if (in.error()) return fail(*in.error());
-  plan.options.alpn = {"http/1.1"};
+  plan.options.alpn = {"h2", "http/1.1"};
   plan.options.session_tickets = true;
   return std::optional<serve_tls_plan>(std::move(plan));
 }

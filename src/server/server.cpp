@@ -66,6 +66,7 @@ void validate(const server_options& o) {
   if (o.max_head_bytes < 1024) throw std::invalid_argument("max_head_bytes must be at least 1 KiB");
   if (o.max_request_line < 16) throw std::invalid_argument("max_request_line must be at least 16 bytes");
   if (o.max_headers == 0) throw std::invalid_argument("max_headers must be at least 1");
+  if (o.h2_max_streams == 0) throw std::invalid_argument("h2_max_streams must be at least 1");
   if (o.stall.every > duration::zero() && o.stall.length >= o.stall.every)
     throw std::invalid_argument("the stall must be shorter than its period");
   if (o.tls && o.tls->is_client()) throw std::invalid_argument("the TLS context is a client's, not a server's");

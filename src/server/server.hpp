@@ -61,6 +61,9 @@ struct server_options {
   /// plain HTTP. /metrics then counts handshakes by result (full, resumed, failed, timed_out).
   std::optional<net::tls_context> tls;
   duration tls_handshake_timeout = std::chrono::seconds(10);
+  /// HTTP/2 (ALPN h2 on TLS, the h2c preface on plain TCP): SETTINGS_MAX_CONCURRENT_STREAMS,
+  /// the requests one connection may have in flight (more are refused, REFUSED_STREAM).
+  std::uint32_t h2_max_streams = 100;
 };
 
 class server {

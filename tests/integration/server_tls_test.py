@@ -113,7 +113,10 @@ def case_clients(barrage):
 
     # curl, verifying against the written certificate, by address and by name
     r = curl(*ca, "-w", " %{http_version} %{ssl_verify_result}", url + "/")
-    check(r.stdout == "hello\n 1.1 0", "curl --cacert GET / over HTTP/1.1, verified: %r %s" % (r.stdout, r.stderr.strip()))
+    check(r.stdout == "hello\n 2 0", "curl --cacert GET / over h2 (ALPN), verified: %r %s" % (r.stdout, r.stderr.strip()))
+    r = curl(*ca, "--http1.1", "-w", " %{http_version} %{ssl_verify_result}", url + "/")
+    check(r.stdout == "hello\n 1.1 0", "curl --cacert --http1.1 GET / over HTTP/1.1, verified: %r %s" %
+          (r.stdout, r.stderr.strip()))
     r = curl(*ca, "https://localhost:%d/status/418" % port, "-o", "/dev/null", "-w", "%{http_code}")
     check(r.stdout == "418", "curl --cacert https://localhost: /status/418 -> %r" % r.stdout)
     r = curl("-k", url + "/headers", "-H", "X-Probe: tls")
@@ -214,7 +217,8 @@ def case_mutual(barrage):
     me = ["--cacert", path("ca.crt"), "--cert", path("client.crt"), "--key", path("client.key")]
     r = curl(*me, url)
     check(r.stdout == "hello\n", "curl with a client certificate of the CA: hello (%s)" % r.stderr.strip())
-    r = curl("--cacert", path("ca.crt"), url)
+    # HTTP/1.1: curl's h2 path reports the reset that follows the alert, not the alert.
+    r = curl("--cacert", path("ca.crt"), "--http1.1", url)
     check(r.returncode != 0 and "certificate required" in r.stderr,
           "curl without a client certificate is refused: %s" % r.stderr.strip())
     r = curl("--cacert", path("ca.crt"), "--cert", path("stranger.crt"), "--key", path("stranger.key"), url)

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <nghttp2/nghttp2.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "h2_harness.hpp"
@@ -202,8 +204,9 @@ const std::string get_block = std::string("\x82\x86\x84\x41\x01" "a", 6);
 TEST(ServerSessionUnderAttack, ARapidResetFloodEndsTheSessionAfterTheThousandthReset) {
   // CVE-2023-44487: streams opened and cancelled at once, many times. nghttp2's token bucket
   // (1000 resets, 33 more a second) answers the 1001st with GOAWAY; the streams of that one
-  // feed are still reported, each closed, and nothing is read after.
-  server_session s;
+  // feed are still reported, each closed, and nothing is read after. (The session's own flood
+  // guard, off here, answers sooner: the tests below.)
+  server_session s{{.flood_burst = 0}};
   transcript t;
   std::string flood = std::string(client_preface) + frame(settings_type, 0, 0, "");
   for (std::int32_t id = 1; id < 2 * 5000; id += 2)
@@ -221,7 +224,7 @@ TEST(ServerSessionUnderAttack, ARapidResetFloodEndsTheSessionAfterTheThousandthR
 TEST(ServerSessionUnderAttack, APingFloodWhoseAcksPileUpIsAFatalError) {
   // Frames that each owe an answer, faster than the answers are taken: nghttp2 stops at 1000
   // pending ACKs (NGHTTP2_ERR_FLOODED) rather than queueing without bound.
-  server_session s;
+  server_session s{{.flood_burst = 0}};
   std::string flood = std::string(client_preface) + frame(settings_type, 0, 0, "");
   for (int i = 0; i < 5000; ++i) flood += frame(0x6, 0, 0, "pingping");
   auto fed = s.feed(flood);
@@ -253,6 +256,116 @@ TEST(ServerSessionUnderAttack, AContinuationFloodEndsTheSession) {
   for (const std::string& l : t.lines) goaway |= l.starts_with("goaway_sent");
   EXPECT_TRUE(failed || goaway);
   EXPECT_FALSE(t.has("request 1 GET http://a/"));
+}
+
+/// The GOAWAY lines of a transcript.
+std::vector<std::string> goaways(const transcript& t) {
+  std::vector<std::string> out;
+  for (const std::string& l : t.lines)
+    if (l.starts_with("goaway_sent")) out.push_back(l);
+  return out;
+}
+
+TEST(ServerSessionUnderAttack, ARapidResetFloodMeetsTheFloodGuardWithEnhanceYourCalm) {
+  server_session s{{.flood_burst = 100, .flood_per_second = 1}};
+  transcript t;
+  std::string flood = std::string(client_preface) + frame(settings_type, 0, 0, "");
+  for (std::int32_t id = 1; id < 2 * 1000; id += 2)
+    flood += frame(headers_type, 0x5, id, get_block) + frame(rst_type, 0, id, u32(0x8));
+  ASSERT_TRUE(s.feed(flood).ok());
+  drain(s, t);
+  (void)output_of(s);
+  drain(s, t);
+  // The SETTINGS took one token, the first 99 resets the rest: the 100th reset is refused.
+  EXPECT_EQ(goaways(t), std::vector<std::string>{"goaway_sent 199 ENHANCE_YOUR_CALM"});
+  EXPECT_FALSE(s.wants_read());
+  EXPECT_EQ(s.open_streams(), 0u);
+}
+
+TEST(ServerSessionUnderAttack, PingAndSettingsFloodsMeetTheFloodGuardEvenWhenTheAcksAreTaken) {
+  for (const std::uint8_t type : {std::uint8_t{0x6}, settings_type}) {
+    server_session s{{.flood_burst = 50, .flood_per_second = 1}};
+    transcript t;
+    ASSERT_TRUE(s.feed(std::string(client_preface) + frame(settings_type, 0, 0, "")).ok());
+    bool ended = false;
+    for (int i = 0; i < 200 && !ended; ++i) {
+      auto fed = s.feed(frame(type, 0, 0, type == 0x6 ? "pingping" : ""));
+      ASSERT_TRUE(fed.ok());
+      drain(s, t);
+      (void)output_of(s);  // a client that reads every ACK
+      drain(s, t);
+      ended = !s.wants_read();
+    }
+    EXPECT_TRUE(ended) << int(type);
+    EXPECT_EQ(goaways(t), std::vector<std::string>{"goaway_sent 0 ENHANCE_YOUR_CALM"}) << int(type);
+  }
+}
+
+TEST(ServerSessionUnderAttack, ControlFramesAtAModestRateNeverMeetTheGuard) {
+  server_session s{{.flood_burst = 50, .flood_per_second = 1000000}};
+  transcript t;
+  ASSERT_TRUE(s.feed(std::string(client_preface) + frame(settings_type, 0, 0, "")).ok());
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE(s.feed(frame(0x6, 0, 0, "pingping")).ok());
+    (void)output_of(s);
+    if (i % 40 == 39) std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  drain(s, t);
+  EXPECT_TRUE(goaways(t).empty());
+  EXPECT_TRUE(s.wants_read());
+}
+
+TEST(ServerSession, AStreamingResponseSendsEachPieceAsItComesAndEndsWithTheLast) {
+  server_session s;
+  transcript t;
+  ASSERT_TRUE(s.feed(std::string(client_preface) + frame(settings_type, 0, 0, "") + frame(headers_type, 0x5, 1, get_block)).ok());
+  drain(s, t);
+  ASSERT_TRUE(s.respond(1, {.status = 200, .streaming = true}).ok());
+  const std::string first = output_of(s);
+  EXPECT_NE(first.find(std::string("\x01\x04\x00\x00\x00\x01", 6)), std::string::npos);  // HEADERS, END_HEADERS only
+  EXPECT_EQ(s.stream_body(1, "one", false).ok(), true);
+  EXPECT_EQ(s.unsent(1), 3u);
+  EXPECT_FALSE(s.stream_body(1, "too soon", false).ok());  // the first piece is not taken yet
+  std::string out = output_of(s);
+  EXPECT_EQ(s.unsent(1), 0u);
+  EXPECT_NE(out.find(frame(0x0, 0, 1, "one")), std::string::npos);
+  ASSERT_TRUE(s.stream_body(1, "two", true).ok());
+  out = output_of(s);
+  EXPECT_NE(out.find(frame(0x0, 0x1, 1, "two")), std::string::npos);  // END_STREAM with the last piece
+  drain(s, t);
+  EXPECT_TRUE(t.has("closed 1 NO_ERROR"));
+  EXPECT_EQ(s.data_bytes_sent(), 6u);
+}
+
+TEST(ServerSession, AHeaderBlockOverTheLimitsIsCountedAndItsStreamReset) {
+  server_session s{{.max_header_list_bytes = 200}};
+  transcript t;
+  std::string block = get_block;
+  for (int i = 0; i < 10; ++i) block += std::string("\x40\x01x\x20", 4) + std::string(32, 'v');
+  ASSERT_TRUE(s.feed(std::string(client_preface) + frame(settings_type, 0, 0, "") + frame(headers_type, 0x5, 1, block)).ok());
+  drain(s, t);
+  (void)output_of(s);
+  drain(s, t);
+  EXPECT_EQ(s.oversized_heads(), 1u);
+  EXPECT_FALSE(t.has("request 1 GET http://a/ end"));
+}
+
+TEST(ServerSession, DrainSendsAGoawayAndLetsTheOpenStreamsFinish) {
+  server_session s;
+  transcript t;
+  ASSERT_TRUE(s.feed(std::string(client_preface) + frame(settings_type, 0, 0, "") + frame(headers_type, 0x5, 1, get_block)).ok());
+  drain(s, t);
+  ASSERT_TRUE(s.drain().ok());
+  (void)output_of(s);
+  drain(s, t);
+  EXPECT_EQ(goaways(t), std::vector<std::string>{"goaway_sent 1 NO_ERROR"});
+  EXPECT_TRUE(s.wants_read());  // stream 1 is still open
+  ASSERT_TRUE(s.respond(1, {.status = 200, .body = "late"}).ok());
+  const std::string out = output_of(s);
+  EXPECT_NE(out.find(frame(0x0, 0x1, 1, "late")), std::string::npos);
+  drain(s, t);
+  EXPECT_TRUE(t.has("closed 1 NO_ERROR"));
+  EXPECT_FALSE(s.wants_read());
 }
 
 }  // namespace

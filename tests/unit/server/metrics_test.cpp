@@ -258,3 +258,26 @@ TEST(metrics, tls_handshakes_are_counted_by_result_and_failures_by_reason_when_t
   snap.merge(other.read());
   EXPECT_EQ(snap.tls_handshakes[static_cast<std::size_t>(tls_handshake_result::resumed)], 2u);
 }
+
+TEST(metrics, h2_connections_and_the_goaways_sent_are_counted_by_error_code) {
+  http_metrics h;
+  h.h2_connection();
+  h.h2_connection();
+  h.h2_goaway(0x0);
+  h.h2_goaway(0xb);
+  h.h2_goaway(0xb);
+  h.h2_goaway(0xff);  // no code of RFC 9113: not counted
+  const loop_metrics_snapshot loops[] = {loop_metrics_snapshot{}};
+  swallowed_exceptions swallowed;
+  http_metrics::snapshot snap = h.read();
+  http_metrics other;
+  other.h2_goaway(0xb);
+  snap.merge(other.read());
+  std::string text;
+  render_metrics(text, loops, snap, swallowed.read(), process_figures{});
+  const auto samples = check_exposition(text);
+  EXPECT_EQ(value_of(samples, "barrage_server_h2_connections_total", ""), 2);
+  EXPECT_EQ(value_of(samples, "barrage_server_h2_goaways_sent_total", "code=\"NO_ERROR\""), 1);
+  EXPECT_EQ(value_of(samples, "barrage_server_h2_goaways_sent_total", "code=\"ENHANCE_YOUR_CALM\""), 3);
+  EXPECT_EQ(text.find("code=\"PROTOCOL_ERROR\""), std::string::npos) << "codes never sent are left out";
+}

@@ -19,6 +19,8 @@ TEST(serve_options, absent_options_keep_the_server_defaults) {
   EXPECT_EQ(o->max_head_bytes, 16u * 1024);
   EXPECT_TRUE(o->expose_metrics);
   EXPECT_EQ(o->stall.every, duration::zero());
+  EXPECT_EQ(o->h2_max_streams, 100u);
+  EXPECT_EQ(o->write_timeout, 10s);
 }
 
 TEST(serve_options, every_value_goes_through_its_parser) {
@@ -33,6 +35,8 @@ TEST(serve_options, every_value_goes_through_its_parser) {
   s.grace = "0";
   s.stall_every = "10s";
   s.stall_for = "1s";
+  s.write_timeout = "1500ms";
+  s.h2_max_streams = "8";
   s.no_metrics = true;
   auto o = make_server_options(s);
   ASSERT_TRUE(o.ok()) << o.error();
@@ -47,6 +51,8 @@ TEST(serve_options, every_value_goes_through_its_parser) {
   EXPECT_EQ(o->stall.every, 10s);
   EXPECT_EQ(o->stall.length, 1s);
   EXPECT_FALSE(o->expose_metrics);
+  EXPECT_EQ(o->write_timeout, 1500ms);
+  EXPECT_EQ(o->h2_max_streams, 8u);
 }
 
 struct bad_case {
@@ -86,6 +92,12 @@ const bad_case bad_cases[] = {
      "--stall-for: \"2s\" must be shorter than --stall-every \"1s\""},
     {"stall_zero", [](serve_settings& s) { s.stall_every = "1s", s.stall_for = "0"; },
      "--stall-for: bad duration \"0\": must be above 0"},
+    {"write_timeout_zero", [](serve_settings& s) { s.write_timeout = "0"; },
+     "--write-timeout: bad duration \"0\": must be above 0"},
+    {"h2_max_streams_zero", [](serve_settings& s) { s.h2_max_streams = "0"; },
+     "--h2-max-streams: bad count \"0\": must be between 1 and 100000"},
+    {"h2_max_streams_too_many", [](serve_settings& s) { s.h2_max_streams = "200k"; },
+     "--h2-max-streams: bad count \"200k\": must be between 1 and 100000"},
     {"listen_port_above_65535", [](serve_settings& s) { s.listen = "127.0.0.1:99999"; },
      "--listen: bad address \"127.0.0.1:99999\": the port must be 0 to 65535"},
     {"listen_port_beyond_64_bits", [](serve_settings& s) { s.listen = "127.0.0.1:99999999999999999999"; },

@@ -27,7 +27,7 @@ TEST(serve_tls_options, self_signed_defaults_to_the_loopback_names_with_alpn_and
   const serve_tls_plan& p = **plan;
   EXPECT_TRUE(p.self_signed);
   EXPECT_EQ(p.options.self_signed_names, (std::vector<std::string>{"localhost", "127.0.0.1", "::1"}));
-  EXPECT_EQ(p.options.alpn, (std::vector<std::string>{"http/1.1"}));
+  EXPECT_EQ(p.options.alpn, (std::vector<std::string>{"h2", "http/1.1"}));
   EXPECT_TRUE(p.options.session_tickets);
   EXPECT_TRUE(p.options.cert_file.empty());
   EXPECT_EQ(p.handshake_timeout, 10s);
