@@ -62,6 +62,8 @@ class h2_connection {
   }
 
   void close() noexcept { transport_.close(); }
+  /// Both directions: a read or write waiting on the connection wakes and fails.
+  void shutdown() noexcept { transport_.shutdown(); }
 
  private:
   net::transport transport_;

@@ -8,6 +8,7 @@
 #include "base/clock.hpp"
 #include "client/outcome.hpp"
 #include "client/retry.hpp"
+#include "loadgen/h2_settings.hpp"
 #include "loadgen/metrics_options.hpp"
 #include "loadgen/redact.hpp"
 #include "loadgen/stats.hpp"
@@ -56,8 +57,8 @@ struct shard_spec {
 struct run_config {
   std::string url;
   http_choice http = http_choice::http1_1;
-  /// -m/--streams: HTTP/2 requests in flight per connection (closed model), within the
-  /// server's SETTINGS_MAX_CONCURRENT_STREAMS.
+  /// -m/--streams: HTTP/2 requests in flight per connection, within the server's
+  /// SETTINGS_MAX_CONCURRENT_STREAMS.
   unsigned streams = 1;
   std::string method = "GET";
   std::vector<std::string> headers;  // "Name: value"
@@ -114,6 +115,8 @@ struct run_config {
   /// --start-at: the wall-clock instant (ns since the Unix epoch) the run starts at
   /// (loadgen/wall_clock.hpp); nullopt: at once.
   std::optional<std::int64_t> start_at_unix_ns;
+  /// --h2-window, --h2-connection-window: the HTTP/2 receive windows.
+  h2_settings h2_windows;
 
   bool open_model() const noexcept { return rate.has_value(); }
   duration grace_period() const noexcept {

@@ -28,6 +28,7 @@ struct run_options {
   // Shards (loadgen/shard.hpp) and --start-at (loadgen/wall_clock.hpp). job_completion_index:
   // the environment variable's value, read by the command (nullopt: not set).
   std::optional<std::string> shard, shards, job_completion_index, start_at;
+  std::optional<std::string> h2_window, h2_connection_window;  // loadgen/h2_settings.hpp
 };
 
 /// Defaults, shown in --help: 50 connections, 10s run when -n is absent, one thread per core
