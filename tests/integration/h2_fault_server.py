@@ -29,10 +29,10 @@ import h2.settings
 def serve(sock, mode, n, window, max_streams):
     cfg = h2.config.H2Configuration(client_side=False, header_encoding=None)
     conn = h2.connection.H2Connection(config=cfg)
-    conn.local_settings = h2.settings.Settings(client=False, initial_values={
-        h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: window,
-        h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: max_streams})
     conn.initiate_connection()
+    # In force once the client ACKs them: what it sent before then had the default window.
+    conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: window,
+                          h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: max_streams})
     sock.sendall(conn.data_to_send())
     seen = 0        # streams whose request ended, in order
     answered = 0
