@@ -91,7 +91,7 @@ struct callbacks {
         } else if (n == ":path") {
           in.path = in.bytes_held.copy(v);
         }
-      } else {
+      } else if (c.options_.keep_fields) {
         in.fields.push_back(field{in.bytes_held.copy(n), in.bytes_held.copy(v)});
       }
       return c.over_budget() ? NGHTTP2_ERR_PAUSE : 0;

@@ -15,6 +15,7 @@ namespace barrage::loadgen {
 h2::session_options worker::h2_options() const noexcept {
   h2::session_options so;
   so.keep_data_bytes = false;
+  so.keep_fields = false;  // the status is all a request's outcome needs
   so.stream_window = plan_.config.h2_windows.stream_window;
   so.connection_window = plan_.config.h2_windows.connection_window;
   // Until the server's SETTINGS say how many streams it allows, one: nothing is sent that a

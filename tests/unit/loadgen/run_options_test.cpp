@@ -313,9 +313,6 @@ TEST(run_options, errors_about_a_header_or_a_url_never_quote_a_secret) {
   EXPECT_EQ(c.error(), "--header: bad header \"Authorization\": the value contains a control character");
 }
 
-}  // namespace
-}  // namespace barrage::loadgen
-
 TEST(run_options, http2_takes_the_open_model_retries_ramp_no_keepalive_and_the_windows) {
   auto o = with_url();
   o.http2_prior_knowledge = true;
@@ -339,3 +336,6 @@ TEST(run_options, http2_takes_the_open_model_retries_ramp_no_keepalive_and_the_w
   EXPECT_EQ(k->h2_windows.stream_window, 1u << 20);  // the defaults
   EXPECT_EQ(k->h2_windows.connection_window, 16u << 20);
 }
+
+}  // namespace
+}  // namespace barrage::loadgen
