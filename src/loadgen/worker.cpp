@@ -38,6 +38,11 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
                unsigned first_connection)
     : plan_(plan), connections_(connections), quota_(quota), profile_(std::move(profile)) {
   if (!plan_.config.sources.empty()) next_source_ = first_connection % plan_.config.sources.size();
+  if (plan_.config.http != http_choice::http1_1) {
+    h2_request_ = plan_.h2_request;
+    h2::client_session probe;
+    h2_request_.pinned = probe.submit(plan_.h2_request).ok();
+  }
   next_address_ = first_connection;
   if (plan_.config.open_model()) {
     stats_.keep_uncorrected();

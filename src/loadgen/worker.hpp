@@ -219,6 +219,9 @@ class worker {
   std::deque<h2_job> h2_retries_;           // requests waiting to go again
   async_event h2_changed_;                  // pulsed when a slot may take a request
   bool h2_closing_ = false;                 // every request done: the slots close
+  /// plan_.h2_request, pinned (h2::request::pinned) once a probe session took it: the plan's
+  /// strings outlive every session, so each submit neither checks nor copies them.
+  h2::request h2_request_;
 };
 
 }  // namespace barrage::loadgen

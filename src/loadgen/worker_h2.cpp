@@ -134,7 +134,7 @@ task<bool> worker::h2_session(net::transport t, unsigned id, std::deque<h2_job>&
         break;
       }
       job.attempt_start = now;
-      auto sid = c.session().submit(plan_.h2_request);
+      auto sid = c.session().submit(h2_request_);
       if (!sid) {  // after a GOAWAY, or stream ids exhausted: this try was not sent
         h2_stream s{0, job, false, {}};
         s.o.error = client::error_kind::h2_goaway;

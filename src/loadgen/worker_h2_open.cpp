@@ -187,7 +187,7 @@ void worker::h2_submit(h2_slot& s, h2_job& job, std::vector<h2_slot*>& dirty) {
     s.http1_go.set();
     return;
   }
-  auto sid = s.conn->session().submit(plan_.h2_request);
+  auto sid = s.conn->session().submit(h2_request_);
   if (!sid) {  // the session refuses new streams (a GOAWAY): this try was not sent
     h2_stream st{0, job, false, {}};
     st.o.error = client::error_kind::h2_goaway;
