@@ -98,14 +98,23 @@ void add_attempt_options(CLI::App& app, loadgen::run_options& o) {
   app.add_flag("--no-keepalive", o.no_keepalive, "A new connection for every request");
   app.add_flag("--http1.1", o.http1_1, "Speak HTTP/1.1 (the default)");
   app.add_flag("--http2", o.http2,
-               "https: offer HTTP/2 by ALPN (h2, http/1.1); h2 where the server picks it (closed model only)");
+               "https: offer HTTP/2 by ALPN (h2, http/1.1); h2 where the server picks it");
   app.add_flag("--http2-prior-knowledge", o.http2_prior_knowledge,
-               "http: speak HTTP/2 without negotiation (h2c; closed model only)");
+               "http: speak HTTP/2 without negotiation (h2c)");
   text_option(app, "-m,--streams", o.streams,
               "HTTP/2: requests in flight per connection, as streams, 1-1000 (fewer when the server's "
               "SETTINGS_MAX_CONCURRENT_STREAMS is lower)")
       ->default_str("1")
       ->type_name("N");
+  text_option(app, "--h2-window", o.h2_window,
+              "HTTP/2: each stream's receive window (SETTINGS_INITIAL_WINDOW_SIZE), in bytes: 65535, 64KiB, "
+              "1MiB; 0 to 2^31-1")
+      ->default_str("1MiB")
+      ->type_name("BYTES");
+  text_option(app, "--h2-connection-window", o.h2_connection_window,
+              "HTTP/2: the connection's receive window (WINDOW_UPDATE on stream 0), in bytes; 65535 to 2^31-1")
+      ->default_str("16MiB")
+      ->type_name("BYTES");
   text_option(app, "--redirects,--max-redirs", o.redirects,
               "Follow up to N redirects (301, 302, 303, 307, 308) per request, 0-100; a chain counts as one "
               "request, each hop timed. Default 0 (as wrk and ab): a 3xx is the response, counted per "

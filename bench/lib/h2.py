@@ -3,6 +3,11 @@ against one nginx worker speaking h2 over TLS 1.3 (ALPN), the same certificate a
 
   h2/tls/<tool>/c10m10    h2 over TLS, 10 connections x 10 streams: barrage vs h2load; the figure
                           that matters is CPU per request (issue 16: barrage <= 0.8x h2load's)
+  h2/tls/<tool>/c100m10   the same at 100 connections x 10 streams
+  h2/h2c/<tool>/c10m10    h2c (prior knowledge) against the same nginx on a plain port
+  h2/mux/barrage/...      multiplexing: barrage -c 10 -m 100 over h2c vs barrage's own HTTP/1.1
+                          -c 10 on a plain HTTP/1.1 port of the same nginx; the figure is
+                          requests/s per generator CPU-second (issue 16: >= 3x)
 """
 import os
 import time
@@ -26,6 +31,53 @@ def nginx_h2_server(workdir, limit, cert, key):
     return Server("nginx-h2", ["nginx", "-p", d, "-c", conf], port, workdir, limit=limit)
 
 
+def nginx_h2c_server(workdir, limit, cert, key):
+    """One nginx worker: h2c (prior knowledge) on `port`, HTTP/1.1 on `port + 1`."""
+    d = os.path.join(workdir, "nginx-h2c")
+    for sub in ("logs", "tmp"):
+        os.makedirs(os.path.join(d, sub), exist_ok=True)
+    port = free_port()
+    plain = free_port()
+    conf = os.path.join(d, "nginx.conf")
+    text = NGINX_TLS_CONF.replace("listen 127.0.0.1:{port} ssl backlog=4096;",
+                                  "listen 127.0.0.1:{port} http2 backlog=4096; "
+                                  "listen 127.0.0.1:%d backlog=4096;" % plain)
+    assert "{port} http2" in text, "NGINX_TLS_CONF's listen line changed: update bench/lib/h2.py"
+    with open(conf, "w") as f:
+        f.write(text.format(dir=d, port=port, cert=cert, key=key))
+    s = Server("nginx-h2c", ["nginx", "-p", d, "-c", conf], port, workdir, limit=limit)
+    s.plain_port = plain
+    return s
+
+
+def h2c_rows(b, cert, key):
+    """h2c beside h2load, and the multiplexing rows, against one nginx worker."""
+    nginx = nginx_h2c_server(b.workdir, b.limit, cert, key).start()
+    d = b.dur
+    jp = os.path.join(b.workdir, "barrage-h2c.json")
+    url = f"http://127.0.0.1:{nginx.port}/"
+    plain = f"http://127.0.0.1:{nginx.plain_port}/"
+    base = ["-d", f"{d}s", "-t", "1", "--json", jp, "-q", "--no-progress"]
+    rows = [("h2/h2c/barrage/c10m10", [b.barrage, url, "--http2-prior-knowledge", "-c", "10", "-m", "10"] + base,
+             parse_barrage, jp, "barrage -c 10 -m 10", "HTTP/2 vs nginx (h2c, prior knowledge)"),
+            ("h2/h2c/h2load/c10m10", ["h2load", "-t1", "-c10", "-m10", "-D", str(d), url], parse_h2load, None,
+             "h2load -c 10 -m 10", "HTTP/2 vs nginx (h2c, prior knowledge)"),
+            ("h2/mux/barrage/h2c-c10m100", [b.barrage, url, "--http2-prior-knowledge", "-c", "10", "-m", "100"] + base,
+             parse_barrage, jp, "barrage h2c -c 10 -m 100", "Multiplexing: requests per generator CPU-second"),
+            ("h2/mux/barrage/http1-c10", [b.barrage, plain, "-c", "10"] + base,
+             parse_barrage, jp, "barrage HTTP/1.1 -c 10", "Multiplexing: requests per generator CPU-second")]
+    for fid, _, _, _, label, group in rows:
+        b.figure(fid, group, label, tool=fid.split("/")[2])
+    try:
+        for rep in range(b.reps):
+            for fid, argv, parser, json_path, _, _ in rows:
+                b.log(f"[{rep + 1}/{b.reps}] {fid}")
+                b.measure(fid, nginx, argv, parser, window=d, limit=d + 30, json_path=json_path)
+                time.sleep(0.3)
+    finally:
+        nginx.stop()
+
+
 def h2_section(bench):
     b = bench
     if not b.have("openssl") or not b.have("h2load"):
@@ -39,17 +91,23 @@ def h2_section(bench):
     rows = [("barrage", [b.barrage, url, "--http2", "-c", "10", "-m", "10", "-d", f"{d}s", "-t", "1",
                          "--cacert", cert, "--json", jp, "-q", "--no-progress"], parse_barrage, jp),
             ("h2load", ["h2load", "-t1", "-c10", "-m10", "-D", str(d), url], parse_h2load, None)]
-    for t, *_ in rows:
-        b.figure(f"h2/tls/{t}/c10m10", "HTTP/2 vs nginx (TLS 1.3, h2 by ALPN)", f"{t} -c 10 -m 10", tool=t)
+    rows = [(f"h2/tls/{t}/c10m10", argv, parser, jp_) for t, argv, parser, jp_ in rows]
+    rows += [("h2/tls/barrage/c100m10", [b.barrage, url, "--http2", "-c", "100", "-m", "10", "-d", f"{d}s", "-t", "1",
+                                         "--cacert", cert, "--json", jp, "-q", "--no-progress"], parse_barrage, jp),
+             ("h2/tls/h2load/c100m10", ["h2load", "-t1", "-c100", "-m10", "-D", str(d), url], parse_h2load, None)]
+    for fid, *_ in rows:
+        t, shape = fid.split("/")[2], fid.split("/")[3]
+        b.figure(fid, "HTTP/2 vs nginx (TLS 1.3, h2 by ALPN)",
+                 f"{t} -c {shape[1:shape.index('m')]} -m {shape[shape.index('m') + 1:]}", tool=t)
     try:
         for rep in range(b.reps):
-            for t, argv, parser, json_path in rows:
-                fid = f"h2/tls/{t}/c10m10"
+            for fid, argv, parser, json_path in rows:
                 b.log(f"[{rep + 1}/{b.reps}] {fid}")
                 b.measure(fid, nginx, argv, parser, window=d, limit=d + 30, json_path=json_path)
                 time.sleep(0.3)
     finally:
         nginx.stop()
+    h2c_rows(b, cert, key)
 
 
 def h2_ratios(figures):
@@ -66,4 +124,18 @@ def h2_ratios(figures):
             r[m] = a / o
     if r:
         out["HTTP/2 -c 10 -m 10 barrage/h2load"] = r
+    for name, a_id, o_id in (("HTTP/2 -c 100 -m 10 barrage/h2load", "h2/tls/barrage/c100m10", "h2/tls/h2load/c100m10"),
+                             ("h2c -c 10 -m 10 barrage/h2load", "h2/h2c/barrage/c10m10", "h2/h2c/h2load/c10m10")):
+        r = {}
+        for m in ("cpu_us_per_req", "rps"):
+            a, o = med(a_id, m), med(o_id, m)
+            if a and o:
+                r[m] = a / o
+        if r:
+            out[name] = r
+    # Multiplexing: requests per generator CPU-second is 1e6 / (CPU µs per request), so the
+    # gain is the inverse of this CPU ratio (issue 16: CPU ratio <= 1/3).
+    a, o = med("h2/mux/barrage/h2c-c10m100", "cpu_us_per_req"), med("h2/mux/barrage/http1-c10", "cpu_us_per_req")
+    if a and o:
+        out["barrage h2c -c 10 -m 100 / HTTP/1.1 -c 10 (CPU: target <= 0.33)"] = {"cpu_us_per_req": a / o}
     return out

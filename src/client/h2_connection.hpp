@@ -6,9 +6,10 @@
 //
 // Contract:
 // - flush() writes everything the session has to send: none, or the error kind of the write.
-// - read() reads once and feeds every byte to the session, handing each event to `on_event`
-//   (the session may pause a feed at its event budget: the events are handled and cleared, and
-//   the rest fed): bytes read, 0 when the peer closed, or -errno (-ETIMEDOUT at the deadline).
+// - read() reads once (and on, while the transport holds bytes already received: TLS records)
+//   and feeds every byte to the session, handing each event to `on_event` (the session may
+//   pause a feed at its event budget: the events are handled and cleared, and the rest fed):
+//   bytes read, 0 when the peer closed, or -errno (-ETIMEDOUT at the deadline).
 // - alive() turns false when the session is over (GOAWAY exchanged, a fatal error): streams
 //   still open then never close; the caller counts each one as failed.
 #include <cerrno>
@@ -44,24 +45,33 @@ class h2_connection {
 
   template <class F>
   task<long> read(time_point deadline, F&& on_event) {
-    const long n = co_await transport_.read(buf_.get(), read_buffer, deadline);
-    if (n <= 0) co_return n;
-    received_ += static_cast<std::uint64_t>(n);
-    std::string_view rest(buf_.get(), static_cast<std::size_t>(n));
-    while (!rest.empty()) {
-      auto took = session_.feed(rest);
-      if (!took) {
-        failed_ = true;
-        co_return n;
+    long total = 0;
+    // TLS: one socket read brings several records, and a transport read returns one. While
+    // the transport holds more, read on without waiting (a deadline already past: a partial
+    // record ends the batch), so that one batch of events, and then one write, serves them all.
+    for (time_point until = deadline;; until = mono_clock::now()) {
+      const long n = co_await transport_.read(buf_.get(), read_buffer, until);
+      if (n <= 0) co_return total > 0 ? total : n;
+      received_ += static_cast<std::uint64_t>(n);
+      total += n;
+      std::string_view rest(buf_.get(), static_cast<std::size_t>(n));
+      while (!rest.empty()) {
+        auto took = session_.feed(rest);
+        if (!took) {
+          failed_ = true;
+          co_return total;
+        }
+        for (const h2::event& e : session_.events()) on_event(e);
+        session_.clear_events();
+        rest.remove_prefix(*took);
       }
-      for (const h2::event& e : session_.events()) on_event(e);
-      session_.clear_events();
-      rest.remove_prefix(*took);
+      if (!transport_.buffered() || !alive()) co_return total;
     }
-    co_return n;
   }
 
   void close() noexcept { transport_.close(); }
+  /// Both directions: a read or write waiting on the connection wakes and fails.
+  void shutdown() noexcept { transport_.shutdown(); }
 
  private:
   net::transport transport_;

@@ -13,7 +13,7 @@ client_session::client_session(client_session&&) noexcept = default;
 client_session& client_session::operator=(client_session&&) noexcept = default;
 
 result<std::int32_t, session_error> client_session::submit(const request& r) noexcept {
-  return core_->submit_request({.method = r.method, .scheme = r.scheme, .authority = r.authority, .path = r.path},
+  return core_->submit_request({.method = r.method, .scheme = r.scheme, .authority = r.authority, .path = r.path, .pinned = r.pinned},
                                r.fields, r.body);
 }
 

@@ -54,6 +54,10 @@ struct request {
   std::string_view path = "/";
   std::span<const field> fields;
   std::string_view body;
+  /// The caller vouches that this request (the same bytes) was submitted without error
+  /// before, and that its strings (method, authority, path, fields) outlive the session: it
+  /// is then neither checked nor copied again (a generator sends one request many times).
+  bool pinned = false;
 };
 
 class client_session {

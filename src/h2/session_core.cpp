@@ -20,12 +20,12 @@ session_core& core_of(void* user_data) { return *static_cast<session_core*>(user
 
 std::string_view view(const std::uint8_t* p, std::size_t n) { return {reinterpret_cast<const char*>(p), n}; }
 
-nghttp2_nv nv(std::string_view name, std::string_view value) {
-  // NO_COPY flags are not used: nghttp2 copies the header block when it is submitted, so the
-  // caller's fields need not outlive the submit call.
+nghttp2_nv nv(std::string_view name, std::string_view value, std::uint8_t flags = NGHTTP2_NV_FLAG_NONE) {
+  // NO_COPY flags only for a pinned request: otherwise nghttp2 copies the header block when
+  // it is submitted, so the caller's fields need not outlive the submit call.
   return nghttp2_nv{reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
                     reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
-                    NGHTTP2_NV_FLAG_NONE};
+                    flags};
 }
 
 /// Fields HTTP/2 forbids (RFC 9113 §8.2.2): they belong to HTTP/1.1's connection.
@@ -93,7 +93,7 @@ struct callbacks {
         } else if (n == ":path") {
           in.path = in.bytes_held.copy(v);
         }
-      } else {
+      } else if (c.options_.keep_fields) {
         in.fields.push_back(field{in.bytes_held.copy(n), in.bytes_held.copy(v)});
       }
       return c.over_budget() ? NGHTTP2_ERR_PAUSE : 0;
@@ -322,16 +322,19 @@ result<void, session_error> session_core::build_nva(const outgoing_head& head, s
   const auto bad = fail(session_error{NGHTTP2_ERR_INVALID_ARGUMENT});
   try {
     nva_.clear();
+    const bool pinned = role_ == role::client && head.pinned;
+    const std::uint8_t flags = pinned ? NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE : NGHTTP2_NV_FLAG_NONE;
     if (role_ == role::client) {
       const auto u8 = [](std::string_view s) { return reinterpret_cast<const std::uint8_t*>(s.data()); };
-      if (!nghttp2_check_method(u8(head.method), head.method.size()) || !nghttp2_check_path(u8(head.path), head.path.size()) ||
-          head.path.empty() || !nghttp2_check_authority(u8(head.authority), head.authority.size()) ||
-          (head.scheme != "http" && head.scheme != "https"))
+      if (!pinned && (!nghttp2_check_method(u8(head.method), head.method.size()) ||
+                      !nghttp2_check_path(u8(head.path), head.path.size()) || head.path.empty() ||
+                      !nghttp2_check_authority(u8(head.authority), head.authority.size()) ||
+                      (head.scheme != "http" && head.scheme != "https")))
         return bad;
-      nva_.push_back(nv(":method", head.method));
-      nva_.push_back(nv(":scheme", head.scheme));
-      if (!head.authority.empty()) nva_.push_back(nv(":authority", head.authority));
-      nva_.push_back(nv(":path", head.path));
+      nva_.push_back(nv(":method", head.method, flags));
+      nva_.push_back(nv(":scheme", head.scheme, flags));
+      if (!head.authority.empty()) nva_.push_back(nv(":authority", head.authority, flags));
+      nva_.push_back(nv(":path", head.path, flags));
     } else {
       if (head.status < 200 || head.status > 599) return bad;
       status_text_ = std::to_string(head.status);
@@ -340,10 +343,10 @@ result<void, session_error> session_core::build_nva(const outgoing_head& head, s
     for (const field& f : fields) {
       const auto* n = reinterpret_cast<const std::uint8_t*>(f.name.data());
       const auto* v = reinterpret_cast<const std::uint8_t*>(f.value.data());
-      if (f.name.empty() || !nghttp2_check_header_name(n, f.name.size()) ||
-          !nghttp2_check_header_value(v, f.value.size()) || connection_specific(f))
+      if (!pinned && (f.name.empty() || !nghttp2_check_header_name(n, f.name.size()) ||
+                      !nghttp2_check_header_value(v, f.value.size()) || connection_specific(f)))
         return bad;
-      nva_.push_back(nv(f.name, f.value));
+      nva_.push_back(nv(f.name, f.value, flags));
     }
     return {};
   } catch (...) {

@@ -26,6 +26,9 @@ enum class role { client, server };
 struct outgoing_head {
   std::string_view method, scheme, authority, path;  // request
   int status = 0;                                    // response
+  /// Request: checked by an earlier submit, its strings outliving the session (sent
+  /// unchecked and uncopied: NGHTTP2_NV_FLAG_NO_COPY_*).
+  bool pinned = false;
 };
 
 class session_core {

@@ -45,6 +45,10 @@ struct session_options {
   /// Whether data events carry the received bytes (copied) or only their length; a load
   /// generator that discards bodies saves the copy.
   bool keep_data_bytes = true;
+  /// Whether header events carry the header fields (copied) or none (status and
+  /// pseudo-headers only; the limits still apply); a generator that reads only the status
+  /// saves two copies of every field.
+  bool keep_fields = true;
 };
 
 /// Empty when the options are usable, else what is wrong with them (one line).

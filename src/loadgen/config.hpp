@@ -9,6 +9,7 @@
 #include "base/clock.hpp"
 #include "client/outcome.hpp"
 #include "client/retry.hpp"
+#include "loadgen/h2_settings.hpp"
 #include "loadgen/metrics_options.hpp"
 #include "loadgen/redact.hpp"
 #include "loadgen/scenario.hpp"
@@ -58,8 +59,8 @@ struct shard_spec {
 struct run_config {
   std::string url;
   http_choice http = http_choice::http1_1;
-  /// -m/--streams: HTTP/2 requests in flight per connection (closed model), within the
-  /// server's SETTINGS_MAX_CONCURRENT_STREAMS.
+  /// -m/--streams: HTTP/2 requests in flight per connection, within the server's
+  /// SETTINGS_MAX_CONCURRENT_STREAMS.
   unsigned streams = 1;
   std::string method = "GET";
   std::vector<std::string> headers;  // "Name: value"
@@ -116,6 +117,8 @@ struct run_config {
   /// --start-at: the wall-clock instant (ns since the Unix epoch) the run starts at
   /// (loadgen/wall_clock.hpp); nullopt: at once.
   std::optional<std::int64_t> start_at_unix_ns;
+  /// --h2-window, --h2-connection-window: the HTTP/2 receive windows.
+  h2_settings h2_windows;
 
   /// --stream, --stall: record how streamed response bodies arrive (stream_stats.hpp); a
   /// stream whose largest gap is above `stall` counts as stalled.

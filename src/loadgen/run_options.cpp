@@ -121,8 +121,8 @@ void read_tls(const run_options& o, option_reader& in, run_config& c) {
   in.read("--tls13-ciphers", o.tls13_ciphers, parse_cipher_list, t.ciphersuites);
 }
 
-/// --http1.1, --http2, --http2-prior-knowledge and -m. The HTTP/2 path is the closed model's
-/// (one request per stream, kept N deep); what it does not do yet is refused, not ignored.
+/// --http1.1, --http2, --http2-prior-knowledge, -m and the windows. What HTTP/2 has no
+/// meaning for, or the generator does not do over it, is refused, not ignored.
 void read_http(const run_options& o, option_reader& in, run_config& c) {
   const int chosen = int(o.http1_1) + int(o.http2) + int(o.http2_prior_knowledge);
   if (chosen > 1) in.refuse("--http1.1, --http2 and --http2-prior-knowledge: give one of them");
@@ -137,19 +137,20 @@ void read_http(const run_options& o, option_reader& in, run_config& c) {
     c.http = http_choice::h2_prior_knowledge;
   }
   in.read("--streams", o.streams, parse_streams, c.streams);
+  in.read("--h2-window", o.h2_window, parse_h2_stream_window, c.h2_windows.stream_window);
+  in.read("--h2-connection-window", o.h2_connection_window, parse_h2_connection_window,
+          c.h2_windows.connection_window);
   if (c.http == http_choice::http1_1) {
     if (c.streams > 1) in.refuse("--streams needs --http2 or --http2-prior-knowledge (HTTP/1.1 has --pipeline)");
+    if (o.h2_window || o.h2_connection_window)
+      in.refuse("--h2-window and --h2-connection-window need --http2 or --http2-prior-knowledge");
     return;
   }
-  auto not_with_h2 = [&](bool given, const char* what) {
-    if (given) in.refuse(std::string(what) + " is not supported with HTTP/2 yet");
-  };
-  not_with_h2(c.rate.has_value(), "--rate (the open model)");
-  not_with_h2(c.pipeline > 1, "--pipeline");
-  not_with_h2(c.redirects > 0, "--redirects");
-  not_with_h2(c.retry.attempts > 1, "--retries");
-  not_with_h2(!c.keepalive, "--no-keepalive");
-  not_with_h2(!c.ramp.empty(), "--ramp");
+  if (c.pipeline > 1)
+    in.refuse("--pipeline is HTTP/1.1's; over HTTP/2 requests are multiplexed: use -m/--streams");
+  if (c.redirects > 0) in.refuse("--redirects is not supported with HTTP/2 yet");
+  if (!c.keepalive && c.streams > 1)
+    in.refuse("--no-keepalive carries one request per connection: -m/--streams above 1 has nothing to multiplex");
 }
 
 /// --shard, --shards (with JOB_COMPLETION_INDEX) and --start-at; applied last, to the whole

@@ -32,6 +32,7 @@ struct run_options {
   bool stream = false;               // --stream (loadgen/stream_options.hpp)
   std::optional<std::string> stall;  // --stall
   scenario_options scenario;  // a scenario file as `url`, --targets, --iterations
+  std::optional<std::string> h2_window, h2_connection_window;  // loadgen/h2_settings.hpp
 };
 
 /// Defaults, shown in --help: 50 connections, 10s run when -n is absent, one thread per core

@@ -44,7 +44,9 @@ time_point arrival_schedule::next() noexcept {
       if (r <= 0 && cursor_s_ >= ramp_end_s) return time_point::max();  // ramped down to 0 for good
       double dt = r > 0 ? std::min(need / r, max_step_s) : max_step_s;
       double mid = rate_at(cursor_s_ + dt / 2);
-      if (mid * dt >= need) {
+      // Within rounding of the rest: a falling rate (mid < r) with need tiny gives a step too
+      // small to move cursor_s_, and need would shrink forever without reaching 0.
+      if (mid * dt >= need * (1 - 1e-9)) {
         cursor_s_ += need / mid;
         need = 0;
       } else {

@@ -39,6 +39,11 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
                unsigned first_connection)
     : plan_(plan), connections_(connections), quota_(quota), profile_(std::move(profile)) {
   if (!plan_.config.sources.empty()) next_source_ = first_connection % plan_.config.sources.size();
+  if (plan_.config.http != http_choice::http1_1) {
+    h2_request_ = plan_.h2_request;
+    h2::client_session probe;
+    h2_request_.pinned = probe.submit(plan_.h2_request).ok();
+  }
   next_address_ = first_connection;
   if (plan_.config.open_model()) {
     stats_.keep_uncorrected();
@@ -106,8 +111,13 @@ task<void> worker::main() {
   if (!open && !plan_.config.ramp.empty()) ramp = spawn(ramp_controller(), "ramp");
   users_running_ = connections_;
   const bool h2 = plan_.config.http != http_choice::http1_1;
-  for (unsigned i = 0; i < connections_; ++i)
-    users.push_back(spawn(open ? open_user(i) : h2 ? closed_user_h2(i) : closed_user(i), "connection"));
+  if (open && h2 && connections_ > 0) {  // one dispatcher over the connections (worker_h2_open.cpp)
+    users_running_ = 1;
+    users.push_back(spawn(open_user_h2(), "h2 dispatcher"));
+  } else {
+    for (unsigned i = 0; i < connections_; ++i)
+      users.push_back(spawn(open ? open_user(i) : h2 ? closed_user_h2(i) : closed_user(i), "connection"));
+  }
 
   // Until the end of the plan (a timer), an interrupt (interrupt()) or every connection is
   // done (-n reached): each sets stop_.
@@ -126,6 +136,13 @@ task<void> worker::main() {
   grace.cancel();
   for (auto& u : users) u.cancel();
   for (auto& u : users) {
+    try {
+      co_await u;
+    } catch (const operation_cancelled&) {
+    }
+  }
+  for (auto& u : h2_tasks_) u.cancel();  // after the dispatcher, which writes to their slots
+  for (auto& u : h2_tasks_) {
     try {
       co_await u;
     } catch (const operation_cancelled&) {

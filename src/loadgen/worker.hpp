@@ -3,6 +3,7 @@
 // own run_stats. Nothing on the request path is shared with another thread; once a second
 // it publishes what the last second added, under a mutex the hot path never takes.
 #include <atomic>
+#include <deque>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include "h2/client_session.hpp"
 #include "http/url.hpp"
 #include "loadgen/config.hpp"
+#include "loadgen/h2_flight.hpp"
 #include "loadgen/schedule.hpp"
 #include "loadgen/stats.hpp"
 #include "loadgen/timeline.hpp"
@@ -23,6 +25,7 @@
 #include "net/tls_context.hpp"
 #include "runtime/async_event.hpp"
 #include "runtime/event_loop.hpp"
+#include "runtime/spawn.hpp"
 
 namespace barrage::loadgen {
 
@@ -100,7 +103,31 @@ class worker {
   task<void> closed_user_h2(unsigned id);
   /// Runs requests on one h2 connection until it ends or no request may start: false when
   /// no more may start.
-  task<bool> h2_session(net::transport t);
+  /// Runs requests on one h2 connection until it ends, no request may start, or --ramp sets
+  /// connection `id` aside; `retries` are this connection's requests waiting to go again.
+  /// False when no new request may start.
+  task<bool> h2_session(net::transport t, unsigned id, std::deque<h2_job>& retries);
+  /// --http2 where ALPN gave http/1.1: the HTTP/1.1 loop on this connection; false when no
+  /// more requests may start.
+  task<bool> closed_http1_fallback(unsigned id, net::transport t);
+  h2::session_options h2_options() const noexcept;
+  /// A stream that ended at `done`: queued in `retries` when --retries lets it go again
+  /// (h2_unprocessed kinds whatever the method, else the policy), else recorded.
+  void h2_settle(h2_stream& s, time_point done, std::deque<h2_job>& retries);
+  void h2_settle_all(h2_flight& f, std::deque<h2_job>& retries);
+  /// The open model over HTTP/2 (worker_h2_open.cpp): the dispatcher, and one slot task per
+  /// connection.
+  struct h2_slot;
+  task<void> open_user_h2();
+  task<void> open_user_h2_drain();
+  task<h2_slot*> h2_slot_for(h2_job& job, std::vector<h2_slot*>& dirty);
+  void h2_submit(h2_slot& s, h2_job& job, std::vector<h2_slot*>& dirty);
+  h2_slot* h2_pick() noexcept;
+  void h2_pulse();
+  task<void> h2_write(h2_slot& s);
+  task<void> h2_slot_run();
+  task<void> h2_slot_session(h2_slot& s, net::transport t);
+  task<void> h2_slot_http1(h2_slot& s, net::transport t);
   /// The transport of a new connection (TCP, then TLS for https), counted in the stats and
   /// phases; nothing with o's error.
   task<std::optional<net::transport>> open_transport(client::outcome& o);
@@ -186,6 +213,15 @@ class worker {
   bool stopping_ = false;
   bool published_last_ = false;  // main() published the run's last second: the ticker is done
   time_point stopped_at_ = time_point::max();  // when main() stopped starting requests
+  // The open model over HTTP/2 (worker_h2_open.cpp).
+  std::vector<h2_slot*> h2_slots_;          // each slot's task owns its slot
+  std::vector<join_handle<void>> h2_tasks_;  // the slots' tasks
+  std::deque<h2_job> h2_retries_;           // requests waiting to go again
+  async_event h2_changed_;                  // pulsed when a slot may take a request
+  bool h2_closing_ = false;                 // every request done: the slots close
+  /// plan_.h2_request, pinned (h2::request::pinned) once a probe session took it: the plan's
+  /// strings outlive every session, so each submit neither checks nor copies them.
+  h2::request h2_request_;
 };
 
 }  // namespace barrage::loadgen

@@ -86,7 +86,8 @@ def usage_errors(barrage, url):
         ("streams garbage", ["--http2-prior-knowledge", "--streams", "ten"], ["--streams", '"ten"']),
         ("streams without http2", ["-m", "10"], ["--streams", "--http2-prior-knowledge"]),
         ("http2 on an http url", ["--http2"], ["--http2", "https://"]),
-        ("http2 with the open model", ["--http2-prior-knowledge", "-r", "100"], ["--rate", "HTTP/2"]),
+        ("http2 with pipelining", ["--http2-prior-knowledge", "--pipeline", "4"], ["--pipeline", "HTTP/2", "--streams"]),
+        ("h2 window above 2^31-1", ["--http2-prior-knowledge", "--h2-window", "2GiB"], ["--h2-window", '"2GiB"']),
         ("two http versions", ["--http1.1", "--http2-prior-knowledge"], ["--http1.1", "--http2-prior-knowledge"]),
     ]
     for label, args, needles in run_cases:

@@ -184,12 +184,24 @@ const bad_case bad_cases[] = {
      "--http2-prior-knowledge needs an http:// URL; for https:// use --http2"},
     {"two_http_versions", [](run_options& o) { o.http1_1 = true, o.http2_prior_knowledge = true; },
      "--http1.1, --http2 and --http2-prior-knowledge: give one of them"},
-    {"http2_with_the_open_model", [](run_options& o) { o.http2_prior_knowledge = true, o.rate = "100"; },
-     "--rate (the open model) is not supported with HTTP/2 yet"},
-    {"http2_with_retries", [](run_options& o) { o.http2_prior_knowledge = true, o.retries = "2"; },
-     "--retries is not supported with HTTP/2 yet"},
     {"http2_with_pipelining", [](run_options& o) { o.http2_prior_knowledge = true, o.pipeline = "4"; },
-     "--pipeline is not supported with HTTP/2 yet"},
+     "--pipeline is HTTP/1.1's; over HTTP/2 requests are multiplexed: use -m/--streams"},
+    {"http2_with_redirects", [](run_options& o) { o.http2_prior_knowledge = true, o.redirects = "3"; },
+     "--redirects is not supported with HTTP/2 yet"},
+    {"http2_without_keepalive_and_streams", [](run_options& o) {
+       o.http2_prior_knowledge = true, o.no_keepalive = true, o.streams = "4";
+     },
+     "--no-keepalive carries one request per connection: -m/--streams above 1 has nothing to multiplex"},
+    {"h2_window_without_http2", [](run_options& o) { o.h2_window = "64KiB"; },
+     "--h2-window and --h2-connection-window need --http2 or --http2-prior-knowledge"},
+    {"h2_window_above_2_31", [](run_options& o) { o.http2_prior_knowledge = true, o.h2_window = "2GiB"; },
+     "--h2-window: bad window \"2GiB\": must be between 0 and 2147483647 bytes (2^31-1)"},
+    {"h2_window_not_a_size", [](run_options& o) { o.http2_prior_knowledge = true, o.h2_window = "lots"; },
+     "--h2-window: bad size \"lots\""},
+    {"h2_connection_window_below_65535", [](run_options& o) {
+       o.http2_prior_knowledge = true, o.h2_connection_window = "16KiB";
+     },
+     "--h2-connection-window: bad window \"16KiB\": must be between 65535 and 2147483647 bytes (2^31-1)"},
     {"url_with_port_zero", [](run_options& o) { o.url = "http://example.com:0/"; },
      "bad URL \"http://example.com:0/\": the port must be between 1 and 65535"},
 };
@@ -299,6 +311,30 @@ TEST(run_options, errors_about_a_header_or_a_url_never_quote_a_secret) {
   c = make_run_config(o, 1);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error(), "--header: bad header \"Authorization\": the value contains a control character");
+}
+
+TEST(run_options, http2_takes_the_open_model_retries_ramp_no_keepalive_and_the_windows) {
+  auto o = with_url();
+  o.http2_prior_knowledge = true;
+  o.rate = "100";
+  o.retries = "2";
+  o.ramp = "1s:100";
+  o.h2_window = "64KiB";
+  o.h2_connection_window = "1MiB";
+  auto c = make_run_config(o, 1);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_TRUE(c->open_model());
+  EXPECT_EQ(c->retry.attempts, 3u);
+  EXPECT_EQ(c->h2_windows.stream_window, 65536u);
+  EXPECT_EQ(c->h2_windows.connection_window, 1u << 20);
+  auto n = with_url();
+  n.http2_prior_knowledge = true;
+  n.no_keepalive = true;
+  auto k = make_run_config(n, 1);
+  ASSERT_TRUE(k.ok()) << k.error();
+  EXPECT_FALSE(k->keepalive);
+  EXPECT_EQ(k->h2_windows.stream_window, 1u << 20);  // the defaults
+  EXPECT_EQ(k->h2_windows.connection_window, 16u << 20);
 }
 
 }  // namespace

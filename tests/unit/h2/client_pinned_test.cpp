@@ -1,0 +1,49 @@
+// What a load generator asks of the client session: responses without their header fields
+// (keep_fields = false), and one request pinned and sent many times unchecked and uncopied.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "h2/client_session.hpp"
+#include "h2_harness.hpp"
+
+namespace barrage::h2 {
+namespace {
+
+using namespace testing;
+
+TEST(ClientSessionForAGenerator, ResponsesCarryTheirStatusAndNoFieldsWhenFieldsAreNotKept) {
+  client_session c({.keep_fields = false});
+  server_session s;
+  transcript tc, ts;
+  ASSERT_TRUE(c.submit({.authority = "a", .path = "/"}).ok());
+  pump(c, s, tc, ts, answer_with("hello"));
+  EXPECT_EQ(tc.lines, (std::vector<std::string>{"settings", "head 1 200", "end 1", "closed 1 NO_ERROR"}));
+  EXPECT_TRUE(tc.fields[1].empty());  // the server sent content-type: not kept
+  EXPECT_EQ(tc.bodies[1], "hello");
+}
+
+TEST(ClientSessionForAGenerator, APinnedRequestGoesOutAsTheSameRequestEveryTime) {
+  client_session c;
+  server_session s;
+  transcript tc, ts;
+  const std::string authority = "localhost:8080", path = "/p?q=1", name = "accept", value = "*/*";
+  const field fields[] = {{name, value}};
+  request r{.authority = authority, .path = path, .fields = fields};
+  ASSERT_TRUE(c.submit(r).ok());  // checked and copied once
+  r.pinned = true;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(c.submit(r).ok());
+  pump(c, s, tc, ts, answer_with("ok"));
+  for (int id : {1, 3, 5, 7}) {
+    EXPECT_NE(std::find(ts.lines.begin(), ts.lines.end(), "request " + std::to_string(id) + " GET http://localhost:8080/p?q=1 end"),
+              ts.lines.end())
+        << id;
+    EXPECT_EQ(ts.fields[id], (std::vector<std::pair<std::string, std::string>>{{"accept", "*/*"}})) << id;
+    EXPECT_EQ(tc.bodies[id], "ok") << id;
+  }
+}
+
+}  // namespace
+}  // namespace barrage::h2
