@@ -15,6 +15,9 @@
 //                                   after a short wait; 400 for bad JSON or missing fields
 //   GET|POST /headers               the request's header fields, "Name: value" per line
 //   GET  /cookies                   one "name=value" line per cookie pair
+//   GET  /api/items, /api/items/{id}, /api/me
+//                                   JSON, with `Authorization: Bearer <token from /login>`
+//                                   only (401 otherwise): server/builtin_api.hpp
 // Malformed parameters get 400 with a one-line reason.
 #include <cstdint>
 
