@@ -1,6 +1,7 @@
 #pragma once
 // What to run: everything the command line decides, as plain values.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "client/retry.hpp"
 #include "loadgen/metrics_options.hpp"
 #include "loadgen/redact.hpp"
+#include "loadgen/scenario.hpp"
 #include "loadgen/stats.hpp"
 #include "net/address.hpp"
 #include "net/resolve_override.hpp"
@@ -114,6 +116,13 @@ struct run_config {
   /// --start-at: the wall-clock instant (ns since the Unix epoch) the run starts at
   /// (loadgen/wall_clock.hpp); nullopt: at once.
   std::optional<std::int64_t> start_at_unix_ns;
+
+  /// `barrage run FILE.yaml|FILE.json` (loadgen/scenario_file.hpp) or --targets FILE
+  /// (loadgen/targets_file.hpp): what the workers run instead of `url`; at most one of them.
+  /// --iterations K: each virtual user runs its flow K times, then stops.
+  std::shared_ptr<const loadgen::scenario> scenario;
+  std::shared_ptr<const loadgen::targets_list> targets;
+  std::optional<std::uint64_t> iterations;
 
   bool open_model() const noexcept { return rate.has_value(); }
   duration grace_period() const noexcept {
