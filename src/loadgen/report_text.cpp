@@ -8,6 +8,7 @@
 #include "base/units.hpp"
 #include "base/version.hpp"
 #include "http/redirect.hpp"
+#include "loadgen/report_scenario.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -388,6 +389,7 @@ std::string render_text(const run_result& r, std::span<const threshold_result> t
   histogram_section(w, r);
   statuses(w, r);
   errors(w, r);
+  w.raw() += scenario_text(r, colour);
   accounting(w, r);
   generator(w, r);
   thresholds_section(w, thresholds);
