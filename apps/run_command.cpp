@@ -13,6 +13,7 @@
 #include "apps/commands.hpp"
 #include "apps/html_output.hpp"
 #include "apps/run_line.hpp"
+#include "apps/scenario_options.hpp"
 #include "apps/metrics_endpoint.hpp"
 #include "base/units.hpp"
 #include "base/quote_text.hpp"
@@ -256,6 +257,7 @@ void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out
   add_counting_options(app, o);
   add_output_options(app, out, o);
   add_metrics_options(app, o);
+  add_scenario_options(app, o.scenario);
 }
 
 /// The text report and the --json file; the exit status.
@@ -388,6 +390,7 @@ int run_command(int argc, char** argv, const char* name) {
   auto made = loadgen::make_run_config(o, std::thread::hardware_concurrency());
   if (!made) return usage_error("barrage", made.error());
   cfg = std::move(*made);
+  if (cfg.scenario || cfg.targets) return usage_error("barrage", "scenarios: not runnable yet");  // until worker_scenario
   for (const auto& text : out.thresholds) {
     auto t = loadgen::parse_threshold(text);
     if (!t) return usage_error("barrage", "--threshold: " + t.error());

@@ -180,9 +180,12 @@ result<run_config, std::string> read_shard(const run_options& o, run_config c) {
 
 result<run_config, std::string> make_run_config(const run_options& o, unsigned cores) {
   run_config c;
-  auto url = parse_target_url(o.url);
+  const bool request_given = o.method || o.body || o.body_file;
+  if (auto s = read_scenario_input(o.scenario, o.url, o.headers, request_given, c); !s) return fail(s.error());
+  const std::string target = c.scenario || c.targets ? c.url : o.url;
+  auto url = parse_target_url(target);
   if (!url) return fail(url.error());
-  c.url = o.url;
+  c.url = target;
   option_reader in;
   read_request(o, in, c);
   read_secrets(o, in, c);
