@@ -67,8 +67,9 @@ std::size_t origin_length(const text_template& t) {
   return end == std::string::npos ? first.size() : end;
 }
 
+/// `base_path`: the path prefix of the scenario's base_url, without its last '/' ("" for none).
 result<void, std::string> check_and_prepare(const step& st, const run_config& cfg, const http::url& origin,
-                                            prepared_step& out) {
+                                            const std::string& base_path, prepared_step& out) {
   const std::string where = "step \"" + st.name + "\": ";
   std::size_t skip = 0;
   std::string prefix;
@@ -79,15 +80,14 @@ result<void, std::string> check_and_prepare(const step& st, const run_config& cf
     if (!same_origin(*u, origin))
       return fail(where + "goes to " + origin_text(*u) + ", not to " + origin_text(origin) +
                   ": a run sends to one origin");
-  } else if (origin.path != "/") {  // base_url's path prefix
-    prefix = origin.path;
-    if (prefix.back() == '/') prefix.pop_back();
+  } else {
+    prefix = base_path;
   }
   std::string target = prefix + skeleton(st.target, skip);
   if (target.empty() || target.front() == '?') target.insert(0, "/");
   // The skeleton through the request template's checks: method, target, header names and values.
   std::vector<std::string> values;
-  values.reserve(st.headers.size() + cfg.headers.size());
+  values.reserve(st.headers.size());
   std::vector<http::header> fields;
   for (const auto& [name, value] : st.headers) fields.push_back({name, values.emplace_back(skeleton(value))});
   const std::string host = origin.host_header();
@@ -105,13 +105,6 @@ result<void, std::string> check_and_prepare(const step& st, const run_config& cf
     add_literal(out.head, name + ": ");
     add_template(out.head, value, request_piece::in_header);
     add_literal(out.head, "\r\n");
-  }
-  // -H lines of the command line go with every step that does not set the same field.
-  for (const auto& line : cfg.headers) {
-    const std::string_view name = std::string_view(line).substr(0, line.find(':'));
-    bool set = false;
-    for (const auto& h : st.headers) set = set || http::iequals(h.first, name);
-    if (!set) add_literal(out.head, line + "\r\n");
   }
   if (!cfg.keepalive) add_literal(out.head, "Connection: close\r\n");
   out.head_complete = st.body.constant();
@@ -184,6 +177,13 @@ result<std::unique_ptr<scenario_plan>, std::string> make_scenario_plan(const run
     plan->random_targets = cfg.targets->ord == targets_list::random;
   }
   plan->iterations = cfg.iterations;
+  std::string base_path;
+  if (cfg.scenario && !cfg.scenario->base_url.empty()) {
+    auto base = parse_target_url(cfg.scenario->base_url);
+    if (!base) return fail("base_url: " + base.error());
+    if (base->path != "/") base_path = base->path;
+    if (!base_path.empty() && base_path.back() == '/') base_path.pop_back();
+  }
   std::unordered_map<std::string, unsigned> slots;
   double total = 0;
   for (const auto& f : flows) {
@@ -193,7 +193,7 @@ result<std::unique_ptr<scenario_plan>, std::string> make_scenario_plan(const run
     pf.cumulative_weight = total;
     for (const auto& st : f.steps) {
       prepared_step ps;
-      if (auto ok = check_and_prepare(st, cfg, origin, ps); !ok) return fail(ok.error());
+      if (auto ok = check_and_prepare(st, cfg, origin, base_path, ps); !ok) return fail(ok.error());
       auto [it, added] = slots.try_emplace(st.name, static_cast<unsigned>(plan->slot_names.size()));
       if (added) plan->slot_names.push_back(st.name);
       ps.slot = it->second;
