@@ -27,12 +27,15 @@ void set_number(std::string& s, std::uint64_t v) {
 
 /// A new virtual user in `u` (its buffers kept): a fresh index, no row, empty variables.
 void become_new_user(const scenario_plan& sp, virtual_user& u) {
-  if (u.vars.size() != sp.variable_count) u.vars.resize(sp.variable_count);
+  const bool first = u.vars.size() != sp.variable_count;
+  if (first) u.vars.resize(sp.variable_count);
   for (auto& v : u.vars) v.clear();
   u.index = sp.next_user.fetch_add(1, std::memory_order_relaxed);
   u.iterations = 0;
   u.has_row = false;
-  u.rng.seed(u.index * 0x9e3779b97f4a7c15ull ^ std::random_device{}());
+  // Seeded once per slot (a random_device read may be a system call): later users on the
+  // same slot continue its sequence.
+  if (first) u.rng.seed(u.index * 0x9e3779b97f4a7c15ull ^ std::random_device{}());
 }
 
 /// The row of this iteration into the variables of its columns; false when unique rows ran out.
