@@ -396,6 +396,16 @@ std::optional<source_error> check_json_syntax(std::string_view text, const std::
     std::string what = e.what();
     const std::size_t syntax = what.find("syntax error");
     return source_error{file, line, column, "bad JSON: " + (syntax == std::string::npos ? what : what.substr(syntax))};
+  } catch (const nlohmann::json::exception& e) {  // a number beyond a double: at that number
+    std::string what = e.what();
+    what.erase(0, what.find("] ") == std::string::npos ? 0 : what.find("] ") + 2);
+    const std::size_t quote = what.find('\''), end = what.rfind('\'');
+    const std::size_t at = quote < end ? text.find(what.substr(quote + 1, end - quote - 1)) : std::string_view::npos;
+    if (at == std::string_view::npos) return source_error{file, 0, 0, "bad JSON: " + what};
+    const std::string_view before = text.substr(0, at);
+    const std::size_t nl = before.rfind('\n');
+    return source_error{file, 1 + static_cast<unsigned>(std::count(before.begin(), before.end(), '\n')),
+                        static_cast<unsigned>(nl == std::string_view::npos ? at + 1 : at - nl), "bad JSON: " + what};
   }
 }
 

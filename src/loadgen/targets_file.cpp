@@ -147,6 +147,9 @@ result<flow, std::string> json_target(std::string_view line, unsigned& column) {
     std::string what = e.what();
     const std::size_t at = what.find("syntax error");
     return fail("bad JSON: " + (at == std::string::npos ? what : what.substr(at)));
+  } catch (const json::exception& e) {  // a number beyond a double
+    std::string what = e.what();
+    return fail("bad JSON: " + what.substr(what.find("] ") == std::string::npos ? 0 : what.find("] ") + 2));
   }
   if (!j.is_object()) return fail(std::string("a JSON target is an object {\"method\": ..., \"url\": ...}"));
   std::string method, url, body;

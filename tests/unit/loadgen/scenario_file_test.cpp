@@ -246,6 +246,8 @@ TEST(ScenarioFile, BadYamlFilesAreUsageErrorsWithFileLineColumnAndOneLineMessage
 
 const bad_case bad_json[] = {
     {"syntax", "{\"base_url\": \"http://h\",\n \"steps\": [}", "s.json:2:12: bad JSON: syntax error while parsing value - unexpected '}'; expected '[', '{', or a literal"},
+    {"number_overflow", "{\"base_url\": \"http://h\",\n \"steps\": [{\"name\": \"a\", \"path\": \"/\"}], \"x\": 1e999}",
+     "s.json:2:46: bad JSON: number overflow parsing '1e999'"},
     {"unknown_key", "{\"base_url\": \"http://h\",\n \"stepz\": []}",
      "s.json:2:2: unknown key 'stepz' in the scenario (base_url, headers, data, flows, steps, thresholds)"},
     {"undefined_variable", "{\"base_url\": \"http://h\",\n \"steps\": [{\"name\": \"a\", \"path\": \"/{{x}}\"}]}",

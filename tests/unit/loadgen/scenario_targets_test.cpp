@@ -94,6 +94,8 @@ const bad_case bad_files[] = {
      "t.txt:3: bad URL 'http://h:99999/': the port must be between 1 and 65535"},
     {"json_syntax", "{\"method\": \"GET\",\n",
      "t.txt:1:18: bad JSON: syntax error while parsing object key - unexpected end of input; expected string literal"},
+    {"json_number_overflow", "{\"method\":\"GET\",\"url\":\"http://h/\",\"x\":1e999}",
+     "t.txt:1: bad JSON: number overflow parsing '1e999'"},
     {"json_unknown_key", "{\"method\":\"GET\",\"url\":\"http://h/\",\"headers\":{}}",
      "t.txt:1: unknown key \"headers\" (method, url, header, body)"},
     {"json_missing_url", "{\"method\":\"GET\"}", "t.txt:1: missing \"url\""},

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "counting_allocator.hpp"
+
 namespace barrage::loadgen {
 namespace {
 
@@ -94,18 +96,21 @@ TEST(ScenarioTemplate, RandomIdIsSixteenHexDigitsAndFreshAtEveryUse) {
 }
 
 TEST(ScenarioTemplate, RenderingAppendsWithoutAllocatingOnceTheBufferIsLargeEnough) {
-  auto t = compile_template("/users/{{user}}/items/{{id}}", template_part::raw, resolve);
+  auto t = compile_template("/users/{{user}}/items/{{id}}?r={{random_id}}&n=\"{{name}}\"", template_part::json_string,
+                            resolve);
   ASSERT_TRUE(t.ok());
-  const std::vector<std::string> vars = {"12345", "", "", "", "", "67890"};
+  const std::vector<std::string> vars = {"12345", "", "", "", "a\"b", "67890"};
   std::string out;
-  out.reserve(64);
-  const char* data = out.data();
-  for (int i = 0; i < 3; ++i) {
+  out.reserve(128);
+  std::uint64_t state = 7;
+  const test::allocation_counter allocations;
+  for (int i = 0; i < 100; ++i) {
     out.clear();
-    render(*t, {vars, nullptr}, out);
+    render(*t, {vars, &state}, out);
   }
-  EXPECT_EQ(out, "/users/12345/items/67890");
-  EXPECT_EQ(out.data(), data);
+  EXPECT_EQ(allocations.count(), 0u);
+  EXPECT_EQ(out.substr(0, 27), "/users/12345/items/67890?r=");
+  EXPECT_EQ(out.substr(43), "&n=\"a\\\"b\"");
 }
 
 }  // namespace
