@@ -89,6 +89,12 @@ bench: build
 scale: build
 	@bench/scale.sh $(BUILD)
 
+# Scenarios (issue 18): the login-then-call flow, barrage vs Locust (FastHttpUser), requests per
+# generator CPU-second; a two-step flow with one capture vs the single URL, CPU per request.
+.PHONY: bench-scenarios
+bench-scenarios: build
+	@bench/scenarios.sh $(BUILD)
+
 # The generator's memory per HTTPS connection (10,000 idle, and busy) against one nginx TLS
 # worker (SCALE_TLS_* variables in bench/scale_tls.sh).
 scale-tls: build

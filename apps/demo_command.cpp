@@ -16,6 +16,7 @@
 #include "loadgen/options.hpp"
 #include "loadgen/engine.hpp"
 #include "loadgen/report_text.hpp"
+#include "loadgen/scenario_file.hpp"
 #include "loadgen/threshold.hpp"
 #include "net/tls_context.hpp"
 #include "runtime/spawn.hpp"
@@ -68,6 +69,38 @@ bool serve_self_signed(server::server_options& so, std::optional<temp_pem>& trus
   return true;
 }
 
+/// --scenario: examples/scenarios/login_then_api.yaml's flow against the target at `base_url`:
+/// POST /login, then the API with the captured token.
+result<std::shared_ptr<const loadgen::scenario>, std::string> login_scenario(const std::string& base_url) {
+  const std::string text = "base_url: " + base_url + R"(
+flows:
+  - name: login_then_api
+    steps:
+      - name: login
+        method: POST
+        path: /login
+        body:
+          json: {user: "user{{user}}", password: "secret"}
+        capture:
+          token: {json: /token}
+        expect: {status: 200, captures: [token]}
+      - name: items
+        path: /api/items
+        headers: {Authorization: "Bearer {{token}}"}
+        capture:
+          first_id: {json: /items/0/id}
+        expect: {status: 200, captures: [first_id]}
+      - name: item
+        path: /api/items/{{first_id}}
+        headers: {Authorization: "Bearer {{token}}"}
+        expect: {status: 200}
+)";
+  auto no_files = [](const std::string& path) -> result<std::string, std::string> { return fail("no file " + path); };
+  auto s = loadgen::parse_scenario(text, "demo", loadgen::scenario_syntax::yaml, no_files);
+  if (!s) return fail(s.error().to_string());
+  return std::make_shared<const loadgen::scenario>(std::move(*s));
+}
+
 }  // namespace
 
 int demo_command(int argc, char** argv) {
@@ -83,6 +116,10 @@ int demo_command(int argc, char** argv) {
   text_option(app, "--path", path_text, "Path on the built-in target, e.g. /delay/20ms, /jitter?median=5ms&p99=50ms")
       ->default_str("/delay/20ms")
       ->type_name("PATH");
+  bool scenario = false;
+  app.add_flag("--scenario", scenario,
+               "Run the login flow instead of --path: each virtual user POSTs /login, then calls /api/items and "
+               "/api/items/{id} with the token it captured (examples/scenarios/login_then_api.yaml)");
   bool tls = false;
   app.add_flag("--tls", tls,
                "Over HTTPS: the target serves a self-signed certificate made at start, which the generator "
@@ -118,13 +155,24 @@ int demo_command(int argc, char** argv) {
   loadgen::run_config cfg;
   cfg.url = (tls ? "https://" : "http://") + target->local_address().to_string() + path;
   if (tls) cfg.tls.ca_file = trusted->path();
+  if (scenario) {
+    cfg.url.clear();
+    auto s = login_scenario((tls ? "https://" : "http://") + target->local_address().to_string());
+    if (!s) {
+      std::fprintf(stderr, "barrage: %s\n", s.error().c_str());
+      target->stop();
+      serving.join();
+      return loadgen::exit_runtime_error;
+    }
+    cfg.scenario = std::move(*s);
+  }
   cfg.connections = connections;
   cfg.run_time = run_time;
   cfg.has_duration = true;
   cfg.threads = threads;
   std::printf("barrage demo: built-in target on %s, %u connections for %s against %s\n",
               target->local_address().to_string().c_str(), connections, format_duration(run_time).c_str(),
-              path.c_str());
+              scenario ? "the login flow (POST /login, GET /api/items, GET /api/items/{id})" : path.c_str());
   if (tls)
     std::printf("barrage demo: over HTTPS, self-signed certificate (SHA-256 %s) trusted by the generator\n",
                 so.tls->fingerprint().c_str());

@@ -401,7 +401,7 @@ int run_command(int argc, char** argv, const char* name) {
   auto made = loadgen::make_run_config(o, std::thread::hardware_concurrency());
   if (!made) return usage_error("barrage", made.error());
   cfg = std::move(*made);
-  if (cfg.scenario || cfg.targets) return usage_error("barrage", "scenarios: not runnable yet");  // until worker_scenario
+  if (cfg.scenario) out.thresholds.insert(out.thresholds.end(), cfg.scenario->thresholds.begin(), cfg.scenario->thresholds.end());
   for (const auto& text : out.thresholds) {
     auto t = loadgen::parse_threshold(text);
     if (!t) return usage_error("barrage", "--threshold: " + t.error());

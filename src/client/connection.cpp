@@ -84,7 +84,7 @@ bool connection::take_buffered_body(const http::body_framing& framing, outcome& 
   if (framing.kind == http::body_kind::none) return true;
   if (framing.kind != http::body_kind::content_length || framing.length > wpos_ - rpos_) return false;
   const auto n = static_cast<std::size_t>(framing.length);
-  if (body) body->append(buf_.get() + rpos_, n);
+  keep_body(body, {buf_.get() + rpos_, n});
   if (watch_ && n > 0) watch_->on_body({buf_.get() + rpos_, n}, read_at_);
   o.body_bytes += n;
   rpos_ += n;
@@ -93,6 +93,10 @@ bool connection::take_buffered_body(const http::body_framing& framing, outcome& 
 
 task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool head_request, response_data* keep) {
   std::string* body = keep ? &keep->body : nullptr;
+  if (keep) {
+    body_limit_ = keep->max_body;
+    body_over_ = keep->body_truncated = false;
+  }
   outcome o;
   auto since = [start] { return to_ns(mono_clock::now() - start); };
   bool watching = false;  // the watch saw this response's head
@@ -157,6 +161,7 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
     if (error_kind e = co_await read_body(framing, dl.total, o, body); e != error_kind::none) co_return fail(e);
   }
   ++uses_;
+  if (keep) keep->body_truncated = body_over_;
   if (watching) watch_->on_end(error_kind::none, mono_clock::now());
   if (!keep_alive) close();
   // No read after the first byte's: complete at the same instant (parsing takes well under a
@@ -165,10 +170,20 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
   co_return o;
 }
 
+void connection::keep_body(std::string* body, std::string_view data) {
+  if (!body) return;
+  const std::size_t room = body_limit_ > body->size() ? body_limit_ - body->size() : 0;
+  if (data.size() > room) {
+    body_over_ = true;
+    data = data.substr(0, room);
+  }
+  body->append(data);
+}
+
 task<error_kind> connection::read_body(const http::body_framing& framing, time_point deadline, outcome& o,
                                        std::string* body) {
   auto take = [&](std::size_t n) {
-    if (body) body->append(buf_.get() + rpos_, n);
+    keep_body(body, {buf_.get() + rpos_, n});
     if (watch_ && n > 0) watch_->on_body({buf_.get() + rpos_, n}, read_at_);
     o.body_bytes += n;
     rpos_ += n;
@@ -209,7 +224,7 @@ task<error_kind> connection::read_body(const http::body_framing& framing, time_p
       http::chunked_decoder dec;
       for (;;) {
         http::body_step s = dec.feed(buffered());
-        if (body) body->append(s.data);
+        keep_body(body, s.data);
         if (watch_ && !s.data.empty()) watch_->on_body(s.data, read_at_);
         o.body_bytes += s.data.size();
         rpos_ += s.consumed;

@@ -2,6 +2,7 @@
 // One HTTP/1.1 connection: keep-alive, one request at a time or a pipelined batch, the
 // response framed by the codec as it arrives and its body discarded (counted) or kept.
 // It owns one read buffer for its whole life: no allocation per request.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +23,10 @@ namespace barrage::client {
 struct response_data {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  /// At most this much of the body is kept (all of it is still read and counted);
+  /// body_truncated says the rest was left out.
+  std::size_t max_body = SIZE_MAX;
+  bool body_truncated = false;
 };
 
 /// Per-exchange limits; deadlines are absolute.
@@ -90,6 +95,8 @@ class connection {
   bool take_buffered_body(const http::body_framing& framing, outcome& o, std::string* body);
   task<error_kind> read_body(const http::body_framing& framing, time_point deadline, outcome& o, std::string* body);
   void grow_or_compact();
+  /// Appends to a kept body within the receive's limit (response_data::max_body).
+  void keep_body(std::string* body, std::string_view data);
 
   net::transport stream_;
   std::unique_ptr<char[]> buf_;
@@ -105,6 +112,8 @@ class connection {
   std::uint64_t reads_ = 0;  // read_more() calls: says whether a response needed another read
   std::unique_ptr<body_watch> watch_;
   time_point read_at_{};  // with a watch: when the last read returned
+  std::size_t body_limit_ = SIZE_MAX;  // the current receive's response_data::max_body
+  bool body_over_ = false;             // ... and whether the body went past it
 };
 
 /// The error kind of a failed socket call (a -errno result).

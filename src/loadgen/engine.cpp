@@ -19,6 +19,7 @@
 #include "loadgen/timeline.hpp"
 #include "loadgen/wall_clock.hpp"
 #include "loadgen/worker.hpp"
+#include "loadgen/worker_scenario.hpp"
 #include "net/fd_limit.hpp"
 #include "net/resolver.hpp"
 #include "runtime/spawn.hpp"
@@ -161,6 +162,11 @@ result<prepared, std::string> prepare(const run_config& cfg) {
   plan->head_request = cfg.method == "HEAD";
   if (cfg.http != http_choice::http1_1) h2_request_for(*plan, *u);
   plan->may_resend = client::may_resend(client::is_idempotent(cfg.method), cfg.retry);
+  if (cfg.scenario || cfg.targets) {
+    auto sp = make_scenario_plan(cfg, *u);
+    if (!sp) return fail(sp.error());
+    plan->scenario = std::move(*sp);
+  }
   std::string address = literal ? literal->to_string() : std::string();
   if (pinned)
     for (const auto& a : pinned->addresses) address += (address.empty() ? "" : ",") + a.to_string();
@@ -274,6 +280,11 @@ result<run_result, std::string> run_load(const run_config& config, const progres
   if (!cfg.open_model() && !cfg.ramp.empty())
     for (const auto& s : cfg.ramp) cfg.connections = std::max(cfg.connections, static_cast<unsigned>(std::lround(s.target)));
   cfg.threads = std::max(1u, std::min(cfg.threads, cfg.connections));
+  if ((cfg.scenario || cfg.targets) && cfg.url.empty()) {  // the scenario's origin
+    auto url = scenario_url(cfg);
+    if (!url) return fail(url.error());
+    cfg.url = *url;
+  }
   auto prep = prepare(cfg);
   if (!prep) return fail(prep.error());
   run_plan& plan = *prep->plan;

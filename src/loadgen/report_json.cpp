@@ -5,6 +5,7 @@
 #include "base/version.hpp"
 #include "loadgen/body_summary.hpp"
 #include "loadgen/report_streams.hpp"
+#include "loadgen/report_scenario.hpp"
 #include "loadgen/wall_clock.hpp"
 
 namespace barrage::loadgen {
@@ -245,6 +246,7 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
     out["schedule_lag_ms"] = latency_summary(r.stats.schedule_lag);
     out["histogram_uncorrected"] = serialized(r.stats.latency_uncorrected());
   }
+  add_scenario_json(out, r);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include "base/version.hpp"
 #include "http/redirect.hpp"
 #include "loadgen/report_streams.hpp"
+#include "loadgen/report_scenario.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -389,6 +390,7 @@ std::string render_text(const run_result& r, std::span<const threshold_result> t
   histogram_section(w, r);
   statuses(w, r);
   errors(w, r);
+  w.raw() += scenario_text(r, colour);
   accounting(w, r);
   if (r.config.stream) w.raw() += streams_text(r, colour);
   generator(w, r);

@@ -99,6 +99,7 @@ void run_stats::merge(const run_stats& o) {
   schedule_lag.merge(o.schedule_lag);
   redirect_hops.merge(o.redirect_hops);
   streams.merge(o.streams);
+  scenario.merge(o.scenario);
   for (const auto& a : o.addresses) {
     auto it = std::find_if(addresses.begin(), addresses.end(), [&](const address_use& u) { return same(u.address, a.address); });
     if (it == addresses.end()) {
@@ -128,6 +129,7 @@ void run_stats::reset() {
   addresses.clear();
   redirect_hops.reset();
   streams.reset();
+  scenario.reset();
 }
 
 }  // namespace barrage::loadgen

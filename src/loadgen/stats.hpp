@@ -17,6 +17,7 @@
 #include "loadgen/histogram.hpp"
 #include "loadgen/phases.hpp"
 #include "loadgen/stream_stats.hpp"
+#include "loadgen/scenario_stats.hpp"
 #include "net/resolver.hpp"
 #include "net/tls_error.hpp"
 
@@ -124,6 +125,7 @@ struct run_stats {
   histogram schedule_lag;         // open model: how late requests were sent
   histogram redirect_hops;        // --redirects: each followed hop, from its send to its response
   stream_stats streams;           // --stream: streamed responses (stream_stats.hpp)
+  scenario_stats scenario;        // a scenario or --targets run: per step (target) and per iteration
 
   /// The open model's second histogram: from the actual send time (uncorrected); records
   /// go to both from here on. In the closed model a request is sent at its intended time, so

@@ -114,28 +114,51 @@ std::string bad_threshold(std::string_view whole, std::string_view why) {
   return fmt::format("bad threshold {}: {}", quote_text(whole), why);
 }
 
-/// An optional `{outcome=succeeded|failed}` right after the metric name, for latency metrics;
-/// the characters it takes (0 when there is none).
+/// One `key=value` of a selector.
+result<bool, std::string> read_selector_item(std::string_view whole, std::string_view name, std::string_view item,
+                                             std::string_view shown, threshold& t) {
+  auto eq = item.find('=');
+  const auto key = trim(item.substr(0, eq));
+  const auto value = eq == std::string_view::npos ? std::string_view() : trim(item.substr(eq + 1));
+  if (key == "step") {
+    if (value.empty()) return fail(bad_threshold(whole, "expected a step name after step="));
+    if (t.metric == threshold_metric::dropped || t.metric == threshold_metric::late)
+      return fail(bad_threshold(whole, fmt::format("{} counts virtual users of the whole run: it takes no {{step=...}}",
+                                                   quote_text(name))));
+    t.step = std::string(value);
+    return true;
+  }
+  if (key != "outcome")
+    return fail(bad_threshold(whole, fmt::format("unknown selector {}: expected {{outcome=succeeded}}, "
+                                                 "{{outcome=failed}} or {{step=<name>}}",
+                                                 quote_text(shown))));
+  if (kind_of(t.metric) != value_kind::latency)
+    return fail(bad_threshold(whole, fmt::format("{} takes no selector: {{outcome=...}} applies to latencies "
+                                                 "(p<N>, mean, min, max)",
+                                                 quote_text(name))));
+  if (value == "failed") t.failed = true;
+  else if (value != "succeeded")
+    return fail(bad_threshold(whole, fmt::format("outcome must be succeeded or failed, not {}", quote_text(value))));
+  return true;
+}
+
+/// An optional selector right after the metric name: `{outcome=succeeded|failed}` for latency
+/// metrics, `{step=<name>}`, or both separated by a comma; the characters it takes (0 when
+/// there is none). A step name holds no comma and no '}'.
 part read_selector(std::string_view whole, std::string_view name, std::string_view rest, threshold& t) {
   if (!rest.starts_with('{')) return std::size_t{0};
   const auto close = rest.find('}');
   if (close == std::string_view::npos)
     return fail(bad_threshold(whole, fmt::format("expected }} to close {}", quote_text(rest))));
-  if (kind_of(t.metric) != value_kind::latency)
-    return fail(bad_threshold(whole, fmt::format("{} takes no selector: {{outcome=...}} applies to latencies "
-                                                 "(p<N>, mean, min, max)",
-                                                 quote_text(name))));
-  const auto inside = rest.substr(1, close - 1);
-  auto eq = inside.find('=');
-  const auto key = trim(inside.substr(0, eq));
-  const auto value = eq == std::string_view::npos ? std::string_view() : trim(inside.substr(eq + 1));
-  if (key != "outcome")
-    return fail(bad_threshold(whole, fmt::format("unknown selector {}: expected {{outcome=succeeded}} or "
-                                                 "{{outcome=failed}}",
-                                                 quote_text(rest.substr(0, close + 1)))));
-  if (value == "failed") t.failed = true;
-  else if (value != "succeeded")
-    return fail(bad_threshold(whole, fmt::format("outcome must be succeeded or failed, not {}", quote_text(value))));
+  std::string_view inside = rest.substr(1, close - 1);
+  const auto shown = rest.substr(0, close + 1);
+  for (;;) {
+    const auto comma = inside.find(',');
+    auto item = read_selector_item(whole, name, inside.substr(0, comma), shown, t);
+    if (!item) return fail(item.error());
+    if (comma == std::string_view::npos) break;
+    inside.remove_prefix(comma + 1);
+  }
   return close + 1;
 }
 
@@ -250,11 +273,52 @@ std::string format_percent(double percent) {
   return fmt::format("{:.8f}%", percent);
 }
 
+namespace {
+
+/// What a threshold reads: the whole run's figures, or one step's.
+struct judged {
+  std::uint64_t completed = 0, succeeded = 0, unsuccessful = 0, timed_out = 0, dropped = 0, late = 0;
+  const histogram* latency = nullptr;
+  histogram step_latency;  // {step=...}: that step's, made from its sparse form
+};
+
+void judge_run(const threshold& t, const run_result& r, judged& j) {
+  const auto& c = r.stats.count;
+  j.completed = c.completed();
+  j.succeeded = c.succeeded;
+  j.unsuccessful = c.failed + c.timed_out;
+  j.timed_out = c.timed_out;
+  j.dropped = c.dropped;
+  j.late = c.late;
+  j.latency = t.failed ? &r.stats.latency_failed : &r.stats.latency;
+}
+
+/// False when the run has no such step.
+bool judge_step(const threshold& t, const run_result& r, judged& j) {
+  const step_stats* s = r.stats.scenario.find(t.step);
+  if (!s) return false;
+  j.completed = s->completed();
+  j.succeeded = s->succeeded;
+  j.unsuccessful = s->failed + s->timed_out;
+  j.timed_out = s->timed_out;
+  (t.failed ? s->latency_failed : s->latency).add_to(j.step_latency);
+  j.latency = &j.step_latency;
+  return true;
+}
+
+}  // namespace
+
 threshold_result evaluate(const threshold& t, const run_result& r) {
   threshold_result out{t.expr, false, {}};
-  const auto& c = r.stats.count;
-  const auto& h = t.failed ? r.stats.latency_failed : r.stats.latency;
-  auto completed = c.completed();
+  judged j;
+  if (t.step.empty()) {
+    judge_run(t, r, j);
+  } else if (!judge_step(t, r, j)) {
+    out.actual = "n/a: the run has no step " + quote_text(t.step);
+    return out;
+  }
+  const histogram& h = *j.latency;
+  auto completed = j.completed;
   std::optional<double> actual;
   std::string missing;
   switch (t.metric) {
@@ -281,8 +345,7 @@ threshold_result evaluate(const threshold& t, const run_result& r) {
         missing = "n/a: no completed requests";
         break;
       }
-      actual = static_cast<double>(t.metric == threshold_metric::success_rate ? c.succeeded
-                                                                               : c.failed + c.timed_out) /
+      actual = static_cast<double>(t.metric == threshold_metric::success_rate ? j.succeeded : j.unsuccessful) /
                static_cast<double>(completed);
       break;
     case threshold_metric::rps:
@@ -292,10 +355,10 @@ threshold_result evaluate(const threshold& t, const run_result& r) {
       }
       actual = static_cast<double>(completed) / r.duration_s;
       break;
-    case threshold_metric::timeouts: actual = static_cast<double>(c.timed_out); break;
-    case threshold_metric::errors: actual = static_cast<double>(c.failed + c.timed_out); break;
-    case threshold_metric::dropped: actual = static_cast<double>(c.dropped); break;
-    case threshold_metric::late: actual = static_cast<double>(c.late); break;
+    case threshold_metric::timeouts: actual = static_cast<double>(j.timed_out); break;
+    case threshold_metric::errors: actual = static_cast<double>(j.unsuccessful); break;
+    case threshold_metric::dropped: actual = static_cast<double>(j.dropped); break;
+    case threshold_metric::late: actual = static_cast<double>(j.late); break;
   }
   if (!actual) {
     out.actual = missing;

@@ -11,8 +11,11 @@
 //               99.5%); rps: a number (1000, 2.5k); counts: a whole number (0, 10, 1k).
 //   outcome     latency metrics only: succeeded (the default: the successful requests) or
 //               failed (every other completed request: unsuccessful statuses, errors, timeouts)
+//   step        {step=<name>} (with outcome: {step=login,outcome=failed}): judge only that step's
+//               requests (a scenario's step name, or a --targets "METHOD URL"); every metric but
+//               dropped and late. A step the run does not have fails the threshold.
 // Examples: p99<250ms  p50<=20ms  p99.9<1s  error_rate<1%  success_rate>=99.5%  rps>1000
-//           timeouts==0  dropped==0  p99{outcome=failed}<1s
+//           timeouts==0  dropped==0  p99{outcome=failed}<1s  p99{step=login}<300ms
 // Latency thresholds judge the corrected latency (from the intended send time in the open
 // model). A threshold whose metric has no data (no responses, nothing completed) fails.
 #include <cstdint>
@@ -55,6 +58,7 @@ struct threshold {
   threshold_metric metric = threshold_metric::percentile;
   double percentile = 0;  // for threshold_metric::percentile, in (0, 100]
   bool failed = false;    // latency metrics: judge the failed requests' latency ({outcome=failed})
+  std::string step;       // {step=<name>}: that step's requests only; empty: the whole run
   comparison cmp = comparison::lt;
   /// In the metric's unit: nanoseconds for latencies, a fraction (0.01 = 1 %) for rates,
   /// requests per second for rps, a count for counts.

@@ -111,7 +111,9 @@ task<void> worker::main() {
   if (!open && !plan_.config.ramp.empty()) ramp = spawn(ramp_controller(), "ramp");
   users_running_ = connections_;
   const bool h2 = plan_.config.http != http_choice::http1_1;
-  if (open && h2 && connections_ > 0) {  // one dispatcher over the connections (worker_h2_open.cpp)
+  if (plan_.scenario) {  // virtual users running flows (worker_scenario.cpp)
+    for (unsigned i = 0; i < connections_; ++i) users.push_back(spawn(scenario_user(i), "connection"));
+  } else if (open && h2 && connections_ > 0) {  // one dispatcher over the connections (worker_h2_open.cpp)
     users_running_ = 1;
     users.push_back(spawn(open_user_h2(), "h2 dispatcher"));
   } else {
@@ -382,7 +384,7 @@ task<bool> worker::next_target(net::socket_address& to, client::outcome& o) {
 }
 
 task<client::outcome> worker::attempt(std::optional<client::connection>& conn, time_point start, bool& reused,
-                                       std::uint64_t& written, std::string* location) {
+                                       std::uint64_t& written, std::string* location, const request_override* other) {
   client::outcome o;
   drop_if_closed(conn);
   reused = conn && conn->uses() > 0;
@@ -400,7 +402,8 @@ task<client::outcome> worker::attempt(std::optional<client::connection>& conn, t
   // send then receive, not exchange(): the generator has no use for the `written` phase and
   // its clock read.
   const std::uint64_t sent_before = conn->bytes_sent();
-  const client::error_kind sent = co_await conn->send(plan_.request, dl.total);
+  const std::string_view request = other ? other->bytes : std::string_view(plan_.request);
+  const client::error_kind sent = co_await conn->send(request, dl.total);
   written += conn->bytes_sent() - sent_before;
   if (sent != client::error_kind::none) {
     o.error = sent;
@@ -409,7 +412,7 @@ task<client::outcome> worker::attempt(std::optional<client::connection>& conn, t
     // A request the socket took in one write call counts as written when the connection was
     // ready: the clock is read only when writing had to wait (docs/report.md, Phases).
     const std::int64_t written = conn->send_calls() > 1 ? to_ns(mono_clock::now() - start) : ready;
-    o = co_await conn->receive(start, dl, plan_.head_request);
+    o = co_await conn->receive(start, dl, other ? other->head : plan_.head_request, other ? other->keep : nullptr);
     o.times.connect = ready;
     o.times.written = written;
     if (location && follows(o)) *location = conn->location();
@@ -548,12 +551,14 @@ task<void> worker::pipelined_round(std::optional<client::connection>& conn, std:
   }
 }
 
-void worker::record(const client::outcome& o, bool counted, time_point intended, time_point actual, time_point done) {
+void worker::record(const client::outcome& o, bool counted, time_point intended, time_point actual, time_point done,
+                    const success_policy* success) {
   if (!counted) return;
+  const success_policy& policy = success ? *success : plan_.config.success;
   std::int64_t latency = to_ns(done - intended);
-  stats_.record(o, latency, to_ns(done - actual), plan_.config.success);
+  stats_.record(o, latency, to_ns(done - actual), policy);
   ++second_requests_;
-  const bool succeeded = o.ok() && plan_.config.success.ok(o.status);
+  const bool succeeded = o.ok() && policy.ok(o.status);
   if (!succeeded) ++second_errors_;
   if (succeeded) second_latency_.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, latency)));
   if (succeeded && second_uncorrected_)

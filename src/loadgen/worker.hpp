@@ -29,6 +29,20 @@
 
 namespace barrage::loadgen {
 
+// Scenarios and --targets (worker_scenario.hpp).
+struct scenario_plan;
+struct prepared_step;
+struct virtual_user;
+enum class iteration_end : std::uint8_t;
+
+/// A request other than the plan's (a scenario step's): its bytes, whether it is HEAD, and
+/// where its response's headers and body are kept (null: nowhere).
+struct request_override {
+  std::string_view bytes;
+  bool head = false;
+  client::response_data* keep = nullptr;
+};
+
 /// The error kind of a failed connect.
 client::error_kind connect_error(std::errc e) noexcept;
 
@@ -63,6 +77,8 @@ struct run_plan {
   time_point counted_from;  // start + warm-up: requests started before are not counted
   time_point end;         // no request starts at or after it
   std::atomic<bool> interrupted{false};  // SIGINT: stop starting requests
+  /// A scenario or --targets run: what each virtual user runs instead of `request`.
+  std::shared_ptr<const scenario_plan> scenario;
 };
 
 class worker {
@@ -132,6 +148,14 @@ class worker {
   /// phases; nothing with o's error.
   task<std::optional<net::transport>> open_transport(client::outcome& o);
   task<void> open_user(unsigned id);
+  /// Scenarios and --targets (worker_scenario.cpp): a virtual user (closed model), or a slot
+  /// that starts a new virtual user at each arrival (open model), running flows.
+  task<void> scenario_user(unsigned id);
+  task<iteration_end> scenario_iteration(virtual_user& u, std::optional<client::connection>& conn,
+                                         time_point intended, bool admitted);
+  /// One step's request on `conn`, with retries; `done` receives when it completed.
+  task<client::outcome> scenario_request(std::optional<client::connection>& conn, const prepared_step& s,
+                                         virtual_user& u, time_point actual, bool counted, time_point& done);
   task<void> ticker();
   task<void> ramp_controller();
   /// One counted-or-not request on `conn` (connecting first when needed), with retries.
@@ -139,8 +163,10 @@ class worker {
   task<void> pipelined_round(std::optional<client::connection>& conn, std::uint64_t n);
   /// `written` grows by the bytes written to the socket; `location` (null unless --redirects)
   /// receives the Location of a redirect response.
+  /// `other`: a request other than the plan's (a scenario step's).
   task<client::outcome> attempt(std::optional<client::connection>& conn, time_point start, bool& reused,
-                                std::uint64_t& written, std::string* location);
+                                std::uint64_t& written, std::string* location,
+                                const request_override* other = nullptr);
   /// At least `n` copies of the request, back to back. Grown on demand, so memory follows the
   /// depth actually used; a replaced buffer is kept, as a connection may still be writing it.
   std::string_view batch_for(std::uint64_t n);
@@ -168,7 +194,9 @@ class worker {
   void drop_if_closed(std::optional<client::connection>& conn) noexcept;
   bool may_start(time_point t) noexcept;
   bool follows(const client::outcome& o) const noexcept;
-  void record(const client::outcome& o, bool counted, time_point intended, time_point actual, time_point done);
+  /// `success`: the statuses that count as success (null: the run's --success-status).
+  void record(const client::outcome& o, bool counted, time_point intended, time_point actual, time_point done,
+              const success_policy* success = nullptr);
   void publish_second();
 
   const run_plan& plan_;

@@ -12,6 +12,7 @@
 #include "http/message.hpp"
 #include "runtime/sleep.hpp"
 #include "server/sse_route.hpp"
+#include "server/builtin_api.hpp"
 
 namespace barrage::server {
 
@@ -212,11 +213,7 @@ void add_login_route(router& r, const builtin_options& o) {
     const std::string user = doc["user"].get<std::string>();
     if (user.empty()) co_return bad_request("the user is empty");
     co_await sleep_for(o.login_wait);  // the simulated check against a user store
-    char token[17];
-    const std::uint64_t v = rng()();
-    for (int i = 0; i < 16; ++i) token[i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 0xf];
-    token[16] = '\0';
-    nlohmann::json answer = {{"token", token}, {"user", user}};
+    nlohmann::json answer = {{"token", mint_token()}, {"user", user}};
     co_return response(200, answer.dump() + "\n", application_json);
   });
 }
@@ -231,6 +228,7 @@ void add_builtin_routes(router& r, const builtin_options& o) {
   add_jitter_route(r, o);
   add_login_route(r, o);
   add_sse_route(r, o);
+  add_api_routes(r);
 }
 
 }  // namespace barrage::server

@@ -17,6 +17,9 @@
 //   GET  /cookies                   one "name=value" line per cookie pair
 //   GET  /sse?interval=<d>&count=<n> Server-Sent Events: n events (default 10), one per interval
 //                                   (default 100ms), text/event-stream (server/sse_route.hpp)
+//   GET  /api/items, /api/items/{id}, /api/me
+//                                   JSON, with `Authorization: Bearer <token from /login>`
+//                                   only (401 otherwise): server/builtin_api.hpp
 // Malformed parameters get 400 with a one-line reason.
 #include <cstdint>
 

@@ -39,7 +39,8 @@ inline bool loopback_accepts(int port) {
 
 class nginx_process {
  public:
-  nginx_process() {
+  /// `extra`: more directives for the server block (locations of a test's own).
+  explicit nginx_process(const std::string& extra = "") {
     for (const char* p : {"/usr/sbin/nginx", "/usr/bin/nginx"})
       if (::access(p, X_OK) == 0) binary_ = p;
     if (binary_.empty()) return;
@@ -56,7 +57,8 @@ class nginx_process {
         << "  server { listen 127.0.0.1:" << port_ << "; root " << dir_ << ";\n"
         << "    location = / { return 200 \"hello\\n\"; }\n"
         << "    location = /big.txt { }\n"
-        << "    location = /teapot { return 418; } } }\n";
+        << "    location = /teapot { return 418; }\n"
+        << extra << " } }\n";
     const pid_t test_pid = ::getpid();
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -76,6 +78,8 @@ class nginx_process {
   }
   bool available() const { return pid_ > 0 && loopback_accepts(port_); }
   int port() const { return port_; }
+  /// The document root: files written there are served (before the first request for them).
+  const std::string& root() const { return dir_; }
   std::string url(const std::string& path = "/") const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
 
  private:

@@ -449,5 +449,36 @@ TEST(report_json, a_stream_report_has_its_streams_section_and_matches_the_schema
   EXPECT_NE(joined(schema.problems(j)), "");
 }
 
+TEST(report_json, scenario_steps_targets_and_iterations_are_reported_and_match_the_schema) {
+  mini_validator schema(load_schema());
+  auto r = sample_run(false);
+  EXPECT_FALSE(to_json(r).contains("steps"));
+  EXPECT_FALSE(to_json(r).contains("iterations"));
+  r.stats.scenario.init({"login", "items"}, false);
+  client::outcome ok;
+  ok.status = 200;
+  client::outcome refused;
+  refused.error = client::error_kind::refused;
+  r.stats.scenario.steps[0].started = 3;
+  r.stats.scenario.record(0, ok, true, 2'000'000);
+  r.stats.scenario.record(0, refused, false, 1'000);
+  r.stats.scenario.iterations.started = 2;
+  r.stats.scenario.abort(0, abort_reason::request_failed);
+  auto j = to_json(r);
+  EXPECT_EQ(j["steps"]["login"]["requests"], 3u);
+  EXPECT_EQ(j["steps"]["login"]["in_flight_at_end"], 1u);
+  EXPECT_EQ(j["steps"]["login"]["statuses"], json({{"200", 1}}));
+  EXPECT_EQ(j["steps"]["login"]["errors"], json({{"refused", 1}}));
+  EXPECT_EQ(j["steps"]["login"]["aborted"], json({{"request_failed", 1}}));
+  EXPECT_NEAR(j["steps"]["login"]["latency"]["p50"].get<double>(), 2.0, 0.01);
+  EXPECT_EQ(j["steps"]["items"]["latency"]["p50"], nullptr);
+  EXPECT_EQ(j["iterations"]["in_flight_at_end"], 1u);
+  EXPECT_EQ(joined(schema.problems(j)), "");
+  r.stats.scenario.targets = true;
+  j = to_json(r);
+  EXPECT_TRUE(j.contains("targets") && !j.contains("steps") && !j.contains("iterations"));
+  EXPECT_EQ(joined(schema.problems(j)), "");
+}
+
 }  // namespace
 }  // namespace barrage::loadgen

@@ -64,6 +64,7 @@ struct selector_case {
   const char* text;
   threshold_metric metric;
   bool failed;  // judges latency_failed
+  const char* step = "";
 };
 const selector_case selector_thresholds[] = {
     {"no_selector_judges_successes", "p99<250ms", m::percentile, false},
@@ -72,6 +73,11 @@ const selector_case selector_thresholds[] = {
     {"spaces_inside_the_braces", "p50{ outcome = failed } <= 20ms", m::percentile, true},
     {"failed_mean", "mean{outcome=failed}<100ms", m::mean, true},
     {"failed_max", "max{outcome=failed}<2s", m::max, true},
+    {"a_step", "p99{step=login}<300ms", m::percentile, false, "login"},
+    {"a_step_and_an_outcome", "p50{step=login, outcome=failed}<1s", m::percentile, true, "login"},
+    {"an_outcome_and_a_target", "max{outcome=failed,step=GET http://h/a}<1s", m::max, true, "GET http://h/a"},
+    {"a_step_s_error_rate", "error_rate{step=login}<1%", m::error_rate, false, "login"},
+    {"a_step_s_requests_per_second", "rps{step=items}>10", m::rps, false, "items"},
 };
 
 class selector_threshold : public ::testing::TestWithParam<selector_case> {};
@@ -81,6 +87,7 @@ TEST_P(selector_threshold, names_the_latency_it_judges) {
   ASSERT_TRUE(t.ok()) << t.error();
   EXPECT_EQ(t->metric, c.metric);
   EXPECT_EQ(t->failed, c.failed);
+  EXPECT_EQ(t->step, c.step);
   EXPECT_EQ(t->expr, std::string(c.text).substr(0, t->expr.size()));  // as typed, for the report
 }
 INSTANTIATE_TEST_SUITE_P(threshold, selector_threshold, ::testing::ValuesIn(selector_thresholds),
@@ -128,8 +135,15 @@ const invalid_case invalid_thresholds[] = {
     {"unknown_outcome", "p99{outcome=slow}<1s",
      "bad threshold \"p99{outcome=slow}<1s\": outcome must be succeeded or failed, not \"slow\""},
     {"unknown_selector_key", "p99{status=500}<1s",
-     "bad threshold \"p99{status=500}<1s\": unknown selector \"{status=500}\": expected {outcome=succeeded} or "
-     "{outcome=failed}"},
+     "bad threshold \"p99{status=500}<1s\": unknown selector \"{status=500}\": expected {outcome=succeeded}, "
+     "{outcome=failed} or {step=<name>}"},
+    {"step_without_a_name", "p99{step=}<1s", "bad threshold \"p99{step=}<1s\": expected a step name after step="},
+    {"dropped_of_a_step", "dropped{step=login}==0",
+     "bad threshold \"dropped{step=login}==0\": \"dropped\" counts virtual users of the whole run: it takes no "
+     "{step=...}"},
+    {"outcome_on_a_step_s_rate", "error_rate{step=a,outcome=failed}<1%",
+     "bad threshold \"error_rate{step=a,outcome=failed}<1%\": \"error_rate\" takes no selector: {outcome=...} "
+     "applies to latencies (p<N>, mean, min, max)"},
     {"selector_without_value", "p99{outcome}<1s",
      "bad threshold \"p99{outcome}<1s\": outcome must be succeeded or failed, not \"\""},
     {"unclosed_selector", "p99{outcome=failed<1s",
@@ -256,6 +270,36 @@ TEST(threshold, percentages_keep_enough_decimals_to_stay_honest) {
   EXPECT_EQ(format_percent(100), "100.00%");
   EXPECT_EQ(format_percent(0.0004), "0.0004%");
   EXPECT_EQ(format_percent(99.9996), "99.9996%");
+}
+
+}  // namespace
+}  // namespace barrage::loadgen
+
+namespace barrage::loadgen {
+namespace {
+
+TEST(threshold, a_step_threshold_judges_that_step_only) {
+  run_result r = testing::sample_run(false);
+  r.stats.scenario.init({"login", "items"}, false);
+  client::outcome ok;
+  ok.status = 200;
+  client::outcome refused;
+  refused.error = client::error_kind::refused;
+  for (int i = 0; i < 99; ++i) r.stats.scenario.record(0, ok, true, 200'000'000);  // login: 200 ms
+  r.stats.scenario.record(0, refused, false, 1'000'000);
+  for (int i = 0; i < 10; ++i) r.stats.scenario.record(1, ok, true, 5'000'000);  // items: 5 ms
+  auto login = judge("p99{step=login}<300ms", r);
+  EXPECT_TRUE(login.ok);
+  EXPECT_EQ(login.actual, "200ms");
+  EXPECT_FALSE(judge("p99{step=login}<100ms", r).ok);
+  EXPECT_EQ(judge("p50{step=items}<10ms", r).actual, "5.00ms");
+  EXPECT_EQ(judge("error_rate{step=login}<2%", r).actual, "1.00%");
+  EXPECT_EQ(judge("errors{step=items}==0", r).actual, "0");
+  EXPECT_EQ(judge("max{step=login,outcome=failed}<2ms", r).actual, "1.00ms");
+  EXPECT_TRUE(judge("p99<1ms", r).ok);  // the run's own latency is unaffected
+  auto missing = judge("p99{step=logout}<1s", r);
+  EXPECT_FALSE(missing.ok);
+  EXPECT_EQ(missing.actual, "n/a: the run has no step \"logout\"");
 }
 
 }  // namespace

@@ -1,0 +1,208 @@
+// The worker's virtual users for scenarios and --targets (worker_scenario.hpp). They use the
+// worker's connections, retries and records (attempt(), record()) with their own request
+// bytes per step; what is theirs is the flow: rows, variables, captures, think times, and
+// the per-step and per-iteration accounting (scenario_stats).
+//
+// Closed model: connection i is virtual user i, running flows from the top in a loop (or
+// --iterations times). Open model: each arrival of the schedule is a new virtual user that
+// runs one flow once, on a free slot of the worker (a slot keeps its connection); an arrival
+// whose slot frees late is counted late, one never started dropped.
+#include <charconv>
+
+#include "loadgen/worker.hpp"
+#include "loadgen/worker_scenario.hpp"
+#include "runtime/sleep.hpp"
+#include "runtime/with_timeout.hpp"
+
+namespace barrage::loadgen {
+namespace {
+
+constexpr duration late_after = std::chrono::milliseconds(1);
+
+void set_number(std::string& s, std::uint64_t v) {
+  char digits[24];
+  const auto r = std::to_chars(digits, digits + sizeof digits, v);
+  s.assign(digits, r.ptr);
+}
+
+/// A new virtual user in `u` (its buffers kept): a fresh index, no row, empty variables.
+void become_new_user(const scenario_plan& sp, virtual_user& u) {
+  const bool first = u.vars.size() != sp.variable_count;
+  if (first) u.vars.resize(sp.variable_count);
+  for (auto& v : u.vars) v.clear();
+  u.index = sp.next_user.fetch_add(1, std::memory_order_relaxed);
+  u.iterations = 0;
+  u.has_row = false;
+  // Seeded once per slot (a random_device read may be a system call): later users on the
+  // same slot continue its sequence.
+  if (first) u.rng.seed(u.index * 0x9e3779b97f4a7c15ull ^ std::random_device{}());
+}
+
+/// The row of this iteration into the variables of its columns; false when unique rows ran out.
+bool take_row(const scenario_plan& sp, virtual_user& u) {
+  const data_feed& d = *sp.data;
+  if (d.rows.empty()) return false;
+  switch (d.ord) {
+    case data_feed::sequential: u.row = static_cast<std::size_t>((u.index + u.iterations) % d.rows.size()); break;
+    case data_feed::random: u.row = static_cast<std::size_t>(u.rng() % d.rows.size()); break;
+    case data_feed::unique:
+      if (!u.has_row) {
+        const std::uint64_t r = sp.next_row.fetch_add(1, std::memory_order_relaxed);
+        if (r >= d.rows.size()) return false;
+        u.row = static_cast<std::size_t>(r);
+        u.has_row = true;
+      }
+      break;
+  }
+  const auto& row = d.rows[u.row];
+  for (std::size_t j = 0; j < d.vars.size() && j < row.size(); ++j) u.vars[d.vars[j]] = row[j];
+  return true;
+}
+
+const prepared_flow& pick_flow(const scenario_plan& sp, virtual_user& u) {
+  const auto n = sp.flows.size();
+  if (n == 1) return sp.flows.front();
+  if (sp.targets) {  // in turn (each user starting at its own index), or at random
+    if (sp.random_targets) return sp.flows[static_cast<std::size_t>(u.rng() % n)];
+    return sp.flows[static_cast<std::size_t>((u.index + u.iterations) % n)];
+  }
+  const double total = sp.flows.back().cumulative_weight;
+  const double x = std::uniform_real_distribution<double>(0, total)(u.rng);
+  for (const auto& f : sp.flows)
+    if (x < f.cumulative_weight) return f;
+  return sp.flows.back();
+}
+
+duration think_for(const think_time& t, virtual_user& u) {
+  if (t.min >= t.max) return t.max;
+  const auto span = static_cast<std::uint64_t>((t.max - t.min).count());
+  return t.min + duration(static_cast<duration::rep>(u.rng() % (span + 1)));
+}
+
+}  // namespace
+
+task<void> worker::scenario_user(unsigned id) {
+  const scenario_plan& sp = *plan_.scenario;
+  if (!stats_.scenario.used()) stats_.scenario.init(sp.slot_names, sp.targets);
+  virtual_user u;
+  std::optional<client::connection> conn;
+  if (schedule_) {  // open model: a new virtual user per arrival
+    for (;;) {
+      const time_point intended = schedule_->next();
+      if (!may_start(intended)) {  // as open_user(): an arrival refused because the run stopped is dropped
+        const time_point cut = std::min(plan_.end, stopping_ ? stopped_at_ : mono_clock::now());
+        if (!(quota_ && *quota_ == 0) && intended >= plan_.counted_from && intended < cut) ++stats_.count.dropped;
+        break;
+      }
+      if (intended > mono_clock::now()) co_await sleep_until(intended);
+      const time_point actual = mono_clock::now();
+      if (intended >= plan_.counted_from) {
+        stats_.schedule_lag.record(actual - intended);
+        if (actual - intended > late_after) ++stats_.count.late;
+      }
+      become_new_user(sp, u);
+      const iteration_end end = co_await scenario_iteration(u, conn, intended, true);
+      if (end == iteration_end::cut) break;
+    }
+  } else {
+    co_await sleep_until(plan_.start);
+    become_new_user(sp, u);
+    for (;;) {
+      while (id >= active_target_ && !stopping_) {  // --ramp: this user waits for its turn
+        drop_if_closed(conn);
+        if (conn) {
+          conn.reset();
+          open_.fetch_sub(1, std::memory_order_relaxed);
+        }
+        co_await target_changed_.wait();
+      }
+      if (stopping_ || (sp.iterations && u.iterations >= *sp.iterations)) break;
+      const iteration_end end = co_await scenario_iteration(u, conn, mono_clock::now(), false);
+      if (end != iteration_end::ran) break;
+    }
+  }
+  if (conn) open_.fetch_sub(1, std::memory_order_relaxed);
+  user_finished();
+}
+
+task<iteration_end> worker::scenario_iteration(virtual_user& u, std::optional<client::connection>& conn,
+                                               time_point intended, bool admitted) {
+  const scenario_plan& sp = *plan_.scenario;
+  scenario_stats& ss = stats_.scenario;
+  const bool counted = intended >= plan_.counted_from;
+  const prepared_flow& f = pick_flow(sp, u);
+  if (!admitted && !may_start(intended)) co_return iteration_end::cut;  // its first request may not start
+  if (counted) ++ss.iterations.started;
+  if (sp.data && !take_row(sp, u)) {
+    if (counted) ss.abort(f.steps.front().slot, abort_reason::no_data_row);
+    co_return iteration_end::no_row;
+  }
+  set_number(u.vars[var_user], u.index);
+  set_number(u.vars[var_counter], u.iterations);
+  if (sp.uses_iteration) set_number(u.vars[var_iteration], sp.next_iteration.fetch_add(1, std::memory_order_relaxed));
+  ++u.iterations;
+  time_point step_intended = intended;
+  for (std::size_t i = 0; i < f.steps.size(); ++i) {
+    const prepared_step& s = f.steps[i];
+    const time_point actual = i == 0 ? mono_clock::now() : step_intended;
+    if (i > 0 && !may_start(actual)) co_return iteration_end::cut;
+    render_request(s, u);
+    const bool step_counted = step_intended >= plan_.counted_from;
+    if (step_counted) {
+      ++stats_.count.started;
+      ++ss.steps[s.slot].started;
+    }
+    time_point done;
+    const client::outcome o = co_await scenario_request(conn, s, u, actual, step_counted, done);
+    record(o, step_counted, step_intended, actual, done, &s.expect);
+    if (step_counted)
+      ss.record(s.slot, o, o.ok() && s.expect.ok(o.status),
+                static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_ns(done - step_intended))));
+    const step_verdict v = o.ok() ? apply_response(s, o, u) : step_verdict{false, abort_reason::request_failed};
+    if (!v.passed) {
+      if (counted) ss.abort(s.slot, v.why);
+      co_return iteration_end::ran;
+    }
+    if (!s.think.none() && !stopping_) {
+      // Cut short when the run stops: a user thinking is not a request in flight.
+      const duration pause = think_for(s.think, u);
+      co_await with_timeout(pause, stop_.wait());
+    }
+    if (stopping_ && i + 1 < f.steps.size()) co_return iteration_end::cut;
+    step_intended = mono_clock::now();
+  }
+  if (counted) {
+    ++ss.iterations.completed;
+    ss.iterations.duration.record(mono_clock::now() - intended);
+  }
+  co_return iteration_end::ran;
+}
+
+task<client::outcome> worker::scenario_request(std::optional<client::connection>& conn, const prepared_step& s,
+                                               virtual_user& u, time_point actual, bool counted, time_point& done) {
+  request_override io{u.request, s.head_request, s.keep_body || s.keep_headers ? &u.response : nullptr};
+  if (io.keep) u.response.max_body = s.keep_body ? capture_body_limit : 0;
+  client::retry_state tries(plan_.config.retry, client::may_resend(s.idempotent, plan_.config.retry));
+  std::uint64_t written = 0;
+  time_point attempt_start = actual;
+  client::outcome o;
+  for (;;) {
+    if (tries.attempts() > 0 || tries.resent()) attempt_start = mono_clock::now();
+    if (io.keep) u.response.body.clear();
+    bool reused = false;
+    o = co_await attempt(conn, attempt_start, reused, written, nullptr, &io);
+    const client::retry_step next = tries.after(o, reused);
+    if (next == client::retry_step::resend) {  // the keep-alive race: re-sent, not retried
+      if (counted) ++stats_.count.resent;
+      continue;
+    }
+    if (next == client::retry_step::done || mono_clock::now() >= plan_.end) break;
+    co_await sleep_for(client::backoff_before(plan_.config.retry, tries.attempts(), client::jitter_draw()));
+  }
+  o.attempts = static_cast<std::uint8_t>(std::min(tries.attempts(), 255u));
+  if (counted) stats_.count.bytes_out += written;
+  done = attempt_start + std::chrono::nanoseconds(o.times.complete);
+  co_return o;
+}
+
+}  // namespace barrage::loadgen

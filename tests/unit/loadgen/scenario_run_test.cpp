@@ -1,0 +1,334 @@
+// Scenarios run by the generator (worker_scenario.cpp): requests rendered from templates,
+// captures from real nginx responses, expectations, data rows, and the accounting of
+// iterations and steps when steps fail. The scenarios are built by hand (the compiled form,
+// loadgen/scenario.hpp), independently of the file loaders.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "loadgen/engine.hpp"
+#include "loadgen/options.hpp"
+#include "loadgen/report_json.hpp"
+#include "loadgen/threshold.hpp"
+#include "loadgen/worker_scenario.hpp"
+#include "nginx_fixture.hpp"
+#include "run_checks.hpp"
+
+using namespace barrage;
+using namespace barrage::loadgen;
+using namespace std::chrono_literals;
+using test::expect_accounted;
+
+namespace {
+
+/// Variables: the built-ins, then these names.
+std::vector<std::string> variables(std::vector<std::string> more) {
+  std::vector<std::string> v{"user", "counter", "random_id", "iteration"};
+  v.insert(v.end(), more.begin(), more.end());
+  return v;
+}
+
+/// "{{name}}" references split out, as the loader would (names must be in `vars`).
+text_template tmpl(const std::string& text, const std::vector<std::string>& vars,
+                   template_part::escape esc = template_part::raw) {
+  text_template t;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto open = text.find("{{", at);
+    if (open != at) {
+      template_part p;
+      p.text = text.substr(at, open == std::string::npos ? std::string::npos : open - at);
+      t.parts.push_back(p);
+      if (open == std::string::npos) break;
+    }
+    const auto close = text.find("}}", open);
+    const std::string name = text.substr(open + 2, close - open - 2);
+    template_part p;
+    p.k = template_part::variable;
+    p.esc = esc;
+    p.var = static_cast<unsigned>(std::find(vars.begin(), vars.end(), name) - vars.begin());
+    EXPECT_LT(p.var, vars.size()) << name;
+    t.parts.push_back(p);
+    at = close + 2;
+  }
+  return t;
+}
+
+step get(const std::string& name, const std::string& target, const std::vector<std::string>& vars) {
+  step s;
+  s.name = name;
+  s.method = "GET";
+  s.target = tmpl(target, vars);
+  return s;
+}
+
+capture capture_of(const std::string& name, capture::from source, const std::string& where,
+                   const std::vector<std::string>& vars) {
+  capture c;
+  c.name = name;
+  c.var = static_cast<unsigned>(std::find(vars.begin(), vars.end(), name) - vars.begin());
+  c.source = source;
+  c.where = where;
+  return c;
+}
+
+run_config config_for(std::shared_ptr<scenario> s) {
+  run_config c;
+  c.scenario = std::move(s);
+  c.connections = 2;
+  c.threads = 1;
+  c.timeout = 2s;
+  c.connect_timeout = 1s;
+  c.iterations = 5;
+  c.run_time = 10s;
+  c.has_duration = false;
+  return c;
+}
+
+/// nginx with a static JSON file (the login answer) and locations that accept only the
+/// values captured from it.
+class nginx_flow : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    nginx_ = new test::nginx_process(
+        "    location = /login.json { add_header X-Session s-42; }\n"
+        "    location = /check { if ($http_authorization != \"Bearer tok-123\") { return 401; }\n"
+        "      if ($http_x_session != \"s-42\") { return 403; } return 200 \"ok\\n\"; }\n"
+        "    location = /items/7 { if ($http_x_login_status != \"200\") { return 400; } return 200 \"seven\\n\"; }\n");
+    if (nginx_->available())
+      std::ofstream(nginx_->root() + "/login.json") << R"({"token": "tok-123", "items": [{"id": 7}, {"id": 9}]})";
+  }
+  static void TearDownTestSuite() {
+    delete nginx_;
+    nginx_ = nullptr;
+  }
+  void SetUp() override {
+    if (!nginx_->available()) GTEST_SKIP() << "nginx is not installed";
+  }
+  static test::nginx_process* nginx_;
+};
+test::nginx_process* nginx_flow::nginx_ = nullptr;
+
+/// login.json, then /check with the captured token and header, then /items/{{id}}.
+std::shared_ptr<scenario> login_flow(const std::string& base) {
+  auto s = std::make_shared<scenario>();
+  s->base_url = base;
+  s->variables = variables({"token", "session", "id", "login_status"});
+  const auto& v = s->variables;
+  flow f;
+  f.name = "login";
+  step login = get("login", "/login.json", v);
+  login.captures = {capture_of("token", capture::json_pointer, "/token", v),
+                    capture_of("session", capture::header, "x-session", v),
+                    capture_of("id", capture::json_pointer, "/items/0/id", v),
+                    capture_of("login_status", capture::status, "", v)};
+  login.expect.must_capture = {login.captures[0].var, login.captures[2].var};
+  step check = get("check", "/check", v);
+  check.headers = {{"Authorization", tmpl("Bearer {{token}}", v)}, {"X-Session", tmpl("{{session}}", v)}};
+  step item = get("item", "/items/{{id}}", v);
+  item.headers = {{"X-Login-Status", tmpl("{{login_status}}", v)}};
+  f.steps = {login, check, item};
+  s->flows = {f};
+  return s;
+}
+
+std::uint64_t aborted(const run_result& r, abort_reason why) {
+  return r.stats.scenario.iterations.aborted[static_cast<std::size_t>(why)];
+}
+
+void expect_iterations_accounted(const run_result& r) {
+  const auto& it = r.stats.scenario.iterations;
+  EXPECT_EQ(it.started, it.completed + it.aborted_total() + it.in_flight());
+  for (const auto& s : r.stats.scenario.steps) EXPECT_EQ(s.started, s.succeeded + s.failed + s.timed_out + s.in_flight());
+  const auto j = to_json(r);
+  const auto& ji = j["iterations"];
+  std::uint64_t sum = ji["completed"].get<std::uint64_t>() + ji["in_flight_at_end"].get<std::uint64_t>();
+  for (const auto& [reason, n] : ji["aborted"].items()) sum += n.get<std::uint64_t>();
+  EXPECT_EQ(ji["started"].get<std::uint64_t>(), sum);
+}
+
+}  // namespace
+
+TEST_F(nginx_flow, captures_from_a_json_body_a_header_and_the_status_reach_the_next_steps) {
+  auto r = run_load(config_for(login_flow(nginx_->url(""))));
+  ASSERT_TRUE(r.ok()) << r.error();
+  const auto& sc = r->stats.scenario;
+  EXPECT_EQ(sc.iterations.started, 10u);  // 2 users x 5 iterations
+  EXPECT_EQ(sc.iterations.completed, 10u) << to_json(*r)["iterations"].dump();
+  ASSERT_EQ(sc.steps.size(), 3u);
+  for (const auto& s : sc.steps) {
+    EXPECT_EQ(s.started, 10u) << s.name;
+    EXPECT_EQ(s.succeeded, 10u) << s.name;
+  }
+  EXPECT_EQ(r->stats.count.started, 30u);
+  EXPECT_EQ(r->stats.count.succeeded, 30u);
+  EXPECT_EQ(sc.iterations.duration.count(), 10u);
+  expect_accounted(*r);
+  expect_iterations_accounted(*r);
+  const auto j = to_json(*r);
+  EXPECT_EQ(j["steps"]["check"]["requests"].get<std::uint64_t>(), 10u);
+  EXPECT_EQ(j["steps"]["check"]["statuses"]["200"].get<std::uint64_t>(), 10u);
+}
+
+TEST_F(nginx_flow, a_failing_step_ends_the_iteration_with_its_reason_and_everything_is_accounted) {
+  auto s = login_flow(nginx_->url(""));
+  const auto& v = s->variables;
+  // A second flow: its step expects 200 from /teapot (418), so its last step never runs.
+  flow teapot;
+  teapot.name = "teapot";
+  teapot.steps = {get("tea", "/teapot", v), get("never", "/", v)};
+  teapot.steps[0].expect.statuses = {{200, 200}};
+  // A third: a required capture that the response does not have.
+  flow missing;
+  missing.name = "missing";
+  missing.steps = {get("no_pointer", "/login.json", v), get("never_either", "/", v)};
+  missing.steps[0].captures = {capture_of("token", capture::json_pointer, "/nope", v)};
+  missing.steps[0].expect.must_capture = {missing.steps[0].captures[0].var};
+  s->flows.push_back(teapot);
+  s->flows.push_back(missing);
+  auto c = config_for(s);
+  c.iterations = 30;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  const auto& sc = r->stats.scenario;
+  EXPECT_EQ(sc.iterations.started, 60u);
+  EXPECT_GT(aborted(*r, abort_reason::unexpected_status), 0u);
+  EXPECT_GT(aborted(*r, abort_reason::missing_capture), 0u);
+  EXPECT_EQ(sc.iterations.completed + aborted(*r, abort_reason::unexpected_status) +
+                aborted(*r, abort_reason::missing_capture),
+            60u);
+  EXPECT_EQ(sc.find("never")->started, 0u);
+  EXPECT_EQ(sc.find("never_either")->started, 0u);
+  EXPECT_EQ(sc.find("tea")->bad_status, sc.find("tea")->started);
+  EXPECT_EQ(sc.find("tea")->aborted[static_cast<std::size_t>(abort_reason::unexpected_status)], sc.find("tea")->started);
+  // The flows are picked by weight (1 each): each ran.
+  EXPECT_GT(sc.find("login")->started, 0u);
+  expect_accounted(*r);
+  expect_iterations_accounted(*r);
+  const auto j = to_json(*r);
+  EXPECT_EQ(j["iterations"]["aborted"]["unexpected_status"].get<std::uint64_t>(), aborted(*r, abort_reason::unexpected_status));
+  EXPECT_EQ(j["steps"]["tea"]["statuses"]["418"].get<std::uint64_t>(), sc.find("tea")->started);
+}
+
+TEST(scenario_run, a_refused_connection_aborts_the_iteration_as_a_failed_request) {
+  net::socket_address closed;
+  {
+    event_loop loop;
+    closed = net::tcp_listener::bind(*net::socket_address::parse("127.0.0.1:0")).local();
+  }
+  auto s = std::make_shared<scenario>();
+  s->base_url = "http://" + closed.to_string();
+  s->variables = variables({});
+  flow f;
+  f.name = "f";
+  f.steps = {get("first", "/", s->variables), get("second", "/", s->variables)};
+  s->flows = {f};
+  auto c = config_for(s);
+  c.iterations = 3;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(aborted(*r, abort_reason::request_failed), 6u);
+  EXPECT_EQ(r->stats.scenario.find("first")->errors[static_cast<std::size_t>(client::error_kind::refused)], 6u);
+  EXPECT_EQ(r->stats.scenario.find("second")->started, 0u);
+  expect_accounted(*r);
+  expect_iterations_accounted(*r);
+}
+
+TEST_F(nginx_flow, unique_rows_go_to_one_user_each_and_users_without_one_stop_counted) {
+  auto s = std::make_shared<scenario>();
+  s->base_url = nginx_->url("");
+  s->variables = variables({"path"});
+  data_feed d;
+  d.ord = data_feed::unique;
+  d.columns = {"path"};
+  d.vars = {4};
+  d.rows = {{""}, {"big.txt"}};  // two rows for three users
+  s->data = d;
+  flow f;
+  f.name = "f";
+  f.steps = {get("fetch", "/{{path}}", s->variables)};
+  s->flows = {f};
+  auto c = config_for(s);
+  c.connections = 3;
+  c.iterations = 4;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stats.scenario.iterations.completed, 8u);  // two users with a row, 4 each
+  EXPECT_EQ(aborted(*r, abort_reason::no_data_row), 1u);  // the third user, once, then it stopped
+  EXPECT_EQ(r->stats.count.status[200], 8u);
+  EXPECT_EQ(r->stats.count.bytes_in > 4 * 4096u, true);  // a user took /big.txt
+  expect_iterations_accounted(*r);
+}
+
+TEST_F(nginx_flow, the_open_model_starts_new_users_at_the_rate_and_times_steps_from_their_intended_start) {
+  auto c = config_for(login_flow(nginx_->url("")));
+  c.rate = 200;
+  c.iterations.reset();
+  c.run_time = 500ms;
+  c.has_duration = true;
+  c.connections = 20;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  const auto& it = r->stats.scenario.iterations;
+  EXPECT_GE(it.started + r->stats.count.dropped, 90u);  // 100 arrivals in 0.5 s
+  EXPECT_LE(it.started, 101u);
+  EXPECT_GT(it.completed, 0u);
+  EXPECT_EQ(r->stats.scenario.find("login")->started, it.started);
+  expect_accounted(*r);
+  expect_iterations_accounted(*r);
+}
+
+TEST(scenario_plan, a_step_to_another_origin_is_refused_with_its_name) {
+  auto s = std::make_shared<scenario>();
+  s->base_url = "http://127.0.0.1:1";
+  s->variables = variables({});
+  flow f;
+  f.name = "f";
+  f.steps = {get("elsewhere", "http://127.0.0.2:1/x", s->variables)};
+  f.steps[0].absolute = true;
+  s->flows = {f};
+  auto r = run_load(config_for(s));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "step \"elsewhere\": goes to http://127.0.0.2:1, not to http://127.0.0.1:1: a run sends to one origin");
+}
+
+TEST(scenario_plan, requests_are_rendered_from_prepared_pieces_with_values_made_safe) {
+  auto s = std::make_shared<scenario>();
+  s->base_url = "http://h:8080/api/";
+  s->variables = variables({"name", "q"});
+  const auto& v = s->variables;
+  step post;
+  post.name = "p";
+  post.method = "POST";
+  post.target = tmpl("/users/{{user}}?q={{q}}", v);
+  post.headers = {{"X-Name", tmpl("{{name}}", v)}};
+  post.body = tmpl("{\"name\": \"{{name}}\"}", v, template_part::json_string);
+  flow f;
+  f.name = "f";
+  f.steps = {post};
+  s->flows = {f};
+  run_config c = config_for(s);
+  auto plan = make_scenario_plan(c, *parse_target_url(s->base_url));
+  ASSERT_TRUE(plan.ok()) << plan.error();
+  virtual_user u;
+  u.vars.resize(v.size());
+  u.vars[var_user] = "3";
+  u.vars[4] = "a\"b\r\nX-Evil: 1";
+  u.vars[5] = "x y";
+  render_request((*plan)->flows[0].steps[0], u);
+  EXPECT_EQ(u.request,
+            "POST /api/users/3?q=x%20y HTTP/1.1\r\nHost: h:8080\r\nX-Name: a\"b  X-Evil: 1\r\n"
+            "Content-Length: 37\r\n\r\n{\"name\": \"a\\\"b\\u000d\\u000aX-Evil: 1\"}");
+  // A constant step is one literal piece: nothing to copy but the bytes.
+  step plain = get("g", "/x", v);
+  EXPECT_TRUE((*plan)->flows[0].steps[0].head.size() > 1);
+  s->flows[0].steps = {plain};
+  auto plain_plan = make_scenario_plan(c, *parse_target_url(s->base_url));
+  ASSERT_TRUE(plain_plan.ok());
+  ASSERT_EQ((*plain_plan)->flows[0].steps[0].head.size(), 1u);
+  EXPECT_EQ((*plain_plan)->flows[0].steps[0].head[0].text,
+            "GET /api/x HTTP/1.1\r\nHost: h:8080\r\n\r\n");
+}
