@@ -84,22 +84,20 @@ void ws_session::take(std::string_view bytes) {
   }
 }
 
-// One /ws/feed message: its sequence number, then filler up to the size. Pushes that fell due
-// while the client was not reading are skipped (counted), not queued.
+// One /ws/feed message: the number of its tick in the schedule (0, 1, ...), then filler up to
+// the size. Ticks that fell due while the client was not reading are skipped (counted), not
+// queued: the numbers then jump, so a client sees what it missed.
 void ws_session::push(time_point now) {
-  if (payload_.size() != feed_.size) {
-    payload_.assign(feed_.size, '.');
-  }
-  const std::string seq = std::to_string(pushed_);
+  if (payload_.size() != feed_.size) payload_.assign(feed_.size, '.');
+  const std::string seq = std::to_string(tick_);
   std::copy_n(seq.begin(), std::min(seq.size(), payload_.size()), payload_.begin());
-  if (codec_.queue_message(ws::message_kind::text, payload_).ok()) {
-    metrics_.sent(false);
-    ++pushed_;
-  }
+  if (codec_.queue_message(ws::message_kind::text, payload_).ok()) metrics_.sent(false);
+  ++tick_;
   next_push_ += feed_.interval;
   if (next_push_ <= now) {
     const auto late = static_cast<std::uint64_t>((now - next_push_) / feed_.interval) + 1;
     metrics_.feed_skipped(late);
+    tick_ += late;
     next_push_ += feed_.interval * static_cast<std::int64_t>(late);
   }
 }

@@ -78,7 +78,7 @@ class ws_session {
   ws_close_reason reason_ = ws_close_reason::vanished;
   bool ended_ = false;  // stop after the pending output (a protocol error, a ping timeout)
   time_point last_heard_{}, next_push_{}, ping_deadline_ = time_point::max(), close_deadline_ = time_point::max();
-  std::uint64_t pushed_ = 0;
+  std::uint64_t tick_ = 0;  // /ws/feed: the schedule's next tick
   std::string payload_;
 };
 
