@@ -13,6 +13,7 @@
 #include "runtime/sleep.hpp"
 #include "server/sse_route.hpp"
 #include "server/builtin_api.hpp"
+#include "server/ws_routes.hpp"
 
 namespace barrage::server {
 
@@ -229,6 +230,7 @@ void add_builtin_routes(router& r, const builtin_options& o) {
   add_login_route(r, o);
   add_sse_route(r, o);
   add_api_routes(r);
+  add_ws_routes(r);
 }
 
 }  // namespace barrage::server

@@ -20,6 +20,7 @@
 //   GET  /api/items, /api/items/{id}, /api/me
 //                                   JSON, with `Authorization: Bearer <token from /login>`
 //                                   only (401 otherwise): server/builtin_api.hpp
+//   GET  /ws/echo, /ws/feed         WebSocket routes (server/ws_routes.hpp); 426 without Upgrade
 // Malformed parameters get 400 with a one-line reason.
 #include <cstdint>
 

@@ -146,6 +146,8 @@ class connection final : public body_writer {
   // HTTP/2 (h2_handover.cpp): true when the connection spoke h2 (ALPN h2, or the h2c preface
   // on plain TCP) and is over; false: HTTP/1.1, with what was read in buf_.
   task<bool> h2_handover();
+  // WebSocket (ws_upgrade.cpp): a valid upgrade's 101, then the connection is a ws_session's.
+  task<void> serve_websocket(const http::request_head& head);
   void set_deadline(time_point d);
   void clear_deadline() noexcept { deadline_ = time_point::max(); }
   static void on_timer(timer_node* n) noexcept;

@@ -27,6 +27,7 @@
 #include "net/tls_context.hpp"
 #include "runtime/task.hpp"
 #include "server/router.hpp"
+#include "server/ws_options.hpp"
 
 namespace barrage::server {
 
@@ -64,6 +65,7 @@ struct server_options {
   /// HTTP/2 (ALPN h2 on TLS, the h2c preface on plain TCP): SETTINGS_MAX_CONCURRENT_STREAMS,
   /// the requests one connection may have in flight (more are refused, REFUSED_STREAM).
   std::uint32_t h2_max_streams = 100;
+  ws_limits ws;  // WebSocket routes (/ws/echo, /ws/feed): message size, pings
 };
 
 class server {
