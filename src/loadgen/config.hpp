@@ -11,6 +11,7 @@
 #include "loadgen/metrics_options.hpp"
 #include "loadgen/redact.hpp"
 #include "loadgen/stats.hpp"
+#include "loadgen/ws_config.hpp"
 #include "net/address.hpp"
 #include "net/resolve_override.hpp"
 #include "net/tls_context.hpp"
@@ -114,6 +115,8 @@ struct run_config {
   /// --start-at: the wall-clock instant (ns since the Unix epoch) the run starts at
   /// (loadgen/wall_clock.hpp); nullopt: at once.
   std::optional<std::int64_t> start_at_unix_ns;
+  /// ws:// and wss:// runs (loadgen/ws_config.hpp).
+  ws_config ws;
 
   bool open_model() const noexcept { return rate.has_value(); }
   duration grace_period() const noexcept {

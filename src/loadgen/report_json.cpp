@@ -5,6 +5,7 @@
 #include "base/version.hpp"
 #include "loadgen/body_summary.hpp"
 #include "loadgen/wall_clock.hpp"
+#include "loadgen/ws_report.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -238,6 +239,7 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
                  {"server_max_concurrent_streams", r.stats.h2.peer_max_streams},
                  {"peak_streams", r.stats.h2.peak_streams},
                  {"goaways", r.stats.h2.goaways}};
+  if (r.config.ws.enabled) out["websocket"] = ws_json(r);
   if (r.config.open_model()) {
     out["latency_uncorrected_ms"] = latency_summary(r.stats.latency_uncorrected());
     out["schedule_lag_ms"] = latency_summary(r.stats.schedule_lag);

@@ -180,7 +180,7 @@ result<run_config, std::string> read_shard(const run_options& o, run_config c) {
 
 result<run_config, std::string> make_run_config(const run_options& o, unsigned cores) {
   run_config c;
-  auto url = parse_target_url(o.url);
+  auto url = is_ws_url(o.url) ? parse_ws_url(o.url) : parse_target_url(o.url);
   if (!url) return fail(url.error());
   c.url = o.url;
   option_reader in;
@@ -191,6 +191,7 @@ result<run_config, std::string> make_run_config(const run_options& o, unsigned c
   read_retry(o, in, c);
   read_tls(o, in, c);
   read_http(o, in, c);
+  read_ws_options(o, in, c);
   in.read("--source", o.source, [](const std::string& t) { return net::parse_source_addresses(t); }, c.sources);
   for (const auto& r : o.resolve) {
     net::resolve_override entry;

@@ -9,6 +9,7 @@
 
 #include "base/result.hpp"
 #include "loadgen/config.hpp"
+#include "loadgen/ws_options.hpp"
 
 namespace barrage::loadgen {
 
@@ -28,6 +29,7 @@ struct run_options {
   // Shards (loadgen/shard.hpp) and --start-at (loadgen/wall_clock.hpp). job_completion_index:
   // the environment variable's value, read by the command (nullopt: not set).
   std::optional<std::string> shard, shards, job_completion_index, start_at;
+  ws_run_options ws;  // ws:// and wss:// runs (loadgen/ws_options.hpp)
 };
 
 /// Defaults, shown in --help: 50 connections, 10s run when -n is absent, one thread per core

@@ -98,6 +98,7 @@ void run_stats::merge(const run_stats& o) {
   }
   schedule_lag.merge(o.schedule_lag);
   redirect_hops.merge(o.redirect_hops);
+  ws.merge(o.ws);
   for (const auto& a : o.addresses) {
     auto it = std::find_if(addresses.begin(), addresses.end(), [&](const address_use& u) { return same(u.address, a.address); });
     if (it == addresses.end()) {
@@ -126,6 +127,7 @@ void run_stats::reset() {
   schedule_lag.reset();
   addresses.clear();
   redirect_hops.reset();
+  ws.reset();
 }
 
 }  // namespace barrage::loadgen

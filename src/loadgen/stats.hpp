@@ -16,6 +16,7 @@
 #include "client/outcome.hpp"
 #include "loadgen/histogram.hpp"
 #include "loadgen/phases.hpp"
+#include "loadgen/ws_stats.hpp"
 #include "net/resolver.hpp"
 #include "net/tls_error.hpp"
 
@@ -122,6 +123,7 @@ struct run_stats {
   phase_stats phases;             // where the successful requests' time went
   histogram schedule_lag;         // open model: how late requests were sent
   histogram redirect_hops;        // --redirects: each followed hop, from its send to its response
+  ws_stats ws;                    // ws:// and wss:// runs (loadgen/ws_stats.hpp)
 
   /// The open model's second histogram: from the actual send time (uncorrected); records
   /// go to both from here on. In the closed model a request is sent at its intended time, so

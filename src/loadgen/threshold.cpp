@@ -253,17 +253,23 @@ std::string format_percent(double percent) {
 threshold_result evaluate(const threshold& t, const run_result& r) {
   threshold_result out{t.expr, false, {}};
   const auto& c = r.stats.count;
-  const auto& h = t.failed ? r.stats.latency_failed : r.stats.latency;
+  // WebSocket runs: the latency metrics judge the message round trip; the others have no data.
+  const auto& h = t.failed ? r.stats.latency_failed : r.config.ws.enabled ? r.stats.ws.latency : r.stats.latency;
   auto completed = c.completed();
   std::optional<double> actual;
   std::string missing;
+  if (r.config.ws.enabled && (kind_of(t.metric) != value_kind::latency || t.failed)) {
+    out.actual = "n/a: not measured in WebSocket runs (latency metrics judge the message round trip)";
+    return out;
+  }
   switch (t.metric) {
     case threshold_metric::percentile:
     case threshold_metric::mean:
     case threshold_metric::min:
     case threshold_metric::max:
       if (h.count() == 0) {
-        missing = t.failed ? "n/a: no failed requests" : "n/a: no successful responses";
+        missing = t.failed ? "n/a: no failed requests"
+                  : r.config.ws.enabled ? "n/a: no answered messages" : "n/a: no successful responses";
         break;
       }
       if (t.metric == threshold_metric::percentile)
