@@ -31,7 +31,7 @@ demo: build
 test: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --timeout 300
 
-UNIT_TARGETS := unit_base unit_runtime unit_http unit_h2 unit_net unit_client unit_server unit_loadgen unit_report
+UNIT_TARGETS := unit_base unit_runtime unit_http unit_h2 unit_ws unit_net unit_client unit_server unit_loadgen unit_report
 EXAMPLE_TARGETS := example_gather example_api_batch example_bounded example_blocking
 # examples/api_service: its tests run them, and `cmake --install` (the installed-package tests)
 # installs barrage-api-service.

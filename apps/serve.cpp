@@ -16,6 +16,7 @@
 #include "server/serve_tls_options.hpp"
 #include "server/server.hpp"
 #include "server/signal_watch.hpp"
+#include "server/ws_options.hpp"
 
 namespace barrage::apps {
 
@@ -55,6 +56,22 @@ void add_serve_options(CLI::App& app, server::serve_settings& a, bool& quiet) {
       ->default_str("10s");
   app.add_flag("--no-metrics", a.no_metrics, "Do not serve GET /metrics");
   app.footer("Exit status: 0 stopped by a signal, 1 could not serve (e.g. the port is taken), 2 bad command line.");
+}
+
+/// The WebSocket routes' limits (/ws/echo, /ws/feed).
+void add_ws_options(CLI::App& app, server::ws_serve_settings& w) {
+  text_option(app, "--ws-max-message", w.max_message,
+              "WebSocket: largest message (fragments joined), 125 bytes-64MiB; larger closes with 1009")
+      ->type_name("SIZE")
+      ->default_str("1MiB");
+  text_option(app, "--ws-ping-interval", w.ping_interval,
+              "WebSocket: ping a client after this long without a frame from it")
+      ->type_name("DURATION")
+      ->default_str("30s");
+  text_option(app, "--ws-ping-timeout", w.ping_timeout,
+              "WebSocket: close (1001) a client that sends nothing for this long after a ping")
+      ->type_name("DURATION")
+      ->default_str("10s");
 }
 
 /// HTTPS: --tls-cert/--tls-key, or a self-signed certificate made now.
@@ -179,7 +196,8 @@ int serve_command(int argc, char** argv) {
   CLI::App app{"The built-in target: an HTTP/1.1 server whose handlers wait asynchronously, like an API.\n"
                "Routes: GET / -> \"hello\", /delay/<duration>, /status/<code>, /bytes/<n>, POST /echo,\n"
                "/stream/<n>?interval=<d>, /jitter?median=<d>&p99=<d>, POST /login, /headers, /cookies,\n"
-               "/metrics (Prometheus). Durations: 250ms, 1.5s, 2m, 500us (a bare number is seconds).\n"
+               "WebSocket /ws/echo and /ws/feed?interval=<d>&size=<n> (ws:// and wss://), /metrics (Prometheus).\n"
+               "Durations: 250ms, 1.5s, 2m, 500us (a bare number is seconds).\n"
                "Sizes: 512, 64k (1000s), 64KiB (1024s), 1MiB. SIGINT/SIGTERM: finish what is in flight, then\n"
                "stop (a second signal stops at once). HTTPS (ALPN http/1.1, session tickets): --tls-cert and\n"
                "--tls-key, or --tls-self-signed.",
@@ -187,11 +205,16 @@ int serve_command(int argc, char** argv) {
   add_serve_options(app, a, quiet);
   server::serve_tls_settings t;
   add_tls_options(app, t);
+  server::ws_serve_settings ws;
+  add_ws_options(app, ws);
   server::server_options opts;
   if (auto status = parse_command_line(app, argc, argv, "barrage serve")) return *status;
   auto made = server::make_server_options(a);
   if (!made) return usage_error("barrage serve", made.error());
   opts = std::move(*made);
+  auto ws_limits = server::make_ws_limits(ws);
+  if (!ws_limits) return usage_error("barrage serve", ws_limits.error());
+  opts.ws = *ws_limits;
   auto tls = server::make_tls_plan(t);
   if (!tls) return usage_error("barrage serve", tls.error());
   return serve(std::move(opts), *tls, quiet);

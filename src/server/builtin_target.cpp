@@ -11,6 +11,7 @@
 #include "base/units.hpp"
 #include "http/message.hpp"
 #include "runtime/sleep.hpp"
+#include "server/ws_routes.hpp"
 
 namespace barrage::server {
 
@@ -229,6 +230,7 @@ void add_builtin_routes(router& r, const builtin_options& o) {
   add_stream_route(r, o);
   add_jitter_route(r, o);
   add_login_route(r, o);
+  add_ws_routes(r);
 }
 
 }  // namespace barrage::server

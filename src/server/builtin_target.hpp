@@ -15,6 +15,7 @@
 //                                   after a short wait; 400 for bad JSON or missing fields
 //   GET|POST /headers               the request's header fields, "Name: value" per line
 //   GET  /cookies                   one "name=value" line per cookie pair
+//   GET  /ws/echo, /ws/feed         WebSocket routes (server/ws_routes.hpp); 426 without Upgrade
 // Malformed parameters get 400 with a one-line reason.
 #include <cstdint>
 

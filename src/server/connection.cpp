@@ -17,6 +17,7 @@
 #include "runtime/sleep.hpp"
 #include "server/state.hpp"
 #include "server/worker.hpp"
+#include "server/ws_upgrade.hpp"
 
 namespace barrage::server {
 
@@ -321,6 +322,10 @@ task<void> connection::run() {
     const head_fields fields = begin_body(st.consumed);
     if (fields.refuse_status != 0) {
       co_await send_error(fields.refuse_status, fields.refuse_why);
+      co_return;
+    }
+    if (wants_websocket(head, state_->routes)) {  // the connection becomes a WebSocket
+      co_await serve_websocket(head);
       co_return;
     }
     if (head.body.kind != http::body_kind::none && !take_buffered_body(head)) {

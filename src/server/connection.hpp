@@ -142,6 +142,8 @@ class connection final : public body_writer {
   // TLS (connection_tls.cpp): the handshake before the first request, the close_notify last.
   task<bool> tls_handshake();
   task<void> tls_close(time_point deadline);
+  // WebSocket (ws_upgrade.cpp): a valid upgrade's 101, then the connection is a ws_session's.
+  task<void> serve_websocket(const http::request_head& head);
   void set_deadline(time_point d);
   void clear_deadline() noexcept { deadline_ = time_point::max(); }
   static void on_timer(timer_node* n) noexcept;

@@ -7,6 +7,7 @@
 #include "net/tcp.hpp"
 #include "server/state.hpp"
 #include "server/worker.hpp"
+#include "server/ws_metrics.hpp"
 
 namespace barrage::server {
 
@@ -15,17 +16,20 @@ namespace barrage::server {
 std::string server::state::metrics_text() const {
   std::vector<loop_metrics_snapshot> loops;
   http_metrics::snapshot http;
+  ws_metrics::snapshot ws;
   {
     std::lock_guard lock(mu);
     for (const auto& w : workers) {
       loops.push_back(w->loop ? w->loop->metrics().snapshot() : loop_metrics_snapshot{});
       http.merge(w->metrics.read());
+      ws.merge(w->ws.read());
     }
   }
   http.tls = opts.tls.has_value();
   std::string out;
   out.reserve(8192);
   render_metrics(out, loops, http, swallowed.read(), read_process_figures());
+  render_ws_metrics(out, ws);
   return out;
 }
 

@@ -27,6 +27,7 @@
 #include "net/tls_context.hpp"
 #include "runtime/task.hpp"
 #include "server/router.hpp"
+#include "server/ws_options.hpp"
 
 namespace barrage::server {
 
@@ -61,6 +62,7 @@ struct server_options {
   /// plain HTTP. /metrics then counts handshakes by result (full, resumed, failed, timed_out).
   std::optional<net::tls_context> tls;
   duration tls_handshake_timeout = std::chrono::seconds(10);
+  ws_limits ws;  // WebSocket routes (/ws/echo, /ws/feed): message size, pings
 };
 
 class server {

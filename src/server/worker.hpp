@@ -10,6 +10,7 @@
 #include "runtime/task.hpp"
 #include "server/metrics.hpp"
 #include "server/state.hpp"
+#include "server/ws_metrics.hpp"
 
 namespace barrage::server::detail {
 
@@ -38,6 +39,7 @@ struct worker {
   net::tcp_listener listener;   // from run() on
   event_loop* loop = nullptr;   // set when run() starts; read by others under s.mu
   http_metrics metrics;
+  ws_metrics ws;  // WebSocket connections and messages (server/ws_session.cpp)
   async_semaphore slots;
   async_event stop_requested;
   bool draining = false;
