@@ -190,8 +190,8 @@ result<run_config, std::string> make_run_config(const run_options& o, unsigned c
   read_times(o, in, c);
   read_retry(o, in, c);
   read_tls(o, in, c);
-  read_http(o, in, c);
   read_ws_options(o, in, c);
+  read_http(o, in, c);
   in.read("--source", o.source, [](const std::string& t) { return net::parse_source_addresses(t); }, c.sources);
   for (const auto& r : o.resolve) {
     net::resolve_override entry;

@@ -9,6 +9,7 @@
 #include "base/units.hpp"
 #include "loadgen/options.hpp"
 #include "loadgen/run_options.hpp"
+#include "ws/utf8.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -74,7 +75,7 @@ void read_payload(const ws_run_options& w, option_reader& in, ws_config& ws) {
     if (size < id) in.refuse("--message-size: with --message-rate at least 16 bytes (the message id)");
     else ws.message = generated_payload(size - id, ws.binary);
   }
-  if (!ws.binary && !in.error() && !valid_utf8(ws.message))
+  if (!ws.binary && !in.error() && !ws::valid_utf8(ws.message))
     in.refuse("--message, --message-file: not UTF-8, which text messages must be; add --binary");
 }
 
@@ -117,37 +118,6 @@ result<duration, std::string> parse_ping_interval(std::string_view text) {
   return parse_duration_in(text, std::chrono::milliseconds(1), max_option_duration);
 }
 
-bool valid_utf8(std::string_view s) noexcept {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const std::size_t n = s.size();
-  for (std::size_t i = 0; i < n;) {
-    const unsigned c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len;
-    unsigned lo = 0x80, hi = 0xBF;  // the second byte's range
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;  // overlong
-      if (c == 0xED) hi = 0x9F;  // surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;  // overlong
-      if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
-    } else {
-      return false;
-    }
-    if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) return false;
-    for (std::size_t k = 2; k < len; ++k)
-      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
-    i += len;
-  }
-  return true;
-}
-
 std::string generated_payload(std::uint64_t size, bool binary) {
   std::string out(size, '\0');
   for (std::uint64_t i = 0; i < size; ++i)
@@ -174,7 +144,7 @@ void read_ws_options(const run_options& o, option_reader& in, run_config& c) {
       in.refuse("--listen sends nothing (but --subscribe): not with --message, --message-file, --message-size, "
                 "--message-rate or --binary");
     in.read("--subscribe", w.subscribe, [](const std::string& t) -> result<std::string, std::string> {
-      if (!valid_utf8(t)) return fail(std::string("not UTF-8, which a text message must be"));
+      if (!ws::valid_utf8(t)) return fail(std::string("not UTF-8, which a text message must be"));
       return t;
     }, ws.subscribe);
     return;

@@ -39,8 +39,6 @@ result<std::uint64_t, std::string> parse_ws_message_size(std::string_view text);
 result<double, std::string> parse_ws_message_rate(std::string_view text);
 /// --ping-interval: above 0.
 result<duration, std::string> parse_ping_interval(std::string_view text);
-/// True when `s` is valid UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF).
-bool valid_utf8(std::string_view s) noexcept;
 /// A generated payload of `size` bytes: printable ASCII for text, every byte value for binary.
 std::string generated_payload(std::uint64_t size, bool binary);
 

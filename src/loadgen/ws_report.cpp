@@ -113,12 +113,12 @@ namespace {
 json summary_ms(const histogram& h) {
   auto ms = [](double ns) { return ns / 1e6; };
   if (h.count() == 0)
-    return {{"count", 0},  {"min", nullptr}, {"mean", nullptr}, {"max", nullptr},
-            {"p50", nullptr}, {"p90", nullptr}, {"p99", nullptr}, {"p999", nullptr}};
+    return {{"count", 0},     {"min", nullptr}, {"mean", nullptr}, {"stdev", nullptr}, {"max", nullptr},  {"p50", nullptr},
+            {"p75", nullptr}, {"p90", nullptr}, {"p99", nullptr},  {"p999", nullptr},  {"p9999", nullptr}};
   auto at = [&](double p) { return ms(static_cast<double>(h.value_at_percentile(p))); };
   return {{"count", h.count()}, {"min", ms(static_cast<double>(h.min()))}, {"mean", ms(h.mean())},
-          {"max", ms(static_cast<double>(h.max()))}, {"p50", at(50)}, {"p90", at(90)}, {"p99", at(99)},
-          {"p999", at(99.9)}};
+          {"stdev", ms(h.stdev())}, {"max", ms(static_cast<double>(h.max()))}, {"p50", at(50)}, {"p75", at(75)},
+          {"p90", at(90)}, {"p99", at(99)}, {"p999", at(99.9)}, {"p9999", at(99.99)}};
 }
 
 }  // namespace

@@ -55,6 +55,13 @@ def plain_http(status):
 
 
 async def handler(ws, args):
+    try:
+        await serve_one(ws, args)
+    except websockets.ConnectionClosed:
+        pass  # the generator's goodbye
+
+
+async def serve_one(ws, args):
     if args.mode == "echo":
         async for m in ws:
             await ws.send(m)
