@@ -131,7 +131,9 @@ json ws_json(const run_result& r) {
   json config = {{"mode", r.config.ws.mode == ws_mode::listen ? "listen" : "echo"},
                  {"model", r.config.ws.open_model() ? "open" : "closed"},
                  {"message_rate", r.config.ws.message_rate ? json(*r.config.ws.message_rate) : json(nullptr)},
-                 {"message_bytes", r.config.ws.mode == ws_mode::echo ? json(r.config.ws.message.size()) : json(nullptr)},
+                 {"message_bytes", r.config.ws.mode == ws_mode::echo
+                                       ? json(r.config.ws.message.size() + (r.config.ws.open_model() ? ws_message_id_chars : 0))
+                                       : json(nullptr)},
                  {"binary", r.config.ws.binary},
                  {"ping_interval_s", to_seconds(r.config.ws.ping_interval)},
                  {"reconnect", r.config.ws.reconnect}};

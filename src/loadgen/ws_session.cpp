@@ -39,6 +39,19 @@ duration schedule_phase(unsigned index, duration interval) {
   return std::chrono::duration_cast<duration>(interval * (f - static_cast<double>(static_cast<std::uint64_t>(f))));
 }
 
+/// A session cancelled before it ended by itself (the backstop at the end, grace period + 2 s
+/// after the run): held at the end, its messages in flight, so that the accounting balances.
+struct unsettled_session {
+  ws_stats& s;
+  const std::deque<waiting>& flight;
+  bool settled = false;
+  ~unsettled_session() {
+    if (settled) return;
+    ++s.held_at_end;
+    s.in_flight_at_end += flight.size();
+  }
+};
+
 }  // namespace
 
 task<ws_worker::session_end> ws_worker::session(client::ws_connection& c, unsigned index) {
@@ -48,6 +61,7 @@ task<ws_worker::session_end> ws_worker::session(client::ws_connection& c, unsign
   const ws::message_kind kind = wc.binary ? ws::message_kind::binary : ws::message_kind::text;
   const duration timeout = plan_.config.timeout;
   std::deque<waiting> flight;  // messages waiting for their replies, oldest first
+  unsettled_session guard{s, flight};
   std::string scratch;         // open model: the id, then the payload
   duration interval{};
   time_point now = mono_clock::now();
@@ -189,6 +203,7 @@ task<ws_worker::session_end> ws_worker::session(client::ws_connection& c, unsign
       break;
     }
   }
+  guard.settled = true;
   if (how == session_end::held) s.in_flight_at_end += flight.size();
   else s.lost += flight.size();
   switch (how) {

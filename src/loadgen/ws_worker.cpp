@@ -151,14 +151,30 @@ task<void> ws_worker::user(unsigned index) {
   }
 }
 
+namespace {
+
+/// An attempt cancelled before it opened or failed (the backstop at the end, when a slow
+/// connect outlives the grace period): counted as failed, "cancelled", so that attempts balance.
+struct unsettled_attempt {
+  ws_stats& s;
+  bool settled = false;
+  ~unsettled_attempt() {
+    if (!settled) ++s.failed["cancelled"];
+  }
+};
+
+}  // namespace
+
 task<std::optional<client::ws_connection>> ws_worker::open() {
   ws_stats& s = stats_.ws;
   ++s.attempts;
+  unsettled_attempt guard{s};
   const time_point start = mono_clock::now();
   const time_point deadline =
       plan_.config.connect_timeout >= no_time_limit ? time_point::max() : start + plan_.config.connect_timeout;
   std::string failure;
   auto t = co_await connect(deadline, failure);
+  guard.settled = !t;
   if (!t) {
     ++s.failed[failure];
     co_return std::nullopt;
@@ -166,6 +182,7 @@ task<std::optional<client::ws_connection>> ws_worker::open() {
   const std::string host = plan_.url.host_header(), target = plan_.url.target();
   client::ws_open_request req{host, target, plan_.headers};
   auto c = co_await client::ws_connection::open(std::move(*t), req, deadline);
+  guard.settled = true;
   if (!c) {
     ++s.failed[client::to_key(c.error())];
     co_return std::nullopt;
