@@ -39,94 +39,177 @@ duration schedule_phase(unsigned index, duration interval) {
   return std::chrono::duration_cast<duration>(interval * (f - static_cast<double>(static_cast<std::uint64_t>(f))));
 }
 
-/// A session cancelled before it ended by itself (the backstop at the end, grace period + 2 s
-/// after the run): held at the end, its messages in flight, so that the accounting balances.
-struct unsettled_session {
-  ws_stats& s;
-  const std::deque<waiting>& flight;
-  bool settled = false;
-  ~unsettled_session() {
-    if (settled) return;
-    ++s.held_at_end;
-    s.in_flight_at_end += flight.size();
+/// What one session keeps between its reads: the messages waiting, the schedule, the ping.
+class session_state {
+ public:
+  session_state(const ws_config& wc, ws_stats& s, duration timeout, unsigned index)
+      : wc_(wc), s_(s), timeout_(timeout), echo_(wc.mode == ws_mode::echo), open_(wc.open_model()),
+        kind_(wc.binary ? ws::message_kind::binary : ws::message_kind::text) {
+    const time_point now = mono_clock::now();
+    next_send_ = now;
+    if (open_) {
+      scratch_.assign(ws_message_id_chars, '0');
+      scratch_ += wc.message;
+      interval_ = std::chrono::duration_cast<duration>(std::chrono::duration<double>(1.0 / *wc.message_rate));
+      next_send_ = now + schedule_phase(index, interval_);
+    }
+    if (wc.ping_interval > duration::zero()) next_ping_ = now + wc.ping_interval;
   }
+  /// Cancelled before it ended by itself (the backstop at the end, grace period + 2 s after the
+  /// run): held at the end, its messages in flight, so that the accounting balances.
+  ~session_state() {
+    if (settled_) return;
+    ++s_.held_at_end;
+    s_.in_flight_at_end += flight_.size();
+  }
+
+  std::optional<std::uint16_t> peer_code;  // the peer's Close frame came, with this code
+  bool broken = false;                     // the peer broke RFC 6455
+
+  std::size_t waiting_count() const noexcept { return flight_.size(); }
+  /// Before a read: its events read the clock once, at the first.
+  void new_read() noexcept { have_now_ = false; }
+  void on_event(const ws::event& e);
+  /// Queues what is due at `now`: the closed model's next message, the open model's scheduled
+  /// ones, a ping.
+  void queue_due(ws::frame_codec& codec, time_point now);
+  /// Messages past --timeout time out; true when the closed model gives the connection up.
+  bool expire(time_point now);
+  /// When the next thing is due, at the latest `limit`.
+  time_point next_due(time_point limit, bool draining) const noexcept;
+  /// The session ended: what is still waiting is in flight at the end (`held`) or lost.
+  void settle(bool held) noexcept {
+    settled_ = true;
+    (held ? s_.in_flight_at_end : s_.lost) += flight_.size();
+  }
+
+ private:
+  void on_message(const ws::message& m);
+
+  const ws_config& wc_;
+  ws_stats& s_;
+  const duration timeout_;
+  const bool echo_, open_;
+  const ws::message_kind kind_;
+  std::deque<waiting> flight_;  // messages waiting for their replies, oldest first
+  std::string scratch_;         // open model: the id, then the payload
+  duration interval_{};
+  time_point next_send_{};
+  time_point next_ping_ = time_point::max();
+  std::optional<waiting> ping_out_;  // the ping waiting for its pong
+  std::uint64_t next_id_ = 0, ping_seq_ = 0;
+  char ping_text_[ws_message_id_chars] = {};
+  time_point last_message_{};
+  time_point now_{};
+  bool have_now_ = false;
+  bool settled_ = false;
 };
+
+void session_state::on_event(const ws::event& e) {
+  if (!have_now_) {
+    now_ = mono_clock::now();
+    have_now_ = true;
+  }
+  if (const auto* m = std::get_if<ws::message>(&e)) {
+    on_message(*m);
+  } else if (const auto* p = std::get_if<ws::pong>(&e)) {
+    if (ping_out_ && p->data == std::string_view(ping_text_, sizeof ping_text_)) {
+      ++s_.pongs;
+      s_.ping_rtt.record(static_cast<std::uint64_t>(to_ns(now_ - ping_out_->intended)));
+      ping_out_.reset();
+    }
+  } else if (const auto* pc = std::get_if<ws::peer_close>(&e)) {
+    peer_code = pc->code;
+  } else if (std::holds_alternative<ws::protocol_error>(e)) {
+    broken = true;
+  }
+}
+
+void session_state::on_message(const ws::message& m) {
+  ++s_.received;
+  s_.bytes_received += m.data.size();
+  if (!echo_) {
+    if (last_message_ != time_point{}) s_.gap.record(static_cast<std::uint64_t>(to_ns(now_ - last_message_)));
+    last_message_ = now_;
+    return;
+  }
+  auto it = flight_.begin();
+  if (open_) {
+    const auto id = read_message_id(m.data);
+    while (it != flight_.end() && (!id || it->id != *id)) ++it;
+  }
+  if (it == flight_.end()) {
+    ++s_.unmatched;
+    return;
+  }
+  ++s_.answered;
+  s_.latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_ns(now_ - it->intended))));
+  flight_.erase(it);
+}
+
+void session_state::queue_due(ws::frame_codec& codec, time_point now) {
+  if (echo_ && !open_ && flight_.empty()) {
+    (void)codec.queue_message(kind_, wc_.message);
+    flight_.push_back({0, now});
+    ++s_.sent;
+    s_.bytes_sent += wc_.message.size();
+  }
+  for (; open_ && next_send_ <= now; next_send_ += interval_) {
+    write_message_id(scratch_.data(), next_id_);
+    (void)codec.queue_message(kind_, scratch_);
+    flight_.push_back({next_id_++, next_send_});
+    ++s_.sent;
+    s_.bytes_sent += scratch_.size();
+    if (now - next_send_ > late_after) ++s_.late;
+  }
+  if (now >= next_ping_) {
+    if (!ping_out_) {
+      write_message_id(ping_text_, ping_seq_);
+      ping_out_ = waiting{ping_seq_++, now};
+      (void)codec.queue_ping(std::string_view(ping_text_, sizeof ping_text_));
+      ++s_.pings;
+    }
+    next_ping_ = now + wc_.ping_interval;
+  }
+}
+
+bool session_state::expire(time_point now) {
+  if (flight_.empty() || timeout_ >= no_time_limit || flight_.front().intended + timeout_ > now) return false;
+  if (!open_) {  // its reply may still come: the connection cannot be trusted to pair them
+    ++s_.timed_out;
+    flight_.clear();
+    return true;
+  }
+  while (!flight_.empty() && flight_.front().intended + timeout_ <= now) {
+    ++s_.timed_out;
+    flight_.pop_front();
+  }
+  return false;
+}
+
+time_point session_state::next_due(time_point limit, bool draining) const noexcept {
+  time_point t = limit;
+  if (open_ && !draining) t = std::min(t, next_send_);
+  if (!draining) t = std::min(t, next_ping_);
+  if (!flight_.empty() && timeout_ < no_time_limit) t = std::min(t, flight_.front().intended + timeout_);
+  return t;
+}
 
 }  // namespace
 
 task<ws_worker::session_end> ws_worker::session(client::ws_connection& c, unsigned index) {
-  const ws_config& wc = plan_.config.ws;
   ws_stats& s = stats_.ws;
-  const bool echo = wc.mode == ws_mode::echo, open_model = wc.open_model();
-  const ws::message_kind kind = wc.binary ? ws::message_kind::binary : ws::message_kind::text;
-  const duration timeout = plan_.config.timeout;
-  std::deque<waiting> flight;  // messages waiting for their replies, oldest first
-  unsettled_session guard{s, flight};
-  std::string scratch;         // open model: the id, then the payload
-  duration interval{};
-  time_point now = mono_clock::now();
-  time_point next_send = now;
-  if (open_model) {
-    scratch.assign(ws_message_id_chars, '0');
-    scratch += wc.message;
-    interval = std::chrono::duration_cast<duration>(std::chrono::duration<double>(1.0 / *wc.message_rate));
-    next_send = now + schedule_phase(index, interval);
-  }
-  const bool pinging = wc.ping_interval > duration::zero();
-  time_point next_ping = pinging ? now + wc.ping_interval : time_point::max();
-  std::optional<waiting> ping_out;  // the ping waiting for its pong
-  std::uint64_t next_id = 0, ping_seq = 0;
-  char ping_text[ws_message_id_chars];
-  time_point last_message{};
-  std::optional<std::uint16_t> peer_code;
-  bool broken = false;
-  bool have_now = false;  // the clock was read for the events of this read
-
-  auto on_event = [&](const ws::event& e) {
-    if (!have_now) {
-      now = mono_clock::now();
-      have_now = true;
-    }
-    if (const auto* m = std::get_if<ws::message>(&e)) {
-      ++s.received;
-      s.bytes_received += m->data.size();
-      if (!echo) {
-        if (last_message != time_point{}) s.gap.record(static_cast<std::uint64_t>(to_ns(now - last_message)));
-        last_message = now;
-        return;
-      }
-      auto it = flight.begin();
-      if (open_model) {
-        const auto id = read_message_id(m->data);
-        while (it != flight.end() && (!id || it->id != *id)) ++it;
-      }
-      if (it == flight.end()) {
-        ++s.unmatched;
-        return;
-      }
-      ++s.answered;
-      s.latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_ns(now - it->intended))));
-      flight.erase(it);
-    } else if (const auto* p = std::get_if<ws::pong>(&e)) {
-      if (ping_out && p->data == std::string_view(ping_text, sizeof ping_text)) {
-        ++s.pongs;
-        s.ping_rtt.record(static_cast<std::uint64_t>(to_ns(now - ping_out->intended)));
-        ping_out.reset();
-      }
-    } else if (const auto* pc = std::get_if<ws::peer_close>(&e)) {
-      peer_code = pc->code;
-    } else if (std::holds_alternative<ws::protocol_error>(e)) {
-      broken = true;
-    }
-  };
-
-  if (!echo && wc.subscribe && c.codec().queue_message(ws::message_kind::text, *wc.subscribe)) ++s.subscribes;
+  session_state st(plan_.config.ws, s, plan_.config.timeout, index);
+  auto on_event = [&st](const ws::event& e) { st.on_event(e); };
+  const auto& subscribe = plan_.config.ws.subscribe;
+  if (plan_.config.ws.mode == ws_mode::listen && subscribe && c.codec().queue_message(ws::message_kind::text, *subscribe))
+    ++s.subscribes;
   bool draining = false;
   time_point drain_until = time_point::max();
   session_end how = session_end::dropped;
   std::string drop_reason;
   for (;;) {
-    now = mono_clock::now();
+    const time_point now = mono_clock::now();
     const bool ended = stopping_ || now >= plan_.end;
     if (!draining && (ended || told_to_stop(index))) {
       if (!ended) {  // a ramp-down: this connection is no longer wanted
@@ -136,49 +219,16 @@ task<ws_worker::session_end> ws_worker::session(client::ws_connection& c, unsign
       draining = true;  // the end: no more messages; the replies get the grace period
       drain_until = std::min(stopped_at_, plan_.end) + plan_.config.grace_period();
     }
-    if (!draining && echo && !open_model && flight.empty()) {
-      (void)c.codec().queue_message(kind, wc.message);
-      flight.push_back({0, now});
-      ++s.sent;
-      s.bytes_sent += wc.message.size();
+    if (!draining) st.queue_due(c.codec(), now);
+    if (st.expire(now)) {
+      how = session_end::closed_by_us;
+      break;
     }
-    for (; !draining && open_model && next_send <= now; next_send += interval) {
-      write_message_id(scratch.data(), next_id);
-      (void)c.codec().queue_message(kind, scratch);
-      flight.push_back({next_id++, next_send});
-      ++s.sent;
-      s.bytes_sent += scratch.size();
-      if (now - next_send > late_after) ++s.late;
-    }
-    if (!draining && now >= next_ping) {
-      if (!ping_out) {
-        write_message_id(ping_text, ping_seq);
-        ping_out = waiting{ping_seq++, now};
-        (void)c.codec().queue_ping(std::string_view(ping_text, sizeof ping_text));
-        ++s.pings;
-      }
-      next_ping = now + wc.ping_interval;
-    }
-    if (!flight.empty() && timeout < no_time_limit && flight.front().intended + timeout <= now) {
-      if (!open_model) {  // its reply may still come: the connection cannot be trusted to pair them
-        ++s.timed_out;
-        flight.clear();
-        how = session_end::closed_by_us;
-        break;
-      }
-      while (!flight.empty() && flight.front().intended + timeout <= now) {
-        ++s.timed_out;
-        flight.pop_front();
-      }
-    }
-    if (draining && (flight.empty() || now >= drain_until)) {
+    if (draining && (st.waiting_count() == 0 || now >= drain_until)) {
       how = session_end::held;
       break;
     }
-    time_point deadline = std::min(now + poll_cap, draining ? drain_until : plan_.end);
-    if (open_model && !draining) deadline = std::min(deadline, next_send);
-    if (!draining) deadline = std::min(deadline, next_ping);
-    if (!flight.empty() && timeout < no_time_limit) deadline = std::min(deadline, flight.front().intended + timeout);
+    const time_point deadline = st.next_due(std::min(now + poll_cap, draining ? drain_until : plan_.end), draining);
     if (c.has_output()) {
       const long w = co_await c.flush(deadline);
       if (w == -ETIMEDOUT) continue;
@@ -187,13 +237,13 @@ task<ws_worker::session_end> ws_worker::session(client::ws_connection& c, unsign
         break;
       }
     }
-    have_now = false;
+    st.new_read();
     const long n = co_await c.read(deadline, on_event);
-    if (peer_code) {
+    if (st.peer_code) {
       how = session_end::closed_by_peer;
       break;
     }
-    if (broken) {
+    if (st.broken) {
       drop_reason = "protocol_error";
       break;
     }
@@ -203,12 +253,10 @@ task<ws_worker::session_end> ws_worker::session(client::ws_connection& c, unsign
       break;
     }
   }
-  guard.settled = true;
-  if (how == session_end::held) s.in_flight_at_end += flight.size();
-  else s.lost += flight.size();
+  st.settle(how == session_end::held);
   switch (how) {
     case session_end::held: ++s.held_at_end; break;
-    case session_end::closed_by_peer: ++s.closed_by_peer[*peer_code]; break;
+    case session_end::closed_by_peer: ++s.closed_by_peer[*st.peer_code]; break;
     case session_end::closed_by_us: ++s.closed_by_us; break;
     case session_end::dropped: ++s.dropped[drop_reason]; break;
   }
