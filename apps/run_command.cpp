@@ -15,6 +15,7 @@
 #include "apps/run_line.hpp"
 #include "apps/stream_options.hpp"
 #include "apps/scenario_options.hpp"
+#include "apps/ws_cli.hpp"
 #include "apps/metrics_endpoint.hpp"
 #include "base/units.hpp"
 #include "base/quote_text.hpp"
@@ -46,7 +47,7 @@ struct output_options {
 /// The target and the load: how many connections, requests, for how long, at what rate.
 void add_load_options(CLI::App& app, loadgen::run_options& o) {
   app.add_option("url", o.url, "Target URL, http[s]://[user:password@]host[:port][/path][?query] (user information: sent as "
-                 "Authorization: Basic)")->required();
+                 "Authorization: Basic), or ws[s]://host[:port][/path][?query] for WebSocket (the ws: options)")->required();
   text_option(app, "-c,--connections", o.connections, "Concurrent connections, 1-10M (open model: the cap)")
       ->default_str("50")
       ->type_name("N");
@@ -269,6 +270,7 @@ void add_run_options(CLI::App& app, loadgen::run_options& o, output_options& out
   add_metrics_options(app, o);
   add_stream_options(app, o);
   add_scenario_options(app, o.scenario);
+  add_ws_options(app, o.ws);
 }
 
 /// The text report and the --json file; the exit status.

@@ -14,6 +14,7 @@
 #include "loadgen/redact.hpp"
 #include "loadgen/scenario.hpp"
 #include "loadgen/stats.hpp"
+#include "loadgen/ws_config.hpp"
 #include "net/address.hpp"
 #include "net/resolve_override.hpp"
 #include "net/tls_context.hpp"
@@ -130,6 +131,8 @@ struct run_config {
   std::shared_ptr<const loadgen::scenario> scenario;
   std::shared_ptr<const loadgen::targets_list> targets;
   std::optional<std::uint64_t> iterations;
+  /// ws:// and wss:// runs (loadgen/ws_config.hpp).
+  ws_config ws;
 
   bool open_model() const noexcept { return rate.has_value(); }
   duration grace_period() const noexcept {

@@ -20,6 +20,7 @@
 #include "loadgen/wall_clock.hpp"
 #include "loadgen/worker.hpp"
 #include "loadgen/worker_scenario.hpp"
+#include "loadgen/ws_engine.hpp"
 #include "net/fd_limit.hpp"
 #include "net/resolver.hpp"
 #include "runtime/spawn.hpp"
@@ -276,6 +277,7 @@ generator_usage generator_use(const run_result& r, double cpu_seconds, double bu
 
 result<run_result, std::string> run_load(const run_config& config, const progress_fn& progress,
                                          const std::atomic<bool>* interrupt, const second_observer& on_second) {
+  if (config.ws.enabled) return run_ws_load(config, progress, interrupt);  // ws://, wss://
   run_config cfg = config;
   if (!cfg.open_model() && !cfg.ramp.empty())
     for (const auto& s : cfg.ramp) cfg.connections = std::max(cfg.connections, static_cast<unsigned>(std::lround(s.target)));

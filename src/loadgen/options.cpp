@@ -309,7 +309,7 @@ result<http::url, std::string> parse_target_url(std::string_view text) {
   auto u = http::parse_url(parts.rest);
   if (!u && u.error() == http::url_error::unsupported_scheme) {
     auto scheme = text.substr(0, text.find("://"));
-    return fail(bad + "scheme " + quote_text(scheme) + " is not supported (http or https)");
+    return fail(bad + "scheme " + quote_text(scheme) + " is not supported (http, https, ws or wss)");
   }
   if (!u && u.error() == http::url_error::missing_scheme) return fail(bad + "it must start with http:// or https://");
   if (!u) return fail(bad + http::to_string(u.error()));

@@ -7,6 +7,7 @@
 #include "loadgen/report_streams.hpp"
 #include "loadgen/report_scenario.hpp"
 #include "loadgen/wall_clock.hpp"
+#include "loadgen/ws_report.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -241,6 +242,7 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
                  {"peak_streams", r.stats.h2.peak_streams},
                  {"goaways", r.stats.h2.goaways}};
   if (r.config.stream) out["streams"] = streams_json(r);
+  if (r.config.ws.enabled) out["websocket"] = ws_json(r);
   if (r.config.open_model()) {
     out["latency_uncorrected_ms"] = latency_summary(r.stats.latency_uncorrected());
     out["schedule_lag_ms"] = latency_summary(r.stats.schedule_lag);

@@ -10,6 +10,7 @@
 #include "http/redirect.hpp"
 #include "loadgen/report_streams.hpp"
 #include "loadgen/report_scenario.hpp"
+#include "loadgen/ws_report.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -92,8 +93,9 @@ void what_ran(writer& w, const run_result& r) {
   const auto& c = r.config;
   w.heading(fmt::format("barrage {}", version_string));
   const std::string url = c.secrets.url(c.url);  // its password redacted unless --show-secrets
-  w.field("Target", r.target_address.empty() ? fmt::format("{} {}", c.method, url)
-                                             : fmt::format("{} {}  ({})", c.method, url, r.target_address));
+  const std::string method = c.ws.enabled ? std::string() : c.method + " ";
+  w.field("Target", r.target_address.empty() ? fmt::format("{}{}", method, url)
+                                             : fmt::format("{}{}  ({})", method, url, r.target_address));
   auto threads = fmt::format("{} thread{}", c.threads, c.threads == 1 ? "" : "s");
   if (c.open_model()) {
     w.field("Model", fmt::format("open: {} req/s on up to {} connections, {}", number(*c.rate), c.connections, threads));
@@ -115,7 +117,8 @@ void what_ran(writer& w, const run_result& r) {
   w.field("Length", length_text(c));
   if (c.warmup.count() > 0) w.field("Warm-up", fmt::format("{} (not counted)", dur(c.warmup)));
   auto limit = [](duration d) { return d >= no_time_limit ? std::string("none") : dur(d); };
-  w.field("Timeouts", fmt::format("request {}, connect {}", limit(c.timeout), limit(c.connect_timeout)));
+  w.field("Timeouts", fmt::format("{} {}, connect {}", c.ws.enabled ? "reply" : "request", limit(c.timeout),
+                                  limit(c.connect_timeout)));
 }
 
 void summary(writer& w, const run_result& r) {
@@ -384,15 +387,19 @@ std::string render_text(const run_result& r, std::span<const threshold_result> t
     w.raw() += '\n';
   }
   what_ran(w, r);
-  summary(w, r);
-  latency(w, r);
-  phases_section(w, r);
-  histogram_section(w, r);
-  statuses(w, r);
-  errors(w, r);
-  w.raw() += scenario_text(r, colour);
-  accounting(w, r);
-  if (r.config.stream) w.raw() += streams_text(r, colour);
+  if (r.config.ws.enabled) {  // WebSocket runs: their own sections in place of the requests'
+    w.raw() += ws_text(r, colour);
+  } else {
+    summary(w, r);
+    latency(w, r);
+    phases_section(w, r);
+    histogram_section(w, r);
+    statuses(w, r);
+    errors(w, r);
+    w.raw() += scenario_text(r, colour);
+    accounting(w, r);
+    if (r.config.stream) w.raw() += streams_text(r, colour);
+  }
   generator(w, r);
   thresholds_section(w, thresholds);
   return w.take();

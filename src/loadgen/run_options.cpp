@@ -185,7 +185,7 @@ result<run_config, std::string> make_run_config(const run_options& o, unsigned c
   const bool request_given = o.method || o.body || o.body_file;
   if (auto s = read_scenario_input(o.scenario, o.url, o.headers, request_given, c); !s) return fail(s.error());
   const std::string target = c.scenario || c.targets ? c.url : o.url;
-  auto url = parse_target_url(target);
+  auto url = is_ws_url(target) ? parse_ws_url(target) : parse_target_url(target);
   if (!url) return fail(url.error());
   c.url = target;
   option_reader in;
@@ -195,6 +195,7 @@ result<run_config, std::string> make_run_config(const run_options& o, unsigned c
   read_times(o, in, c);
   read_retry(o, in, c);
   read_tls(o, in, c);
+  read_ws_options(o, in, c);
   read_http(o, in, c);
   read_stream(o, in, c);
   in.read("--source", o.source, [](const std::string& t) { return net::parse_source_addresses(t); }, c.sources);

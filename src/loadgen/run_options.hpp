@@ -10,6 +10,7 @@
 #include "base/result.hpp"
 #include "loadgen/config.hpp"
 #include "loadgen/scenario_options.hpp"
+#include "loadgen/ws_options.hpp"
 
 namespace barrage::loadgen {
 
@@ -33,6 +34,7 @@ struct run_options {
   std::optional<std::string> stall;  // --stall
   scenario_options scenario;  // a scenario file as `url`, --targets, --iterations
   std::optional<std::string> h2_window, h2_connection_window;  // loadgen/h2_settings.hpp
+  ws_run_options ws;  // ws:// and wss:// runs (loadgen/ws_options.hpp)
 };
 
 /// Defaults, shown in --help: 50 connections, 10s run when -n is absent, one thread per core

@@ -100,6 +100,7 @@ void run_stats::merge(const run_stats& o) {
   redirect_hops.merge(o.redirect_hops);
   streams.merge(o.streams);
   scenario.merge(o.scenario);
+  ws.merge(o.ws);
   for (const auto& a : o.addresses) {
     auto it = std::find_if(addresses.begin(), addresses.end(), [&](const address_use& u) { return same(u.address, a.address); });
     if (it == addresses.end()) {
@@ -130,6 +131,7 @@ void run_stats::reset() {
   redirect_hops.reset();
   streams.reset();
   scenario.reset();
+  ws.reset();
 }
 
 }  // namespace barrage::loadgen

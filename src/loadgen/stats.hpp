@@ -18,6 +18,7 @@
 #include "loadgen/phases.hpp"
 #include "loadgen/stream_stats.hpp"
 #include "loadgen/scenario_stats.hpp"
+#include "loadgen/ws_stats.hpp"
 #include "net/resolver.hpp"
 #include "net/tls_error.hpp"
 
@@ -126,6 +127,7 @@ struct run_stats {
   histogram redirect_hops;        // --redirects: each followed hop, from its send to its response
   stream_stats streams;           // --stream: streamed responses (stream_stats.hpp)
   scenario_stats scenario;        // a scenario or --targets run: per step (target) and per iteration
+  ws_stats ws;                    // ws:// and wss:// runs (loadgen/ws_stats.hpp)
 
   /// The open model's second histogram: from the actual send time (uncorrected); records
   /// go to both from here on. In the closed model a request is sent at its intended time, so

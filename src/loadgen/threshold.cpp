@@ -313,6 +313,8 @@ threshold_result evaluate(const threshold& t, const run_result& r) {
   judged j;
   if (t.step.empty()) {
     judge_run(t, r, j);
+    // WebSocket runs: the latency metrics judge the message round trip; the others have no data.
+    if (r.config.ws.enabled && !t.failed) j.latency = &r.stats.ws.latency;
   } else if (!judge_step(t, r, j)) {
     out.actual = "n/a: the run has no step " + quote_text(t.step);
     return out;
@@ -321,13 +323,18 @@ threshold_result evaluate(const threshold& t, const run_result& r) {
   auto completed = j.completed;
   std::optional<double> actual;
   std::string missing;
+  if (r.config.ws.enabled && (kind_of(t.metric) != value_kind::latency || t.failed)) {
+    out.actual = "n/a: not measured in WebSocket runs (latency metrics judge the message round trip)";
+    return out;
+  }
   switch (t.metric) {
     case threshold_metric::percentile:
     case threshold_metric::mean:
     case threshold_metric::min:
     case threshold_metric::max:
       if (h.count() == 0) {
-        missing = t.failed ? "n/a: no failed requests" : "n/a: no successful responses";
+        missing = t.failed ? "n/a: no failed requests"
+                  : r.config.ws.enabled ? "n/a: no answered messages" : "n/a: no successful responses";
         break;
       }
       if (t.metric == threshold_metric::percentile)

@@ -18,6 +18,8 @@
 //           timeouts==0  dropped==0  p99{outcome=failed}<1s  p99{step=login}<300ms
 // Latency thresholds judge the corrected latency (from the intended send time in the open
 // model). A threshold whose metric has no data (no responses, nothing completed) fails.
+// In WebSocket runs (ws://, wss://) the latency metrics judge the message round trip
+// (websocket.latency); the other metrics, and {outcome=failed}, have no data there and fail.
 #include <cstdint>
 #include <span>
 #include <string>

@@ -412,7 +412,7 @@ const text_case url_cases[] = {
     {"password_never_quoted", "http://alice:hunter2@example.com:0/", false,
      "bad URL \"http://alice:<redacted, 7 bytes, sha256:f52fbd32"},
     {"ftp_is_refused", "ftp://example.com/",
-     false, "bad URL \"ftp://example.com/\": scheme \"ftp\" is not supported (http or https)"},
+     false, "bad URL \"ftp://example.com/\": scheme \"ftp\" is not supported (http, https, ws or wss)"},
     {"no_scheme", "example.com:80", false, "must start with http:// or https://"},
     {"empty", "", false, "empty"},
     {"empty_host", "http:///", false, "no host"},

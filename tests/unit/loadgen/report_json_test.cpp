@@ -481,4 +481,25 @@ TEST(report_json, scenario_steps_targets_and_iterations_are_reported_and_match_t
 }
 
 }  // namespace
+TEST(report_json, a_websocket_report_matches_the_published_schema) {
+  mini_validator schema(load_schema());
+  run_result r;
+  r.config.url = "wss://127.0.0.1:9000/chat";
+  r.config.ws.enabled = true;
+  r.config.ws.message_rate = 10.0;
+  r.stats.ws.attempts = 3;
+  r.stats.ws.opened = 2;
+  r.stats.ws.failed["http_404"] = 1;
+  r.stats.ws.held_at_end = 1;
+  r.stats.ws.closed_by_peer[1001] = 1;
+  r.stats.ws.sent = 4;
+  r.stats.ws.answered = 3;
+  r.stats.ws.in_flight_at_end = 1;
+  r.stats.ws.latency.record(1'000'000);
+  auto j = to_json(r);
+  EXPECT_EQ(joined(schema.problems(j)), "");
+  j["websocket"]["messages"].erase("lost");
+  EXPECT_NE(joined(schema.problems(j)).find("missing lost"), std::string::npos);
+}
+
 }  // namespace barrage::loadgen

@@ -155,7 +155,7 @@ const bad_case bad_cases[] = {
      "--body-file: cannot read \"/nonexistent/body\": No such file or directory"},
     {"source_not_an_address", [](run_options& o) { o.source = "nope"; }, "--source: "},
     {"ftp_url", [](run_options& o) { o.url = "ftp://example.com/"; },
-     "bad URL \"ftp://example.com/\": scheme \"ftp\" is not supported (http or https)"},
+     "bad URL \"ftp://example.com/\": scheme \"ftp\" is not supported (http, https, ws or wss)"},
     {"cacert_missing", [](run_options& o) { o.cacert = "/nonexistent/ca.pem"; },
      "--cacert: cannot read \"/nonexistent/ca.pem\": No such file or directory"},
     {"cacert_a_directory", [](run_options& o) { o.cacert = "/tmp"; }, "--cacert: cannot read \"/tmp\": a directory"},

@@ -1,0 +1,235 @@
+// The WebSocket generator's pure parts: its options, the open model's message ids, the
+// accounting of ws_stats, the reports' websocket sections and the thresholds on them.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "loadgen/report_json.hpp"
+#include "loadgen/report_text.hpp"
+#include "loadgen/run_options.hpp"
+#include "loadgen/threshold.hpp"
+#include "loadgen/ws_message.hpp"
+#include "loadgen/ws_options.hpp"
+#include "ws/utf8.hpp"
+
+namespace barrage::loadgen {
+namespace {
+
+using namespace std::chrono;
+
+struct ws_case {
+  const char* name;
+  std::vector<std::pair<std::string, std::string>> set;  // option -> value ("" for a flag)
+  const char* error;  // nullptr: accepted
+};
+
+run_options options_for(const std::string& url, const ws_case& c) {
+  run_options o;
+  o.url = url;
+  for (const auto& [k, v] : c.set) {
+    if (k == "--message") o.ws.message = v;
+    else if (k == "--message-size") o.ws.message_size = v;
+    else if (k == "--message-file") o.ws.message_file = v;
+    else if (k == "--message-rate") o.ws.message_rate = v;
+    else if (k == "--subscribe") o.ws.subscribe = v;
+    else if (k == "--ping-interval") o.ws.ping_interval = v;
+    else if (k == "--binary") o.ws.binary = true;
+    else if (k == "--listen") o.ws.listen = true;
+    else if (k == "--reconnect") o.ws.reconnect = true;
+    else if (k == "-r") o.rate = v;
+    else if (k == "-X") o.method = v;
+    else if (k == "--http2") o.http2 = true;
+    else ADD_FAILURE() << "unknown option in the table: " << k;
+  }
+  return o;
+}
+
+const ws_case ws_cases[] = {
+    {"defaults", {}, nullptr},
+    {"message", {{"--message", "{\"op\":\"hi\"}"}}, nullptr},
+    {"generated", {{"--message-size", "1KiB"}}, nullptr},
+    {"binary generated", {{"--message-size", "64"}, {"--binary", ""}}, nullptr},
+    {"open model", {{"--message-rate", "2.5k"}, {"--message-size", "100"}}, nullptr},
+    {"listen with subscribe", {{"--listen", ""}, {"--subscribe", "{\"sub\":1}"}}, nullptr},
+    {"pings and reconnects", {{"--ping-interval", "250ms"}, {"--reconnect", ""}}, nullptr},
+    {"two payloads", {{"--message", "a"}, {"--message-size", "10"}},
+     "--message, --message-file and --message-size: give one of them"},
+    {"size zero", {{"--message-size", "0"}}, "--message-size: bad size \"0\": must be between 1 byte and 64MiB"},
+    {"size too large", {{"--message-size", "65MiB"}}, "--message-size: bad size \"65MiB\": must be between 1 byte and 64MiB"},
+    {"open model, size below the id", {{"--message-rate", "10"}, {"--message-size", "15"}},
+     "--message-size: with --message-rate at least 16 bytes (the message id)"},
+    {"rate zero", {{"--message-rate", "0"}}, nullptr /* checked below: parse_rate refuses it */},
+    {"rate too high", {{"--message-rate", "2M"}},
+     "--message-rate: bad rate \"2M\": must be at most 1M (messages per second per connection)"},
+    {"subscribe without listen", {{"--subscribe", "x"}}, "--subscribe needs --listen"},
+    {"listen with a message", {{"--listen", ""}, {"--message", "x"}},
+     "--listen sends nothing (but --subscribe): not with --message, --message-file, --message-size, "
+     "--message-rate or --binary"},
+    {"text that is not UTF-8", {{"--message", "\xff\xfe"}},
+     "--message, --message-file: not UTF-8, which text messages must be; add --binary"},
+    {"binary that is not UTF-8", {{"--message", "\xff\xfe"}, {"--binary", ""}}, nullptr},
+    {"an HTTP rate", {{"-r", "100"}}, "-r/--rate (use --message-rate) is for HTTP runs, not for ws:// and wss://"},
+    {"an HTTP method", {{"-X", "POST"}}, "-X/--method is for HTTP runs, not for ws:// and wss://"},
+    {"HTTP/2", {{"--http2", ""}}, "--http2 is for HTTP runs, not for ws:// and wss://"},
+    {"ping interval zero", {{"--ping-interval", "0"}}, nullptr /* checked below */},
+};
+
+TEST(ws_options, each_case_of_the_table_is_accepted_or_refused_with_its_line) {
+  for (const auto& c : ws_cases) {
+    auto made = make_run_config(options_for("ws://127.0.0.1:9000/chat", c), 2);
+    if (std::string(c.name) == "rate zero" || std::string(c.name) == "ping interval zero") {
+      EXPECT_FALSE(made.ok()) << c.name;
+      continue;
+    }
+    if (c.error) {
+      ASSERT_FALSE(made.ok()) << c.name;
+      EXPECT_EQ(made.error(), c.error) << c.name;
+    } else {
+      EXPECT_TRUE(made.ok()) << c.name << ": " << made.error();
+    }
+  }
+}
+
+TEST(ws_options, the_url_makes_a_websocket_run_and_the_options_fill_ws_config) {
+  auto c = make_run_config(options_for("wss://example.com/feed?x=1", {"", {{"--message-rate", "50"}, {"--message-size", "100"}, {"--ping-interval", "1s"}}, nullptr}), 2);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_TRUE(c->ws.enabled);
+  EXPECT_TRUE(c->ws.secure);
+  EXPECT_EQ(c->ws.mode, ws_mode::echo);
+  EXPECT_EQ(c->ws.message_rate, 50.0);
+  EXPECT_EQ(c->ws.message.size(), 100u - ws_message_id_chars);  // the id makes up the size
+  EXPECT_EQ(c->ws.ping_interval, 1s);
+  auto l = make_run_config(options_for("WS://127.0.0.1:1/", {"", {{"--listen", ""}}, nullptr}), 1);
+  ASSERT_TRUE(l.ok()) << l.error();
+  EXPECT_TRUE(l->ws.enabled && !l->ws.secure);
+  EXPECT_EQ(l->ws.mode, ws_mode::listen);
+  auto h = make_run_config(options_for("http://127.0.0.1:1/", {}), 1);
+  ASSERT_TRUE(h.ok());
+  EXPECT_FALSE(h->ws.enabled);
+}
+
+TEST(ws_options, websocket_options_in_an_http_run_are_refused) {
+  auto c = make_run_config(options_for("http://127.0.0.1:1/", {"", {{"--listen", ""}}, nullptr}), 1);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error(), "--message, --listen, --ping-interval ...: need a ws:// or wss:// URL");
+}
+
+TEST(ws_options, a_bad_websocket_url_is_quoted_as_typed) {
+  auto c = make_run_config(options_for("ws://127.0.0.1:99999/", {}), 1);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().find("bad URL \"ws://127.0.0.1:99999/\""), 0u) << c.error();
+}
+
+TEST(ws_options, generated_payloads_have_the_size_and_text_ones_are_utf8) {
+  EXPECT_EQ(generated_payload(1000, false).size(), 1000u);
+  EXPECT_TRUE(ws::valid_utf8(generated_payload(1000, false)));
+  const std::string b = generated_payload(256, true);
+  EXPECT_EQ(b.size(), 256u);
+  EXPECT_FALSE(ws::valid_utf8(b));  // binary payloads use every byte value
+}
+
+TEST(ws_message, ids_round_trip_and_a_reply_without_one_has_none) {
+  char buf[ws_message_id_chars];
+  for (std::uint64_t id : {0ull, 1ull, 0xdeadbeefull, ~0ull}) {
+    write_message_id(buf, id);
+    std::string reply(buf, sizeof buf);
+    reply += "payload";
+    EXPECT_EQ(read_message_id(reply), id);
+  }
+  EXPECT_EQ(read_message_id("short"), std::nullopt);
+  EXPECT_EQ(read_message_id("000000000000000G rest"), std::nullopt);
+  EXPECT_EQ(read_message_id("000000000000000A rest"), std::nullopt);  // lower-case only
+}
+
+ws_stats sample_ws_stats() {
+  ws_stats s;
+  s.attempts = 12;
+  s.opened = 10;
+  s.failed = {{"http_404", 1}, {"refused", 1}};
+  s.held_at_end = 6;
+  s.closed_by_peer = {{1000, 1}, {4001, 1}};
+  s.closed_by_us = 1;
+  s.dropped = {{"eof", 1}};
+  s.reconnects = 2;
+  s.sent = 100;
+  s.answered = 90;
+  s.timed_out = 3;
+  s.lost = 2;
+  s.in_flight_at_end = 5;
+  s.received = 91;
+  s.unmatched = 1;
+  for (int i = 1; i <= 90; ++i) s.latency.record(static_cast<std::uint64_t>(i) * 1'000'000);
+  return s;
+}
+
+TEST(ws_stats, the_accounting_balances_and_survives_a_merge) {
+  ws_stats a = sample_ws_stats(), b = sample_ws_stats();
+  EXPECT_TRUE(a.balanced());
+  a.merge(b);
+  EXPECT_TRUE(a.balanced());
+  EXPECT_EQ(a.failed.at("http_404"), 2u);
+  EXPECT_EQ(a.closed_by_peer.at(4001), 2u);
+  EXPECT_EQ(a.latency.count(), 180u);
+  a.lost += 1;  // a message counted nowhere else: the identity must catch it
+  EXPECT_FALSE(a.balanced());
+  a.reset();
+  EXPECT_TRUE(a.balanced());
+  EXPECT_EQ(a.attempts, 0u);
+}
+
+run_result ws_run() {
+  run_result r;
+  r.config.url = "ws://127.0.0.1:9000/chat";
+  r.config.ws.enabled = true;
+  r.config.connections = 10;
+  r.duration_s = 2.0;
+  r.stats.ws = sample_ws_stats();
+  return r;
+}
+
+TEST(ws_report, the_json_object_carries_the_accounting) {
+  const auto j = to_json(ws_run());
+  ASSERT_TRUE(j.contains("websocket"));
+  const auto& w = j["websocket"];
+  EXPECT_EQ(w["mode"], "echo");
+  EXPECT_EQ(w["connections"]["failed"], nlohmann::json({{"http_404", 1}, {"refused", 1}}));
+  EXPECT_EQ(w["connections"]["closed"]["by_peer"], nlohmann::json({{"1000", 1}, {"4001", 1}}));
+  EXPECT_EQ(w["messages"]["in_flight_at_end"], 5);
+  EXPECT_EQ(w["messages"]["sent_per_second"], 50.0);
+  EXPECT_EQ(w["latency"]["count"], 90);
+  EXPECT_NEAR(w["latency"]["max"].get<double>(), 90.0, 0.1);
+  EXPECT_FALSE(to_json(run_result{}).contains("websocket"));
+}
+
+TEST(ws_report, the_text_report_shows_the_equations_in_place_of_the_request_sections) {
+  const std::string t = render_text(ws_run());
+  EXPECT_NE(t.find("attempted 12 = opened 10 + failed 2"), std::string::npos) << t;
+  EXPECT_NE(t.find("opened 10 = held at end 6 + closed by peer 2 + closed by us 1 + dropped 1"), std::string::npos) << t;
+  EXPECT_NE(t.find("sent 100 = answered 90 + timed out 3 + lost 2 + in flight at end 5"), std::string::npos) << t;
+  EXPECT_NE(t.find("code 1000 1, 4001 1"), std::string::npos) << t;
+  EXPECT_NE(t.find("Message latency"), std::string::npos) << t;
+  EXPECT_EQ(t.find("Status codes"), std::string::npos) << t;
+  EXPECT_EQ(t.find("Total requests"), std::string::npos) << t;
+}
+
+TEST(ws_report, latency_thresholds_judge_the_message_round_trip_and_the_others_have_no_data) {
+  const run_result r = ws_run();
+  auto verdict = [&](const char* expr) {
+    auto t = parse_threshold(expr);
+    EXPECT_TRUE(t.ok()) << expr;
+    return evaluate(*t, r);
+  };
+  EXPECT_TRUE(verdict("p99<100ms").ok);
+  EXPECT_FALSE(verdict("p50<10ms").ok);
+  EXPECT_EQ(verdict("max<=90ms").actual, "90.0ms");
+  const auto errors = verdict("errors==0");
+  EXPECT_FALSE(errors.ok);
+  EXPECT_EQ(errors.actual.rfind("n/a: not measured in WebSocket runs", 0), 0u) << errors.actual;
+  run_result none = r;
+  none.stats.ws.latency.reset();
+  EXPECT_EQ(evaluate(*parse_threshold("p99<1s"), none).actual, "n/a: no answered messages");
+}
+
+}  // namespace
+}  // namespace barrage::loadgen
