@@ -144,10 +144,13 @@ def main():
         ("refuse", 3, ["--retries", "3", "--retry-backoff", "1ms"],
          lambda r: r["requests"]["retried"] >= 40 and r["errors"]["h2_refused_stream"] <= 2),
         ("reset", 4, [], lambda r: abs(r["errors"]["h2_stream_reset"] - 30) <= 2),
-        ("goaway", 7, [], lambda r: r["errors"]["h2_goaway"] > 0 and
+        # In the open model at 300/s a stream is rarely in flight when the GOAWAY comes (on a
+        # quiet machine none is): there only the accounting is asserted; the closed model keeps
+        # 4 streams in flight per connection, so streams above the last id always exist.
+        ("goaway", 7, [], lambda r: (r["errors"]["h2_goaway"] > 0 or "-r" in r["_args"]) and
          r["requests"]["succeeded"] + r["errors"]["h2_goaway"] == 120),
         ("goaway", 7, ["--retries", "3", "--retry-backoff", "1ms"],
-         lambda r: r["requests"]["succeeded"] == 120 and r["requests"]["retried"] > 0),
+         lambda r: r["requests"]["succeeded"] == 120 and (r["requests"]["retried"] > 0 or "-r" in r["_args"])),
         ("drop", 9, [], lambda r: r["requests"]["failed"] > 0 and
          r["requests"]["succeeded"] + r["requests"]["failed"] == 120),
     ]
@@ -156,6 +159,8 @@ def main():
         for model in (["-n", "120"], ["-r", "300", "-n", "120"]):
             what = "%s %d %s %s" % (mode, n, " ".join(model), " ".join(extra))
             r = run(["http://127.0.0.1:%d/" % port] + h2c_args + ["-c", "2", "-m", "4"] + model + extra)
+            if r:
+                r["_args"] = model
             if r and accounted(r, what):
                 check(r["requests"]["started"] == 120 and holds(r), what + ": " + json.dumps(errors(r)) +
                       " retried %d" % r["requests"]["retried"])
