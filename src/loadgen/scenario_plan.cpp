@@ -91,7 +91,8 @@ result<void, std::string> check_and_prepare(const step& st, const run_config& cf
   std::vector<http::header> fields;
   for (const auto& [name, value] : st.headers) fields.push_back({name, values.emplace_back(skeleton(value))});
   const std::string host = origin.host_header();
-  http::request_spec spec{st.method, target, host, fields, skeleton(st.body)};
+  const std::string body = skeleton(st.body);  // the spec holds views: the body must outlive it
+  http::request_spec spec{st.method, target, host, fields, body};
   if (auto t = http::request_template::make(spec); !t) return fail(where + http::to_string(t.error()));
 
   out.name = st.name;

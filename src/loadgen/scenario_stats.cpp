@@ -120,11 +120,12 @@ void scenario_stats::merge(const scenario_stats& o) {
     to->bad_status += from.bad_status;
     for (std::size_t k = 0; k < to->errors.size(); ++k) to->errors[k] += from.errors[k];
     for (std::size_t k = 0; k < to->aborted.size(); ++k) to->aborted[k] += from.aborted[k];
-    for (const auto& [status, n] : from.statuses) {
+    for (const auto& entry : from.statuses) {  // not a structured binding: clang 14 cannot capture one
+      const auto status = entry.first;
       auto it = std::find_if(to->statuses.begin(), to->statuses.end(), [&](const auto& p) { return p.first == status; });
-      if (it == to->statuses.end()) to->statuses.emplace_back(status, n);
+      if (it == to->statuses.end()) to->statuses.emplace_back(status, entry.second);
       else
-        it->second += n;
+        it->second += entry.second;
     }
     to->latency.merge(from.latency);
     to->latency_failed.merge(from.latency_failed);

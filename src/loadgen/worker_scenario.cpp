@@ -166,7 +166,8 @@ task<iteration_end> worker::scenario_iteration(virtual_user& u, std::optional<cl
     if (!s.think.none() && !stopping_) {
       // Cut short when the run stops: a user thinking is not a request in flight.
       const duration pause = think_for(s.think, u);
-      co_await with_timeout(pause, stop_.wait());
+      auto paused = co_await with_timeout(pause, stop_.wait());  // either way the pause is over
+      (void)paused;
     }
     if (stopping_ && i + 1 < f.steps.size()) co_return iteration_end::cut;
     step_intended = mono_clock::now();

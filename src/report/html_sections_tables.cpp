@@ -63,7 +63,9 @@ void latency_table_section(const json& r, html_page& p) {
                                                       {"p75", "p75"},     {"p90", "p90"},     {"p99", "p99"},
                                                       {"p99.9", "p999"},  {"p99.99", "p9999"}, {"max", "max"},
                                                       {"mean", "mean"},   {"stdev", "stdev"}};
-  for (const auto& [label, key] : rows) {
+  for (const auto& row : rows) {  // not a structured binding: clang 14 cannot capture one
+    const char* label = row.first;
+    const char* key = row.second;
     auto cell = [&](const json* s) {
       if (std::string_view(key) == "count") return s ? cell_number(*s, key) : std::string("–");
       return cell_ms(s, key);
