@@ -76,7 +76,9 @@ TEST(head_scanner, bounds_the_start_line_the_same_with_or_without_its_lf) {
   }
   head_scanner s;
   s.reset(0);
-  EXPECT_EQ(s.scan(std::string(256, 'A') + "\r\n", limits).what, event::start_line) << "256 fits";
+  std::string fits(256, 'A');
+  fits += "\r\n";
+  EXPECT_EQ(s.scan(fits, limits).what, event::start_line) << "256 fits";
 }
 
 }  // namespace
