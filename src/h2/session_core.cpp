@@ -194,7 +194,7 @@ struct callbacks {
       st->deferred = true;
       return NGHTTP2_ERR_DEFERRED;
     }
-    std::memcpy(buf, st->body.data() + st->sent, n);
+    if (n != 0) std::memcpy(buf, st->body.data() + st->sent, n);  // an empty body's data() may be null
     st->sent += n;
     c.data_sent_ += n;
     if (st->sent == st->body.size() && !st->more) *flags |= NGHTTP2_DATA_FLAG_EOF;

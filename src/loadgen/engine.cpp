@@ -1,6 +1,5 @@
 #include "loadgen/engine.hpp"
 
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include "http/request_template.hpp"
 #include "http/url.hpp"
 #include "loadgen/options.hpp"
+#include "loadgen/process_usage.hpp"
 #include "loadgen/timeline.hpp"
 #include "loadgen/wall_clock.hpp"
 #include "loadgen/worker.hpp"
@@ -32,19 +32,6 @@ namespace {
 constexpr duration interrupt_check = std::chrono::milliseconds(50);
 /// How long after a whole second the engine reads what the workers published for it.
 constexpr duration tick_after_publish = std::chrono::milliseconds(100);
-
-double process_cpu_seconds() {
-  rusage ru{};
-  ::getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
-}
-
-std::uint64_t max_rss_bytes() {
-  rusage ru{};
-  ::getrusage(RUSAGE_SELF, &ru);
-  return static_cast<std::uint64_t>(ru.ru_maxrss) * 1024;
-}
 
 std::uint64_t current_rss_bytes() {
   std::ifstream f("/proc/self/statm");

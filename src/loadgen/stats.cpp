@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "net/tls_session.hpp"
+
 namespace barrage::loadgen {
 namespace {
 
@@ -32,6 +34,21 @@ void counters::merge(const counters& o) noexcept {
   for (std::size_t i = 0; i < errors.size(); ++i) errors[i] += o.errors[i];
   for (std::size_t i = 0; i < dns.size(); ++i) dns[i] += o.dns[i];
   for (std::size_t i = 0; i < tls.size(); ++i) tls[i] += o.tls[i];
+}
+
+void tls_stats::count_handshake(const net::tls_session& s, std::int64_t ns) {
+  ++handshakes;
+  if (s.resumed()) ++resumed;
+  if (protocol.empty()) {
+    protocol = s.version();
+    cipher = s.cipher();
+  }
+  handshake_time.record(static_cast<std::uint64_t>(ns));
+}
+
+void tls_stats::note_failure(const net::tls_error& e) {
+  std::string& reason = reasons[static_cast<std::size_t>(e.kind)];
+  if (reason.empty()) reason = e.message;
 }
 
 void tls_stats::merge(const tls_stats& o) {

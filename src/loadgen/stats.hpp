@@ -22,6 +22,10 @@
 #include "net/resolver.hpp"
 #include "net/tls_error.hpp"
 
+namespace barrage::net {
+class tls_session;
+}  // namespace barrage::net
+
 namespace barrage::loadgen {
 
 /// Which statuses count as success: by default 2xx and 3xx (--success-status overrides).
@@ -98,6 +102,11 @@ struct tls_stats {
   /// The first failure's message of each net::tls_errc kind: the reason, in words, once.
   std::array<std::string, net::tls_errc_count> reasons;
 
+  /// A completed handshake of `s`, `ns` after the TCP connection: counted, its protocol and
+  /// cipher kept when they are the run's first, its time recorded.
+  void count_handshake(const net::tls_session& s, std::int64_t ns);
+  /// A failed one: its reason kept in words when it is the first of its kind.
+  void note_failure(const net::tls_error& e);
   void merge(const tls_stats& o);
 };
 

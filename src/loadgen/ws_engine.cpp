@@ -1,13 +1,12 @@
 #include "loadgen/ws_engine.hpp"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <cmath>
 #include <memory>
 #include <thread>
 
 #include "loadgen/options.hpp"
+#include "loadgen/process_usage.hpp"
 #include "loadgen/wall_clock.hpp"
 #include "loadgen/ws_options.hpp"
 #include "loadgen/ws_worker.hpp"
@@ -17,19 +16,6 @@ namespace barrage::loadgen {
 namespace {
 
 constexpr duration follow_step = std::chrono::milliseconds(50);
-
-double process_cpu_seconds() {
-  rusage ru{};
-  ::getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
-}
-
-std::uint64_t max_rss_bytes() {
-  rusage ru{};
-  ::getrusage(RUSAGE_SELF, &ru);
-  return static_cast<std::uint64_t>(ru.ru_maxrss) * 1024;
-}
 
 /// -H "Name: value" as the handshake's extra fields (make_run_config checked them).
 std::vector<std::pair<std::string, std::string>> handshake_fields(const std::vector<std::string>& headers) {

@@ -241,19 +241,11 @@ task<std::optional<net::transport>> ws_worker::connect(time_point deadline, std:
     } else {
       const net::tls_error& e = done.error().error;
       failure = net::is_certificate_failure(e.kind) ? "tls_verify" : "tls_handshake";
-      std::string& reason = stats_.tls.reasons[static_cast<std::size_t>(e.kind)];
-      if (reason.empty()) reason = e.message;
+      stats_.tls.note_failure(e);
     }
     co_return std::nullopt;
   }
-  const net::tls_session& s = *t->tls();
-  ++stats_.tls.handshakes;
-  if (s.resumed()) ++stats_.tls.resumed;
-  if (stats_.tls.protocol.empty()) {
-    stats_.tls.protocol = s.version();
-    stats_.tls.cipher = s.cipher();
-  }
-  stats_.tls.handshake_time.record(static_cast<std::uint64_t>(to_ns(mono_clock::now() - tls_start)));
+  stats_.tls.count_handshake(*t->tls(), to_ns(mono_clock::now() - tls_start));
   co_return std::move(t);
 }
 
