@@ -101,9 +101,18 @@ flows:
   return std::make_shared<const loadgen::scenario>(std::move(*s));
 }
 
-}  // namespace
+// What `barrage demo` was asked for, after its command line is checked.
+struct demo_options {
+  duration run_time = std::chrono::seconds(5);
+  unsigned connections = 500;
+  unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, loadgen::max_threads);
+  std::string path = "/delay/20ms";
+  bool scenario = false;
+  bool tls = false;
+};
 
-int demo_command(int argc, char** argv) {
+// The command line into `o`; an exit status when the program must stop (--help, a usage error).
+std::optional<int> read_demo_options(int argc, char** argv, demo_options& o) {
   CLI::App app("barrage demo: starts the built-in target on 127.0.0.1 (an ephemeral port) and load-tests it.",
                "barrage demo");
   std::optional<std::string> length_text, connections_text, threads_text, path_text;
@@ -116,33 +125,32 @@ int demo_command(int argc, char** argv) {
   text_option(app, "--path", path_text, "Path on the built-in target, e.g. /delay/20ms, /jitter?median=5ms&p99=50ms")
       ->default_str("/delay/20ms")
       ->type_name("PATH");
-  bool scenario = false;
-  app.add_flag("--scenario", scenario,
+  app.add_flag("--scenario", o.scenario,
                "Run the login flow instead of --path: each virtual user POSTs /login, then calls /api/items and "
                "/api/items/{id} with the token it captured (examples/scenarios/login_then_api.yaml)");
-  bool tls = false;
-  app.add_flag("--tls", tls,
+  app.add_flag("--tls", o.tls,
                "Over HTTPS: the target serves a self-signed certificate made at start, which the generator "
                "trusts (as --cacert), not -k");
   app.footer("Exit status: 0 ok, 1 the run could not be carried out, 2 bad command line.");
-  if (auto status = parse_command_line(app, argc, argv, "barrage demo")) return *status;
-  duration run_time = std::chrono::seconds(5);
-  unsigned connections = 500, threads = std::clamp(std::thread::hardware_concurrency(), 1u, loadgen::max_threads);
-  std::string path = "/delay/20ms";
+  if (auto status = parse_command_line(app, argc, argv, "barrage demo")) return status;
   option_reader in;
-  in.read("--duration", length_text, loadgen::parse_run_time, run_time);
-  in.read("--connections", connections_text, loadgen::parse_connections, connections);
-  in.read("--threads", threads_text, loadgen::parse_threads, threads);
-  in.read("--path", path_text, loadgen::parse_request_path, path);
+  in.read("--duration", length_text, loadgen::parse_run_time, o.run_time);
+  in.read("--connections", connections_text, loadgen::parse_connections, o.connections);
+  in.read("--threads", threads_text, loadgen::parse_threads, o.threads);
+  in.read("--path", path_text, loadgen::parse_request_path, o.path);
   if (in.error()) return usage_error("barrage demo", *in.error());
+  return std::nullopt;
+}
 
+// Starts the built-in target on its own thread, runs the load against it, prints the report.
+int run_demo(const demo_options& o) {
   server::router routes;
   server::add_builtin_routes(routes);
   server::server_options so;
   so.listen = *net::socket_address::parse("127.0.0.1:0");
-  so.max_connections = connections + 64;
+  so.max_connections = o.connections + 64;
   std::optional<temp_pem> trusted;
-  if (tls && !serve_self_signed(so, trusted)) return loadgen::exit_runtime_error;
+  if (o.tls && !serve_self_signed(so, trusted)) return loadgen::exit_runtime_error;
   std::unique_ptr<server::server> target;
   try {
     target = std::make_unique<server::server>(std::move(routes), so);
@@ -152,12 +160,13 @@ int demo_command(int argc, char** argv) {
   }
   std::thread serving([&] { sync_wait(target->serve()); });
 
+  const std::string origin = (o.tls ? "https://" : "http://") + target->local_address().to_string();
   loadgen::run_config cfg;
-  cfg.url = (tls ? "https://" : "http://") + target->local_address().to_string() + path;
-  if (tls) cfg.tls.ca_file = trusted->path();
-  if (scenario) {
+  cfg.url = origin + o.path;
+  if (o.tls) cfg.tls.ca_file = trusted->path();
+  if (o.scenario) {
     cfg.url.clear();
-    auto s = login_scenario((tls ? "https://" : "http://") + target->local_address().to_string());
+    auto s = login_scenario(origin);
     if (!s) {
       std::fprintf(stderr, "barrage: %s\n", s.error().c_str());
       target->stop();
@@ -166,14 +175,14 @@ int demo_command(int argc, char** argv) {
     }
     cfg.scenario = std::move(*s);
   }
-  cfg.connections = connections;
-  cfg.run_time = run_time;
+  cfg.connections = o.connections;
+  cfg.run_time = o.run_time;
   cfg.has_duration = true;
-  cfg.threads = threads;
+  cfg.threads = o.threads;
   std::printf("barrage demo: built-in target on %s, %u connections for %s against %s\n",
-              target->local_address().to_string().c_str(), connections, format_duration(run_time).c_str(),
-              scenario ? "the login flow (POST /login, GET /api/items, GET /api/items/{id})" : path.c_str());
-  if (tls)
+              target->local_address().to_string().c_str(), o.connections, format_duration(o.run_time).c_str(),
+              o.scenario ? "the login flow (POST /login, GET /api/items, GET /api/items/{id})" : o.path.c_str());
+  if (o.tls)
     std::printf("barrage demo: over HTTPS, self-signed certificate (SHA-256 %s) trusted by the generator\n",
                 so.tls->fingerprint().c_str());
   std::printf("\n");
@@ -187,6 +196,14 @@ int demo_command(int argc, char** argv) {
   }
   std::fputs(loadgen::render_text(*r).c_str(), stdout);
   return loadgen::exit_ok;
+}
+
+}  // namespace
+
+int demo_command(int argc, char** argv) {
+  demo_options o;
+  if (auto status = read_demo_options(argc, argv, o)) return *status;
+  return run_demo(o);
 }
 
 }  // namespace barrage::apps

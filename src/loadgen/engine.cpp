@@ -260,6 +260,41 @@ generator_usage generator_use(const run_result& r, double cpu_seconds, double bu
   return g;
 }
 
+// The run's clock: its start (5 ms from now, or --start-at), the end of the warm-up and its end.
+// False when interrupted while waiting for --start-at.
+bool place_in_time(run_plan& plan, const run_config& cfg, const std::atomic<bool>* interrupt) {
+  const bool bounded_by_count = cfg.requests.has_value() && !cfg.has_duration;
+  duration length = cfg.run_time;
+  if (!cfg.has_duration && !cfg.ramp.empty()) length = ramp_profile(0, cfg.ramp).length();
+  plan.start = mono_clock::now() + std::chrono::milliseconds(5);
+  if (cfg.start_at_unix_ns) {  // --start-at: the workers are made in the last 50 ms, then wait for it
+    if (!sleep_until_shortly_before(*cfg.start_at_unix_ns, std::chrono::milliseconds(50), interrupt)) return false;
+    plan.start = std::max(monotonic_at(*cfg.start_at_unix_ns), mono_clock::now() + std::chrono::milliseconds(1));
+  }
+  plan.counted_from = plan.start + cfg.warmup;
+  plan.end = bounded_by_count ? time_point::max() : plan.counted_from + length;
+  return true;
+}
+
+// The ended workers' counts, histograms and seconds merged into `r`, with the run's times and
+// what the generator used.
+void collect(run_result& r, std::vector<std::unique_ptr<worker>>& workers, timeline_builder& timeline,
+             const run_plan& plan, double cpu0, std::int64_t wall_start_ns) {
+  time_point last = plan.counted_from;
+  double busiest = 0;
+  for (auto& w : workers) {
+    r.stats.merge(w->stats());
+    for (auto& s : w->take_seconds()) timeline.add(std::move(s));
+    last = std::max(last, w->last_done());
+    busiest = std::max(busiest, w->cpu_seconds());
+  }
+  r.timeline = timeline.finish();
+  r.duration_s = std::max(1e-9, to_seconds(last - plan.counted_from));
+  r.wall_start_unix_us = wall_start_ns / 1000;
+  r.wall_end_unix_us = r.wall_start_unix_us + std::llround(r.duration_s * 1e6);
+  r.generator = generator_use(r, process_cpu_seconds() - cpu0, busiest, to_seconds(mono_clock::now() - plan.start));
+}
+
 }  // namespace
 
 result<run_result, std::string> run_load(const run_config& config, const progress_fn& progress,
@@ -278,17 +313,7 @@ result<run_result, std::string> run_load(const run_config& config, const progres
   if (!prep) return fail(prep.error());
   run_plan& plan = *prep->plan;
 
-  const bool bounded_by_count = cfg.requests.has_value() && !cfg.has_duration;
-  duration length = cfg.run_time;
-  if (!cfg.has_duration && !cfg.ramp.empty()) length = ramp_profile(0, cfg.ramp).length();
-  plan.start = mono_clock::now() + std::chrono::milliseconds(5);
-  if (cfg.start_at_unix_ns) {  // --start-at: the workers are made in the last 50 ms, then wait for it
-    if (!sleep_until_shortly_before(*cfg.start_at_unix_ns, std::chrono::milliseconds(50), interrupt))
-      return fail(std::string("interrupted while waiting for --start-at"));
-    plan.start = std::max(monotonic_at(*cfg.start_at_unix_ns), mono_clock::now() + std::chrono::milliseconds(1));
-  }
-  plan.counted_from = plan.start + cfg.warmup;
-  plan.end = bounded_by_count ? time_point::max() : plan.counted_from + length;
+  if (!place_in_time(plan, cfg, interrupt)) return fail(std::string("interrupted while waiting for --start-at"));
 
   plan.per_second_uncorrected = static_cast<bool>(on_second);
   std::vector<std::unique_ptr<worker>> workers = make_workers(plan);
@@ -334,19 +359,7 @@ result<run_result, std::string> run_load(const run_config& config, const progres
   run_result r;
   r.config = cfg;
   r.target_address = prep->address;
-  time_point last = plan.counted_from;
-  double busiest = 0;
-  for (auto& w : workers) {
-    r.stats.merge(w->stats());
-    for (auto& s : w->take_seconds()) timeline.add(std::move(s));
-    last = std::max(last, w->last_done());
-    busiest = std::max(busiest, w->cpu_seconds());
-  }
-  r.timeline = timeline.finish();
-  r.duration_s = std::max(1e-9, to_seconds(last - plan.counted_from));
-  r.wall_start_unix_us = wall_start_ns / 1000;
-  r.wall_end_unix_us = r.wall_start_unix_us + std::llround(r.duration_s * 1e6);
-  r.generator = generator_use(r, process_cpu_seconds() - cpu0, busiest, to_seconds(mono_clock::now() - plan.start));
+  collect(r, workers, timeline, plan, cpu0, wall_start_ns);
   return r;
 }
 

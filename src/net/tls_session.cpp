@@ -127,6 +127,14 @@ result<std::unique_ptr<session_state>, tls_error> new_state(const tls_context& c
   return s;
 }
 
+// OpenSSL wants the thread's error queue empty before an I/O call (SSL_get_error reads it).
+// Every path here leaves it empty, so on the hot path (read, write) it nearly always is:
+// peeking costs a fraction of ERR_clear_error, which walks all 16 slots (~430 instructions a
+// call, 2 % of an h2 request over TLS in callgrind).
+void clear_error_queue() noexcept {
+  if (ERR_peek_error() != 0) ERR_clear_error();
+}
+
 // SNI and the name or address the certificate must carry.
 result<void, tls_error> set_peer_name(session_state& s) {
   SSL* ssl = s.ssl.get();
@@ -210,6 +218,18 @@ std::span<const char> tls_session::pending_output() const noexcept {
   return {s_->out.data() + s_->out_pos, s_->out.size() - s_->out_pos};
 }
 
+void tls_session::take_output(std::string& into) noexcept {
+  state& s = *s_;
+  into.clear();
+  if (s.out_pos == 0) {
+    into.swap(s.out);
+  } else {
+    into.append(s.out, s.out_pos);
+    s.out.clear();
+    s.out_pos = 0;
+  }
+}
+
 void tls_session::consume_output(std::size_t n) noexcept {
   state& s = *s_;
   s.out_pos += std::min(n, s.out.size() - s.out_pos);
@@ -254,7 +274,7 @@ tls_state tls_session::handshake() {
 
 long tls_session::read(std::span<char> plaintext) {
   state& s = *s_;
-  ERR_clear_error();
+  clear_error_queue();
   s.eof_read = false;
   std::size_t n = 0;
   if (SSL_read_ex(s.ssl.get(), plaintext.data(), plaintext.size(), &n) == 1) {
@@ -265,16 +285,16 @@ long tls_session::read(std::span<char> plaintext) {
   // The end of the stream reads as a close_notify (SSL_OP_IGNORE_UNEXPECTED_EOF); which of
   // the two it was, the BIO knows.
   if (e == SSL_ERROR_ZERO_RETURN && !s.eof_read) {
-    ERR_clear_error();
+    clear_error_queue();
     return 0;
   }
   if (e == SSL_ERROR_ZERO_RETURN) {
-    ERR_clear_error();
+    clear_error_queue();
     s.err = {tls_errc::unexpected_eof, "the peer closed the connection without a TLS close_notify"};
     return failed;
   }
   if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-    ERR_clear_error();
+    clear_error_queue();
     return want_read;
   }
   fail_state(s, e);
@@ -283,13 +303,13 @@ long tls_session::read(std::span<char> plaintext) {
 
 long tls_session::write(std::span<const char> plaintext) {
   state& s = *s_;
-  ERR_clear_error();
+  clear_error_queue();
   if (plaintext.empty()) return 0;
   std::size_t n = 0;
   if (SSL_write_ex(s.ssl.get(), plaintext.data(), plaintext.size(), &n) == 1) return static_cast<long>(n);
   const int e = SSL_get_error(s.ssl.get(), 0);
   if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-    ERR_clear_error();
+    clear_error_queue();
     return want_read;
   }
   fail_state(s, e);

@@ -58,6 +58,10 @@ class tls_session {
   void peer_closed() noexcept;
   std::span<const char> pending_output() const noexcept;
   void consume_output(std::size_t n) noexcept;
+  /// Moves the pending output into `into` (emptied first; its capacity becomes the session's
+  /// next output buffer): a sender that waits on the socket holds bytes the session no longer
+  /// touches, while a read or write adds more behind them.
+  void take_output(std::string& into) noexcept;
 
   tls_state handshake();
   long read(std::span<char> plaintext);

@@ -4,17 +4,54 @@
 #include <cstring>
 
 #include "net/tls_session.hpp"
+#include "runtime/async_event.hpp"
 
 namespace barrage::net {
 
 // A TLS transport's session. It holds no read buffer of its own: the socket's ciphertext is
 // read into the caller's buffer (or a scratch buffer that lives for one read), so an idle
 // connection costs its session and nothing more (docs/tls.md, Memory).
+//
+// One sender at a time. A connection may have a reader and a writer at once (HTTP/2, a
+// WebSocket): the session's output then has two producers (a write's records; a read's reply
+// to a key update), and a task that waits on the socket must not send bytes another task
+// sends too. So the task that sends (`flushing`) takes the session's whole output into
+// `sending`, sends it, and looks again until nothing is left; a read that queued a reply
+// meanwhile leaves it to that task; a write or close waits (`idle`) until it is done, so that
+// its records go out behind the earlier ones and the output stays bounded.
 struct transport::tls_part {
   explicit tls_part(tls_session s) : session(std::move(s)) {}
   tls_session session;
   tls_error last_error;
+  std::string sending;
+  bool flushing = false;
+  async_event idle;
 };
+
+namespace {
+
+// Marks a tls_part's sender for the guard's lifetime (also when the sending coroutine is
+// destroyed while it waits): on the way out the next writer may go.
+class sender_guard {
+ public:
+  explicit sender_guard(transport::tls_part& t) noexcept : t_(t) {
+    t_.flushing = true;
+    t_.idle.clear();
+  }
+  sender_guard(const sender_guard&) = delete;
+  sender_guard& operator=(const sender_guard&) = delete;
+  ~sender_guard() {
+    t_.sending.clear();
+    if (t_.sending.capacity() > 64 * 1024) std::string().swap(t_.sending);
+    t_.flushing = false;
+    t_.idle.set();
+  }
+
+ private:
+  transport::tls_part& t_;
+};
+
+}  // namespace
 
 namespace {
 
@@ -51,13 +88,23 @@ const tls_session* transport::tls() const noexcept { return tls_ ? &tls_->sessio
 const tls_error* transport::tls_failure() const noexcept { return tls_ ? &tls_->last_error : nullptr; }
 
 task<long> transport::flush(time_point deadline) {
-  tls_session& s = tls_->session;
-  for (;;) {
-    std::span<const char> out = s.pending_output();
-    if (out.empty()) co_return 0;
-    long n = co_await tcp_.write(out.data(), out.size()).until(deadline);
-    if (n < 0) co_return n;
-    s.consume_output(static_cast<std::size_t>(n));
+  tls_part& t = *tls_;
+  if (t.flushing) co_return 0;  // the task sending now sends these bytes too, behind its own
+  sender_guard sender(t);
+  while (!t.session.pending_output().empty()) {
+    t.session.take_output(t.sending);
+    for (std::size_t off = 0; off < t.sending.size();) {
+      long n = co_await tcp_.write(t.sending.data() + off, t.sending.size() - off).until(deadline);
+      if (n < 0) co_return n;
+      off += static_cast<std::size_t>(n);
+    }
+  }
+  co_return 0;
+}
+
+task<void> transport::wait_for_sender() {
+  while (tls_->flushing) {
+    co_await tls_->idle.wait();
   }
 }
 
@@ -85,6 +132,7 @@ task<result<void, handshake_failure>> transport::handshake(time_point deadline) 
 
 task<long> transport::close_notify(time_point deadline) {
   if (!tls_) co_return 0;
+  if (tls_->flushing) co_await wait_for_sender();
   if (tls_->session.shutdown() == tls_state::failed) {
     tls_->last_error = tls_->session.error();
     co_return -EPROTO;
@@ -130,22 +178,28 @@ task<long> transport::tls_read(void* buf, std::size_t len, time_point deadline) 
 }
 
 task<long> transport::tls_write(const void* buf, std::size_t len, time_point deadline) {
-  tls_session& s = tls_->session;
-  const long n = s.write({static_cast<const char*>(buf), std::min(len, write_chunk)});
+  tls_part& t = *tls_;
+  if (t.flushing) co_await wait_for_sender();
+  const long n = t.session.write({static_cast<const char*>(buf), std::min(len, write_chunk)});
   if (n < 0) {
-    tls_->last_error = s.error();
+    t.last_error = t.session.error();
     co_return -EPROTO;
   }
-  // The flush loop, inline: no second frame per write.
-  for (std::span<const char> out = s.pending_output(); !out.empty(); out = s.pending_output()) {
-    long w = co_await tcp_.write(out.data(), out.size()).until(deadline);
-    if (w < 0) co_return w;
-    s.consume_output(static_cast<std::size_t>(w));
+  // flush()'s loop, inline: no second coroutine frame per write.
+  sender_guard sender(t);
+  while (!t.session.pending_output().empty()) {
+    t.session.take_output(t.sending);
+    for (std::size_t off = 0; off < t.sending.size();) {
+      long w = co_await tcp_.write(t.sending.data() + off, t.sending.size() - off).until(deadline);
+      if (w < 0) co_return w;
+      off += static_cast<std::size_t>(w);
+    }
   }
   co_return n;
 }
 
 task<long> transport::tls_writev(const iovec* iov, int count, time_point deadline) {
+  if (tls_->flushing) co_await wait_for_sender();
   tls_session& s = tls_->session;
   long total = 0;
   for (int i = 0; i < count && static_cast<std::size_t>(total) < write_chunk; ++i) {
@@ -163,7 +217,7 @@ task<long> transport::tls_writev(const iovec* iov, int count, time_point deadlin
 
 long transport::tls_try_write(const void* buf, std::size_t len) noexcept {
   tls_session& s = tls_->session;
-  if (!s.pending_output().empty()) return -EAGAIN;  // earlier ciphertext still waits
+  if (tls_->flushing || !s.pending_output().empty()) return -EAGAIN;  // earlier ciphertext still waits
   const long n = s.write({static_cast<const char*>(buf), std::min(len, write_chunk)});
   if (n < 0) {
     tls_->last_error = s.error();

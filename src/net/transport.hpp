@@ -158,8 +158,11 @@ class transport {
   task<long> tls_write(const void* buf, std::size_t len, time_point deadline);
   task<long> tls_writev(const iovec* iov, int n, time_point deadline);
   long tls_try_write(const void* buf, std::size_t len) noexcept;
-  /// Sends the session's pending output: 0, or -errno.
+  /// Sends the session's pending output: 0, or -errno. Returns 0 at once when another task is
+  /// sending (it sends these bytes too).
   task<long> flush(time_point deadline);
+  /// Until no task is sending (a writer's records go out behind the earlier ones).
+  task<void> wait_for_sender();
 
   tcp_stream tcp_;
   std::unique_ptr<tls_part> tls_;

@@ -141,8 +141,12 @@ def main():
         # every Nth stream of a connection: about 120/N of them, as the streams fall on two connections
         ("refuse", 3, [], lambda r: abs(r["errors"]["h2_refused_stream"] - 40) <= 2 and
          r["requests"]["succeeded"] + r["errors"]["h2_refused_stream"] == 120),
+        # A retry is a new stream: it is refused again when it lands on the next third slot,
+        # which depends on how many other streams opened during its backoff (on a loaded
+        # machine 4 of 120 were refused four times running). Most are answered on a retry.
         ("refuse", 3, ["--retries", "3", "--retry-backoff", "1ms"],
-         lambda r: r["requests"]["retried"] >= 40 and r["errors"]["h2_refused_stream"] <= 2),
+         lambda r: r["requests"]["retried"] >= 40 and r["errors"]["h2_refused_stream"] <= 8 and
+         r["requests"]["succeeded"] + r["errors"]["h2_refused_stream"] == 120),
         ("reset", 4, [], lambda r: abs(r["errors"]["h2_stream_reset"] - 30) <= 2),
         # In the open model at 300/s a stream is rarely in flight when the GOAWAY comes (on a
         # quiet machine none is): there only the accounting is asserted; the closed model keeps
