@@ -221,8 +221,8 @@ session_core::session_core(role r, const session_options& options) : role_(r), o
     throw std::bad_alloc();
   }
   nghttp2_option_set_peer_max_concurrent_streams(opt, options.peer_streams_before_settings);
-  const int rv = r == role::client ? nghttp2_session_client_new2(&s_, cb, this, opt)
-                                   : nghttp2_session_server_new2(&s_, cb, this, opt);
+  const int rv = r == role::client ? nghttp2_session_client_new3(&s_, cb, this, opt, memory_.mem())
+                                   : nghttp2_session_server_new3(&s_, cb, this, opt, memory_.mem());
   nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(cb);
   if (rv != 0) throw std::bad_alloc();

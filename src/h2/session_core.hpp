@@ -14,6 +14,7 @@
 
 #include "base/result.hpp"
 #include "h2/byte_arena.hpp"
+#include "h2/session_memory.hpp"
 #include "h2/error_code.hpp"
 #include "h2/event.hpp"
 #include "h2/settings.hpp"
@@ -107,6 +108,7 @@ class session_core {
   void emit_head(const nghttp2_frame& frame);
   result<void, session_error> build_nva(const outgoing_head& head, std::span<const field> fields) noexcept;
 
+  session_memory memory_;  // nghttp2's allocations, until nghttp2_session_del in ~session_core
   nghttp2_session* s_ = nullptr;
   role role_;
   session_options options_;

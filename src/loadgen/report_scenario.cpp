@@ -9,19 +9,19 @@ namespace {
 
 using nlohmann::json;
 
-double ms(std::uint64_t ns) { return static_cast<double>(ns) / 1e6; }
+double ns_as_ms(std::uint64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 /// The shape of the report's latency_ms: count, min, mean, max and percentiles in ms.
 json summary_ms(const histogram& h) {
   json out = {{"count", h.count()}};
   const bool empty = h.count() == 0;
   auto v = [&](double x) { return empty ? json(nullptr) : json(x); };
-  out["min"] = v(ms(h.min()));
+  out["min"] = v(ns_as_ms(h.min()));
   out["mean"] = v(h.mean() / 1e6);
   out["stdev"] = v(h.stdev() / 1e6);
-  out["max"] = v(ms(h.max()));
+  out["max"] = v(ns_as_ms(h.max()));
   for (const auto& [key, p] : {std::pair{"p50", 50.0}, {"p75", 75.0}, {"p90", 90.0}, {"p99", 99.0}, {"p999", 99.9}, {"p9999", 99.99}})
-    out[key] = v(ms(h.value_at_percentile(p)));
+    out[key] = v(ns_as_ms(h.value_at_percentile(p)));
   return out;
 }
 

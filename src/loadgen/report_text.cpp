@@ -225,7 +225,7 @@ void histogram_section(writer& w, const run_result& r) {
            bar(row.count, most, 40));
 }
 
-void statuses(writer& w, const run_result& r) {
+void status_section(writer& w, const run_result& r) {
   const auto& c = r.stats.count;
   std::uint64_t responses = 0, unfollowed = 0;
   for (std::size_t s = 0; s < c.status.size(); ++s) {
@@ -394,7 +394,7 @@ std::string render_text(const run_result& r, std::span<const threshold_result> t
     latency(w, r);
     phases_section(w, r);
     histogram_section(w, r);
-    statuses(w, r);
+    status_section(w, r);
     errors(w, r);
     w.raw() += scenario_text(r, colour);
     accounting(w, r);

@@ -12,6 +12,9 @@
 
 namespace barrage::loadgen {
 
+/// A request (or message) sent more than this after its intended time is counted `late`.
+inline constexpr duration late_after = std::chrono::milliseconds(1);
+
 /// A piecewise-linear function of time since the start: the rate (or connection count).
 class ramp_profile {
  public:

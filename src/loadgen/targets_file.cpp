@@ -30,7 +30,7 @@ bool is_field_value(std::string_view s) noexcept {
   }
   return true;
 }
-std::string_view trim(std::string_view s) noexcept {
+std::string_view trim_line(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
@@ -76,7 +76,7 @@ bool split_request_line(std::string_view line, std::string& method, std::string&
   const std::size_t sp = line.find_first_of(" \t");
   if (sp == std::string_view::npos) return false;
   const std::string_view m = line.substr(0, sp);
-  const std::string_view u = trim(line.substr(sp));
+  const std::string_view u = trim_line(line.substr(sp));
   if (!is_token(m) || u.empty() || u.find_first_of(" \t") != std::string_view::npos) return false;
   method = std::string(m);
   url = std::string(u);
@@ -92,26 +92,26 @@ result<targets_list, source_error> parse_http_format(std::string_view text, cons
   auto error = [&](std::string message) { return fail(source_error{file, lines.number, 0, std::move(message)}); };
   bool have = lines.next(line);
   while (have) {
-    if (trim(line).empty() || line.front() == '#') {
+    if (trim_line(line).empty() || line.front() == '#') {
       have = lines.next(line);
       continue;
     }
     std::string method, url;
-    if (!split_request_line(trim(line), method, url))
-      return error("expected a target line 'METHOD URL', got '" + std::string(trim(line)) + "'");
+    if (!split_request_line(trim_line(line), method, url))
+      return error("expected a target line 'METHOD URL', got '" + std::string(trim_line(line)) + "'");
     const unsigned target_line = lines.number;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
     bool has_body = false;
     while ((have = lines.next(line))) {
-      if (trim(line).empty()) break;
+      if (trim_line(line).empty()) break;
       if (line.front() == '#') continue;
       std::string m2, u2;
-      if (line.front() != '@' && split_request_line(trim(line), m2, u2) && u2.find("://") != std::string::npos)
+      if (line.front() != '@' && split_request_line(trim_line(line), m2, u2) && u2.find("://") != std::string::npos)
         break;  // the next target, without a blank line before it
       if (has_body) return error("nothing may follow the '@' body line of a target (a blank line ends it)");
       if (line.front() == '@') {
-        const std::string path(trim(line.substr(1)));
+        const std::string path(trim_line(line.substr(1)));
         if (path.empty()) return error("'@' needs a file name (the body's file)");
         auto content = read_body(path);
         if (!content) return error(content.error());
@@ -121,8 +121,8 @@ result<targets_list, source_error> parse_http_format(std::string_view text, cons
       }
       const std::size_t colon = line.find(':');
       if (colon == std::string_view::npos)
-        return error("expected a header line 'Name: value', got '" + std::string(trim(line)) + "'");
-      const std::string_view name = trim(line.substr(0, colon)), value = trim(line.substr(colon + 1));
+        return error("expected a header line 'Name: value', got '" + std::string(trim_line(line)) + "'");
+      const std::string_view name = trim_line(line.substr(0, colon)), value = trim_line(line.substr(colon + 1));
       if (!is_token(name) || name != line.substr(0, colon))
         return error("bad header name '" + std::string(line.substr(0, colon)) + "'");
       if (!is_field_value(value)) return error("bad header value for '" + std::string(name) + "' (a control character)");
@@ -193,7 +193,7 @@ result<targets_list, source_error> parse_json_lines(std::string_view text, const
   line_reader lines{text};
   std::string_view line;
   while (lines.next(line)) {
-    if (trim(line).empty() || line.front() == '#') continue;
+    if (trim_line(line).empty() || line.front() == '#') continue;
     unsigned column = 0;
     auto f = json_target(line, column);
     if (!f) return fail(source_error{file, lines.number, column, f.error()});
@@ -252,7 +252,7 @@ result<targets_list, source_error> parse_targets(std::string_view text, const st
   line_reader lines{text};
   std::string_view line;
   while (lines.next(line)) {
-    const std::string_view t = trim(line);
+    const std::string_view t = trim_line(line);
     if (t.empty() || t.front() == '#') continue;
     if (t.front() == '{') return parse_json_lines(text, file);
     break;

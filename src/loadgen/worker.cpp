@@ -10,8 +10,6 @@ namespace barrage::loadgen {
 
 namespace {
 
-constexpr duration late_after = std::chrono::milliseconds(1);
-
 double thread_cpu_seconds() {
   timespec ts{};
   ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);

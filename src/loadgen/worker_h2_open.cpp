@@ -17,10 +17,6 @@
 
 namespace barrage::loadgen {
 
-namespace {
-constexpr duration late_after = std::chrono::milliseconds(1);
-}
-
 struct worker::h2_slot {
   std::optional<client::h2_connection> conn;
   std::optional<h2_flight> flight;

@@ -17,8 +17,6 @@
 namespace barrage::loadgen {
 namespace {
 
-constexpr duration late_after = std::chrono::milliseconds(1);
-
 void set_number(std::string& s, std::uint64_t v) {
   char digits[24];
   const auto r = std::to_chars(digits, digits + sizeof digits, v);

@@ -23,7 +23,6 @@ namespace {
 constexpr duration poll_cap = std::chrono::seconds(1);
 /// How long a goodbye waits for the peer's Close frame.
 constexpr duration goodbye_wait = std::chrono::milliseconds(250);
-constexpr duration late_after = std::chrono::milliseconds(1);
 
 struct waiting {
   std::uint64_t id = 0;

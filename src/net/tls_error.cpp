@@ -103,7 +103,7 @@ bool is_not_tls_reason(int r) {
          r == SSL_R_HTTP_REQUEST || r == SSL_R_HTTPS_PROXY_REQUEST || r == SSL_R_UNKNOWN_PROTOCOL;
 }
 
-tls_error handshake_failure(const SSL* ssl, int reason, const std::string& text, const tls_failure_facts& f) {
+tls_error handshake_error(const SSL* ssl, int reason, const std::string& text, const tls_failure_facts& f) {
   const std::string head = "TLS handshake failed: ";
   if (is_version_reason(reason))
     return {tls_errc::no_shared_version,
@@ -156,7 +156,7 @@ tls_error describe_tls_failure(const SSL* ssl, int ssl_error, const tls_failure_
   // certificate: the handshake is over on its side, the failure is still the handshake's.
   if (f.handshaking || reason == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED ||
       (f.certificate_requested && reason >= SSL_AD_REASON_OFFSET))
-    return handshake_failure(ssl, reason, text, f);
+    return handshake_error(ssl, reason, text, f);
   if (reason == SSL_R_UNEXPECTED_EOF_WHILE_READING || (f.eof && reason == 0))
     return {tls_errc::unexpected_eof, "the peer closed the connection without a TLS close_notify"};
   return {tls_errc::protocol, "TLS error: " + text};

@@ -12,7 +12,7 @@
 namespace barrage::report {
 namespace {
 
-using json = nlohmann::ordered_json;
+using nlohmann::ordered_json;
 
 // Kubernetes refuses a ConfigMap or Secret whose data exceed 1 MiB.
 constexpr std::size_t max_object_data = 1024 * 1024;
@@ -22,20 +22,20 @@ constexpr int run_as = 10001;
 
 bool valid_utf8(std::string_view s) {
   try {
-    (void)json(std::string(s)).dump();
+    (void)ordered_json(std::string(s)).dump();
     return true;
-  } catch (const json::exception&) {
+  } catch (const ordered_json::exception&) {
     return false;
   }
 }
 
-json labels(const k8s_job_spec& s) {
+ordered_json labels(const k8s_job_spec& s) {
   return {{"app.kubernetes.io/name", "barrage"}, {"app.kubernetes.io/instance", s.name},
           {"app.kubernetes.io/component", "load-generator"}};
 }
 
-json metadata(const k8s_job_spec& s, const std::string& name) {
-  json m = {{"name", name}};
+ordered_json metadata(const k8s_job_spec& s, const std::string& name) {
+  ordered_json m = {{"name", name}};
   if (s.namespace_name) m["namespace"] = *s.namespace_name;
   m["labels"] = labels(s);
   return m;
@@ -44,8 +44,8 @@ json metadata(const k8s_job_spec& s, const std::string& name) {
 std::string config_map_name(const k8s_job_spec& s) { return s.name + "-files"; }
 std::string secret_name(const k8s_job_spec& s) { return s.secret_from.value_or(s.name + "-secrets"); }
 
-result<json, std::string> config_map(const k8s_job_spec& s) {
-  json data = json::object(), binary = json::object();
+result<ordered_json, std::string> config_map(const k8s_job_spec& s) {
+  ordered_json data = ordered_json::object(), binary = ordered_json::object();
   std::size_t total = 0;
   for (const k8s_file& f : s.files) {
     if (f.secret) continue;
@@ -58,14 +58,14 @@ result<json, std::string> config_map(const k8s_job_spec& s) {
   if (total > max_object_data)
     return fail("the files for the ConfigMap hold " + std::to_string(total) +
                 " bytes; Kubernetes takes at most 1 MiB per ConfigMap");
-  json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", metadata(s, config_map_name(s))}};
+  ordered_json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", metadata(s, config_map_name(s))}};
   if (!data.empty()) cm["data"] = data;
   if (!binary.empty()) cm["binaryData"] = binary;
   return cm;
 }
 
-result<json, std::string> secret(const k8s_job_spec& s) {
-  json data = json::object();
+result<ordered_json, std::string> secret(const k8s_job_spec& s) {
+  ordered_json data = ordered_json::object();
   std::size_t total = 0;
   for (const k8s_secret_value& e : s.env) {
     total += e.value.size();
@@ -78,23 +78,23 @@ result<json, std::string> secret(const k8s_job_spec& s) {
   }
   if (total > max_object_data)
     return fail("the secret values hold " + std::to_string(total) + " bytes; Kubernetes takes at most 1 MiB per Secret");
-  json m = metadata(s, secret_name(s));
+  ordered_json m = metadata(s, secret_name(s));
   m["annotations"] = {{"barrage.dev/note", "credentials for the barrage Job " + s.name + ": do not commit this file"}};
-  return json{{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", m}, {"type", "Opaque"}, {"data", data}};
+  return ordered_json{{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", m}, {"type", "Opaque"}, {"data", data}};
 }
 
-json container_env(const k8s_job_spec& s) {
-  json env = json::array();
+ordered_json container_env(const k8s_job_spec& s) {
+  ordered_json env = ordered_json::array();
   for (const k8s_secret_value& e : s.env)
     env.push_back({{"name", e.key}, {"valueFrom", {{"secretKeyRef", {{"name", secret_name(s)}, {"key", e.key}}}}}});
   return env;
 }
 
 // The volumes for the ConfigMap's and the Secret's files, and where the container mounts them.
-void add_file_volumes(const k8s_job_spec& s, json& pod, json& container) {
-  json public_items = json::array(), secret_items = json::array();
+void add_file_volumes(const k8s_job_spec& s, ordered_json& pod, ordered_json& container) {
+  ordered_json public_items = ordered_json::array(), secret_items = ordered_json::array();
   for (const k8s_file& f : s.files) (f.secret ? secret_items : public_items).push_back({{"key", f.key}, {"path", f.key}});
-  json volumes = json::array(), mounts = json::array();
+  ordered_json volumes = ordered_json::array(), mounts = ordered_json::array();
   if (!public_items.empty()) {
     volumes.push_back({{"name", "files"}, {"configMap", {{"name", config_map_name(s)}, {"items", public_items}}}});
     mounts.push_back({{"name", "files"}, {"mountPath", "/etc/barrage/files"}, {"readOnly", true}});
@@ -110,24 +110,24 @@ void add_file_volumes(const k8s_job_spec& s, json& pod, json& container) {
   container["volumeMounts"] = mounts;
 }
 
-json container(const k8s_job_spec& s) {
-  const json quantities = {{"cpu", s.cpu}, {"memory", s.memory}};
-  json c = {{"name", "barrage"},
+ordered_json container(const k8s_job_spec& s) {
+  const ordered_json quantities = {{"cpu", s.cpu}, {"memory", s.memory}};
+  ordered_json c = {{"name", "barrage"},
             {"image", s.image},
-            {"command", json::array({"barrage"})},
+            {"command", ordered_json::array({"barrage"})},
             {"args", k8s_container_args(s)},
             {"resources", {{"requests", quantities}, {"limits", quantities}}},
             {"securityContext",
              {{"allowPrivilegeEscalation", false},
               {"readOnlyRootFilesystem", true},
-              {"capabilities", {{"drop", json::array({"ALL"})}}}}}};
+              {"capabilities", {{"drop", ordered_json::array({"ALL"})}}}}}};
   if (!s.env.empty()) c["env"] = container_env(s);
   return c;
 }
 
-json pod_spec(const k8s_job_spec& s) {
-  json c = container(s);
-  json pod = {
+ordered_json pod_spec(const k8s_job_spec& s) {
+  ordered_json c = container(s);
+  ordered_json pod = {
       {"restartPolicy", "Never"},
       {"securityContext",
        {{"runAsNonRoot", true},
@@ -140,18 +140,18 @@ json pod_spec(const k8s_job_spec& s) {
       {"affinity",
        {{"podAntiAffinity",
          {{"preferredDuringSchedulingIgnoredDuringExecution",
-           json::array({{{"weight", 100},
+           ordered_json::array({{{"weight", 100},
                          {"podAffinityTerm",
                           {{"labelSelector", {{"matchLabels", {{"app.kubernetes.io/instance", s.name}}}}},
                            {"topologyKey", "kubernetes.io/hostname"}}}}})}}}}},
   };
   add_file_volumes(s, pod, c);
-  pod["containers"] = json::array({c});
+  pod["containers"] = ordered_json::array({c});
   return pod;
 }
 
-json job(const k8s_job_spec& s) {
-  json m = metadata(s, s.name);
+ordered_json job(const k8s_job_spec& s) {
+  ordered_json m = metadata(s, s.name);
   m["annotations"] = {{"barrage.dev/target", s.target},
                       {"barrage.dev/start-at", s.start_at},
                       {"barrage.dev/collect", "barrage k8s collect " + s.name +

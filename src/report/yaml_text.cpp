@@ -7,7 +7,7 @@
 namespace barrage::report {
 namespace {
 
-using json = nlohmann::ordered_json;
+using nlohmann::ordered_json;
 
 // Words YAML 1.1 (which Kubernetes' YAML reader follows) takes for booleans and null.
 constexpr std::array<std::string_view, 22> reserved_words{
@@ -28,7 +28,7 @@ bool plain_safe(std::string_view s) {
   return std::find(reserved_words.begin(), reserved_words.end(), s) == reserved_words.end();
 }
 
-std::string scalar(const json& v) {
+std::string scalar(const ordered_json& v) {
   if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
     return plain_safe(s) ? s : yaml_quoted(s);
@@ -36,17 +36,17 @@ std::string scalar(const json& v) {
   return v.dump();  // numbers, booleans, null: the same text in JSON and YAML
 }
 
-bool inline_value(const json& v) { return v.is_primitive() || v.empty(); }
+bool inline_value(const ordered_json& v) { return v.is_primitive() || v.empty(); }
 
-std::string inline_text(const json& v) {
+std::string inline_text(const ordered_json& v) {
   if (v.is_primitive()) return scalar(v);
   return v.is_object() ? "{}" : "[]";
 }
 
-void emit(const json& v, int indent, std::string& out);
+void emit(const ordered_json& v, int indent, std::string& out);
 
 // The entries of a mapping; the first at the current position when `continued` (after "- ").
-void emit_object(const json& v, int indent, bool continued, std::string& out) {
+void emit_object(const ordered_json& v, int indent, bool continued, std::string& out) {
   bool first = true;
   for (const auto& [key, value] : v.items()) {
     if (!(first && continued)) out.append(static_cast<std::size_t>(indent), ' ');
@@ -62,7 +62,7 @@ void emit_object(const json& v, int indent, bool continued, std::string& out) {
   }
 }
 
-void emit_array(const json& v, int indent, std::string& out) {
+void emit_array(const ordered_json& v, int indent, std::string& out) {
   for (const auto& item : v) {
     out.append(static_cast<std::size_t>(indent), ' ');
     if (inline_value(item)) {
@@ -77,7 +77,7 @@ void emit_array(const json& v, int indent, std::string& out) {
   }
 }
 
-void emit(const json& v, int indent, std::string& out) {
+void emit(const ordered_json& v, int indent, std::string& out) {
   if (v.is_object())
     emit_object(v, indent, false, out);
   else
@@ -96,7 +96,7 @@ std::string yaml_quoted(std::string_view text) {
   // JSON's escaping first (it also replaces invalid UTF-8), then what YAML adds to it: DEL,
   // the C1 controls and the Unicode line separators are not printable in YAML.
   const std::string json_text =
-      json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+      ordered_json(std::string(text)).dump(-1, ' ', false, ordered_json::error_handler_t::replace);
   std::string out;
   out.reserve(json_text.size());
   for (std::size_t i = 0; i < json_text.size(); ++i) {
@@ -121,7 +121,7 @@ std::string yaml_quoted(std::string_view text) {
   return out;
 }
 
-std::string to_yaml(const json& value) {
+std::string to_yaml(const ordered_json& value) {
   std::string out;
   if (inline_value(value))
     out = inline_text(value) + "\n";
@@ -130,9 +130,9 @@ std::string to_yaml(const json& value) {
   return out;
 }
 
-std::string to_yaml_stream(std::span<const json> documents) {
+std::string to_yaml_stream(std::span<const ordered_json> documents) {
   std::string out;
-  for (const json& d : documents) out += "---\n" + to_yaml(d);
+  for (const ordered_json& d : documents) out += "---\n" + to_yaml(d);
   return out;
 }
 

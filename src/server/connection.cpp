@@ -48,10 +48,6 @@ constexpr std::size_t body_slack = 8 * 1024;
 constexpr std::size_t inline_body_max = 16 * 1024;
 // Pending output is written once it reaches this size, even mid-batch.
 constexpr std::size_t out_flush_at = 64 * 1024;
-// After an error or a close we stop writing, then read and drop what the client still sends
-// for a while, so that our answer is not destroyed by a reset (RFC 9112 §9.6).
-constexpr duration linger_time = std::chrono::seconds(1);
-constexpr std::size_t linger_bytes = 256 * 1024;
 // TLS: the longest wait for the close_notify of a connection closed without a last answer
 // (idle, drained): the client reads nothing more from it.
 constexpr duration close_notify_time = std::chrono::seconds(1);

@@ -23,10 +23,6 @@ namespace barrage::server::detail {
 namespace {
 
 constexpr std::string_view client_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-// After a GOAWAY the client's last bytes are read and dropped for a while, so that closing
-// does not reset the connection before the client has read the GOAWAY (RFC 9113 §6.8).
-constexpr duration linger_time = std::chrono::seconds(1);
-constexpr std::size_t linger_bytes = 256 * 1024;
 // Request bodies held at once by one connection's streams: this many times max_body_bytes.
 constexpr std::uint64_t bodies_per_connection = 4;
 // The last stream id a client may open (RFC 9113 §5.1.1: ids are never reused).

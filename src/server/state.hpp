@@ -22,6 +22,12 @@ namespace barrage::server {
 
 namespace detail {
 struct worker;
+
+// After an error, a close or a GOAWAY the server stops writing, then reads and drops what the
+// client still sends for a while, so that closing does not reset the connection before the
+// client has read the last answer (RFC 9112 §9.6, RFC 9113 §6.8).
+inline constexpr duration linger_time = std::chrono::seconds(1);
+inline constexpr std::size_t linger_bytes = 256 * 1024;
 }
 
 struct server::state : std::enable_shared_from_this<server::state> {
