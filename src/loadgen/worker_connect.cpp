@@ -3,6 +3,7 @@
 // failures of each step as the outcome's error kind.
 #include "loadgen/worker.hpp"
 
+#include "loadgen/run_resolver.hpp"
 #include "loadgen/stream_recorder.hpp"
 #include "net/tcp.hpp"
 #include "net/tls_session.hpp"
@@ -124,15 +125,7 @@ void worker::note_tls_failure(client::outcome& o, const client::connection& conn
   stats_.tls.note_failure(*e);
 }
 
-net::resolver& worker::resolver() {
-  if (!resolver_) {
-    net::resolver::options ro;
-    ro.cache_ttl = plan_.config.dns_ttl;
-    ro.servers = plan_.config.dns_servers;
-    resolver_.emplace(ro);
-  }
-  return *resolver_;
-}
+net::resolver& worker::resolver() { return run_resolver(resolver_, plan_.config); }
 
 const net::socket_address* worker::next_of(const std::vector<net::socket_address>& addrs) noexcept {
   const auto& sources = plan_.config.sources;

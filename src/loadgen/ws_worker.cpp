@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include "loadgen/run_resolver.hpp"
 #include "loadgen/worker.hpp"
 #include "net/tcp.hpp"
 #include "net/tls_session.hpp"
@@ -50,15 +51,7 @@ task<void> ws_worker::set_at(async_event& e, time_point t) {
   e.set();
 }
 
-net::resolver& ws_worker::resolver() {
-  if (!resolver_) {
-    net::resolver::options ro;
-    ro.cache_ttl = plan_.config.dns_ttl;
-    ro.servers = plan_.config.dns_servers;
-    resolver_.emplace(ro);
-  }
-  return *resolver_;
-}
+net::resolver& ws_worker::resolver() { return run_resolver(resolver_, plan_.config); }
 
 task<void> ws_worker::main() {
   std::vector<join_handle<void>> users;

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 CHILDREN = []
 FAILURES = []
@@ -22,8 +23,17 @@ def spawn(cmd, **kw):
 
 
 def cleanup(*_):
-    for p in CHILDREN:
-        if p.poll() is None:
+    """SIGTERM to every child still running, then SIGKILL to what is left after 3 s. A server
+    with worker processes (nginx) stops them on SIGTERM; killed outright, its master left its
+    worker running after the test (one orphaned nginx worker per h2_generator_test run)."""
+    running = [p for p in CHILDREN if p.poll() is None]
+    for p in running:
+        p.terminate()
+    deadline = time.monotonic() + 3
+    for p in running:
+        try:
+            p.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
             p.kill()
             try:
                 p.wait(timeout=5)
