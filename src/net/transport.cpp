@@ -30,6 +30,10 @@ struct transport::tls_part {
 
 namespace {
 
+// A send buffer that grew past this (a large response) is given back when the send ends, as
+// the session's own buffers are (tls_session's keep_capacity).
+constexpr std::size_t keep_sending_capacity = 64 * 1024;
+
 // Marks a tls_part's sender for the guard's lifetime (also when the sending coroutine is
 // destroyed while it waits): on the way out the next writer may go.
 class sender_guard {
@@ -42,7 +46,7 @@ class sender_guard {
   sender_guard& operator=(const sender_guard&) = delete;
   ~sender_guard() {
     t_.sending.clear();
-    if (t_.sending.capacity() > 64 * 1024) std::string().swap(t_.sending);
+    if (t_.sending.capacity() > keep_sending_capacity) std::string().swap(t_.sending);
     t_.flushing = false;
     t_.idle.set();
   }
