@@ -8,12 +8,18 @@ against one nginx worker speaking h2 over TLS 1.3 (ALPN), the same certificate a
   h2/mux/barrage/...      multiplexing: barrage -c 10 -m 100 over h2c vs barrage's own HTTP/1.1
                           -c 10 on a plain HTTP/1.1 port of the same nginx; the figure is
                           requests/s per generator CPU-second (issue 16: >= 3x)
+  h2/h2c-serve/..., h2/mux-serve/...
+                          the same h2c and multiplexing rows against `barrage serve` (one thread;
+                          h2c by its preface and HTTP/1.1 on one port). The issue asks the h2c
+                          comparison "against h2c on barrage serve"; nginx's rows stay beside it
+                          because one nginx worker writes one segment per h2 response, which sets
+                          how often any generator wakes (docs/performance.md)
 """
 import os
 import time
 
 from .parse import parse_barrage, parse_h2load
-from .runner import Server, free_port
+from .runner import Server, barrage_server, free_port
 from .tls import NGINX_TLS_CONF, make_certificate
 
 
@@ -50,32 +56,36 @@ def nginx_h2c_server(workdir, limit, cert, key):
     return s
 
 
-def h2c_rows(b, cert, key):
-    """h2c beside h2load, and the multiplexing rows, against one nginx worker."""
-    nginx = nginx_h2c_server(b.workdir, b.limit, cert, key).start()
+def h2c_rows(b, server, tag, where, plain_port):
+    """h2c beside h2load, and the multiplexing pair, against one server worker (`tag` in the ids:
+    "" for nginx, "-serve" for barrage serve, whose HTTP/1.1 and h2c share one port)."""
     d = b.dur
     jp = os.path.join(b.workdir, "barrage-h2c.json")
-    url = f"http://127.0.0.1:{nginx.port}/"
-    plain = f"http://127.0.0.1:{nginx.plain_port}/"
+    url = f"http://127.0.0.1:{server.port}/"
+    plain = f"http://127.0.0.1:{plain_port}/"
     base = ["-d", f"{d}s", "-t", "1", "--json", jp, "-q", "--no-progress"]
-    rows = [("h2/h2c/barrage/c10m10", [b.barrage, url, "--http2-prior-knowledge", "-c", "10", "-m", "10"] + base,
-             parse_barrage, jp, "barrage -c 10 -m 10", "HTTP/2 vs nginx (h2c, prior knowledge)"),
-            ("h2/h2c/h2load/c10m10", ["h2load", "-t1", "-c10", "-m10", "-D", str(d), url], parse_h2load, None,
-             "h2load -c 10 -m 10", "HTTP/2 vs nginx (h2c, prior knowledge)"),
-            ("h2/mux/barrage/h2c-c10m100", [b.barrage, url, "--http2-prior-knowledge", "-c", "10", "-m", "100"] + base,
-             parse_barrage, jp, "barrage h2c -c 10 -m 100", "Multiplexing: requests per generator CPU-second"),
-            ("h2/mux/barrage/http1-c10", [b.barrage, plain, "-c", "10"] + base,
-             parse_barrage, jp, "barrage HTTP/1.1 -c 10", "Multiplexing: requests per generator CPU-second")]
-    for fid, _, _, _, label, group in rows:
-        b.figure(fid, group, label, tool=fid.split("/")[2])
+    group = f"HTTP/2 vs {where} (h2c, prior knowledge)"
+    mux = f"Multiplexing vs {where}: requests per generator CPU-second"
+    rows = [(f"h2/h2c{tag}/barrage/c10m10", [b.barrage, url, "--http2-prior-knowledge", "-c", "10", "-m", "10"] + base,
+             parse_barrage, jp, "barrage -c 10 -m 10", group),
+            (f"h2/h2c{tag}/h2load/c10m10", ["h2load", "-t1", "-c10", "-m10", "-D", str(d), url], parse_h2load, None,
+             "h2load -c 10 -m 10", group),
+            (f"h2/mux{tag}/barrage/h2c-c10m100",
+             [b.barrage, url, "--http2-prior-knowledge", "-c", "10", "-m", "100"] + base,
+             parse_barrage, jp, "barrage h2c -c 10 -m 100", mux),
+            (f"h2/mux{tag}/barrage/http1-c10", [b.barrage, plain, "-c", "10"] + base,
+             parse_barrage, jp, "barrage HTTP/1.1 -c 10", mux)]
+    for fid, _, _, _, label, grp in rows:
+        b.figure(fid, grp, label, tool=fid.split("/")[2])
+    server.start()
     try:
         for rep in range(b.reps):
             for fid, argv, parser, json_path, _, _ in rows:
                 b.log(f"[{rep + 1}/{b.reps}] {fid}")
-                b.measure(fid, nginx, argv, parser, window=d, limit=d + 30, json_path=json_path)
+                b.measure(fid, server, argv, parser, window=d, limit=d + 30, json_path=json_path)
                 time.sleep(0.3)
     finally:
-        nginx.stop()
+        server.stop()
 
 
 def h2_section(bench):
@@ -107,7 +117,10 @@ def h2_section(bench):
                 time.sleep(0.3)
     finally:
         nginx.stop()
-    h2c_rows(b, cert, key)
+    nginx = nginx_h2c_server(b.workdir, b.limit, cert, key)
+    h2c_rows(b, nginx, "", "nginx", nginx.plain_port)
+    serve = barrage_server(b.barrage, b.workdir, b.limit, name="barrage-serve-h2c")
+    h2c_rows(b, serve, "-serve", "barrage serve", serve.port)
 
 
 def h2_ratios(figures):
@@ -125,7 +138,9 @@ def h2_ratios(figures):
     if r:
         out["HTTP/2 -c 10 -m 10 barrage/h2load"] = r
     for name, a_id, o_id in (("HTTP/2 -c 100 -m 10 barrage/h2load", "h2/tls/barrage/c100m10", "h2/tls/h2load/c100m10"),
-                             ("h2c -c 10 -m 10 barrage/h2load", "h2/h2c/barrage/c10m10", "h2/h2c/h2load/c10m10")):
+                             ("h2c -c 10 -m 10 barrage/h2load (nginx)", "h2/h2c/barrage/c10m10", "h2/h2c/h2load/c10m10"),
+                             ("h2c -c 10 -m 10 barrage/h2load (barrage serve)", "h2/h2c-serve/barrage/c10m10",
+                              "h2/h2c-serve/h2load/c10m10")):
         r = {}
         for m in ("cpu_us_per_req", "rps"):
             a, o = med(a_id, m), med(o_id, m)
@@ -135,7 +150,9 @@ def h2_ratios(figures):
             out[name] = r
     # Multiplexing: requests per generator CPU-second is 1e6 / (CPU µs per request), so the
     # gain is the inverse of this CPU ratio (issue 16: CPU ratio <= 1/3).
-    a, o = med("h2/mux/barrage/h2c-c10m100", "cpu_us_per_req"), med("h2/mux/barrage/http1-c10", "cpu_us_per_req")
-    if a and o:
-        out["barrage h2c -c 10 -m 100 / HTTP/1.1 -c 10 (CPU: target <= 0.33)"] = {"cpu_us_per_req": a / o}
+    for tag, where in (("", "nginx"), ("-serve", "barrage serve")):
+        a = med(f"h2/mux{tag}/barrage/h2c-c10m100", "cpu_us_per_req")
+        o = med(f"h2/mux{tag}/barrage/http1-c10", "cpu_us_per_req")
+        if a and o:
+            out[f"barrage h2c -c 10 -m 100 / HTTP/1.1 -c 10, {where} (CPU: target <= 0.33)"] = {"cpu_us_per_req": a / o}
     return out
