@@ -45,7 +45,7 @@ std::string to_key(const ws_open_failure& f) {
 }
 
 ws_connection::ws_connection(net::transport t, ws::frame_codec codec, std::string leftover)
-    : transport_(std::move(t)), codec_(std::move(codec)), buf_(new char[read_buffer]), leftover_(std::move(leftover)) {}
+    : transport_(std::move(t)), codec_(std::move(codec)), leftover_(std::move(leftover)) {}
 
 task<result<ws_connection, ws_open_failure>> ws_connection::open(net::transport t, const ws_open_request& request,
                                                                  time_point deadline) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/adaptive_buffer.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "net/transport.hpp"
@@ -55,8 +56,6 @@ struct ws_open_request {
 
 class ws_connection {
  public:
-  static constexpr std::size_t read_buffer = 16 * 1024;
-
   static task<result<ws_connection, ws_open_failure>> open(net::transport t, const ws_open_request& request,
                                                            time_point deadline);
 
@@ -80,10 +79,11 @@ class ws_connection {
       leftover_.shrink_to_fit();
       co_return n;
     }
-    n = co_await transport_.read(buf_.get(), read_buffer, deadline);
+    n = co_await transport_.read(buf_.data(), buf_.size(), deadline);
     if (n <= 0) co_return n;
     received_ += static_cast<std::uint64_t>(n);
-    for (const ws::event& e : codec_.feed(std::string_view(buf_.get(), static_cast<std::size_t>(n)))) on_event(e);
+    for (const ws::event& e : codec_.feed(std::string_view(buf_.data(), static_cast<std::size_t>(n)))) on_event(e);
+    buf_.after_read(static_cast<std::size_t>(n));
     co_return n;
   }
 
@@ -94,7 +94,7 @@ class ws_connection {
 
   net::transport transport_;
   ws::frame_codec codec_;
-  std::unique_ptr<char[]> buf_;
+  adaptive_buffer buf_;  // small while the connection idles, larger when reads fill it
   std::string leftover_;
   std::uint64_t sent_ = 0, received_ = 0;
 };

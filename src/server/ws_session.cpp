@@ -162,13 +162,14 @@ task<void> ws_session::run(std::string_view already_read) {
       const std::optional<time_point> wait = next_wait(now);
       if (!wait) continue;
       c_.reading = true;
-      const long n = co_await c_.io.read(c_.buffer.data(), c_.buffer.size(), *wait);
+      const long n = co_await c_.io.read(in_.data(), in_.size(), *wait);
       c_.reading = false;
       if (n == -ETIMEDOUT) continue;
       if (n <= 0) co_return;  // gone without a close frame (or after ours): reason_ says which
       last_heard_ = loop.now();
       ping_deadline_ = time_point::max();
-      take(std::string_view(c_.buffer.data(), static_cast<std::size_t>(n)));
+      take(std::string_view(in_.data(), static_cast<std::size_t>(n)));
+      in_.after_read(static_cast<std::size_t>(n));
     }
   } catch (const operation_cancelled&) {
     // Stopped while waiting (a drain, a cut): a close frame if the socket takes it at once.

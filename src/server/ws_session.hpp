@@ -1,18 +1,19 @@
 #pragma once
 // Internal to the server (not API): one WebSocket connection after its 101, on the transport
-// the HTTP/1.1 connection handed over. One task, no second buffer: it writes what the codec
-// has pending (waiting for the client to take it, reading nothing meanwhile), then reads until
-// the next timer (a /ws/feed push, a ping, the close's end). So its memory is bounded: the
-// connection's read buffer, one message being joined (≤ --ws-max-message), and the output of
-// one read (echoes, pongs) or one push; a client that stops reading stops the connection's
-// reading and pushing (pushes due meanwhile are skipped and counted) until the write timeout
-// closes it.
+// the HTTP/1.1 connection handed over (with none of its HTTP buffers). One
+// task: it writes what the codec has pending (waiting for the client to take it, reading nothing
+// meanwhile), then reads until the next timer (a /ws/feed push, a ping, the close's end). So its
+// memory is bounded: its read buffer, one message being joined (≤ --ws-max-message), and the
+// output of one read (echoes, pongs) or one push; a client that stops reading stops the
+// connection's reading and pushing (pushes due meanwhile are skipped and counted) until the
+// write timeout closes it.
 #include <cstddef>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "base/adaptive_buffer.hpp"
 #include "base/clock.hpp"
 #include "base/result.hpp"
 #include "net/transport.hpp"
@@ -41,7 +42,6 @@ result<ws_feed_params, std::string> parse_feed_params(std::string_view query, co
 /// What the session needs of its connection.
 struct ws_session_io {
   net::transport& io;
-  std::span<char> buffer;     // the connection's read buffer
   bool& reading;              // true while waiting to read (a drain may stop it there)
   const bool& draining;       // the server is stopping: close with 1001
   duration write_timeout;     // the longest wait for the client to take output
@@ -70,6 +70,7 @@ class ws_session {
   std::optional<time_point> next_wait(time_point now);
 
   ws_session_io c_;
+  adaptive_buffer in_;  // its own: the HTTP/1.1 buffers were freed at the hand-over
   ws_metrics& metrics_;
   const ws_limits& limits_;
   ws_route route_;

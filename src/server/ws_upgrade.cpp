@@ -59,7 +59,15 @@ task<void> connection::serve_websocket(const http::request_head& head) {
   if (!sent) co_return;
   phase_ = phase::idle;  // a drain may stop it while it waits to read
   clear_deadline();
-  ws_session session({io_, std::span<char>(buf_.get(), cap_), io_waiting_, w_.draining, o_.write_timeout}, w_.ws,
+  // The HTTP/1.1 buffers (by default a 24 KiB read buffer, 4 KiB of output and the 100-slot
+  // field array `head` points into: not used past here) are done with: a held WebSocket keeps
+  // only its session's (issue 17: <= 16 KiB per held connection, wslay's 8.6 KiB included).
+  buf_.reset();
+  cap_ = 0;
+  fields_.reset();
+  std::string().swap(out_);
+  std::string().swap(body_buf_);
+  ws_session session({io_, io_waiting_, w_.draining, o_.write_timeout}, w_.ws,
                      limits, route, feed);
   co_await session.run(early);
 }
