@@ -4,6 +4,11 @@
 # echo server (barrage serve's /ws/echo, one thread) on CPU 0, each generator on CPU 1 in turn,
 # REPS rounds; the issue's target is a ratio of at least 20. Per CPU-second, not per second:
 # the server caps both at the same messages/s, the cost of each message is the generator's own.
+# Beside them Artillery's WebSocket engine (npm artillery, installed with BARRAGE_BENCH_TOOLS=1
+# tools/install-deps.sh; target: barrage >= 5x): CONNECTIONS virtual users, each sending a 64-byte
+# JSON message and waiting for its echo (`send` with `match`), ARTILLERY_COUNT times. Artillery
+# spends about 2.5 CPU-seconds starting; its figure is the difference between that run and one
+# of 4 messages per user (its start-up is not charged to it).
 # Usage: bench/ws_echo_ratio.sh BUILD_DIR [REPS=3] [CONNECTIONS=50] [SECONDS=5]   (env RATE: the open
 # model's messages/s per connection, default 1000)
 set -euo pipefail
@@ -20,8 +25,42 @@ trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 url="ws://127.0.0.1:$port/ws/echo"
 
+artillery="$HERE/../.npm-bench/node_modules/.bin/artillery"
+art_yaml() {  # $1: messages per virtual user
+  cat <<YAML
+config:
+  target: "$url"
+  phases:
+    - duration: 1
+      arrivalCount: $CONNS
+scenarios:
+  - engine: ws
+    flow:
+      - loop:
+          - send:
+              payload: '{"m":"artillery-echo-64-bytes-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}'
+              match:
+                json: "\$.m"
+                value: "artillery-echo-64-bytes-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+        count: $1
+YAML
+}
+art_run() {  # $1: messages per user; prints "messages cpu_seconds"
+  art_yaml "$1" >"$dir/art.yml"
+  /usr/bin/time -f "%U %S" -o "$dir/art.time" taskset -c 1 "$artillery" run "$dir/art.yml" >"$dir/art.out" 2>&1
+  grep -q "vusers.failed: [. ]*0$" "$dir/art.out" || { echo "artillery: virtual users failed:" >&2; tail -20 "$dir/art.out" >&2; exit 1; }
+  local sent; sent=$(grep "websocket.messages_sent" "$dir/art.out" | tail -1 | awk '{print $NF}')
+  echo "$sent $(awk '{print $1 + $2}' "$dir/art.time")"
+}
+
 out="$dir/rows"
 for _ in $(seq "$REPS"); do
+  if [ -x "$artillery" ]; then
+    read -r n0 c0 < <(art_run 4)
+    read -r n1 c1 < <(art_run "${ARTILLERY_COUNT:-2000}")
+    awk -v n0="$n0" -v c0="$c0" -v n1="$n1" -v c1="$c1" \
+      'BEGIN { n = n1 - n0; c = c1 - c0; printf "artillery-ws %d %d %.3f\n", n / c, n, c }' | tee -a "$out"
+  fi
   taskset -c 1 /usr/bin/python3 "$HERE/ws_client.py" "$url" -c "$CONNS" -d "$SECS" --size 64 |
     awk '{print "python-websockets-uvloop", $6, $2, $4}' | tee -a "$out"
   # Closed model, as the Python client: one message in flight per connection.
@@ -48,4 +87,8 @@ for k, v in rows.items():
     print(f"{k:26} messages per CPU-second: median {med[k]:,.0f} ({min(v):,.0f}-{max(v):,.0f})")
 for k in ("barrage", "barrage-open-model"):
     print(f"ratio {k} / python: {med[k] / med['python-websockets-uvloop']:.1f}x (target >= 20x)")
+    if "artillery-ws" in med:
+        print(f"ratio {k} / artillery: {med[k] / med['artillery-ws']:.1f}x (target >= 5x)")
+if "artillery-ws" not in med:
+    print("artillery: not installed (BARRAGE_BENCH_TOOLS=1 tools/install-deps.sh): its row is skipped")
 PY

@@ -41,6 +41,11 @@ npm_pkgs=(hdr-histogram-js@3.0.1 kubernetes-models@5.1.0 js-yaml@4.1.0 ws@8.18.0
 # npm packages the build itself reads (also with BARRAGE_BUILD_ONLY=1): uPlot, inlined into the
 # HTML report at build time (src/report/CMakeLists.txt reads .npm-tools/node_modules/uplot/dist).
 npm_build_pkgs=(uplot@1.6.32)
+# Benchmark-only competitors, with BARRAGE_BENCH_TOOLS=1 (make bench, make bench-scenarios, the ws
+# echo ratio): Artillery, 590 MB installed, into .npm-bench/ so that make test and CI never
+# fetch it. Its Playwright engine would download a browser at install time: skipped (no browser
+# is used here, and nothing is downloaded outside the registry).
+npm_bench_pkgs=(artillery@2.0.21)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -63,4 +68,13 @@ for p in "${npm_all[@]}"; do
   echo "barrage: installing $p (npm) into .npm-tools/" >&2
   npm install --silent --no-audit --no-fund --prefix "$root/.npm-tools" "$p" >/dev/null
 done
+if [ "${BARRAGE_BENCH_TOOLS:-0}" = 1 ]; then
+  for p in "${npm_bench_pkgs[@]}"; do
+    name=${p%@*} version=${p##*@}
+    have=$(node -p "require('$root/.npm-bench/node_modules/$name/package.json').version" 2>/dev/null || true)
+    [ "$have" = "$version" ] && continue
+    echo "barrage: installing $p (npm, benchmarks only) into .npm-bench/" >&2
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --silent --no-audit --no-fund --prefix "$root/.npm-bench" "$p" >/dev/null
+  done
+fi
 exit 0
