@@ -3,7 +3,9 @@
 #  1. the login-then-call flow (POST /login, GET /api/items, GET /api/items/{id} with the token
 #     captured from /login) against `barrage serve` (pinned to CPU 0): barrage's requests per
 #     generator CPU-second against Locust's (Debian's python3-locust, FastHttpUser, headless),
-#     each generator pinned to CPU 1. Target: barrage >= 30x Locust.
+#     each generator pinned to CPU 1. Target: barrage >= 30x Locust. Beside them Artillery's HTTP
+#     engine (npm artillery, BARRAGE_BENCH_TOOLS=1 tools/install-deps.sh), the same flow with
+#     `capture` (USERS virtual users, each looping ARTILLERY_COUNT times). Target: barrage >= 20x.
 #  2. a two-step flow with one JSON capture (POST /echo {"id": N}, capture /id, then GET
 #     /status/200?id={{id}}) against the single-URL path (GET /status/200), both barrage, same
 #     server: CPU per request. Target: the flow <= 1.3x the single URL.
@@ -80,6 +82,32 @@ class LoginThenApi(FastHttpUser):
         self.client.get("/api/items/%d" % items["items"][0]["id"], headers=auth, name="/api/items/{id}")
 EOF
 
+artillery="$(dirname "$0")/../.npm-bench/node_modules/.bin/artillery"
+artillery_yaml() {  # $1: flows per virtual user
+  cat <<YAML
+config:
+  target: "$base"
+  phases:
+    - duration: 1
+      arrivalCount: $USERS
+scenarios:
+  - flow:
+      - loop:
+          - post:
+              url: "/login"
+              json: {user: "user1", password: "secret"}
+              capture: {json: "\$.token", as: "token"}
+          - get:
+              url: "/api/items"
+              headers: {Authorization: "Bearer {{ token }}"}
+              capture: {json: "\$.items[0].id", as: "first_id"}
+          - get:
+              url: "/api/items/{{ first_id }}"
+              headers: {Authorization: "Bearer {{ token }}"}
+        count: $1
+YAML
+}
+
 # measure NAME CMD...: runs CMD pinned to CPU 1; sets CPU (seconds) and LOAD
 measure() {
   local name=$1; shift
@@ -112,6 +140,22 @@ line locust_fasthttp "$locust_reqs1" "$locust_cpu1" "$LOAD"
 locust_run "$((2 * DUR))"; locust_reqs2=$REQS; locust_cpu2=$CPU
 line locust_fasthttp "$locust_reqs2" "$locust_cpu2" "$LOAD"
 
+art_reqs1=0 art_cpu1=0 art_reqs2=0 art_cpu2=0
+artillery_run() {  # artillery_run FLOWS_PER_USER: sets REQS (answered 200)
+  artillery_yaml "$1" >"$dir/artillery.yml"
+  measure artillery "$artillery" run "$dir/artillery.yml"
+  grep -q "vusers.failed: [. ]*0$" "$dir/out.artillery" || { echo "artillery: virtual users failed" >&2; tail -20 "$dir/out.artillery" >&2; exit 1; }
+  REQS=$(grep "http.codes.200" "$dir/out.artillery" | tail -1 | awk '{print $NF}')
+}
+if [ -x "$artillery" ]; then
+  artillery_run 2; art_reqs1=$REQS; art_cpu1=$CPU
+  line artillery_http "$art_reqs1" "$art_cpu1" "$LOAD"
+  artillery_run "${ARTILLERY_COUNT:-100}"; art_reqs2=$REQS; art_cpu2=$CPU
+  line artillery_http "$art_reqs2" "$art_cpu2" "$LOAD"
+else
+  echo "artillery: not installed (BARRAGE_BENCH_TOOLS=1 tools/install-deps.sh): its row is skipped"
+fi
+
 measure barrage_capture "$BARRAGE" "$dir/capture.yaml" -c "$USERS" -t 1 -d "${DUR}s" --no-progress --json "$dir/capture.json"
 cap_reqs=$(barrage_requests "$dir/capture.json"); cap_cpu=$CPU
 line barrage_two_steps "$cap_reqs" "$cap_cpu" "$LOAD"
@@ -122,9 +166,12 @@ line barrage_single_url "$one_reqs" "$one_cpu" "$LOAD"
 
 awk -v f1="$flow_reqs1" -v c1="$flow_cpu1" -v f2="$flow_reqs2" -v c2="$flow_cpu2" \
     -v l1="$locust_reqs1" -v k1="$locust_cpu1" -v l2="$locust_reqs2" -v k2="$locust_cpu2" \
-    -v cr="$cap_reqs" -v cc="$cap_cpu" -v sr="$one_reqs" -v sc="$one_cpu" 'BEGIN {
+    -v cr="$cap_reqs" -v cc="$cap_cpu" -v sr="$one_reqs" -v sc="$one_cpu" \
+    -v a1="$art_reqs1" -v b1="$art_cpu1" -v a2="$art_reqs2" -v b2="$art_cpu2" 'BEGIN {
   printf "login flow, requests per generator CPU-second, whole runs: barrage / Locust = %.1fx\n", (f2 / c2) / (l2 / k2)
   if (c2 > c1 && k2 > k1)
     printf "login flow, the extra requests of the longer runs per extra CPU-second: barrage / Locust = %.1fx (target >= 30x)\n", ((f2 - f1) / (c2 - c1)) / ((l2 - l1) / (k2 - k1))
+  if (b2 > b1 && a2 > a1)
+    printf "login flow, the extra requests of the longer runs per extra CPU-second: barrage / Artillery (start-up left out) = %.1fx (target >= 20x)\n", ((f2 - f1) / (c2 - c1)) / ((a2 - a1) / (b2 - b1))
   printf "two steps with a capture / single URL, CPU per request = %.2fx (target <= 1.3x)\n", (cc / cr) / (sc / sr)
 }'
