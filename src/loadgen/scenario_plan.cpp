@@ -122,11 +122,9 @@ result<void, std::string> check_and_prepare(const step& st, const run_config& cf
     p.var = c.var;
     p.required = std::find(st.expect.must_capture.begin(), st.expect.must_capture.end(), c.var) != st.expect.must_capture.end();
     if (c.source == capture::json_pointer) {
-      try {
-        p.pointer = nlohmann::json::json_pointer(c.where);
-      } catch (const nlohmann::json::exception&) {
-        return fail(where + "bad JSON pointer \"" + c.where + "\"");
-      }
+      auto path = parse_json_pointer(c.where);
+      if (!path) return fail(where + "bad JSON pointer \"" + c.where + "\": " + path.error());
+      p.pointer = std::move(*path);
       out.keep_body = true;
     } else if (c.source == capture::header) {
       p.header = c.where;
@@ -289,8 +287,6 @@ step_verdict apply_response(const prepared_step& s, const client::outcome& o, vi
   if (!s.expect.ok(o.status)) return {false, abort_reason::unexpected_status};
   if (s.captures.empty()) return {};
   if (s.keep_body && u.response.body_truncated) return {false, abort_reason::body_over_limit};
-  nlohmann::json doc;
-  bool parsed = false;
   for (const auto& c : s.captures) {
     std::string& var = u.vars[c.var];
     bool found = false;
@@ -310,19 +306,8 @@ step_verdict apply_response(const prepared_step& s, const client::outcome& o, vi
             break;
           }
         break;
-      case capture::json_pointer:
-        if (!parsed) {
-          doc = nlohmann::json::parse(u.response.body, nullptr, /*allow_exceptions=*/false);
-          parsed = true;
-        }
-        try {
-          if (!doc.is_discarded() && doc.contains(c.pointer)) {
-            const nlohmann::json& v = doc.at(c.pointer);
-            var = v.is_string() ? v.get_ref<const std::string&>() : v.dump();
-            found = true;
-          }
-        } catch (const nlohmann::json::exception&) {  // an array index that is not a number
-        }
+      case capture::json_pointer:  // one scan of the body per capture, no document built
+        found = json_capture(u.response.body, c.pointer, var) == json_capture_status::found;
         break;
     }
     if (!found && c.required) return {false, abort_reason::missing_capture};

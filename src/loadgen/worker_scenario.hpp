@@ -16,11 +16,10 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "base/result.hpp"
 #include "client/connection.hpp"
 #include "http/url.hpp"
+#include "loadgen/json_capture.hpp"
 #include "loadgen/config.hpp"
 #include "loadgen/scenario.hpp"
 #include "loadgen/stats.hpp"
@@ -44,8 +43,8 @@ struct prepared_capture {
   capture::from source = capture::status;
   unsigned var = 0;
   bool required = false;
-  nlohmann::json::json_pointer pointer;  // json_pointer
-  std::string header;                    // header
+  json_path pointer;   // json_pointer
+  std::string header;  // header
 };
 
 /// The most of a response body a step with a body capture keeps: a longer body ends the
