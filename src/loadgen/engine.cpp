@@ -160,8 +160,9 @@ result<prepared, std::string> prepare(const run_config& cfg) {
     if (auto ok = prepare_scenario(*plan, *u); !ok) return fail(ok.error());
   net::raise_fd_limit();
   // A virtual user keeps a connection to each origin it uses.
-  if (auto err = net::check_fd_budget(cfg.connections * static_cast<unsigned>(plan->origins.size()) + 8 * cfg.threads))
-    return fail(*err);
+  const std::size_t origins = plan->origins.size();
+  if (auto err = net::check_fd_budget(std::size_t{cfg.connections} * origins + 8 * cfg.threads))
+    return fail(origins == 1 ? *err : "a connection per user to each of " + std::to_string(origins) + " origins: " + *err);
   // Redirects may lead from http:// to https://: the context is made for them too.
   const bool https = std::any_of(plan->origins.begin(), plan->origins.end(),
                                  [](const origin_route& r) { return r.url.scheme == http::url_scheme::https; });
