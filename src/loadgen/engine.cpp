@@ -85,6 +85,61 @@ void h2_request_for(run_plan& plan, const http::url& u) {
   plan.h2_request.body = plan.config.body;
 }
 
+/// Where the connections to `u`'s origin go (engine.cpp's part of the run plan): its --resolve
+/// addresses, its address, or its name, looked up by each worker (through a cache with the
+/// run's --dns-ttl) when it opens a connection, so that a lookup that fails is that request's
+/// `dns` error, accounted like any other, and a name with several addresses spreads the
+/// connections over them. Errors: no address of the --source family.
+result<origin_route, std::string> route_to(const http::url& u, const run_config& cfg) {
+  origin_route r;
+  r.url = u;
+  const net::resolve_override* pinned = net::find_override(cfg.resolves, u.host, u.port);
+  auto literal = pinned ? std::optional<net::socket_address>() : net::socket_address::from_ip(u.host, u.port);
+  for (const auto& s : cfg.sources) {
+    if (literal && s.family() != literal->family())
+      return fail("--source " + s.ip() + " is not of the target's address family (" + literal->to_string() + ")");
+    if (pinned && std::none_of(pinned->addresses.begin(), pinned->addresses.end(),
+                               [&](const net::socket_address& a) { return a.family() == s.family(); }))
+      return fail("--source " + s.ip() + " is not of the address family of --resolve " + pinned->host + ":" +
+                  std::to_string(pinned->port));
+  }
+  if (pinned) r.pinned = pinned->addresses;
+  else if (literal) r.target = *literal;
+  else r.resolve = true;
+  return r;
+}
+
+/// A bad --dns-server list is a setup failure, before the run: its message, or empty.
+std::string check_dns_servers(const run_config& cfg) {
+  if (cfg.dns_servers.empty()) return {};
+  return sync_wait([](net::resolver::options o) -> task<std::string> {
+    try {
+      net::resolver r(o);
+      co_return std::string();
+    } catch (const std::runtime_error& e) {
+      co_return std::string(e.what());
+    }
+  }([&] {
+    net::resolver::options o;
+    o.servers = cfg.dns_servers;
+    return o;
+  }()));
+}
+
+/// A scenario's or --targets list's plan, and the routes to its origins after the URL's.
+result<void, std::string> prepare_scenario(run_plan& plan, const http::url& u) {
+  const run_config& cfg = plan.config;
+  auto sp = make_scenario_plan(cfg, u);
+  if (!sp) return fail(sp.error());
+  for (std::size_t i = 1; i < (*sp)->origins.size(); ++i) {
+    auto r = route_to((*sp)->origins[i], cfg);
+    if (!r) return fail(origin_text((*sp)->origins[i]) + ": " + r.error());
+    plan.origins.push_back(std::move(*r));
+  }
+  plan.scenario = std::move(*sp);
+  return {};
+}
+
 result<prepared, std::string> prepare(const run_config& cfg) {
   auto u = parse_target_url(cfg.url);
   if (!u) return fail(u.error());
@@ -94,52 +149,24 @@ result<prepared, std::string> prepare(const run_config& cfg) {
   http::request_spec spec{cfg.method, target, host, *fields, cfg.body};
   auto tmpl = http::request_template::make(spec);
   if (!tmpl) return fail(std::string("bad request: ") + http::to_string(tmpl.error()));
-
-  // A host name is resolved by each worker when it opens a connection (through a cache with
-  // the run's --dns-ttl): a lookup that fails is that request's `dns` error, accounted like
-  // any other, and a name with several addresses spreads the connections over them.
-  const net::resolve_override* pinned = net::find_override(cfg.resolves, u->host, u->port);
-  auto literal = pinned ? std::optional<net::socket_address>() : net::socket_address::from_ip(u->host, u->port);
-  for (const auto& s : cfg.sources) {
-    if (literal && s.family() != literal->family())
-      return fail("--source " + s.ip() + " is not of the target's address family (" + literal->to_string() + ")");
-    if (pinned && std::none_of(pinned->addresses.begin(), pinned->addresses.end(),
-                               [&](const net::socket_address& a) { return a.family() == s.family(); }))
-      return fail("--source " + s.ip() + " is not of the address family of --resolve " + pinned->host + ":" +
-                  std::to_string(pinned->port));
-  }
-  if (!cfg.dns_servers.empty()) {  // a bad server list is a setup failure, before the run
-    auto check = sync_wait([](net::resolver::options o) -> task<std::string> {
-      try {
-        net::resolver r(o);
-        co_return std::string();
-      } catch (const std::runtime_error& e) {
-        co_return std::string(e.what());
-      }
-    }([&] {
-      net::resolver::options o;
-      o.servers = cfg.dns_servers;
-      return o;
-    }()));
-    if (!check.empty()) return fail("--dns-server: " + check);
-  }
-
-  net::raise_fd_limit();
-  if (auto err = net::check_fd_budget(cfg.connections + 8 * cfg.threads)) return fail(*err);
+  auto home = route_to(*u, cfg);
+  if (!home) return fail(home.error());
+  if (auto bad = check_dns_servers(cfg); !bad.empty()) return fail("--dns-server: " + bad);
 
   auto plan = std::make_unique<run_plan>();
   plan->config = cfg;
-  if (pinned) {
-    plan->pinned = pinned->addresses;
-  } else if (literal) {
-    plan->target = *literal;
-  } else {
-    plan->resolve = true;
-    plan->host = u->host;
-    plan->port = u->port;
-  }
+  plan->origins.push_back(std::move(*home));
+  if (cfg.scenario || cfg.targets)
+    if (auto ok = prepare_scenario(*plan, *u); !ok) return fail(ok.error());
+  net::raise_fd_limit();
+  // A virtual user keeps a connection to each origin it uses.
+  const std::size_t origins = plan->origins.size();
+  if (auto err = net::check_fd_budget(std::size_t{cfg.connections} * origins + 8 * cfg.threads))
+    return fail(origins == 1 ? *err : "a connection per user to each of " + std::to_string(origins) + " origins: " + *err);
   // Redirects may lead from http:// to https://: the context is made for them too.
-  if (u->scheme == http::url_scheme::https || cfg.redirects > 0) {
+  const bool https = std::any_of(plan->origins.begin(), plan->origins.end(),
+                                 [](const origin_route& r) { return r.url.scheme == http::url_scheme::https; });
+  if (https || cfg.redirects > 0) {
     auto ctx = net::tls_context::client(cfg.tls);
     if (!ctx) return fail("TLS: " + ctx.error());
     plan->tls = std::move(*ctx);
@@ -150,14 +177,9 @@ result<prepared, std::string> prepare(const run_config& cfg) {
   plan->head_request = cfg.method == "HEAD";
   if (cfg.http != http_choice::http1_1) h2_request_for(*plan, *u);
   plan->may_resend = client::may_resend(client::is_idempotent(cfg.method), cfg.retry);
-  if (cfg.scenario || cfg.targets) {
-    auto sp = make_scenario_plan(cfg, *u);
-    if (!sp) return fail(sp.error());
-    plan->scenario = std::move(*sp);
-  }
-  std::string address = literal ? literal->to_string() : std::string();
-  if (pinned)
-    for (const auto& a : pinned->addresses) address += (address.empty() ? "" : ",") + a.to_string();
+  const origin_route& r = plan->origins.front();
+  std::string address = r.pinned.empty() && !r.resolve ? r.target.to_string() : std::string();
+  for (const auto& a : r.pinned) address += (address.empty() ? "" : ",") + a.to_string();
   return prepared{std::move(plan), std::move(address)};
 }
 
@@ -359,6 +381,8 @@ result<run_result, std::string> run_load(const run_config& config, const progres
   run_result r;
   r.config = cfg;
   r.target_address = prep->address;
+  if (plan.scenario)
+    for (const auto& o : plan.scenario->origins) r.origins.push_back(origin_text(o));
   collect(r, workers, timeline, plan, cpu0, wall_start_ns);
   return r;
 }

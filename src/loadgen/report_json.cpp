@@ -227,7 +227,13 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
       {"generator", generator_json(r.generator)},
       {"thresholds", ts},
   };
-  if (r.config.url.starts_with("https://") || r.stats.tls.handshakes > 0) {  // or redirects led to https
+  if (!r.origins.empty()) {  // a scenario or --targets run
+    const bool scenario = static_cast<bool>(r.config.scenario);
+    const std::string& file = scenario ? r.config.scenario->file : r.config.targets ? r.config.targets->file : r.config.url;
+    out["config"][scenario ? "scenario" : "targets"] = {{"file", file}, {"origins", r.origins}};
+  }
+  const bool https = std::any_of(r.origins.begin(), r.origins.end(), [](const std::string& o) { return o.starts_with("https://"); });
+  if (r.config.url.starts_with("https://") || https || r.stats.tls.handshakes > 0) {  // or redirects led to https
     const auto& hs = r.stats.tls;
     out["tls"] = {{"handshakes", hs.handshakes},
                   {"resumed", hs.resumed},

@@ -96,6 +96,11 @@ void what_ran(writer& w, const run_result& r) {
   const std::string method = c.ws.enabled ? std::string() : c.method + " ";
   w.field("Target", r.target_address.empty() ? fmt::format("{}{}", method, url)
                                              : fmt::format("{}{}  ({})", method, url, r.target_address));
+  if (r.origins.size() > 1) {  // a scenario's steps go to several: each has its connections
+    std::string list;
+    for (const auto& o : r.origins) list += (list.empty() ? "" : ", ") + o;
+    w.field("Origins", list);
+  }
   auto threads = fmt::format("{} thread{}", c.threads, c.threads == 1 ? "" : "s");
   if (c.open_model()) {
     w.field("Model", fmt::format("open: {} req/s on up to {} connections, {}", number(*c.rate), c.connections, threads));

@@ -21,6 +21,8 @@ struct generator_usage {
 struct run_result {
   run_config config;
   std::string target_address;  // the address connected to, e.g. 127.0.0.1:8080
+  /// A scenario or --targets run: the origins its steps go to ("https://h:8443"), the URL's first.
+  std::vector<std::string> origins;
   run_stats stats;             // merged over threads, warm-up excluded
   std::vector<timeline_point> timeline;
   double duration_s = 0;       // from the first request to the last completion counted

@@ -234,14 +234,17 @@ class compiler {
       s.target = compile(n["path"], "path", template_part::raw, lookup);
       return;
     }
+    // The origin (scheme, host, port) is literal: each is resolved and connected to as such.
     const std::string url = text(n["url"], "url");
-    const std::string literal = url.substr(0, url.find("{{"));
+    const std::size_t first_var = url.find("{{");
+    const std::string literal = url.substr(0, first_var);
     const std::size_t scheme_end = literal.find("://");
-    const bool host_literal = scheme_end != std::string::npos &&
-                              literal.find('/', scheme_end + 3) != std::string::npos;
-    if (url.find("{{") != std::string::npos && !host_literal)
-      fault_at(n["url"], "url: the scheme and host of '" + url + "' are literal (variables go in the path)");
-    const auto parsed = http::parse_url(url.find("{{") == std::string::npos ? url : literal);
+    const bool origin_literal = scheme_end != std::string::npos &&
+                                literal.find_first_of("/?", scheme_end + 3) != std::string::npos;
+    if (first_var != std::string::npos && !origin_literal)
+      fault_at(mark_at(n["url"], first_var), "url: the scheme, host and port of '" + url +
+                                                 "' are literal (variables go in the path or query)");
+    const auto parsed = http::parse_url(first_var == std::string::npos ? url : literal);
     if (!parsed) fault_at(n["url"], "url: bad URL '" + url + "': " + http::to_string(parsed.error()));
     s.target = compile(n["url"], "url", template_part::raw, lookup);
     s.absolute = true;

@@ -50,9 +50,7 @@ bool json_number(std::string_view s) {
 void append_template(const YAML::Node& node, std::string_view what, std::string_view body,
                      template_part::escape esc, const name_lookup& resolve, text_template& t) {
   auto where = [&](std::size_t offset) {
-    YAML::Mark m = node.Mark();
-    if (plain(node) && body.find('\n') == std::string_view::npos) m.column += static_cast<int>(offset);
-    return m;
+    return body.find('\n') == std::string_view::npos ? mark_at(node, offset) : node.Mark();
   };
   auto pieces = parse_template(body);
   if (!pieces) fault_at(where(pieces.error().offset), std::string(what) + ": " + pieces.error().message);
@@ -130,6 +128,12 @@ void fault_at(const YAML::Mark& mark, std::string message) {
   throw scenario_fault{from0(mark.line), from0(mark.column), std::move(message)};
 }
 void fault_at(const YAML::Node& node, std::string message) { fault_at(node.Mark(), std::move(message)); }
+
+YAML::Mark mark_at(const YAML::Node& node, std::size_t offset) {
+  YAML::Mark m = node.Mark();
+  if (plain(node) && node.IsScalar() && node.Scalar().find('\n') == std::string::npos) m.column += static_cast<int>(offset);
+  return m;
+}
 
 void check_keys(const YAML::Node& map, std::string_view what, std::initializer_list<std::string_view> allowed) {
   if (!map.IsMap()) fault_at(map, std::string(what) + " is a mapping (keys " + join(allowed) + ")");

@@ -23,6 +23,9 @@ struct scenario_fault {
 
 [[noreturn]] void fault_at(const YAML::Node& node, std::string message);
 [[noreturn]] void fault_at(const YAML::Mark& mark, std::string message);
+/// Where byte `offset` of a string node's text is: exact for a plain (unquoted) scalar on one
+/// line, else the node's own position.
+YAML::Mark mark_at(const YAML::Node& node, std::size_t offset);
 
 /// The node must be a mapping whose keys are distinct strings among `allowed`; `what` names it
 /// in messages ("a step").

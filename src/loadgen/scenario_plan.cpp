@@ -52,8 +52,15 @@ bool same_origin(const http::url& a, const http::url& b) noexcept {
   return a.scheme == b.scheme && a.host == b.host && a.port == b.port;
 }
 
-std::string origin_text(const http::url& u) {
-  return std::string(u.scheme == http::url_scheme::https ? "https://" : "http://") + u.host_header();
+/// The index of `u`'s origin in `origins`, added when it is new.
+unsigned origin_index(std::vector<http::url>& origins, const http::url& u) {
+  for (std::size_t i = 0; i < origins.size(); ++i)
+    if (same_origin(origins[i], u)) return static_cast<unsigned>(i);
+  http::url o = u;
+  o.path = "/";
+  o.query.clear();
+  origins.push_back(std::move(o));
+  return static_cast<unsigned>(origins.size() - 1);
 }
 
 /// The length of the scheme and authority of an absolute step URL ("http://h:8080" of
@@ -68,21 +75,24 @@ std::size_t origin_length(const text_template& t) {
 }
 
 /// `base_path`: the path prefix of the scenario's base_url, without its last '/' ("" for none).
-result<void, std::string> check_and_prepare(const step& st, const run_config& cfg, const http::url& origin,
+/// `origins`: the run's so far ([0]: its URL's); the step's own is added when it is new.
+result<void, std::string> check_and_prepare(const step& st, const run_config& cfg, std::vector<http::url>& origins,
                                             const std::string& base_path, prepared_step& out) {
   const std::string where = "step \"" + st.name + "\": ";
   std::size_t skip = 0;
   std::string prefix;
+  out.origin = 0;
   if (st.absolute) {
     skip = origin_length(st.target);
+    if (skip == 0 || (skip == st.target.parts.front().text.size() && st.target.parts.size() > 1))
+      return fail(where + "the scheme, host and port of an absolute URL are literal");
     auto u = parse_target_url(std::string_view(st.target.parts.front().text).substr(0, skip));
     if (!u) return fail(where + u.error());
-    if (!same_origin(*u, origin))
-      return fail(where + "goes to " + origin_text(*u) + ", not to " + origin_text(origin) +
-                  ": a run sends to one origin");
+    out.origin = origin_index(origins, *u);
   } else {
     prefix = base_path;
   }
+  const http::url& origin = origins[out.origin];
   std::string target = prefix + skeleton(st.target, skip);
   if (target.empty() || target.front() == '?') target.insert(0, "/");
   // The skeleton through the request template's checks: method, target, header names and values.
@@ -150,6 +160,10 @@ bool reads_iteration(const prepared_step& s) {
 
 }  // namespace
 
+std::string origin_text(const http::url& u) {
+  return std::string(u.scheme == http::url_scheme::https ? "https://" : "http://") + u.host_header();
+}
+
 result<std::string, std::string> scenario_url(const run_config& cfg) {
   if (cfg.scenario && !cfg.scenario->base_url.empty()) return cfg.scenario->base_url;
   const std::vector<flow>* flows = cfg.scenario ? &cfg.scenario->flows : cfg.targets ? &cfg.targets->targets : nullptr;
@@ -176,6 +190,7 @@ result<std::unique_ptr<scenario_plan>, std::string> make_scenario_plan(const run
     plan->random_targets = cfg.targets->ord == targets_list::random;
   }
   plan->iterations = cfg.iterations;
+  origin_index(plan->origins, origin);
   std::string base_path;
   if (cfg.scenario && !cfg.scenario->base_url.empty()) {
     auto base = parse_target_url(cfg.scenario->base_url);
@@ -192,7 +207,7 @@ result<std::unique_ptr<scenario_plan>, std::string> make_scenario_plan(const run
     pf.cumulative_weight = total;
     for (const auto& st : f.steps) {
       prepared_step ps;
-      if (auto ok = check_and_prepare(st, cfg, origin, base_path, ps); !ok) return fail(ok.error());
+      if (auto ok = check_and_prepare(st, cfg, plan->origins, base_path, ps); !ok) return fail(ok.error());
       auto [it, added] = slots.try_emplace(st.name, static_cast<unsigned>(plan->slot_names.size()));
       if (added) plan->slot_names.push_back(st.name);
       ps.slot = it->second;

@@ -28,6 +28,7 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
     h2_request_.pinned = probe.submit(plan_.h2_request).ok();
   }
   next_address_ = first_connection;
+  connect_failures_.assign(std::max<std::size_t>(1, plan_.origins.size()), 0);
   if (plan_.config.open_model()) {
     stats_.keep_uncorrected();
     if (plan_.per_second_uncorrected) second_uncorrected_.emplace();
@@ -209,7 +210,7 @@ task<client::outcome> worker::attempt(std::optional<client::connection>& conn, t
   reused = conn && conn->uses() > 0;
   std::int64_t ready = 0;  // when the connection was ready, from start: 0 when it was open
   if (!conn) {  // not a coroutine call per request: only when a connection is needed
-    const bool connected = co_await ensure_connected(conn, o);
+    const bool connected = co_await ensure_connected(conn, o, other ? other->origin : 0);
     if (!connected) {
       o.times.complete = to_ns(mono_clock::now() - start);
       co_return o;

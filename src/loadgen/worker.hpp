@@ -35,12 +35,25 @@ struct prepared_step;
 struct virtual_user;
 enum class iteration_end : std::uint8_t;
 
-/// A request other than the plan's (a scenario step's): its bytes, whether it is HEAD, and
-/// where its response's headers and body are kept (null: nowhere).
+/// A request other than the plan's (a scenario step's): its bytes, whether it is HEAD, where
+/// its response's headers and body are kept (null: nowhere), and the origin (index into
+/// run_plan::origins) a new connection for it goes to.
 struct request_override {
   std::string_view bytes;
   bool head = false;
   client::response_data* keep = nullptr;
+  unsigned origin = 0;
+};
+
+/// Where the connections to one origin go, decided once when the run is prepared.
+struct origin_route {
+  http::url url;  // scheme (TLS for https), host (SNI, the certificate's name) and port
+  net::socket_address target;  // when the host is an address
+  /// When the host is a name: each worker resolves it (through its own cache, with the run's
+  /// --dns-ttl) whenever it opens a connection, and takes the addresses round-robin.
+  bool resolve = false;
+  /// --resolve for the host and port: its addresses, taken round-robin; no lookup.
+  std::vector<net::socket_address> pinned;
 };
 
 /// The error kind of a failed connect.
@@ -49,15 +62,9 @@ client::error_kind connect_error(std::errc e) noexcept;
 /// Read-only after the run starts; shared by all workers.
 struct run_plan {
   run_config config;
-  net::socket_address target;  // when the URL's host is an address
-  /// When the URL's host is a name: each worker resolves it (through its own cache, with the
-  /// run's --dns-ttl) whenever it opens a connection, and takes the addresses round-robin.
-  std::string host;
-  std::uint16_t port = 0;
-  bool resolve = false;
-  /// --resolve for the target's host and port: its addresses, taken round-robin; no lookup.
-  std::vector<net::socket_address> pinned;
-  /// https:// targets, and runs that follow redirects (which may lead to https://): the run's
+  /// [0]: the URL's origin; then a scenario's other origins (scenario_plan::origins).
+  std::vector<origin_route> origins;
+  /// https:// origins, and runs that follow redirects (which may lead to https://): the run's
   /// TLS settings and session cache, shared by all workers.
   std::optional<net::tls_context> tls;
   std::string request;    // one request, formatted once
@@ -144,16 +151,20 @@ class worker {
   task<void> h2_slot_run();
   task<void> h2_slot_session(h2_slot& s, net::transport t);
   task<void> h2_slot_http1(h2_slot& s, net::transport t);
-  /// The transport of a new connection (TCP, then TLS for https), counted in the stats and
-  /// phases; nothing with o's error.
-  task<std::optional<net::transport>> open_transport(client::outcome& o);
+  /// The transport of a new connection to plan_.origins[origin] (TCP, then TLS for https),
+  /// counted in the stats and phases; nothing with o's error.
+  task<std::optional<net::transport>> open_transport(client::outcome& o, unsigned origin = 0);
   task<void> open_user(unsigned id);
   /// Scenarios and --targets (worker_scenario.cpp): a virtual user (closed model), or a slot
   /// that starts a new virtual user at each arrival (open model), running flows.
   task<void> scenario_user(unsigned id);
-  task<iteration_end> scenario_iteration(virtual_user& u, std::optional<client::connection>& conn,
+  /// `conns`: the user's connection to each origin (indexed as scenario_plan::origins).
+  task<iteration_end> scenario_iteration(virtual_user& u, std::vector<std::optional<client::connection>>& conns,
                                          time_point intended, bool admitted);
-  /// One step's request on `conn`, with retries; `done` receives when it completed.
+  /// Closes each of `conns` (a parked or finished user's).
+  void release_all(std::vector<std::optional<client::connection>>& conns) noexcept;
+  /// One step's request on `conn` (the user's connection to the step's origin), with retries;
+  /// `done` receives when it completed.
   task<client::outcome> scenario_request(std::optional<client::connection>& conn, const prepared_step& s,
                                          virtual_user& u, time_point actual, bool counted, time_point& done);
   task<void> ticker();
@@ -177,7 +188,8 @@ class worker {
   task<client::outcome> redirect_hop(std::optional<client::connection>& conn, const http::url& to,
                                      std::string_view request, bool head, time_point deadline, std::string& location,
                                      bool counted);
-  task<bool> ensure_connected(std::optional<client::connection>& conn, client::outcome& o);
+  /// `conn` open (a new connection to plan_.origins[origin] when it is not); false with o's error.
+  task<bool> ensure_connected(std::optional<client::connection>& conn, client::outcome& o, unsigned origin = 0);
   /// A connection of its own for a redirect to another origin `to` (its --resolve entry, its
   /// address or a lookup; TLS for https), counted; false with o's error.
   task<bool> connect_elsewhere(std::optional<client::connection>& conn, const http::url& to, client::outcome& o);
@@ -186,9 +198,10 @@ class worker {
   /// `host` and `port` name the server (SNI, the certificate's name, the session cache).
   task<std::optional<net::transport>> secure(net::tcp_stream plain, time_point deadline, client::outcome& o,
                                              const std::string& host, std::uint16_t port);
-  /// The address for the next connection: plan_.target, or the next of the name's addresses
-  /// (of the --source family when one is given); false with o's error when there is none.
-  task<bool> next_target(net::socket_address& to, client::outcome& o);
+  /// The address for the next connection to `r`: its address, or the next of its --resolve
+  /// addresses or of its name's (of the --source family when one is given); false with o's
+  /// error when there is none.
+  task<bool> next_target(net::socket_address& to, client::outcome& o, const origin_route& r);
   /// The next of `addrs` round-robin, of the --source family when one is given; null when none is.
   const net::socket_address* next_of(const std::vector<net::socket_address>& addrs) noexcept;
   void drop_if_closed(std::optional<client::connection>& conn) noexcept;
@@ -220,7 +233,8 @@ class worker {
   std::atomic<unsigned> open_{0};
   std::atomic<double> cpu_s_{0};
   std::vector<std::unique_ptr<std::string>> batches_;  // the last is the current one
-  unsigned connect_failures_ = 0;  // in a row: backs the next connect off
+  /// Per origin (run_plan::origins), failed connects in a row: backs the next connect off.
+  std::vector<unsigned> connect_failures_;
   time_point ready_at_{};          // when ensure_connected()'s last new connection was ready
   std::size_t next_source_ = 0;    // index into config.sources of the next connection
   std::size_t next_address_ = 0;   // the round-robin over the target's addresses

@@ -29,10 +29,10 @@ void worker::drop_if_closed(std::optional<client::connection>& conn) noexcept {
   }
 }
 
-task<bool> worker::ensure_connected(std::optional<client::connection>& conn, client::outcome& o) {
+task<bool> worker::ensure_connected(std::optional<client::connection>& conn, client::outcome& o, unsigned origin) {
   drop_if_closed(conn);
   if (conn) co_return true;
-  auto t = co_await open_transport(o);
+  auto t = co_await open_transport(o, origin);
   if (!t) co_return false;
   if (t->protocol() == "h2") {  // --http2: this worker's HTTP/1.1 loop cannot speak it
     o.error = client::error_kind::h2_protocol_error;
@@ -46,9 +46,11 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
   co_return true;
 }
 
-task<std::optional<net::transport>> worker::open_transport(client::outcome& o) {
-  if (connect_failures_ > 0) {  // back off while the target refuses: 10 ms doubling to 1 s
-    auto wait = std::chrono::milliseconds(10) * (1u << std::min(connect_failures_ - 1, 7u));
+task<std::optional<net::transport>> worker::open_transport(client::outcome& o, unsigned origin) {
+  const origin_route& r = plan_.origins[origin];
+  unsigned& failures = connect_failures_[origin];
+  if (failures > 0) {  // back off while the origin refuses: 10 ms doubling to 1 s
+    auto wait = std::chrono::milliseconds(10) * (1u << std::min(failures - 1, 7u));
     co_await sleep_for(std::min<duration>(wait, std::chrono::seconds(1)));
   }
   net::connect_options opts;
@@ -59,34 +61,34 @@ task<std::optional<net::transport>> worker::open_transport(client::outcome& o) {
     next_source_ = next_source_ + 1 == sources.size() ? 0 : next_source_ + 1;
   }
   net::socket_address to;
-  const bool found = co_await next_target(to, o);
+  const bool found = co_await next_target(to, o, r);
   if (!found) {
-    ++connect_failures_;
+    ++failures;
     co_return std::nullopt;
   }
   const time_point connect_start = mono_clock::now();
   auto c = co_await net::tcp_connect(to, opts);
   stats_.count_connect(to, c.ok());
   if (!c) {
-    ++connect_failures_;
+    ++failures;
     o.error = connect_error(c.error());
     co_return std::nullopt;
   }
   ready_at_ = mono_clock::now();
   stats_.phases.connect.record(static_cast<std::uint64_t>(to_ns(ready_at_ - connect_start)));
   std::optional<net::transport> t;
-  if (plan_.url.scheme == http::url_scheme::https) {
+  if (r.url.scheme == http::url_scheme::https) {
     // The handshake shares --connect-timeout with the TCP connect.
-    t = co_await secure(std::move(*c), connect_start + plan_.config.connect_timeout, o, plan_.url.host, plan_.url.port);
+    t = co_await secure(std::move(*c), connect_start + plan_.config.connect_timeout, o, r.url.host, r.url.port);
     if (!t) {
-      ++connect_failures_;
+      ++failures;
       co_return std::nullopt;
     }
     ready_at_ = mono_clock::now();
   } else {
     t.emplace(std::move(*c));
   }
-  connect_failures_ = 0;
+  failures = 0;
   co_return t;
 }
 
@@ -137,19 +139,19 @@ const net::socket_address* worker::next_of(const std::vector<net::socket_address
   return nullptr;
 }
 
-task<bool> worker::next_target(net::socket_address& to, client::outcome& o) {
-  if (!plan_.pinned.empty()) {  // prepare() checked that one is of the --source family
-    to = *next_of(plan_.pinned);
+task<bool> worker::next_target(net::socket_address& to, client::outcome& o, const origin_route& r) {
+  if (!r.pinned.empty()) {  // prepare() checked that one is of the --source family
+    to = *next_of(r.pinned);
     co_return true;
   }
-  if (!plan_.resolve) {
-    to = plan_.target;
+  if (!r.resolve) {
+    to = r.target;
     co_return true;
   }
   // The lookup is part of the connection phase: --connect-timeout bounds it, as in curl.
   const std::uint64_t hits = resolver().cache_hits();
   const time_point lookup_start = mono_clock::now();
-  auto looked_up = co_await with_timeout(plan_.config.connect_timeout, resolver().resolve(plan_.host, plan_.port));
+  auto looked_up = co_await with_timeout(plan_.config.connect_timeout, resolver().resolve(r.url.host, r.url.port));
   if (!looked_up || !*looked_up) {
     o.error = client::error_kind::dns;
     o.dns_detail = static_cast<std::uint8_t>(looked_up ? looked_up->error() : net::dns_error::timed_out);

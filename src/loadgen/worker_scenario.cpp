@@ -83,7 +83,8 @@ task<void> worker::scenario_user(unsigned id) {
   const scenario_plan& sp = *plan_.scenario;
   if (!stats_.scenario.used()) stats_.scenario.init(sp.slot_names, sp.targets);
   virtual_user u;
-  std::optional<client::connection> conn;
+  // One connection per origin, opened when a step first goes there, kept as a single URL's is.
+  std::vector<std::optional<client::connection>> conns(sp.origins.size());
   if (schedule_) {  // open model: a new virtual user per arrival
     for (;;) {
       const time_point intended = schedule_->next();
@@ -99,7 +100,7 @@ task<void> worker::scenario_user(unsigned id) {
         if (actual - intended > late_after) ++stats_.count.late;
       }
       become_new_user(sp, u);
-      const iteration_end end = co_await scenario_iteration(u, conn, intended, true);
+      const iteration_end end = co_await scenario_iteration(u, conns, intended, true);
       if (end == iteration_end::cut) break;
     }
   } else {
@@ -107,23 +108,29 @@ task<void> worker::scenario_user(unsigned id) {
     become_new_user(sp, u);
     for (;;) {
       while (id >= active_target_ && !stopping_) {  // --ramp: this user waits for its turn
-        drop_if_closed(conn);
-        if (conn) {
-          conn.reset();
-          open_.fetch_sub(1, std::memory_order_relaxed);
-        }
+        release_all(conns);
         co_await target_changed_.wait();
       }
       if (stopping_ || (sp.iterations && u.iterations >= *sp.iterations)) break;
-      const iteration_end end = co_await scenario_iteration(u, conn, mono_clock::now(), false);
+      const iteration_end end = co_await scenario_iteration(u, conns, mono_clock::now(), false);
       if (end != iteration_end::ran) break;
     }
   }
-  if (conn) open_.fetch_sub(1, std::memory_order_relaxed);
+  release_all(conns);
   user_finished();
 }
 
-task<iteration_end> worker::scenario_iteration(virtual_user& u, std::optional<client::connection>& conn,
+void worker::release_all(std::vector<std::optional<client::connection>>& conns) noexcept {
+  for (auto& c : conns) {
+    drop_if_closed(c);
+    if (c) {
+      c.reset();
+      open_.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+}
+
+task<iteration_end> worker::scenario_iteration(virtual_user& u, std::vector<std::optional<client::connection>>& conns,
                                                time_point intended, bool admitted) {
   const scenario_plan& sp = *plan_.scenario;
   scenario_stats& ss = stats_.scenario;
@@ -151,7 +158,7 @@ task<iteration_end> worker::scenario_iteration(virtual_user& u, std::optional<cl
       ++ss.steps[s.slot].started;
     }
     time_point done;
-    const client::outcome o = co_await scenario_request(conn, s, u, actual, step_counted, done);
+    const client::outcome o = co_await scenario_request(conns[s.origin], s, u, actual, step_counted, done);
     record(o, step_counted, step_intended, actual, done, &s.expect);
     if (step_counted)
       ss.record(s.slot, o, o.ok() && s.expect.ok(o.status),
@@ -179,7 +186,7 @@ task<iteration_end> worker::scenario_iteration(virtual_user& u, std::optional<cl
 
 task<client::outcome> worker::scenario_request(std::optional<client::connection>& conn, const prepared_step& s,
                                                virtual_user& u, time_point actual, bool counted, time_point& done) {
-  request_override io{u.request, s.head_request, s.keep_body || s.keep_headers ? &u.response : nullptr};
+  request_override io{u.request, s.head_request, s.keep_body || s.keep_headers ? &u.response : nullptr, s.origin};
   if (io.keep) u.response.max_body = s.keep_body ? capture_body_limit : 0;
   client::retry_state tries(plan_.config.retry, client::may_resend(s.idempotent, plan_.config.retry));
   std::uint64_t written = 0;

@@ -5,8 +5,10 @@
 // its variables' values between the literal pieces (render_request): no template is parsed,
 // no header list built.
 //
-// A run sends to one origin (scheme, host, port): the scenario's base_url, or the origin of
-// its first absolute URL; a step whose absolute URL is elsewhere is a setup error.
+// Origins (scheme, host, port): the run's URL (the scenario's base_url, or the origin of its
+// first absolute URL) is origin 0; each other origin an absolute step URL names is one more,
+// numbered once, when the plan is made. A step holds its origin's index; a virtual user holds
+// one connection per origin, indexed by it.
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -53,7 +55,8 @@ inline constexpr std::size_t capture_body_limit = 1 << 20;
 
 struct prepared_step {
   std::string name;
-  unsigned slot = 0;  // index into scenario_stats::steps
+  unsigned slot = 0;    // index into scenario_stats::steps
+  unsigned origin = 0;  // index into scenario_plan::origins (and a user's connections)
   bool head_request = false;
   bool idempotent = true;
   /// Request line to the last header line; when the body has no variables, Content-Length,
@@ -77,6 +80,9 @@ struct prepared_flow {
 
 struct scenario_plan {
   std::vector<prepared_flow> flows;
+  /// The origins the steps go to (the path and query of each url are "/" and empty): [0] is
+  /// the run's URL's, then the others in the order the steps first name them.
+  std::vector<http::url> origins;
   std::vector<std::string> slot_names;  // the report's keys, by slot
   bool targets = false;                 // a --targets run: one-step flows taken in turn or at random
   bool random_targets = false;
@@ -97,8 +103,9 @@ struct scenario_plan {
 /// prefix): base_url, else the first absolute step URL's origin. Errors: neither exists.
 result<std::string, std::string> scenario_url(const run_config& cfg);
 
-/// Prepares cfg.scenario or cfg.targets for a run to `origin` (parsed scenario_url). Errors
-/// name the step: another origin, an invalid method, header or pointer.
+/// Prepares cfg.scenario or cfg.targets for a run whose URL is `origin` (parsed scenario_url):
+/// origin 0; a step's absolute URL elsewhere adds its origin. Errors name the step: an
+/// invalid URL, method, header or pointer.
 result<std::unique_ptr<scenario_plan>, std::string> make_scenario_plan(const run_config& cfg, const http::url& origin);
 
 /// What one virtual user holds: its variables, its row, the buffers its requests and
@@ -121,6 +128,10 @@ enum class iteration_end : std::uint8_t {
   no_row,  // unique data rows: none left for this user (counted aborted, no_data_row)
   cut,     // the run stopped starting requests inside it (counted in flight at the end)
 };
+
+/// "http://host:port" (the port left out when it is the scheme's default): an origin as the
+/// reports show it.
+std::string origin_text(const http::url& u);
 
 /// Writes step `s`'s request for `u` into u.request (its capacity reused).
 void render_request(const prepared_step& s, virtual_user& u);

@@ -26,7 +26,7 @@ measured run_worker(const test::nginx_process& nginx, unsigned connections, unsi
   plan.config.pipeline = pipeline;
   plan.config.keepalive = keepalive;
   plan.config.timeout = std::chrono::seconds(5);
-  plan.target = *net::socket_address::parse("127.0.0.1:" + std::to_string(nginx.port()));
+  plan.origins.push_back({.target = *net::socket_address::parse("127.0.0.1:" + std::to_string(nginx.port()))});
   plan.request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
   plan.start = mono_clock::now();
   plan.counted_from = plan.start;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "loadgen/report_text.hpp"
 #include "sample_run.hpp"
 
 namespace barrage::loadgen {
@@ -477,6 +478,35 @@ TEST(report_json, scenario_steps_targets_and_iterations_are_reported_and_match_t
   r.stats.scenario.targets = true;
   j = to_json(r);
   EXPECT_TRUE(j.contains("targets") && !j.contains("steps") && !j.contains("iterations"));
+  EXPECT_EQ(joined(schema.problems(j)), "");
+}
+
+TEST(report_json, the_origins_of_a_scenario_or_targets_run_are_in_its_config_and_the_text_report) {
+  mini_validator schema(load_schema());
+  auto r = sample_run(false);
+  EXPECT_FALSE(to_json(r)["config"].contains("scenario"));
+  auto sc = std::make_shared<scenario>();
+  sc->file = "flows/login.yaml";
+  r.config.scenario = sc;
+  r.origins = {"http://127.0.0.1:8080", "https://api.example"};
+  r.stats.scenario.init({"login", "items"}, false);
+  auto j = to_json(r);
+  EXPECT_EQ(j["config"]["scenario"],
+            json({{"file", "flows/login.yaml"}, {"origins", {"http://127.0.0.1:8080", "https://api.example"}}}));
+  EXPECT_TRUE(j.contains("tls")) << "an https origin: the TLS section, even with no handshake";
+  EXPECT_EQ(joined(schema.problems(j)), "");
+  EXPECT_NE(render_text(r).find("  Origins           http://127.0.0.1:8080, https://api.example\n"), std::string::npos)
+      << render_text(r);
+  r.origins.pop_back();  // one origin: the Target line says it
+  EXPECT_EQ(render_text(r).find("Origins"), std::string::npos);
+
+  r.config.scenario.reset();
+  auto tl = std::make_shared<targets_list>();
+  tl->file = "targets.txt";
+  r.config.targets = tl;
+  j = to_json(r);
+  EXPECT_EQ(j["config"]["targets"], json({{"file", "targets.txt"}, {"origins", {"http://127.0.0.1:8080"}}}));
+  EXPECT_FALSE(j["config"].contains("scenario"));
   EXPECT_EQ(joined(schema.problems(j)), "");
 }
 

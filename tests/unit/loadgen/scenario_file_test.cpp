@@ -8,7 +8,9 @@
 #include <string>
 #include <unistd.h>
 
+#include "loadgen/options.hpp"
 #include "loadgen/scenario_template.hpp"
+#include "loadgen/worker_scenario.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -140,6 +142,52 @@ TEST(ScenarioFile, TheSameScenarioInJsonCompilesAlike) {
   EXPECT_EQ(steps[1].body.literal_text(), "raw {{not a template}}");
 }
 
+/// Files whose steps go to several origins: the origins the run plan numbers (the run's URL's
+/// first) and each step's origin, in file order.
+struct origins_case {
+  const char* name;
+  const char* text;
+  std::vector<std::string> origins;
+  std::vector<unsigned> step_origins;
+};
+const origins_case good_origins[] = {
+    {"two_origins",
+     "base_url: http://127.0.0.1:8080/v1\nsteps:\n  - {name: login, method: POST, path: /login, capture: {t: {json: /t}}}\n"
+     "  - name: api\n    url: https://api.example/items/{{user}}?t={{t}}\n  - {name: back, path: /me}\n",
+     {"http://127.0.0.1:8080", "https://api.example"},
+     {0, 1, 0}},
+    {"no_base_url_the_first_urls_origin_is_the_runs",
+     "steps:\n  - {name: a, url: 'http://a.example:81/x'}\n  - name: b\n    url: http://b.example/y?z={{user}}\n"
+     "  - {name: c, url: 'http://A.example:81/w'}\n",
+     {"http://a.example:81", "http://b.example"},
+     {0, 1, 0}},
+    {"variables_right_after_the_port_in_the_query",
+     "steps:\n  - name: a\n    url: http://h:8081?x={{user}}\n", {"http://h:8081"}, {0}},
+    {"the_default_port_written_out_is_the_same_origin",
+     "base_url: https://h\nsteps: [{name: a, path: /}, {name: b, url: 'https://h:443/x'}, {name: c, url: 'http://h:443/x'}]\n",
+     {"https://h", "http://h:443"},
+     {0, 0, 1}},
+};
+
+TEST(ScenarioFile, StepsMayGoToSeveralOriginsEachNumberedOnceInThePlan) {
+  for (const auto& c : good_origins) {
+    auto sc = yaml(c.text);
+    ASSERT_TRUE(sc.ok()) << c.name << ": " << sc.error().to_string();
+    run_config cfg;
+    cfg.scenario = std::make_shared<scenario>(std::move(*sc));
+    auto url = scenario_url(cfg);
+    ASSERT_TRUE(url.ok()) << c.name;
+    auto plan = make_scenario_plan(cfg, *parse_target_url(*url));
+    ASSERT_TRUE(plan.ok()) << c.name << ": " << plan.error();
+    std::vector<std::string> origins;
+    for (const auto& o : (*plan)->origins) origins.push_back(origin_text(o));
+    EXPECT_EQ(origins, c.origins) << c.name;
+    std::vector<unsigned> step_origins;
+    for (const auto& st : (*plan)->flows[0].steps) step_origins.push_back(st.origin);
+    EXPECT_EQ(step_origins, c.step_origins) << c.name;
+  }
+}
+
 struct bad_case {
   const char* name;
   const char* text;
@@ -167,7 +215,17 @@ const bad_case bad_yaml[] = {
     {"no_target", "base_url: http://h\nsteps: [{name: a}]\n",
      "s.yaml:2:9: step 'a' needs a path (after base_url) or a url"},
     {"url_host_templated", "steps: [{name: a, url: 'http://{{user}}/x'}]\n",
-     "s.yaml:1:24: url: the scheme and host of 'http://{{user}}/x' are literal (variables go in the path)"},
+     "s.yaml:1:24: url: the scheme, host and port of 'http://{{user}}/x' are literal (variables go in the path or query)"},
+    {"url_host_part_templated", "base_url: http://h\nsteps:\n  - name: a\n    url: http://api{{user}}.example/x\n",
+     "s.yaml:4:20: url: the scheme, host and port of 'http://api{{user}}.example/x' are literal (variables go in the path or query)"},
+    {"url_port_templated", "base_url: http://h\nsteps:\n  - {name: a, path: /}\n  - name: b\n    url: http://h:{{user}}/x\n",
+     "s.yaml:5:19: url: the scheme, host and port of 'http://h:{{user}}/x' are literal (variables go in the path or query)"},
+    {"url_scheme_unsupported", "base_url: http://h\nsteps: [{name: a, path: /}, {name: b, url: ftp://files.example/x}]\n",
+     "s.yaml:2:44: url: bad URL 'ftp://files.example/x': unsupported scheme: only http and https are supported"},
+    {"url_scheme_templated", "steps: [{name: a, url: '{{user}}://h/x'}]\n",
+     "s.yaml:1:24: url: the scheme, host and port of '{{user}}://h/x' are literal (variables go in the path or query)"},
+    {"url_not_absolute", "steps: [{name: a, url: /x}]\n",
+     "s.yaml:1:24: url: bad URL '/x': the URL must start with http:// or https://"},
     {"undefined_variable", "base_url: http://h\nsteps:\n  - name: a\n    path: /x/{{tokn}}\n",
      "s.yaml:4:14: undefined variable 'tokn' (not a data column, a capture or a built-in)"},
     {"used_before_capture",

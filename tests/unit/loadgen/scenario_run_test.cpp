@@ -14,8 +14,11 @@
 #include "loadgen/report_json.hpp"
 #include "loadgen/threshold.hpp"
 #include "loadgen/worker_scenario.hpp"
+#include "net/resolve_override.hpp"
 #include "nginx_fixture.hpp"
+#include "nginx_tls_fixture.hpp"
 #include "run_checks.hpp"
+#include "test_pki.hpp"
 
 using namespace barrage;
 using namespace barrage::loadgen;
@@ -237,6 +240,100 @@ TEST(scenario_run, a_refused_connection_aborts_the_iteration_as_a_failed_request
   expect_iterations_accounted(*r);
 }
 
+/// login_flow, then a step to a second origin over https (by the name `localhost`, which
+/// only --resolve maps, and which the certificate alone names: SNI and verification are the
+/// step's host), with the captured token.
+std::shared_ptr<scenario> two_origin_flow(const std::string& base, int secure_port) {
+  auto s = login_flow(base);
+  step secure = get("secure", "https://localhost:" + std::to_string(secure_port) + "/secure?u={{user}}", s->variables);
+  secure.absolute = true;
+  secure.headers = {{"Authorization", tmpl("Bearer {{token}}", s->variables)}};
+  secure.expect.statuses = {{200, 200}};
+  s->flows[0].steps.insert(s->flows[0].steps.begin() + 1, secure);
+  return s;
+}
+
+TEST_F(nginx_flow, steps_to_a_second_origin_use_its_own_connection_per_user_and_its_tls_settings) {
+  test::test_pki pki;
+  const auto leaf = pki.leaf("server", {"localhost"});
+  test::nginx_tls_process secure(leaf.cert, leaf.key, "TLSv1.2 TLSv1.3", true, "    location = /secure { if ($http_authorization != \"Bearer tok-123\") { return 401; } return 200 \"in\\n\"; }\n");
+  if (!secure.available()) GTEST_SKIP() << "nginx with TLS did not start";
+  auto c = config_for(two_origin_flow(nginx_->url(""), secure.port()));
+  c.resolves = {*net::parse_resolve_override("localhost:" + std::to_string(secure.port()) + ":127.0.0.1")};
+  c.tls.ca_file = pki.ca_file();
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  const auto& sc = r->stats.scenario;
+  EXPECT_EQ(sc.iterations.completed, 10u) << to_json(*r)["steps"].dump();
+  EXPECT_EQ(sc.find("secure")->succeeded, 10u);
+  EXPECT_EQ(sc.find("item")->succeeded, 10u);  // back at the first origin after the second
+  // Two users, each one connection to each origin, kept alive over its 5 iterations.
+  EXPECT_EQ(r->stats.count.connects, 4u);
+  EXPECT_EQ(r->stats.tls.handshakes, 2u);
+  std::uint64_t opened = 0;
+  for (const auto& a : r->stats.addresses) {
+    EXPECT_EQ(a.connections, 2u) << a.address.to_string();
+    EXPECT_EQ(a.failures, 0u);
+    opened += a.connections;
+  }
+  EXPECT_EQ(r->stats.addresses.size(), 2u);
+  EXPECT_EQ(opened, r->stats.count.connects);
+  expect_accounted(*r);
+  expect_iterations_accounted(*r);
+  const auto j = to_json(*r);
+  const std::string home = nginx_->url("");
+  EXPECT_EQ(j["config"]["scenario"]["origins"],
+            nlohmann::json::array({home, "https://localhost:" + std::to_string(secure.port())}));
+  EXPECT_EQ(j["tls"]["handshakes"].get<std::uint64_t>(), 2u);
+
+  // Without the CA the second origin's certificate does not verify: its step fails with the
+  // reason, the iteration aborts there, the first origin is unaffected.
+  c.tls.ca_file.clear();
+  c.iterations = 2;
+  r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stats.scenario.find("login")->succeeded, 4u);
+  EXPECT_EQ(r->stats.scenario.find("secure")->errors[static_cast<std::size_t>(client::error_kind::tls_verify)], 4u);
+  EXPECT_EQ(r->stats.scenario.find("check")->started, 0u);
+  EXPECT_EQ(aborted(*r, abort_reason::request_failed), 4u);
+  expect_accounted(*r);
+  expect_iterations_accounted(*r);
+}
+
+TEST_F(nginx_flow, a_step_to_an_origin_that_refuses_fails_by_reason_and_the_other_origin_keeps_its_connections) {
+  net::socket_address closed;
+  {
+    event_loop loop;
+    closed = net::tcp_listener::bind(*net::socket_address::parse("127.0.0.1:0")).local();
+  }
+  auto s = login_flow(nginx_->url(""));
+  step away = get("away", "http://" + closed.to_string() + "/x", s->variables);
+  away.absolute = true;
+  s->flows[0].steps.insert(s->flows[0].steps.begin() + 1, away);
+  auto c = config_for(s);
+  c.iterations = 3;
+  c.threads = 2;  // a user per worker: each backs off its own connects to the refusing origin
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  const auto& sc = r->stats.scenario;
+  EXPECT_EQ(sc.find("login")->succeeded, 6u);
+  EXPECT_EQ(sc.find("away")->errors[static_cast<std::size_t>(client::error_kind::refused)], 6u);
+  EXPECT_EQ(sc.find("check")->started, 0u);
+  EXPECT_EQ(aborted(*r, abort_reason::request_failed), 6u);
+  EXPECT_EQ(r->stats.count.connects, 2u);  // the first origin's, one per user, kept alive
+  for (const auto& a : r->stats.addresses)
+    if (a.address.to_string() == closed.to_string()) {
+      EXPECT_EQ(a.connections, 0u);
+      EXPECT_EQ(a.failures, 6u);
+    } else {
+      EXPECT_EQ(a.connections, 2u);
+      EXPECT_EQ(a.failures, 0u);
+    }
+  EXPECT_EQ(r->stats.addresses.size(), 2u);
+  expect_accounted(*r);
+  expect_iterations_accounted(*r);
+}
+
 TEST_F(nginx_flow, unique_rows_go_to_one_user_each_and_users_without_one_stop_counted) {
   auto s = std::make_shared<scenario>();
   s->base_url = nginx_->url("");
@@ -281,18 +378,60 @@ TEST_F(nginx_flow, the_open_model_starts_new_users_at_the_rate_and_times_steps_f
   expect_iterations_accounted(*r);
 }
 
-TEST(scenario_plan, a_step_to_another_origin_is_refused_with_its_name) {
+TEST(scenario_plan, each_origin_is_numbered_once_and_its_steps_carry_its_index_and_host) {
   auto s = std::make_shared<scenario>();
-  s->base_url = "http://127.0.0.1:1";
-  s->variables = variables({});
+  s->base_url = "http://127.0.0.1/api";
+  s->variables = variables({"token"});
+  const auto& v = s->variables;
   flow f;
   f.name = "f";
-  f.steps = {get("elsewhere", "http://127.0.0.2:1/x", s->variables)};
+  f.steps = {get("home", "/a", v), get("auth", "https://auth.example/login?u={{user}}", v),
+             get("api", "http://api.example:8080/items/{{token}}", v), get("auth_again", "https://AUTH.example:443/x", v),
+             get("home_absolute", "http://127.0.0.1:80/b", v)};
+  for (std::size_t i = 1; i < f.steps.size(); ++i) f.steps[i].absolute = true;
+  s->flows = {f};
+  auto plan = make_scenario_plan(config_for(s), *parse_target_url(s->base_url));
+  ASSERT_TRUE(plan.ok()) << plan.error();
+  std::vector<std::string> origins;
+  for (const auto& o : (*plan)->origins) origins.push_back(origin_text(o));
+  EXPECT_EQ(origins, (std::vector<std::string>{"http://127.0.0.1", "https://auth.example", "http://api.example:8080"}));
+  const auto& steps = (*plan)->flows[0].steps;
+  std::vector<unsigned> indices;
+  for (const auto& st : steps) indices.push_back(st.origin);
+  EXPECT_EQ(indices, (std::vector<unsigned>{0, 1, 2, 1, 0}));
+  virtual_user u;
+  u.vars.resize(v.size());
+  u.vars[var_user] = "7";
+  u.vars[4] = "t1";
+  std::vector<std::string> requests;
+  for (const auto& st : steps) {
+    render_request(st, u);
+    requests.push_back(u.request);
+  }
+  EXPECT_EQ(requests[0], "GET /api/a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  EXPECT_EQ(requests[1], "GET /login?u=7 HTTP/1.1\r\nHost: auth.example\r\n\r\n");
+  EXPECT_EQ(requests[2], "GET /items/t1 HTTP/1.1\r\nHost: api.example:8080\r\n\r\n");
+  EXPECT_EQ(requests[3], "GET /x HTTP/1.1\r\nHost: auth.example\r\n\r\n");
+  EXPECT_EQ(requests[4], "GET /b HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+}
+
+TEST(scenario_plan, an_absolute_url_whose_origin_is_not_literal_is_refused_with_the_step_name) {
+  auto s = std::make_shared<scenario>();
+  s->base_url = "http://127.0.0.1:1";
+  s->variables = variables({"host"});
+  flow f;
+  f.name = "f";
+  f.steps = {get("templated", "http://{{host}}/x", s->variables)};
   f.steps[0].absolute = true;
   s->flows = {f};
-  auto r = run_load(config_for(s));
+  auto r = make_scenario_plan(config_for(s), *parse_target_url(s->base_url));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error(), "step \"elsewhere\": goes to http://127.0.0.2:1, not to http://127.0.0.1:1: a run sends to one origin");
+  EXPECT_EQ(r.error(), "step \"templated\": the scheme, host and port of an absolute URL are literal");
+  s->flows[0].steps = {get("port", "http://h:{{host}}/x", s->variables)};
+  s->flows[0].steps[0].absolute = true;
+  r = make_scenario_plan(config_for(s), *parse_target_url(s->base_url));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "step \"port\": the scheme, host and port of an absolute URL are literal");
 }
 
 TEST(scenario_plan, requests_are_rendered_from_prepared_pieces_with_values_made_safe) {

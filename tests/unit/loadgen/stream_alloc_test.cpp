@@ -97,7 +97,7 @@ measured run_worker(const sse_peer& peer, std::uint64_t quota) {
   plan.config.threads = 1;
   plan.config.stream = true;
   plan.config.timeout = std::chrono::seconds(5);
-  plan.target = *net::socket_address::parse("127.0.0.1:" + std::to_string(peer.port()));
+  plan.origins.push_back({.target = *net::socket_address::parse("127.0.0.1:" + std::to_string(peer.port()))});
   plan.request = "GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
   plan.start = mono_clock::now();
   plan.counted_from = plan.start;

@@ -29,7 +29,7 @@ TEST(worker, waiting_400_ms_for_a_response_takes_a_few_wake_ups_not_one_per_10_m
   plan.config.connections = 1;
   plan.config.threads = 1;
   plan.config.timeout = 5s;
-  plan.target = peer.address();
+  plan.origins.push_back({.target = peer.address()});
   plan.request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
   plan.start = mono_clock::now();
   plan.counted_from = plan.start;
