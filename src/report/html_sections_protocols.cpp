@@ -12,6 +12,9 @@ using nlohmann::json;
 
 namespace {
 
+/// A targets file of thousands of URLs: the page keeps a readable size.
+constexpr std::size_t max_scenario_rows = 1000;
+
 std::string count_of(const json* obj, std::string_view key) {
   return escape_html(format_number(obj ? number(*obj, key) : std::nullopt));
 }
@@ -132,7 +135,9 @@ void scenario_section(const json& r, html_page& p) {
          table_row({targets ? "target" : "step", "requests", "succeeded", "failed", "timed out", "in flight", "req/s",
                     "p50", "p99", "max", "errors and statuses"},
                    "th");
+  std::size_t rows = 0;
   for (const auto& [name, s] : group->items()) {
+    if (++rows > max_scenario_rows) break;
     const json* latency = field(s, "latency");
     out += table_row({escape_html(name), count_of(&s, "requests"), count_of(&s, "succeeded"), count_of(&s, "failed"),
                       count_of(&s, "timed_out"), count_of(&s, "in_flight_at_end"), count_of(&s, "rps"),
@@ -140,6 +145,9 @@ void scenario_section(const json& r, html_page& p) {
                       counts_text(field(s, "errors")) + "; " + counts_text(field(s, "statuses"))});
   }
   out += "</table>\n";
+  if (group->size() > max_scenario_rows)
+    out += "<p class=\"muted\">The first " + std::to_string(max_scenario_rows) + " of " + std::to_string(group->size()) +
+           " (by name); every one is in the JSON report.</p>\n";
   if (const json* it = field(r, "iterations")) {
     const json* d = field(*it, "duration");
     out += "<h3>Iterations</h3>\n<p>started " + count_of(it, "started") + " = completed " + count_of(it, "completed") +

@@ -186,6 +186,18 @@ TEST(HtmlReport, StepsAndTargetsHaveATableRowEachWithTheirNamesEscaped) {
   }
 }
 
+TEST(HtmlReport, AThousandsOfTargetsRunShowsTheFirstThousandAndSaysSo) {
+  json report = sample_report(false);
+  json targets = json::object();
+  for (int i = 0; i < 1500; ++i)
+    targets["GET http://127.0.0.1/" + std::to_string(10000 + i)] = {{"requests", 1}, {"succeeded", 1}};
+  report["targets"] = targets;
+  const std::string page = render_html(report);
+  EXPECT_NE(page.find("/10999<"), std::string::npos);
+  EXPECT_EQ(page.find("/11000<"), std::string::npos);
+  EXPECT_NE(page.find("The first 1000 of 1500 (by name)"), std::string::npos);
+}
+
 TEST(HtmlReport, PageFetchesNothing) {
   for (bool open : {false, true}) {
     const std::string page = render_html(sample_report(open));
