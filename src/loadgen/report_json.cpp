@@ -36,10 +36,6 @@ json latency_summary(const histogram& h) {
           {"p9999", ms(h.value_at_percentile(99.99))}};
 }
 
-json serialized(const histogram& h) {
-  return {{"unit", "ns"}, {"format", "h1"}, {"count", h.count()}, {"data", h.serialize()}};
-}
-
 json sources_json(const std::vector<net::socket_address>& sources) {
   json out = json::array();
   for (const auto& s : sources) out.push_back(s.ip());
@@ -176,6 +172,10 @@ json rate_or_null(std::uint64_t part, std::uint64_t whole) {
 
 }  // namespace
 
+json serialized_histogram(const histogram& h, const char* unit) {
+  return {{"unit", unit}, {"format", "h1"}, {"count", h.count()}, {"data", h.serialize()}};
+}
+
 json to_json(const run_result& r, std::span<const threshold_result> thresholds) {
   const auto& c = r.stats.count;
   double secs = r.duration_s > 0 ? r.duration_s : 0;
@@ -216,7 +216,7 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
        {{"requests_per_second", per_second(completed)},
         {"bytes_per_second", per_second(c.bytes_in)},
         {"bytes_sent_per_second", per_second(c.bytes_out)}}},
-      {"histogram", serialized(r.stats.latency)},
+      {"histogram", serialized_histogram(r.stats.latency)},
       {"timeline", timeline_json(r.timeline, r.wall_start_unix_us)},
       {"shard", r.config.shard ? json{{"index", r.config.shard->index}, {"count", r.config.shard->count}} : json(nullptr)},
       {"wall_clock",
@@ -252,7 +252,7 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
   if (r.config.open_model()) {
     out["latency_uncorrected_ms"] = latency_summary(r.stats.latency_uncorrected());
     out["schedule_lag_ms"] = latency_summary(r.stats.schedule_lag);
-    out["histogram_uncorrected"] = serialized(r.stats.latency_uncorrected());
+    out["histogram_uncorrected"] = serialized_histogram(r.stats.latency_uncorrected());
   }
   add_scenario_json(out, r);
   return out;

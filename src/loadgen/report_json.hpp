@@ -17,6 +17,11 @@ inline constexpr int report_schema_version = 5;
 
 nlohmann::json to_json(const run_result& r, std::span<const threshold_result> thresholds = {});
 
+/// A histogram, losslessly, as the report holds it: {"unit", "format": "h1", "count", "data":
+/// histogram::serialize()}. `unit` names what its values count ("ns", "bytes", "events",
+/// "millievents_per_second"); barrage merge adds such histograms bucket by bucket.
+nlohmann::json serialized_histogram(const histogram& h, const char* unit = "ns");
+
 /// to_json(...).dump(indent) and a final newline; invalid UTF-8 (in a header or body from
 /// the command line) is replaced by U+FFFD rather than throwing. indent < 0: one line.
 std::string render_json(const run_result& r, std::span<const threshold_result> thresholds = {},

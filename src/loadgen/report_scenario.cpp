@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/units.hpp"
+#include "loadgen/report_json.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -38,6 +39,7 @@ json step_json(const step_stats& s, double secs) {
     if (s.errors[k]) errors[std::string(client::to_string(static_cast<client::error_kind>(k)))] = s.errors[k];
   for (std::size_t a = 0; a < s.aborted.size(); ++a)
     if (s.aborted[a]) aborted[std::string(to_string(static_cast<abort_reason>(a)))] = s.aborted[a];
+  const histogram latency = full(s.latency), latency_failed = full(s.latency_failed);
   return {{"requests", s.started},
           {"succeeded", s.succeeded},
           {"failed", s.failed},
@@ -47,9 +49,11 @@ json step_json(const step_stats& s, double secs) {
           {"statuses", statuses},
           {"errors", errors},
           {"aborted", aborted},
-          {"latency", summary_ms(full(s.latency))},
-          {"latency_failed", summary_ms(full(s.latency_failed))},
-          {"rps", secs > 0 ? static_cast<double>(s.completed()) / secs : 0.0}};
+          {"latency", summary_ms(latency)},
+          {"latency_failed", summary_ms(latency_failed)},
+          {"rps", secs > 0 ? static_cast<double>(s.completed()) / secs : 0.0},
+          {"histogram", serialized_histogram(latency)},  // lossless, for barrage merge and compare
+          {"histogram_failed", serialized_histogram(latency_failed)}};
 }
 
 }  // namespace
@@ -69,6 +73,7 @@ void add_scenario_json(json& out, const run_result& r) {
                        {"aborted", aborted},
                        {"in_flight_at_end", it.in_flight()},
                        {"duration", summary_ms(it.duration)},
+                       {"histogram", serialized_histogram(it.duration)},
                        {"per_second", r.duration_s > 0 ? static_cast<double>(it.completed) / r.duration_s : 0.0}};
 }
 

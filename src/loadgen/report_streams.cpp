@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "base/units.hpp"
+#include "loadgen/report_json.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -34,6 +35,18 @@ json summary(const histogram* h, double scale) {
   return out;
 }
 
+/// The histograms behind the summaries, lossless (for barrage merge and compare); empty ones
+/// when no stream was recorded.
+json stream_histograms_json(const stream_histograms* h) {
+  const stream_histograms none_recorded;
+  const stream_histograms& x = h ? *h : none_recorded;
+  return {{"ttfb", serialized_histogram(x.ttfb)},
+          {"gap", serialized_histogram(x.gap)},
+          {"length_bytes", serialized_histogram(x.length_bytes, "bytes")},
+          {"events", serialized_histogram(x.events, "events")},
+          {"events_per_second", serialized_histogram(x.events_per_second_milli, "millievents_per_second")}};
+}
+
 std::string dur(std::uint64_t ns) { return format_duration(duration(static_cast<duration::rep>(ns))); }
 
 }  // namespace
@@ -51,7 +64,8 @@ json streams_json(const run_result& r) {
           {"gap", summary(h ? &h->gap : nullptr, 1e6)},
           {"length_bytes", summary(h ? &h->length_bytes : nullptr, 1)},
           {"events", summary(h ? &h->events : nullptr, 1)},
-          {"events_per_second", summary(h ? &h->events_per_second_milli : nullptr, 1e3)}};
+          {"events_per_second", summary(h ? &h->events_per_second_milli : nullptr, 1e3)},
+          {"histograms", stream_histograms_json(h)}};
 }
 
 std::string streams_text(const run_result& r, bool colour) {

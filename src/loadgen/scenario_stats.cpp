@@ -55,6 +55,13 @@ void sparse_latency::merge(const sparse_latency& o) {
   d_.max = std::max(d_.max, o.d_.max);
 }
 
+void sparse_latency::merge(const histogram& h) {
+  if (h.count() == 0) return;  // an empty digest's min is 0, not the "none yet" of d_
+  sparse_latency o;
+  h.digest(o.d_);
+  merge(o);
+}
+
 void step_stats::count_status(std::uint16_t status) {
   for (auto& s : statuses)
     if (s.first == status) {

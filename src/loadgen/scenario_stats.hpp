@@ -38,6 +38,8 @@ class sparse_latency {
  public:
   void record(std::uint64_t ns);
   void merge(const sparse_latency& o);
+  /// Adds every value of `h` (a step's histogram read back from a report, for barrage merge).
+  void merge(const histogram& h);
   /// Adds these values to `h` (for percentiles).
   void add_to(histogram& h) const noexcept { h.merge(d_); }
   std::uint64_t count() const noexcept { return d_.total; }

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "base/units.hpp"
+#include "loadgen/report_json.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -170,6 +171,11 @@ json ws_json(const run_result& r) {
       {"handshake", summary_ms(s.handshake)},
       {"ping_rtt", summary_ms(s.ping_rtt)},
       {"pings", {{"sent", s.pings}, {"answered", s.pongs}}},
+      {"histograms",  // lossless, for barrage merge and compare
+       {{"latency", serialized_histogram(s.latency)},
+        {"gap", serialized_histogram(s.gap)},
+        {"handshake", serialized_histogram(s.handshake)},
+        {"ping_rtt", serialized_histogram(s.ping_rtt)}}},
   };
 }
 

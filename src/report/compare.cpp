@@ -17,18 +17,56 @@ using nlohmann::json;
 // ---- The tables: a new figure or a new kind of section is one entry here. ----
 
 /// A number read at a JSON pointer inside a section (the whole report, or one step or target).
+/// `flat`: where a step or target (report_scenario.cpp's shape) holds it, if elsewhere.
 struct scalar_figure {
   const char* name;
   const char* pointer;
   figure_unit unit;
   better_when better;
+  const char* flat = nullptr;
 };
 constexpr scalar_figure leading_figures[] = {
-    {"throughput", "/throughput/requests_per_second", figure_unit::per_second, better_when::higher},
-    {"succeeded", "/requests/succeeded", figure_unit::count, better_when::higher},
+    {"throughput", "/throughput/requests_per_second", figure_unit::per_second, better_when::higher, "/rps"},
+    {"succeeded", "/requests/succeeded", figure_unit::count, better_when::higher, "/succeeded"},
 };
 constexpr scalar_figure trailing_figures[] = {
     {"error rate", "/rates/error", figure_unit::fraction, better_when::lower},
+};
+
+/// The figures of the optional sections of a run (websocket, streams), each read from the
+/// section's serialized histogram, or from its summary (ms, or per second) when a report has
+/// no histograms; or a count, or a sum of counts (an object's values).
+struct protocol_figure {
+  const char* section;    // the top-level key and the lines' section
+  const char* name;
+  const char* histogram;  // pointer to the serialized histogram; nullptr: `value` is a number
+  double percentile;
+  const char* value;      // the summary's value (or the number, or an object of counts)
+  double scale;           // histogram units per unit of the line (1: ns; 1000: millievents per event)
+  double summary_scale;   // the line's units per unit of `value` (1e6: ms to ns)
+  figure_unit unit;
+  better_when better;
+  const char* none;       // what an empty histogram lacks, for "no ... in base"
+};
+constexpr protocol_figure protocol_figures[] = {
+    {"websocket", "message p50", "/histograms/latency", 50, "/latency/p50", 1, 1e6, figure_unit::nanoseconds,
+     better_when::lower, "answered messages"},
+    {"websocket", "message p99", "/histograms/latency", 99, "/latency/p99", 1, 1e6, figure_unit::nanoseconds,
+     better_when::lower, "answered messages"},
+    {"websocket", "message gap p99", "/histograms/gap", 99, "/gap/p99", 1, 1e6, figure_unit::nanoseconds,
+     better_when::lower, "gaps"},
+    {"websocket", "messages/s", nullptr, 0, "/messages/received_per_second", 1, 1, figure_unit::per_second,
+     better_when::higher, ""},
+    {"websocket", "dropped connections", nullptr, 0, "/connections/dropped", 1, 1, figure_unit::count,
+     better_when::lower, ""},
+    {"streams", "ttfb p50", "/histograms/ttfb", 50, "/ttfb/p50", 1, 1e6, figure_unit::nanoseconds, better_when::lower,
+     "streams"},
+    {"streams", "ttfb p99", "/histograms/ttfb", 99, "/ttfb/p99", 1, 1e6, figure_unit::nanoseconds, better_when::lower,
+     "streams"},
+    {"streams", "gap p99", "/histograms/gap", 99, "/gap/p99", 1, 1e6, figure_unit::nanoseconds, better_when::lower,
+     "gaps"},
+    {"streams", "events/s p50", "/histograms/events_per_second", 50, "/events_per_second/p50", 1000, 1,
+     figure_unit::per_second, better_when::higher, "streams of 2 events or more"},
 };
 
 /// The latency figures taken from a serialized histogram. percentile 100: the exact max;
@@ -173,8 +211,12 @@ class section_comparer {
 
   void scalar(const scalar_figure& s) {
     auto f = line(s.name, s.unit, s.better);
-    f.base = number_at(*base_.j, s.pointer);
-    f.next = number_at(*next_.j, s.pointer);
+    auto at = [&](const json& j) {
+      auto v = number_at(j, s.pointer);
+      return v || !s.flat ? v : number_at(j, s.flat);
+    };
+    f.base = at(*base_.j);
+    f.next = at(*next_.j);
     settle(std::move(f), 0, "no value in base", "no value in new");
   }
 
@@ -217,8 +259,12 @@ class section_comparer {
   }
 
   static std::optional<double> share(const json& section, std::uint64_t n) {
-    const std::uint64_t completed = count_at(section, "/requests/succeeded") + count_at(section, "/requests/failed") +
-                                    count_at(section, "/requests/timed_out");
+    const bool flat = section.contains("requests") && section["requests"].is_number();  // a step or target
+    const std::uint64_t completed = flat ? count_at(section, "/succeeded") + count_at(section, "/failed") +
+                                               count_at(section, "/timed_out")
+                                         : count_at(section, "/requests/succeeded") +
+                                               count_at(section, "/requests/failed") +
+                                               count_at(section, "/requests/timed_out");
     if (completed == 0) return std::nullopt;
     return static_cast<double>(n) / static_cast<double>(completed);
   }
@@ -229,6 +275,70 @@ class section_comparer {
   double max_;
   std::vector<compared_figure>& out_;
 };
+
+/// One side's value of a protocol figure: none when the section, the value or the samples are
+/// missing (`empty` says the histogram was there but held none).
+result<std::optional<double>, std::string> protocol_value(const json& report, const protocol_figure& p, bool& empty) {
+  if (!report.contains(p.section) || !report[p.section].is_object()) return std::optional<double>{};
+  const json& section = report[p.section];
+  if (p.histogram && section.contains(json::json_pointer(p.histogram))) {
+    const json& h = section.at(json::json_pointer(p.histogram));
+    if (!h.is_object() || !h.contains("data") || !h["data"].is_string())
+      return fail(std::string(p.section) + p.histogram + ": not a serialized histogram (no \"data\" text)");
+    auto decoded = histogram::deserialize(h["data"].get<std::string>());
+    if (!decoded) return fail(std::string(p.section) + p.histogram + ": " + decoded.error());
+    empty = decoded->count() == 0;
+    if (empty) return std::optional<double>{};
+    return std::optional<double>(latency_value(*decoded, p.percentile) / p.scale);
+  }
+  const json::json_pointer at(p.value);
+  if (!section.contains(at)) return std::optional<double>{};
+  const json& v = section.at(at);
+  if (v.is_object()) {  // counts by reason: their sum
+    double sum = 0;
+    for (const auto& [k, n] : v.items())
+      if (n.is_number()) sum += n.get<double>();
+    return std::optional<double>(sum);
+  }
+  if (!v.is_number()) return std::optional<double>{};
+  return std::optional<double>(v.get<double>() * p.summary_scale);
+}
+
+/// The lines of the websocket and streams sections, where either report has the section.
+result<void, std::string> compare_protocols(const json& base, const json& next, double max_regression,
+                                            std::vector<compared_figure>& out) {
+  for (const auto& p : protocol_figures) {
+    if (!base.contains(p.section) && !next.contains(p.section)) continue;
+    bool base_empty = false, next_empty = false;
+    auto b = protocol_value(base, p, base_empty);
+    if (!b) return fail("base report's " + b.error());
+    auto n = protocol_value(next, p, next_empty);
+    if (!n) return fail("new report's " + n.error());
+    if (!*b && !*n) continue;  // e.g. message latency in listen mode: no line
+    compared_figure f;
+    f.section = p.section;
+    f.name = p.name;
+    f.unit = p.unit;
+    f.better = p.better;
+    f.base = *b;
+    f.next = *n;
+    if (!f.base || !f.next) {
+      const bool base_missing = !f.base;
+      const std::string side = base_missing ? "base" : "new";
+      f.judged = {std::nullopt, verdict::not_comparable};
+      if (base_missing ? base_empty : next_empty) f.reason = std::string("no ") + p.none + " in " + side;
+      else if (!(base_missing ? base : next).contains(p.section)) f.reason = std::string("no ") + p.section + " section in " + side;
+      else f.reason = "no value in " + side;
+    } else {
+      // Histogram figures are within one bucket of the truth: a change within it is the same.
+      const double noise =
+          p.histogram ? std::max(resolution(*f.base * p.scale), resolution(*f.next * p.scale)) / p.scale : 0;
+      f.judged = judge(*f.base, *f.next, f.better, noise, max_regression);
+    }
+    out.push_back(std::move(f));
+  }
+  return {};
+}
 
 bool is_open(const json& report) {
   const json::json_pointer p("/config/model");
@@ -364,6 +474,7 @@ result<comparison, std::string> compare_reports(const nlohmann::json& base, cons
   const bool base_open = is_open(base), next_open = is_open(next);
   auto whole = compare_section("", base, next, base_open, next_open, c.max_regression_pct, c.figures);
   if (!whole) return fail(whole.error());
+  if (auto p = compare_protocols(base, next, c.max_regression_pct, c.figures); !p) return fail(p.error());
   const json none = json::object();
   for (const auto& g : section_groups) {
     auto b = sections_of(base, g.key), n = sections_of(next, g.key);

@@ -10,6 +10,14 @@
 //   decoded with histogram::deserialize, not the rounded latency_ms) · the same of the latency
 //   measured from the send ("uncorrected", when either run is open-model) · error rate and the
 //   share of completed requests of each error kind seen (lower is better).
+// A step or target (report_scenario.cpp's shape: "rps", "succeeded", its own "histogram") is
+// read where it holds these figures.
+// For a WebSocket run (section "websocket"): message round trip p50 and p99, the listen mode's
+// gap p99 (from websocket.histograms), messages received per second (higher is better) and
+// dropped connections (the sum of connections.dropped); for a --stream run (section
+// "streams"): time to first byte p50 and p99, gap p99, and the median stream's events per
+// second (higher is better), from streams.histograms. A report without the histograms is read
+// at its summaries (ms). Their verdicts follow the same rules.
 //
 // Verdict of one figure (judge()):
 //   not comparable  the figure is missing, null or empty (no successful requests) on one side,

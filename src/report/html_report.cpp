@@ -11,9 +11,9 @@ std::string render_html(const json& report) {
   // The page, top to bottom.
   static constexpr section sections[] = {
       header_section,      summary_section,      verdict_section,   throughput_section, latency_timeline_section,
-      spectrum_section,    histogram_section,    latency_table_section, status_codes_section, errors_section,
-      accounting_section,  phases_section,       generator_section, tls_section,        h2_section,
-      merged_section,      config_section,
+      spectrum_section,    histogram_section,    latency_table_section, websocket_section, streams_section,
+      scenario_section,    status_codes_section, errors_section,    accounting_section, phases_section,
+      generator_section,   tls_section,          h2_section,        merged_section,     config_section,
   };
   const json* config = field(report, "config");
   html_page page("barrage: " + (config ? text(*config, "method") + " " + text(*config, "url") : std::string("report")));

@@ -1,7 +1,6 @@
 #pragma once
 // The sections of the HTML report, one function each: a section reads the JSON report and
-// adds its markup and charts to the page, or nothing when the report lacks its fields (a
-// per-step or per-target table is one more function here when the JSON report has them).
+// adds its markup and charts to the page, or nothing when the report lacks its fields.
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -36,6 +35,12 @@ void tls_section(const nlohmann::json& r, html_page& p);
 void h2_section(const nlohmann::json& r, html_page& p);
 void merged_section(const nlohmann::json& r, html_page& p);
 void config_section(const nlohmann::json& r, html_page& p);
+
+// The optional sections' tables (html_sections_protocols.cpp): nothing without the section.
+void websocket_section(const nlohmann::json& r, html_page& p);
+void streams_section(const nlohmann::json& r, html_page& p);
+/// "steps" or "targets", and "iterations".
+void scenario_section(const nlohmann::json& r, html_page& p);
 
 // Shared by the sections and the comparison page.
 

@@ -11,6 +11,7 @@
 #include "loadgen/report_json.hpp"
 #include "loadgen/timeline.hpp"
 #include "loadgen/wall_clock.hpp"
+#include "report/merge_sections.hpp"
 #include "report/saved_report.hpp"
 
 namespace barrage::report {
@@ -209,6 +210,7 @@ loadgen::run_result merged_result(std::span<const merge_input> in, const json& c
   r.duration_s = static_cast<double>(end_us - start_us) / 1e6;
   r.timeline = merged_timeline(in, (start_us + 500'000) / 1'000'000);
   r.generator = merged_generator(in);
+  merge_sections_into(r, in);
   return r;
 }
 
@@ -295,6 +297,7 @@ result<merged_run, std::string> merge_reports(std::span<const merge_input> in, b
     m.doc["config"] = config;
     m.doc["barrage_version"] = in[0].doc.at("barrage_version");
     merge_summaries_into(m.doc, in);
+    copy_section_settings(m.doc, in);
     m.doc["merged"] = merged_section(in, *partial);
     return m;
   } catch (const std::exception& e) {  // nlohmann's type_error, out_of_range; a bad histogram

@@ -13,6 +13,8 @@
 // Latency summaries that have no histogram in a report (phases, latency_failed_ms, tls
 // handshake_ms, redirect hop_ms, schedule_lag_ms): count adds, min and max are exact, mean and
 // stdev combine exactly (pooled), percentiles are null, unless one input holds all the samples.
+// The optional sections (websocket, streams, steps or targets with iterations) merge exactly
+// from their serialized histograms, as merge_sections.hpp says.
 // generator: CPU seconds and percent add, busiest thread and RSS take the largest, any
 // saturated input marks the merge saturated (its reason names the input).
 // The config is the first input's, with the shares (connections, requests, rate, ramp targets,

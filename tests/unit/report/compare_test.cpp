@@ -58,6 +58,55 @@ const compared_figure* find(const comparison& c, const std::string& name, const 
 constexpr std::uint64_t ms10 = 10'000'000;
 constexpr std::uint64_t bucket_at_10ms = 8192;  // 2^23 ≤ 10 ms < 2^24: buckets of 2^(23-10) ns
 
+/// A WebSocket run's report, as the writer makes it: 1000 answered messages at `rtt_ns`,
+/// `received` messages in 10 s, `dropped` connections reset; listen mode: gaps, no latency.
+json ws_report(std::uint64_t rtt_ns, std::uint64_t received = 10'000, std::uint64_t dropped = 0, bool listen = false) {
+  loadgen::run_result r;
+  r.config.url = "ws://127.0.0.1:1/ws/echo";
+  r.config.ws.enabled = true;
+  r.config.ws.mode = listen ? loadgen::ws_mode::listen : loadgen::ws_mode::echo;
+  r.duration_s = 10;
+  auto& w = r.stats.ws;
+  w.attempts = w.opened = 10;
+  w.held_at_end = 10 - dropped;
+  if (dropped) w.dropped["reset"] = dropped;
+  w.received = received;
+  if (listen) {
+    w.gap.record_n(rtt_ns, 1000);
+  } else {
+    w.sent = w.answered = 1000;
+    w.latency.record_n(rtt_ns, 1000);
+  }
+  return loadgen::to_json(r);
+}
+
+/// A --stream run's report: 100 streams with a first byte at `ttfb_ns`, gaps of `gap_ns`,
+/// `events_per_second` each.
+json streams_report(std::uint64_t ttfb_ns, std::uint64_t gap_ns = ms10, double events_per_second = 20) {
+  loadgen::run_result r = loadgen::testing::sample_run(false);
+  r.config.stream = true;
+  r.stats.streams.responses = 100;
+  auto& f = r.stats.streams.figures();
+  f.ttfb.record_n(ttfb_ns, 100);
+  f.gap.record_n(gap_ns, 1000);
+  f.events.record_n(11, 100);
+  f.events_per_second_milli.record_n(static_cast<std::uint64_t>(events_per_second * 1000), 100);
+  f.length_bytes.record_n(500, 100);
+  return loadgen::to_json(r);
+}
+
+/// A scenario run's report (report_scenario.cpp's step shape): step "login" with 100
+/// successes at `login_ns`.
+json steps_report(std::uint64_t login_ns) {
+  loadgen::run_result r = loadgen::testing::sample_run(false);
+  r.stats.scenario.init({"login"}, false);
+  client::outcome ok;
+  ok.status = 200;
+  r.stats.scenario.steps[0].started = 100;
+  for (int i = 0; i < 100; ++i) r.stats.scenario.record(0, ok, true, login_ns);
+  return loadgen::to_json(r);
+}
+
 struct expected_line {
   const char* section;
   const char* name;
@@ -157,6 +206,51 @@ const compare_case compare_cases[] = {
      },
      5, {{"step checkout", "p50", verdict::not_comparable}, {"step checkout", "throughput", verdict::not_comparable}},
      false},
+    {"a_real_step_is_compared_at_its_own_histogram_and_rps", [] { return steps_report(ms10); },
+     [] { return steps_report(20'000'000); }, 5,
+     {{"step login", "p50", verdict::worse}, {"step login", "throughput", verdict::same},
+      {"step login", "succeeded", verdict::same}, {"", "p50", verdict::same}},
+     true},
+    {"websocket_message_round_trip_twenty_percent_slower_is_a_regression", [] { return ws_report(ms10); },
+     [] { return ws_report(12'000'000); }, 5,
+     {{"websocket", "message p50", verdict::worse}, {"websocket", "message p99", verdict::worse},
+      {"websocket", "messages/s", verdict::same}, {"websocket", "dropped connections", verdict::same}},
+     true},
+    {"websocket_round_trip_one_bucket_apart_is_the_same", [] { return ws_report(ms10); },
+     [] { return ws_report(ms10 + bucket_at_10ms); }, 0, {{"websocket", "message p99", verdict::same}}, false},
+    {"websocket_fewer_messages_per_second_beyond_the_threshold", [] { return ws_report(ms10, 10'000); },
+     [] { return ws_report(ms10, 9'000); }, 5, {{"websocket", "messages/s", verdict::worse}}, true},
+    {"websocket_more_messages_per_second_is_better", [] { return ws_report(ms10, 10'000); },
+     [] { return ws_report(ms10, 10'400); }, 5, {{"websocket", "messages/s", verdict::better}}, false},
+    {"websocket_dropped_connections_from_zero_regress", [] { return ws_report(ms10); },
+     [] { return ws_report(ms10, 10'000, 2); }, 1000, {{"websocket", "dropped connections", verdict::worse}}, true},
+    {"websocket_listen_mode_compares_the_gap", [] { return ws_report(ms10, 10'000, 0, true); },
+     [] { return ws_report(8'000'000, 10'000, 0, true); }, 5, {{"websocket", "message gap p99", verdict::better}},
+     false},
+    {"websocket_without_histograms_reads_the_summaries",
+     [] {
+       json r = ws_report(ms10);
+       r["websocket"].erase("histograms");
+       return r;
+     },
+     [] {
+       json r = ws_report(11'000'000);
+       r["websocket"].erase("histograms");
+       return r;
+     },
+     5, {{"websocket", "message p99", verdict::worse}}, true},
+    {"websocket_against_an_http_run_is_not_comparable", [] { return report(section(ms10)); },
+     [] { return ws_report(ms10); }, 5, {{"websocket", "message p50", verdict::not_comparable}}, true},
+    {"streams_slower_first_byte_is_a_regression", [] { return streams_report(ms10); },
+     [] { return streams_report(15'000'000); }, 5,
+     {{"streams", "ttfb p50", verdict::worse}, {"streams", "ttfb p99", verdict::worse}, {"streams", "gap p99", verdict::same},
+      {"streams", "events/s p50", verdict::same}},
+     true},
+    {"streams_shorter_gaps_and_more_events_per_second_are_better", [] { return streams_report(ms10, ms10, 20); },
+     [] { return streams_report(ms10, 5'000'000, 40); }, 5,
+     {{"streams", "gap p99", verdict::better}, {"streams", "events/s p50", verdict::better}}, false},
+    {"streams_fewer_events_per_second_beyond_the_threshold", [] { return streams_report(ms10, ms10, 20); },
+     [] { return streams_report(ms10, ms10, 18); }, 5, {{"streams", "events/s p50", verdict::worse}}, true},
 };
 
 class compare_table : public ::testing::TestWithParam<compare_case> {};
@@ -289,6 +383,13 @@ const bad_pair_case bad_pairs[] = {
        return r;
      },
      "step login: new report's histogram_uncorrected: "},
+    {"undecodable_websocket_histogram",
+     [] {
+       json r = report(section(ms10));
+       r["websocket"] = {{"histograms", {{"latency", {{"data", "h1 x"}}}}}};
+       return r;
+     },
+     "new report's websocket/histograms/latency: "},
 };
 class bad_pair : public ::testing::TestWithParam<bad_pair_case> {};
 TEST_P(bad_pair, is_refused_with_one_line_naming_the_reason) {

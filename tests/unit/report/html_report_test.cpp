@@ -105,6 +105,99 @@ TEST(HtmlReport, TlsHttp2AndMergeSectionsAppearWhenTheReportHasThem) {
   EXPECT_NE(page.find("the generator was saturated (a worker thread was busy 99 % of the time)"), std::string::npos);
 }
 
+TEST(HtmlReport, AWebSocketRunHasItsConnectionsMessagesAndLatencyTable) {
+  auto r = loadgen::testing::sample_run(false);
+  r.config.url = "ws://127.0.0.1:8080/ws/echo";
+  r.config.ws.enabled = true;
+  auto& w = r.stats.ws;
+  w.attempts = 12;
+  w.opened = 10;
+  w.failed["http_404"] = 1;
+  w.failed["<b>refused</b>"] = 1;  // reasons are the generator's words, escaped all the same
+  w.held_at_end = 6;
+  w.closed_by_peer[1001] = 2;
+  w.closed_by_us = 1;
+  w.dropped["reset"] = 1;
+  w.sent = 500;
+  w.answered = 490;
+  w.lost = 4;
+  w.timed_out = 3;
+  w.in_flight_at_end = 3;
+  w.received = 490;
+  w.latency.record_n(2'000'000, 490);
+  w.handshake.record_n(300'000, 10);
+  const std::string page = render_html(loadgen::to_json(r));
+  EXPECT_TRUE(has_section(page, "websocket"));
+  EXPECT_FALSE(has_section(page, "streams"));
+  EXPECT_NE(page.find("attempted 12 = opened 10 + failed 2"), std::string::npos);
+  EXPECT_NE(page.find("opened 10 = held at end 6 + closed by peer 2 + closed by us 1 + dropped 1"), std::string::npos);
+  EXPECT_NE(page.find("messages sent 500 = answered 490 + timed out 3 + lost 4 + in flight at end 3"), std::string::npos);
+  EXPECT_NE(page.find("<td>message round trip</td><td>490</td><td>2.00ms</td>"), std::string::npos);
+  EXPECT_NE(page.find("<td>handshake</td><td>10</td><td>300us</td>"), std::string::npos);
+  EXPECT_NE(page.find("<td>closed by peer (code)</td><td>1001 2</td>"), std::string::npos) << page.substr(page.find("<section id=\"websocket\""), 2500);
+  EXPECT_EQ(page.find("<b>refused"), std::string::npos);
+  EXPECT_NE(page.find("&lt;b&gt;refused&lt;/b&gt; 1"), std::string::npos);
+  expect_no_fetch(page);
+}
+
+TEST(HtmlReport, AStreamRunHasItsFirstByteGapAndEventsTable) {
+  auto r = loadgen::testing::sample_run(false);
+  r.config.stream = true;
+  r.stats.streams.responses = 40;
+  r.stats.streams.event_streams = 40;
+  r.stats.streams.stalled = 2;
+  auto& f = r.stats.streams.figures();
+  f.ttfb.record_n(3'000'000, 40);
+  f.gap.record_n(100'000'000, 400);
+  f.events.record_n(11, 40);
+  f.events_per_second_milli.record_n(10'000, 40);
+  f.length_bytes.record_n(2048, 40);
+  const std::string page = render_html(loadgen::to_json(r));
+  EXPECT_TRUE(has_section(page, "streams"));
+  EXPECT_NE(page.find("40 streamed responses (40 text/event-stream); 2 stalled"), std::string::npos);
+  EXPECT_NE(page.find("<td>time to first byte</td><td>40</td><td>3.00ms</td>"), std::string::npos);
+  EXPECT_NE(page.find("<td>gap between events</td><td>400</td><td>100ms</td>"), std::string::npos);
+  EXPECT_NE(page.find("<td>events per second</td><td>40</td><td>10</td>"), std::string::npos);
+  EXPECT_NE(page.find("<td>length</td><td>40</td><td>2.00 KiB</td>"), std::string::npos)
+      << page.substr(page.find("<section id=\"streams\""), 1500);
+}
+
+TEST(HtmlReport, StepsAndTargetsHaveATableRowEachWithTheirNamesEscaped) {
+  for (bool targets : {false, true}) {
+    auto r = loadgen::testing::sample_run(false);
+    r.stats.scenario.init({"login", "GET http://127.0.0.1/<img src=x>"}, targets);
+    client::outcome ok, refused;
+    ok.status = 200;
+    refused.error = client::error_kind::refused;
+    r.stats.scenario.steps[0].started = 21;
+    for (int i = 0; i < 20; ++i) r.stats.scenario.record(0, ok, true, 4'000'000);
+    r.stats.scenario.record(0, refused, false, 1000);
+    r.stats.scenario.iterations.started = 20;
+    r.stats.scenario.iterations.completed = 19;
+    r.stats.scenario.abort(0, loadgen::abort_reason::request_failed);
+    const std::string page = render_html(loadgen::to_json(r));
+    EXPECT_TRUE(has_section(page, targets ? "targets" : "steps"));
+    EXPECT_NE(page.find("<td>login</td><td>21</td><td>20</td><td>1</td><td>0</td><td>0</td><td>2.1</td><td>4.00ms</td>"),
+              std::string::npos);
+    EXPECT_NE(page.find("refused 1; 200 20"), std::string::npos);
+    EXPECT_EQ(page.find("<img src=x"), std::string::npos);
+    EXPECT_NE(page.find("&lt;img src=x&gt;"), std::string::npos);
+    EXPECT_EQ(page.find("<h3>Iterations</h3>") != std::string::npos, !targets);
+  }
+}
+
+TEST(HtmlReport, AThousandsOfTargetsRunShowsTheFirstThousandAndSaysSo) {
+  json report = sample_report(false);
+  json targets = json::object();
+  for (int i = 0; i < 1500; ++i)
+    targets["GET http://127.0.0.1/" + std::to_string(10000 + i)] = {{"requests", 1}, {"succeeded", 1}};
+  report["targets"] = targets;
+  const std::string page = render_html(report);
+  EXPECT_NE(page.find("/10999<"), std::string::npos);
+  EXPECT_EQ(page.find("/11000<"), std::string::npos);
+  EXPECT_NE(page.find("The first 1000 of 1500 (by name)"), std::string::npos);
+}
+
 TEST(HtmlReport, PageFetchesNothing) {
   for (bool open : {false, true}) {
     const std::string page = render_html(sample_report(open));
@@ -182,7 +275,10 @@ TEST(HtmlReport, ToleratesReportsWithMissingOrOddFields) {
                           json{{"timeline", json::array({1, "a", nullptr, json::object()})}},
                           json{{"shard", 3}, {"generator", json::array({1})}, {"merged", {{"shards", json::array({1})}}},
                                {"thresholds", json::array({1, {{"ok", "yes"}}})}, {"requests", "x"}, {"errors", {{"a", "b"}}},
-                               {"phases", {{"dns", 1}}}, {"tls", 1}, {"h2", json::array()}, {"status_codes", {{"200", -1}}}}}) {
+                               {"phases", {{"dns", 1}}}, {"tls", 1}, {"h2", json::array()}, {"status_codes", {{"200", -1}}}},
+                          json{{"websocket", {{"connections", 1}, {"messages", "x"}, {"latency", json::array()}}},
+                               {"streams", {{"ttfb", 2}}}, {"steps", {{"a", 1}, {"b", {{"latency", "x"}}}}}},
+                          json{{"websocket", 3}, {"streams", json::array()}, {"targets", "x"}, {"iterations", 1}}}) {
     const std::string page = render_html(doc);
     EXPECT_NE(page.find("</html>"), std::string::npos) << doc.dump();
   }
