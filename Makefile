@@ -97,11 +97,19 @@ bench: build
 scale: build
 	@bench/scale.sh $(BUILD)
 
-# Scenarios (issue 18): the login-then-call flow, barrage vs Locust (FastHttpUser), requests per
-# generator CPU-second; a two-step flow with one capture vs the single URL, CPU per request.
-.PHONY: bench-scenarios
+# Scenarios (issue 18): the login-then-call flow, barrage vs Locust (FastHttpUser) and Artillery,
+# requests per generator CPU-second; a two-step flow with one capture vs the single URL, CPU per
+# request. Artillery (npm, 590 MB) is installed for the benchmarks only (BARRAGE_BENCH_TOOLS=1).
+.PHONY: bench-scenarios bench-ws
 bench-scenarios: build
+	@BARRAGE_BENCH_TOOLS=1 tools/install-deps.sh
 	@bench/scenarios.sh $(BUILD)
+
+# WebSocket echo (issue 17): messages per generator CPU-second, barrage vs a Python websockets +
+# uvloop client and Artillery's WebSocket engine, against barrage serve's /ws/echo.
+bench-ws: build
+	@BARRAGE_BENCH_TOOLS=1 tools/install-deps.sh
+	@bench/ws_echo_ratio.sh $(BUILD)
 
 # The generator's memory per HTTPS connection (10,000 idle, and busy) against one nginx TLS
 # worker (SCALE_TLS_* variables in bench/scale_tls.sh).
