@@ -31,8 +31,10 @@ struct waiting {
 
 std::string errno_key(long n) { return std::string(client::to_string(client::from_errno(n))); }
 
-/// Where connection `index` starts its open-model schedule within the first interval: spread
-/// evenly (golden-ratio steps), so that the connections do not send in bursts.
+/// Where connection `index` starts its open-model schedule, and its pings, within the first
+/// interval: spread evenly (golden-ratio steps), so that the connections do not send in bursts
+/// (10,000 connections opened at once would otherwise ping together every interval, and the
+/// last pong of each burst would wait for the 9,999 before it).
 duration schedule_phase(unsigned index, duration interval) {
   const double f = static_cast<double>(index) * 0.6180339887498949;
   return std::chrono::duration_cast<duration>(interval * (f - static_cast<double>(static_cast<std::uint64_t>(f))));
@@ -52,7 +54,8 @@ class session_state {
       interval_ = std::chrono::duration_cast<duration>(std::chrono::duration<double>(1.0 / *wc.message_rate));
       next_send_ = now + schedule_phase(index, interval_);
     }
-    if (wc.ping_interval > duration::zero()) next_ping_ = now + wc.ping_interval;
+    if (wc.ping_interval > duration::zero())
+      next_ping_ = now + wc.ping_interval + schedule_phase(index, wc.ping_interval);
   }
   /// Cancelled before it ended by itself (the backstop at the end, grace period + 2 s after the
   /// run): held at the end, its messages in flight, so that the accounting balances.
@@ -168,7 +171,10 @@ void session_state::queue_due(ws::frame_codec& codec, time_point now) {
       (void)codec.queue_ping(std::string_view(ping_text_, sizeof ping_text_));
       ++s_.pings;
     }
-    next_ping_ = now + wc_.ping_interval;
+    // On its own schedule (its phase kept), not from the wake-up: lateness does not bunch
+    // the connections' pings together; a ping missed while the loop was late is skipped.
+    next_ping_ += wc_.ping_interval;
+    if (next_ping_ <= now) next_ping_ = now + wc_.ping_interval;
   }
 }
 
