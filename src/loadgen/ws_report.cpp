@@ -60,7 +60,25 @@ std::string short_summary(const histogram& h) {
                      dur(static_cast<double>(h.value_at_percentile(99))), dur(static_cast<double>(h.max())));
 }
 
-void connections_text(text_out& t, const ws_stats& s) {
+/// The chosen subprotocol, the connections that got another (a mixed pool), the offers.
+std::string subprotocol_text(const ws_stats& s, const std::vector<std::string>& offered) {
+  const std::string chosen = s.chosen_subprotocol();
+  std::string out = chosen.empty() ? "none" : chosen;
+  std::uint64_t with_any = 0;
+  for (const auto& [name, n] : s.subprotocols) {
+    with_any += n;
+    if (name != chosen) out += fmt::format("; {} on {} connection{}", name, n, n == 1 ? "" : "s");
+  }
+  if (!chosen.empty() && with_any < s.opened) out += fmt::format("; none on {}", s.opened - with_any);
+  if (!offered.empty()) {
+    out += " (offered ";
+    for (std::size_t i = 0; i < offered.size(); ++i) out += (i ? ", " : "") + offered[i];
+    out += ")";
+  }
+  return out;
+}
+
+void connections_text(text_out& t, const ws_stats& s, const std::vector<std::string>& offered) {
   t.field("Connections", fmt::format("attempted {} = opened {} + failed {}", s.attempts, s.opened, s.failed_total()));
   t.field("", fmt::format("opened {} = held at end {} + closed by peer {} + closed by us {} + dropped {}", s.opened,
                           s.held_at_end, s.closed_by_peer_total(), s.closed_by_us, s.dropped_total()));
@@ -68,6 +86,7 @@ void connections_text(text_out& t, const ws_stats& s) {
   if (!s.closed_by_peer.empty()) t.field("  closed by peer", "code " + by_reason(s.closed_by_peer));
   if (!s.dropped.empty()) t.field("  dropped", by_reason(s.dropped));
   t.field("Reconnects", fmt::format("{}", s.reconnects));
+  if (!offered.empty() || !s.subprotocols.empty()) t.field("Subprotocol", subprotocol_text(s, offered));
   t.field("Handshake", short_summary(s.handshake));
 }
 
@@ -80,7 +99,7 @@ std::string ws_text(const run_result& r, bool colour) {
   const double secs = r.duration_s;
   text_out t(colour);
   t.heading("WebSocket", mode_text(r.config));
-  connections_text(t, s);
+  connections_text(t, s, r.config.ws.subprotocols);
   if (r.config.ws.mode == ws_mode::echo)
     t.field("Messages", fmt::format("sent {} = answered {} + timed out {} + lost {} + in flight at end {}", s.sent,
                                     s.answered, s.timed_out, s.lost, s.in_flight_at_end));
@@ -136,10 +155,13 @@ json ws_json(const run_result& r) {
                                        : json(nullptr)},
                  {"binary", r.config.ws.binary},
                  {"ping_interval_s", to_seconds(r.config.ws.ping_interval)},
-                 {"reconnect", r.config.ws.reconnect}};
+                 {"reconnect", r.config.ws.reconnect},
+                 {"subprotocols", r.config.ws.subprotocols}};
+  const std::string chosen = s.chosen_subprotocol();
   return {
       {"mode", r.config.ws.mode == ws_mode::listen ? "listen" : "echo"},
       {"config", config},
+      {"subprotocol", chosen.empty() ? json(nullptr) : json(chosen)},
       {"connections",
        {{"attempts", s.attempts},
         {"opened", s.opened},
@@ -147,7 +169,8 @@ json ws_json(const run_result& r) {
         {"held_at_end", s.held_at_end},
         {"closed", {{"by_peer", by_peer}, {"by_us", s.closed_by_us}}},
         {"dropped", s.dropped},
-        {"reconnects", s.reconnects}}},
+        {"reconnects", s.reconnects},
+        {"by_subprotocol", s.subprotocols}}},
       {"messages",
        {{"sent", s.sent},
         {"received", s.received},

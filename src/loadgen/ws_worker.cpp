@@ -174,6 +174,7 @@ task<std::optional<client::ws_connection>> ws_worker::open() {
   }
   const std::string host = plan_.url.host_header(), target = plan_.url.target();
   client::ws_open_request req{host, target, plan_.headers};
+  req.subprotocols = plan_.config.ws.subprotocols;
   auto c = co_await client::ws_connection::open(std::move(*t), req, deadline);
   guard.settled = true;
   if (!c) {
@@ -181,6 +182,7 @@ task<std::optional<client::ws_connection>> ws_worker::open() {
     co_return std::nullopt;
   }
   ++s.opened;
+  if (!c->subprotocol().empty()) ++s.subprotocols[c->subprotocol()];
   s.handshake.record(static_cast<std::uint64_t>(to_ns(mono_clock::now() - start)));
   co_return std::move(*c);
 }

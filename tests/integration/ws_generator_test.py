@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The WebSocket generator (barrage ws://, wss://) against real peers on 127.0.0.1: Python's
 `websockets` (echo, a pushing feed, a silent server, servers that close or drop mid-run, TLS)
-and the Node `ws` package (echo); a plain HTTP server for refused handshakes. Every run's
+and the Node `ws` package (echo); a plain HTTP server for refused handshakes; --subprotocol
+against servers that choose one of the offers, none, or one not offered. Every run's
 JSON report must balance (docs/report.md, WebSocket):
   attempts = opened + failed;  opened = held + closed by peer + closed by us + dropped
   sent = answered + timed out + lost + in flight at end
@@ -173,6 +174,33 @@ def tls(port, ca):
         check(r["websocket"]["connections"]["failed"] == {"tls_verify": 1}, "wss:// self-signed: failed as tls_verify")
 
 
+def subprotocols(port_chat, port_forcing):
+    """--subprotocol against servers supporting chat.v2: the one chosen is reported; none chosen
+    is accepted; a server choosing one not offered fails each handshake, counted."""
+    url = "ws://127.0.0.1:%d/" % port_chat
+    code, r, err = run(url, "-c", "2", "-d", "300ms", "-t", "1", "--subprotocol", "chat.v1", "--subprotocol", "chat.v2")
+    if check(code == 0 and r, "--subprotocol chat.v1 chat.v2: a report (%s)" % err.strip()[-200:]):
+        w = balanced("subprotocol chosen", r)
+        check(w["subprotocol"] == "chat.v2" and w["connections"]["by_subprotocol"] == {"chat.v2": 2},
+              "the server's choice among the offers is reported: chat.v2 (%s)" % w["subprotocol"])
+        check(w["config"]["subprotocols"] == ["chat.v1", "chat.v2"] and w["messages"]["answered"] > 0,
+              "the offers in order, and the connections carry messages")
+    code, r, _ = run(url, "-c", "2", "-d", "300ms", "-t", "1", "--subprotocol", "other")
+    if check(code == 0 and r, "--subprotocol other: a report"):
+        w = balanced("subprotocol none", r)
+        check(w["subprotocol"] is None and w["connections"]["opened"] == 2 and not w["connections"]["failed"],
+              "a server choosing none of the offers is accepted and shown as none (%s)" % json.dumps(w["connections"]))
+    code, r, _ = run("ws://127.0.0.1:%d/" % port_forcing, "-c", "2", "-d", "300ms", "-t", "1", "--subprotocol", "other")
+    if check(code == 0 and r, "a server choosing an unoffered subprotocol: a report"):
+        w = balanced("subprotocol unoffered", r)
+        check(w["connections"]["failed"] == {"unoffered_subprotocol": 2} and w["connections"]["opened"] == 0
+              and w["subprotocol"] is None,
+              "its handshakes fail as unoffered_subprotocol (%s)" % json.dumps(w["connections"]["failed"]))
+    text = subprocess.run([BARRAGE, url, "-c", "1", "-d", "200ms", "-t", "1", "--subprotocol", "chat.v2"],
+                          capture_output=True, text=True, timeout=30).stdout
+    check("Subprotocol       chat.v2 (offered chat.v2)" in text, "the text report names the subprotocol chosen")
+
+
 def make_cert(d):
     cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
@@ -193,6 +221,8 @@ def main():
         silent(peer("silent"))
         closing(peer("close-after", "5", "--code", "4001"), peer("abort-after", "3"))
         refused(peer("http", "404"), peer("http", "200"))
+        subprotocols(peer("echo", "--subprotocols", "chat.v2"),
+                     peer("echo", "--subprotocols", "chat.v2", "--force-subprotocol"))
         with tempfile.TemporaryDirectory() as d:
             cert, key = make_cert(d)
             tls(peer("echo", "--cert", cert, "--key", key), cert)
