@@ -2,9 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 
 #include "base/units.hpp"
+#include "loadgen/schedule.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -92,6 +96,57 @@ void connections_text(text_out& t, const ws_stats& s, const std::vector<std::str
 
 double per_second(std::uint64_t n, double secs) { return secs > 0 ? static_cast<double>(n) / secs : 0.0; }
 
+/// The timeline in one line: the fewest and most connections held over the seconds after the
+/// ramp (all of them without --ramp, or when the ramp is the whole run), and the second with
+/// the worst p99.
+std::string stability_text(const run_result& r) {
+  const auto& points = r.ws_timeline;
+  std::size_t from = 0;
+  if (!r.config.ramp.empty()) {
+    const std::uint64_t ramp_seconds = ws_timeline_seconds(ramp_profile(0, r.config.ramp).length());
+    if (ramp_seconds < points.size()) from = static_cast<std::size_t>(ramp_seconds);
+  }
+  std::uint64_t least = UINT64_MAX, most = 0;
+  std::size_t worst = points.size();
+  for (std::size_t i = from; i < points.size(); ++i) {
+    least = std::min(least, points[i].counts.held);
+    most = std::max(most, points[i].counts.held);
+    if (points[i].timed && (worst == points.size() || points[i].p99_ms > points[worst].p99_ms)) worst = i;
+  }
+  const bool listen = r.config.ws.mode == ws_mode::listen;
+  std::string out = fmt::format("second{} {}{}: held {} to {} connections", points.size() - from == 1 ? "" : "s", from,
+                                points.size() - from == 1 ? "" : fmt::format("-{}", points.size() - 1), least, most);
+  if (from > 0) out += " (after the ramp)";
+  if (worst == points.size()) return out + (listen ? "; no gaps" : "; no round trips");
+  return out + fmt::format("; worst second's {}p99 {} (second {})", listen ? "gap " : "",
+                           dur(points[worst].p99_ms * 1e6), worst);
+}
+
+json timeline_points(const run_result& r) {
+  json out = json::array();
+  const std::int64_t first_second = (r.wall_start_unix_us + 500'000) / 1'000'000;
+  auto ms = [](const ws_timeline_point& p, double v) { return p.timed ? json(v) : json(nullptr); };
+  for (std::size_t i = 0; i < r.ws_timeline.size(); ++i) {
+    const ws_timeline_point& p = r.ws_timeline[i];
+    const ws_second_counts& c = p.counts;
+    out.push_back({{"second", i},
+                   {"wall_second", first_second + static_cast<std::int64_t>(i)},
+                   {"held", c.held},
+                   {"opened", c.opened},
+                   {"failed", c.failed},
+                   {"closed", c.closed},
+                   {"dropped", c.dropped},
+                   {"reconnected", c.reconnected},
+                   {"sent", c.sent},
+                   {"received", c.received},
+                   {"timed", p.timed},
+                   {"p50_ms", ms(p, p.p50_ms)},
+                   {"p99_ms", ms(p, p.p99_ms)},
+                   {"max_ms", ms(p, p.max_ms)}});
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string ws_text(const run_result& r, bool colour) {
@@ -111,6 +166,7 @@ std::string ws_text(const run_result& r, bool colour) {
                                format_bytes(static_cast<std::uint64_t>(per_second(s.bytes_sent, secs))),
                                format_bytes(s.bytes_received),
                                format_bytes(static_cast<std::uint64_t>(per_second(s.bytes_received, secs)))));
+  if (!r.ws_timeline.empty()) t.field("Stability", stability_text(r));
   if (s.pings) t.field("Pings", fmt::format("{} sent, {} answered; RTT {}", s.pings, s.pongs, short_summary(s.ping_rtt)));
   if (r.config.ws.mode == ws_mode::echo) {
     if (s.latency.count() == 0) {
@@ -193,6 +249,7 @@ json ws_json(const run_result& r) {
       {"handshake", summary_ms(s.handshake)},
       {"ping_rtt", summary_ms(s.ping_rtt)},
       {"pings", {{"sent", s.pings}, {"answered", s.pongs}}},
+      {"timeline", timeline_points(r)},
   };
 }
 

@@ -257,6 +257,58 @@ TEST(ws_report, the_subprotocol_the_server_chose_is_in_both_reports_and_none_is_
   EXPECT_EQ(render_text(ws_run()).find("Subprotocol"), std::string::npos);  // nothing offered, nothing chosen
 }
 
+run_result ws_run_with_timeline() {
+  run_result r = ws_run();
+  r.config.ramp = {{seconds(1), 10}};
+  r.wall_start_unix_us = 1'700'000'000'400'000;
+  const std::uint64_t held[] = {6, 10, 9, 10};
+  const double p99[] = {1.5, 2.0, 8.25, 3.0};
+  for (int i = 0; i < 4; ++i) {
+    ws_timeline_point p;
+    p.counts.held = held[i];
+    p.counts.received = 20;
+    p.timed = i == 3 ? 0 : 20;
+    p.p50_ms = 1.0;
+    p.p99_ms = p99[i];
+    p.max_ms = 9.0;
+    r.ws_timeline.push_back(p);
+  }
+  return r;
+}
+
+TEST(ws_report, the_json_timeline_has_a_point_per_second_and_null_percentiles_without_values) {
+  const auto t = to_json(ws_run_with_timeline())["websocket"]["timeline"];
+  ASSERT_EQ(t.size(), 4u);
+  EXPECT_EQ(t[0]["second"], 0);
+  EXPECT_EQ(t[0]["wall_second"], 1'700'000'000);
+  EXPECT_EQ(t[1]["wall_second"], 1'700'000'001);
+  EXPECT_EQ(t[1]["held"], 10);
+  EXPECT_EQ(t[2]["p99_ms"], 8.25);
+  EXPECT_EQ(t[3]["timed"], 0);
+  EXPECT_EQ(t[3]["p99_ms"], nullptr);
+  for (const char* key : {"opened", "failed", "closed", "dropped", "reconnected", "sent", "received", "p50_ms", "max_ms"})
+    EXPECT_TRUE(t[0].contains(key)) << key;
+}
+
+TEST(ws_report, the_text_report_sums_the_timeline_up_in_one_stability_line) {
+  run_result r = ws_run_with_timeline();
+  std::string t = render_text(r);
+  // Second 0 is the ramp's (--ramp 1s:10): held 6 then is not counted as unstable.
+  EXPECT_NE(t.find("Stability         seconds 1-3: held 9 to 10 connections (after the ramp); worst second's p99 "
+                   "8.25ms (second 2)"),
+            std::string::npos)
+      << t;
+  r.config.ramp.clear();
+  r.config.ws.mode = ws_mode::listen;
+  t = render_text(r);
+  EXPECT_NE(t.find("Stability         seconds 0-3: held 6 to 10 connections; worst second's gap p99 8.25ms (second 2)"),
+            std::string::npos)
+      << t;
+  for (auto& p : r.ws_timeline) p.timed = 0;
+  EXPECT_NE(render_text(r).find("held 6 to 10 connections; no gaps"), std::string::npos);
+  EXPECT_EQ(render_text(ws_run()).find("Stability"), std::string::npos);  // no timeline, no line
+}
+
 TEST(ws_report, the_text_report_shows_the_equations_in_place_of_the_request_sections) {
   const std::string t = render_text(ws_run());
   EXPECT_NE(t.find("attempted 12 = opened 10 + failed 2"), std::string::npos) << t;
