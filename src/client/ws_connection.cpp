@@ -52,7 +52,8 @@ task<result<ws_connection, ws_open_failure>> ws_connection::open(net::transport 
   std::array<std::uint8_t, 16> nonce;
   mask_bytes(nonce);
   const std::string key = ws::make_client_key(std::span<const std::uint8_t, 16>(nonce));
-  const std::string bytes = ws::build_upgrade_request({request.host, request.target, key, request.subprotocols, request.headers});
+  const std::string bytes =
+      ws::build_upgrade_request({request.host, request.target, key, request.subprotocols, request.headers});
   for (std::size_t done = 0; done < bytes.size();) {
     const long n = co_await t.write(bytes.data() + done, bytes.size() - done, deadline);
     if (n <= 0) co_return fail(io_failure(n == 0 ? -EPIPE : n));

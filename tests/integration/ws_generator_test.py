@@ -244,8 +244,8 @@ def against_barrage_serve(port):
           "the seconds' messages received add up to the total (%d)" % w["messages"]["received"])
     full = t[:3]
     check(all(p["held"] == 20 for p in full), "20 connections held in each second (%s)" % [p["held"] for p in t])
-    check(all(p["received"] > 0 and p["p99_ms"] is not None and p["p50_ms"] <= p["p99_ms"] <= p["max_ms"] for p in full),
-          "each second has its messages and round-trip percentiles")
+    check(all(p["received"] > 0 and p["p99_ms"] is not None and p["p50_ms"] <= p["p99_ms"] <= p["max_ms"]
+              for p in full), "each second has its messages and round-trip percentiles")
     check(w["subprotocol"] is None and w["connections"]["opened"] == 20 and not w["connections"]["failed"],
           "/ws/echo chooses no subprotocol: accepted, shown as none")
 

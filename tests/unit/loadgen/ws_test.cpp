@@ -246,7 +246,8 @@ TEST(ws_report, the_subprotocol_the_server_chose_is_in_both_reports_and_none_is_
   r.config.ws.subprotocols = {"chat.v1", "chat.v2"};
   EXPECT_EQ(to_json(r)["websocket"]["subprotocol"], nullptr);
   EXPECT_EQ(to_json(r)["websocket"]["config"]["subprotocols"], nlohmann::json({"chat.v1", "chat.v2"}));
-  EXPECT_NE(render_text(r).find("Subprotocol       none (offered chat.v1, chat.v2)"), std::string::npos) << render_text(r);
+  EXPECT_NE(render_text(r).find("Subprotocol       none (offered chat.v1, chat.v2)"), std::string::npos)
+      << render_text(r);
   r.stats.ws.subprotocols = {{"chat.v2", 10}};
   const auto j = to_json(r)["websocket"];
   EXPECT_EQ(j["subprotocol"], "chat.v2");
@@ -286,7 +287,8 @@ TEST(ws_report, the_json_timeline_has_a_point_per_second_and_null_percentiles_wi
   EXPECT_EQ(t[2]["p99_ms"], 8.25);
   EXPECT_EQ(t[3]["timed"], 0);
   EXPECT_EQ(t[3]["p99_ms"], nullptr);
-  for (const char* key : {"opened", "failed", "closed", "dropped", "reconnected", "sent", "received", "p50_ms", "max_ms"})
+  for (const char* key :
+       {"opened", "failed", "closed", "dropped", "reconnected", "sent", "received", "p50_ms", "max_ms"})
     EXPECT_TRUE(t[0].contains(key)) << key;
 }
 
