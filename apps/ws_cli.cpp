@@ -25,6 +25,12 @@ void add_ws_options(CLI::App& app, loadgen::ws_run_options& o) {
   text_option(app, "--ping-interval", o.ping_interval,
               "ws: a ping per connection this often (250ms, 5s); round-trip times reported apart")
       ->type_name("DURATION");
+  app.add_option("--subprotocol", o.subprotocols,
+                 "ws: offer subprotocol NAME in the opening handshake (Sec-WebSocket-Protocol; repeatable, in "
+                 "preference order); the report shows the one the server chose, or none; a server choosing one not "
+                 "offered fails the handshake (unoffered_subprotocol)")
+      ->type_name("NAME")
+      ->allow_extra_args(false);
   app.add_flag("--reconnect", o.reconnect,
                "ws: open connections that drop or fail again, after a backoff of 100ms doubling to 5s; counted");
 }

@@ -36,7 +36,7 @@ ws_open_failure io_failure(long n) {
 std::string to_key(const ws_open_failure& f) {
   switch (f.what) {
     case ws_open_failure::kind::status: return "http_" + std::to_string(f.status);
-    case ws_open_failure::kind::invalid: return f.bad_head ? "bad_response" : std::string(ws::to_string(f.rule));
+    case ws_open_failure::kind::invalid: return f.bad_head ? "bad_response" : std::string(ws::to_key(f.rule));
     case ws_open_failure::kind::closed: return "closed";
     case ws_open_failure::kind::timeout: return "handshake_timeout";
     case ws_open_failure::kind::io_error: break;
@@ -52,7 +52,8 @@ task<result<ws_connection, ws_open_failure>> ws_connection::open(net::transport 
   std::array<std::uint8_t, 16> nonce;
   mask_bytes(nonce);
   const std::string key = ws::make_client_key(std::span<const std::uint8_t, 16>(nonce));
-  const std::string bytes = ws::build_upgrade_request({request.host, request.target, key, {}, request.headers});
+  const std::string bytes =
+      ws::build_upgrade_request({request.host, request.target, key, request.subprotocols, request.headers});
   for (std::size_t done = 0; done < bytes.size();) {
     const long n = co_await t.write(bytes.data() + done, bytes.size() - done, deadline);
     if (n <= 0) co_return fail(io_failure(n == 0 ? -EPIPE : n));
@@ -81,7 +82,7 @@ task<result<ws_connection, ws_open_failure>> ws_connection::open(net::transport 
       f.status = h.status;
       co_return fail(f);
     }
-    auto checked = ws::check_server_response(h, key, {});
+    auto checked = ws::check_server_response(h, key, request.subprotocols);
     if (!checked) {
       ws_open_failure f;
       f.what = ws_open_failure::kind::invalid;
@@ -93,6 +94,7 @@ task<result<ws_connection, ws_open_failure>> ws_connection::open(net::transport 
     ws_connection c(std::move(t), ws::frame_codec(ws::role::client, limits, mask_bytes), head.substr(st.consumed));
     c.sent_ = bytes.size();
     c.received_ = head.size();
+    c.subprotocol_ = std::move(checked->subprotocol);
     co_return c;
   }
 }

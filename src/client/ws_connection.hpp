@@ -42,8 +42,9 @@ struct ws_open_failure {
   long error = 0;         // kind::io_error
 };
 
-/// A reason key for the reports: "http_404", "bad_accept", "bad_response", "closed",
-/// "handshake_timeout", "reset", "io_error".
+/// A reason key for the reports: "http_404", the rule a 101 broke ("bad_accept",
+/// "unoffered_subprotocol" ...: ws::to_key), "bad_response", "closed", "handshake_timeout",
+/// "reset", "io_error".
 std::string to_key(const ws_open_failure& f);
 
 /// What the client sends to open the connection.
@@ -51,6 +52,8 @@ struct ws_open_request {
   std::string_view host;    // Host field value
   std::string_view target;  // "/path?query"
   std::span<const std::pair<std::string, std::string>> headers;  // extra fields
+  /// Offered in Sec-WebSocket-Protocol, in this order (none: the field is left out).
+  std::span<const std::string> subprotocols;
   std::size_t max_message_bytes = 64u << 20;
 };
 
@@ -66,6 +69,8 @@ class ws_connection {
   bool has_output() const noexcept { return !codec_.pending_output().empty(); }
   std::uint64_t bytes_sent() const noexcept { return sent_; }
   std::uint64_t bytes_received() const noexcept { return received_; }
+  /// The subprotocol the server chose among the offers; empty when it chose none.
+  const std::string& subprotocol() const noexcept { return subprotocol_; }
 
   task<long> flush(time_point deadline);
 
@@ -96,6 +101,7 @@ class ws_connection {
   ws::frame_codec codec_;
   adaptive_buffer buf_;  // small while the connection idles, larger when reads fill it
   std::string leftover_;
+  std::string subprotocol_;
   std::uint64_t sent_ = 0, received_ = 0;
 };
 

@@ -6,6 +6,7 @@
 
 #include "loadgen/config.hpp"
 #include "loadgen/stats.hpp"
+#include "loadgen/ws_timeline.hpp"
 
 namespace barrage::loadgen {
 
@@ -25,6 +26,7 @@ struct run_result {
   std::vector<std::string> origins;
   run_stats stats;             // merged over threads, warm-up excluded
   std::vector<timeline_point> timeline;
+  std::vector<ws_timeline_point> ws_timeline;  // ws:// and wss:// runs: one point per second
   double duration_s = 0;       // from the first request to the last completion counted
   generator_usage generator;
   /// On the wall clock (µs since the Unix epoch): the counted start (after --warmup), as read

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/clock.hpp"
 
@@ -32,6 +33,9 @@ struct ws_config {
   std::optional<double> message_rate;
   /// --subscribe: listen mode's one message after the handshake.
   std::optional<std::string> subscribe;
+  /// --subprotocol: offered in the opening handshake's Sec-WebSocket-Protocol, in this order;
+  /// the server may choose one of them or none (RFC 6455 §4.1), another fails the handshake.
+  std::vector<std::string> subprotocols;
   /// --ping-interval: a ping this often per connection; zero: none.
   duration ping_interval{};
   /// --reconnect: a connection that drops (or fails to open) is opened again, after a backoff

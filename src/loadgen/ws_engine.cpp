@@ -74,6 +74,36 @@ live_snapshot follow(const std::vector<std::unique_ptr<ws_worker>>& workers, con
   return p;
 }
 
+/// After the workers ended: the merged counts, the timeline, the times and the generator's use.
+run_result collect_ws_result(const run_config& cfg, const ws_plan& plan,
+                             const std::vector<std::unique_ptr<ws_worker>>& workers, ws_timeline_builder& timeline,
+                             double cpu0, std::int64_t wall_start_ns) {
+  run_result r;
+  r.ws_timeline = timeline.finish();
+  r.config = cfg;
+  r.target_address = plan.resolve ? std::string() : plan.pinned.empty() ? plan.target.to_string() : plan.pinned[0].to_string();
+  double busiest = 0;
+  for (auto& w : workers) {
+    r.stats.merge(w->stats());
+    busiest = std::max(busiest, w->cpu_seconds());
+  }
+  const time_point stopped = std::min(mono_clock::now(), plan.end);
+  r.duration_s = std::max(1e-9, to_seconds(stopped - plan.start));
+  r.wall_start_unix_us = wall_start_ns / 1000;
+  r.wall_end_unix_us = r.wall_start_unix_us + std::llround(r.duration_s * 1e6);
+  const double wall = std::max(1e-9, to_seconds(mono_clock::now() - plan.start));
+  r.generator.cpu_seconds = process_cpu_seconds() - cpu0;
+  r.generator.cpu_percent = 100.0 * r.generator.cpu_seconds / wall;
+  r.generator.busiest_thread_percent = 100.0 * busiest / wall;
+  r.generator.max_rss_bytes = max_rss_bytes();
+  if (r.generator.busiest_thread_percent >= 95.0) {
+    r.generator.saturated = true;
+    r.generator.saturation_reason = "a worker thread was busy " + std::to_string(int(r.generator.busiest_thread_percent)) +
+                                    "% of the time: the generator, not the server, may be the limit";
+  }
+  return r;
+}
+
 }  // namespace
 
 result<run_result, std::string> run_ws_load(const run_config& config, const progress_fn& progress,
@@ -113,6 +143,11 @@ result<run_result, std::string> run_ws_load(const run_config& config, const prog
   time_point next_tick = plan.start + std::chrono::seconds(1);
   std::uint64_t last_messages = 0;
   double last_cpu = cpu0;
+  ws_timeline_builder timeline(workers.size());
+  auto take_seconds = [&] {  // merged as they come, so that a long run keeps only its points
+    for (std::size_t i = 0; i < workers.size(); ++i)
+      for (auto& s : workers[i]->take_seconds()) timeline.add(i, std::move(s));
+  };
   bool interrupted = false;
   while (running.load() > 0) {
     std::this_thread::sleep_for(follow_step);
@@ -124,34 +159,14 @@ result<run_result, std::string> run_ws_load(const run_config& config, const prog
     const time_point now = mono_clock::now();
     if (now < next_tick) continue;
     next_tick += std::chrono::seconds(1);
+    take_seconds();
     const live_snapshot p = follow(workers, plan, now, last_messages, last_cpu);
     if (progress) progress(p);
   }
   for (auto& t : threads) t.join();
+  take_seconds();
 
-  run_result r;
-  r.config = cfg;
-  r.target_address = plan.resolve ? std::string() : plan.pinned.empty() ? plan.target.to_string() : plan.pinned[0].to_string();
-  double busiest = 0;
-  for (auto& w : workers) {
-    r.stats.merge(w->stats());
-    busiest = std::max(busiest, w->cpu_seconds());
-  }
-  const time_point stopped = std::min(mono_clock::now(), plan.end);
-  r.duration_s = std::max(1e-9, to_seconds(stopped - plan.start));
-  r.wall_start_unix_us = wall_start_ns / 1000;
-  r.wall_end_unix_us = r.wall_start_unix_us + std::llround(r.duration_s * 1e6);
-  const double wall = std::max(1e-9, to_seconds(mono_clock::now() - plan.start));
-  r.generator.cpu_seconds = process_cpu_seconds() - cpu0;
-  r.generator.cpu_percent = 100.0 * r.generator.cpu_seconds / wall;
-  r.generator.busiest_thread_percent = 100.0 * busiest / wall;
-  r.generator.max_rss_bytes = max_rss_bytes();
-  if (r.generator.busiest_thread_percent >= 95.0) {
-    r.generator.saturated = true;
-    r.generator.saturation_reason = "a worker thread was busy " + std::to_string(int(r.generator.busiest_thread_percent)) +
-                                    "% of the time: the generator, not the server, may be the limit";
-  }
-  return r;
+  return collect_ws_result(cfg, plan, workers, timeline, cpu0, wall_start_ns);
 }
 
 }  // namespace barrage::loadgen

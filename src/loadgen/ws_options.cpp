@@ -1,5 +1,6 @@
 #include "loadgen/ws_options.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include "base/units.hpp"
 #include "loadgen/options.hpp"
 #include "loadgen/run_options.hpp"
+#include "ws/handshake.hpp"
 #include "ws/utf8.hpp"
 
 namespace barrage::loadgen {
@@ -55,7 +57,7 @@ std::optional<std::string> http_only_option(const run_options& o) {
 
 bool any_ws_option(const ws_run_options& w) {
   return w.message || w.message_file || w.message_size || w.message_rate || w.subscribe || w.ping_interval ||
-         w.binary || w.listen || w.reconnect;
+         w.binary || w.listen || w.reconnect || !w.subprotocols.empty();
 }
 
 /// The payload: --message, --message-file or --message-size (one of them), checked for UTF-8
@@ -77,6 +79,28 @@ void read_payload(const ws_run_options& w, option_reader& in, ws_config& ws) {
   }
   if (!ws.binary && !in.error() && !ws::valid_utf8(ws.message))
     in.refuse("--message, --message-file: not UTF-8, which text messages must be; add --binary");
+}
+
+/// --subprotocol, each a token, none twice (RFC 6455 §4.1: the offers are unique); -H may not
+/// set Sec-WebSocket-Protocol beside them (the server's choice is checked against these).
+void read_subprotocols(const run_options& o, option_reader& in, const run_config& c, ws_config& ws) {
+  for (const auto& name : o.ws.subprotocols) {
+    std::string parsed;
+    in.read("--subprotocol", std::optional<std::string>(name), parse_subprotocol, parsed);
+    if (in.error()) return;
+    if (std::find(ws.subprotocols.begin(), ws.subprotocols.end(), parsed) != ws.subprotocols.end()) {
+      in.refuse("--subprotocol: " + quote_text(parsed) + " given twice (each is offered once)");
+      return;
+    }
+    ws.subprotocols.push_back(std::move(parsed));
+  }
+  for (const auto& h : c.headers) {
+    const std::string_view name = std::string_view(h).substr(0, h.find(':'));
+    if (name.size() == 22 && starts_with_nocase(name, "sec-websocket-protocol")) {
+      in.refuse("-H Sec-WebSocket-Protocol: use --subprotocol NAME (repeatable), whose choice the report shows");
+      return;
+    }
+  }
 }
 
 }  // namespace
@@ -114,6 +138,13 @@ result<double, std::string> parse_ws_message_rate(std::string_view text) {
   return *r;
 }
 
+result<std::string, std::string> parse_subprotocol(std::string_view text) {
+  if (!ws::valid_subprotocol(text))
+    return fail("bad subprotocol " + quote_text(text) +
+                ": a token (letters, digits, !#$%&'*+-.^_`|~; no spaces, commas or quotes)");
+  return std::string(text);
+}
+
 result<duration, std::string> parse_ping_interval(std::string_view text) {
   return parse_duration_in(text, std::chrono::milliseconds(1), max_option_duration);
 }
@@ -137,6 +168,7 @@ void read_ws_options(const run_options& o, option_reader& in, run_config& c) {
   if (auto name = http_only_option(o)) in.refuse(*name + " is for HTTP runs, not for ws:// and wss://");
   ws.binary = w.binary;
   ws.reconnect = w.reconnect;
+  read_subprotocols(o, in, c, ws);
   in.read("--ping-interval", w.ping_interval, parse_ping_interval, ws.ping_interval);
   if (w.listen) {
     ws.mode = ws_mode::listen;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/option_values.hpp"
 #include "base/result.hpp"
@@ -20,6 +21,7 @@ struct run_options;
 
 struct ws_run_options {
   std::optional<std::string> message, message_file, message_size, message_rate, subscribe, ping_interval;
+  std::vector<std::string> subprotocols;  // --subprotocol, repeatable
   bool binary = false, listen = false, reconnect = false;
 };
 
@@ -39,6 +41,8 @@ result<std::uint64_t, std::string> parse_ws_message_size(std::string_view text);
 result<double, std::string> parse_ws_message_rate(std::string_view text);
 /// --ping-interval: above 0.
 result<duration, std::string> parse_ping_interval(std::string_view text);
+/// --subprotocol: a token (RFC 6455 §4.1), the name as given.
+result<std::string, std::string> parse_subprotocol(std::string_view text);
 /// A generated payload of `size` bytes: printable ASCII for text, every byte value for binary.
 std::string generated_payload(std::uint64_t size, bool binary);
 

@@ -2,10 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 
 #include "base/units.hpp"
 #include "loadgen/report_json.hpp"
+#include "loadgen/schedule.hpp"
 
 namespace barrage::loadgen {
 namespace {
@@ -61,7 +65,25 @@ std::string short_summary(const histogram& h) {
                      dur(static_cast<double>(h.value_at_percentile(99))), dur(static_cast<double>(h.max())));
 }
 
-void connections_text(text_out& t, const ws_stats& s) {
+/// The chosen subprotocol, the connections that got another (a mixed pool), the offers.
+std::string subprotocol_text(const ws_stats& s, const std::vector<std::string>& offered) {
+  const std::string chosen = s.chosen_subprotocol();
+  std::string out = chosen.empty() ? "none" : chosen;
+  std::uint64_t with_any = 0;
+  for (const auto& [name, n] : s.subprotocols) {
+    with_any += n;
+    if (name != chosen) out += fmt::format("; {} on {} connection{}", name, n, n == 1 ? "" : "s");
+  }
+  if (!chosen.empty() && with_any < s.opened) out += fmt::format("; none on {}", s.opened - with_any);
+  if (!offered.empty()) {
+    out += " (offered ";
+    for (std::size_t i = 0; i < offered.size(); ++i) out += (i ? ", " : "") + offered[i];
+    out += ")";
+  }
+  return out;
+}
+
+void connections_text(text_out& t, const ws_stats& s, const std::vector<std::string>& offered) {
   t.field("Connections", fmt::format("attempted {} = opened {} + failed {}", s.attempts, s.opened, s.failed_total()));
   t.field("", fmt::format("opened {} = held at end {} + closed by peer {} + closed by us {} + dropped {}", s.opened,
                           s.held_at_end, s.closed_by_peer_total(), s.closed_by_us, s.dropped_total()));
@@ -69,10 +91,62 @@ void connections_text(text_out& t, const ws_stats& s) {
   if (!s.closed_by_peer.empty()) t.field("  closed by peer", "code " + by_reason(s.closed_by_peer));
   if (!s.dropped.empty()) t.field("  dropped", by_reason(s.dropped));
   t.field("Reconnects", fmt::format("{}", s.reconnects));
+  if (!offered.empty() || !s.subprotocols.empty()) t.field("Subprotocol", subprotocol_text(s, offered));
   t.field("Handshake", short_summary(s.handshake));
 }
 
 double per_second(std::uint64_t n, double secs) { return secs > 0 ? static_cast<double>(n) / secs : 0.0; }
+
+/// The timeline in one line: the fewest and most connections held over the seconds after the
+/// ramp (all of them without --ramp, or when the ramp is the whole run), and the second with
+/// the worst p99.
+std::string stability_text(const run_result& r) {
+  const auto& points = r.ws_timeline;
+  std::size_t from = 0;
+  if (!r.config.ramp.empty()) {
+    const std::uint64_t ramp_seconds = ws_timeline_seconds(ramp_profile(0, r.config.ramp).length());
+    if (ramp_seconds < points.size()) from = static_cast<std::size_t>(ramp_seconds);
+  }
+  std::uint64_t least = UINT64_MAX, most = 0;
+  std::size_t worst = points.size();
+  for (std::size_t i = from; i < points.size(); ++i) {
+    least = std::min(least, points[i].counts.held);
+    most = std::max(most, points[i].counts.held);
+    if (points[i].timed && (worst == points.size() || points[i].p99_ms > points[worst].p99_ms)) worst = i;
+  }
+  const bool listen = r.config.ws.mode == ws_mode::listen;
+  std::string out = fmt::format("second{} {}{}: held {} to {} connections", points.size() - from == 1 ? "" : "s", from,
+                                points.size() - from == 1 ? "" : fmt::format("-{}", points.size() - 1), least, most);
+  if (from > 0) out += " (after the ramp)";
+  if (worst == points.size()) return out + (listen ? "; no gaps" : "; no round trips");
+  return out + fmt::format("; worst second's {}p99 {} (second {})", listen ? "gap " : "",
+                           dur(points[worst].p99_ms * 1e6), worst);
+}
+
+json timeline_points(const run_result& r) {
+  json out = json::array();
+  const std::int64_t first_second = (r.wall_start_unix_us + 500'000) / 1'000'000;
+  auto ms = [](const ws_timeline_point& p, double v) { return p.timed ? json(v) : json(nullptr); };
+  for (std::size_t i = 0; i < r.ws_timeline.size(); ++i) {
+    const ws_timeline_point& p = r.ws_timeline[i];
+    const ws_second_counts& c = p.counts;
+    out.push_back({{"second", i},
+                   {"wall_second", first_second + static_cast<std::int64_t>(i)},
+                   {"held", c.held},
+                   {"opened", c.opened},
+                   {"failed", c.failed},
+                   {"closed", c.closed},
+                   {"dropped", c.dropped},
+                   {"reconnected", c.reconnected},
+                   {"sent", c.sent},
+                   {"received", c.received},
+                   {"timed", p.timed},
+                   {"p50_ms", ms(p, p.p50_ms)},
+                   {"p99_ms", ms(p, p.p99_ms)},
+                   {"max_ms", ms(p, p.max_ms)}});
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -81,7 +155,7 @@ std::string ws_text(const run_result& r, bool colour) {
   const double secs = r.duration_s;
   text_out t(colour);
   t.heading("WebSocket", mode_text(r.config));
-  connections_text(t, s);
+  connections_text(t, s, r.config.ws.subprotocols);
   if (r.config.ws.mode == ws_mode::echo)
     t.field("Messages", fmt::format("sent {} = answered {} + timed out {} + lost {} + in flight at end {}", s.sent,
                                     s.answered, s.timed_out, s.lost, s.in_flight_at_end));
@@ -93,6 +167,7 @@ std::string ws_text(const run_result& r, bool colour) {
                                format_bytes(static_cast<std::uint64_t>(per_second(s.bytes_sent, secs))),
                                format_bytes(s.bytes_received),
                                format_bytes(static_cast<std::uint64_t>(per_second(s.bytes_received, secs)))));
+  if (!r.ws_timeline.empty()) t.field("Stability", stability_text(r));
   if (s.pings) t.field("Pings", fmt::format("{} sent, {} answered; RTT {}", s.pings, s.pongs, short_summary(s.ping_rtt)));
   if (r.config.ws.mode == ws_mode::echo) {
     if (s.latency.count() == 0) {
@@ -137,10 +212,13 @@ json ws_json(const run_result& r) {
                                        : json(nullptr)},
                  {"binary", r.config.ws.binary},
                  {"ping_interval_s", to_seconds(r.config.ws.ping_interval)},
-                 {"reconnect", r.config.ws.reconnect}};
+                 {"reconnect", r.config.ws.reconnect},
+                 {"subprotocols", r.config.ws.subprotocols}};
+  const std::string chosen = s.chosen_subprotocol();
   return {
       {"mode", r.config.ws.mode == ws_mode::listen ? "listen" : "echo"},
       {"config", config},
+      {"subprotocol", chosen.empty() ? json(nullptr) : json(chosen)},
       {"connections",
        {{"attempts", s.attempts},
         {"opened", s.opened},
@@ -148,7 +226,8 @@ json ws_json(const run_result& r) {
         {"held_at_end", s.held_at_end},
         {"closed", {{"by_peer", by_peer}, {"by_us", s.closed_by_us}}},
         {"dropped", s.dropped},
-        {"reconnects", s.reconnects}}},
+        {"reconnects", s.reconnects},
+        {"by_subprotocol", s.subprotocols}}},
       {"messages",
        {{"sent", s.sent},
         {"received", s.received},
@@ -176,6 +255,7 @@ json ws_json(const run_result& r) {
         {"gap", serialized_histogram(s.gap)},
         {"handshake", serialized_histogram(s.handshake)},
         {"ping_rtt", serialized_histogram(s.ping_rtt)}}},
+      {"timeline", timeline_points(r)},
   };
 }
 

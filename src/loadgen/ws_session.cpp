@@ -43,8 +43,8 @@ duration schedule_phase(unsigned index, duration interval) {
 /// What one session keeps between its reads: the messages waiting, the schedule, the ping.
 class session_state {
  public:
-  session_state(const ws_config& wc, ws_stats& s, duration timeout, unsigned index)
-      : wc_(wc), s_(s), timeout_(timeout), echo_(wc.mode == ws_mode::echo), open_(wc.open_model()),
+  session_state(const ws_config& wc, ws_stats& s, ws_timeline_recorder& timeline, duration timeout, unsigned index)
+      : wc_(wc), s_(s), timeline_(timeline), timeout_(timeout), echo_(wc.mode == ws_mode::echo), open_(wc.open_model()),
         kind_(wc.binary ? ws::message_kind::binary : ws::message_kind::text) {
     const time_point now = mono_clock::now();
     next_send_ = now;
@@ -90,6 +90,7 @@ class session_state {
 
   const ws_config& wc_;
   ws_stats& s_;
+  ws_timeline_recorder& timeline_;
   const duration timeout_;
   const bool echo_, open_;
   const ws::message_kind kind_;
@@ -129,9 +130,14 @@ void session_state::on_event(const ws::event& e) {
 
 void session_state::on_message(const ws::message& m) {
   ++s_.received;
+  timeline_.received(now_);
   s_.bytes_received += m.data.size();
   if (!echo_) {
-    if (last_message_ != time_point{}) s_.gap.record(static_cast<std::uint64_t>(to_ns(now_ - last_message_)));
+    if (last_message_ != time_point{}) {
+      const auto gap = static_cast<std::uint64_t>(to_ns(now_ - last_message_));
+      s_.gap.record(gap);
+      timeline_.timed(now_, gap);
+    }
     last_message_ = now_;
     return;
   }
@@ -145,7 +151,9 @@ void session_state::on_message(const ws::message& m) {
     return;
   }
   ++s_.answered;
-  s_.latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_ns(now_ - it->intended))));
+  const auto rtt = static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_ns(now_ - it->intended)));
+  s_.latency.record(rtt);
+  timeline_.timed(now_, rtt);
   flight_.erase(it);
 }
 
@@ -154,6 +162,7 @@ void session_state::queue_due(ws::frame_codec& codec, time_point now) {
     (void)codec.queue_message(kind_, wc_.message);
     flight_.push_back({0, now});
     ++s_.sent;
+    timeline_.sent(now);
     s_.bytes_sent += wc_.message.size();
   }
   for (; open_ && next_send_ <= now; next_send_ += interval_) {
@@ -161,6 +170,7 @@ void session_state::queue_due(ws::frame_codec& codec, time_point now) {
     (void)codec.queue_message(kind_, scratch_);
     flight_.push_back({next_id_++, next_send_});
     ++s_.sent;
+    timeline_.sent(now);
     s_.bytes_sent += scratch_.size();
     if (now - next_send_ > late_after) ++s_.late;
   }
@@ -204,7 +214,7 @@ time_point session_state::next_due(time_point limit, bool draining) const noexce
 
 task<ws_worker::session_end> ws_worker::session(client::ws_connection& c, unsigned index) {
   ws_stats& s = stats_.ws;
-  session_state st(plan_.config.ws, s, plan_.config.timeout, index);
+  session_state st(plan_.config.ws, s, timeline_, plan_.config.timeout, index);
   auto on_event = [&st](const ws::event& e) { st.on_event(e); };
   const auto& subscribe = plan_.config.ws.subscribe;
   if (plan_.config.ws.mode == ws_mode::listen && subscribe && c.codec().queue_message(ws::message_kind::text, *subscribe))
@@ -265,6 +275,8 @@ task<ws_worker::session_end> ws_worker::session(client::ws_connection& c, unsign
     case session_end::closed_by_us: ++s.closed_by_us; break;
     case session_end::dropped: ++s.dropped[drop_reason]; break;
   }
+  if (how == session_end::closed_by_peer || how == session_end::closed_by_us) timeline_.closed(mono_clock::now());
+  if (how == session_end::dropped) timeline_.dropped(mono_clock::now());
   if (how == session_end::closed_by_peer) {
     (void)co_await c.flush(mono_clock::now() + goodbye_wait);  // the codec's reply to their Close
   } else if (how != session_end::dropped) {

@@ -1,5 +1,7 @@
 #include "loadgen/ws_stats.hpp"
 
+#include <algorithm>
+
 namespace barrage::loadgen {
 
 std::uint64_t ws_stats::sum(const std::map<std::string, std::uint64_t>& m) noexcept {
@@ -12,6 +14,17 @@ std::uint64_t ws_stats::closed_by_peer_total() const noexcept {
   std::uint64_t n = 0;
   for (const auto& [code, count] : closed_by_peer) n += count;
   return n;
+}
+
+std::string ws_stats::chosen_subprotocol() const {
+  std::string best;
+  std::uint64_t most = opened - std::min(opened, sum(subprotocols));  // those that got none
+  for (const auto& [name, n] : subprotocols)
+    if (n > most) {
+      best = name;
+      most = n;
+    }
+  return best;
 }
 
 bool ws_stats::balanced() const noexcept {
@@ -29,6 +42,7 @@ void ws_stats::merge(const ws_stats& o) {
   closed_by_us += o.closed_by_us;
   for (const auto& [k, n] : o.dropped) dropped[k] += n;
   reconnects += o.reconnects;
+  for (const auto& [k, n] : o.subprotocols) subprotocols[k] += n;
   sent += o.sent;
   answered += o.answered;
   timed_out += o.timed_out;

@@ -31,6 +31,9 @@ struct ws_stats {
   std::uint64_t closed_by_us = 0;
   std::map<std::string, std::uint64_t> dropped;         // by reason
   std::uint64_t reconnects = 0;  // attempts made again after a drop or a failure (--reconnect)
+  /// Opened connections by the subprotocol the server chose (--subprotocol); none chosen: not
+  /// counted here.
+  std::map<std::string, std::uint64_t> subprotocols;
 
   // Messages (echo mode; in listen mode only `received`).
   std::uint64_t sent = 0;
@@ -55,6 +58,9 @@ struct ws_stats {
   std::uint64_t failed_total() const noexcept { return sum(failed); }
   std::uint64_t closed_by_peer_total() const noexcept;
   std::uint64_t dropped_total() const noexcept { return sum(dropped); }
+  /// The subprotocol most opened connections got (a tie goes to none, then to the first by
+  /// name); empty when that is none.
+  std::string chosen_subprotocol() const;
   /// The three equations above hold.
   bool balanced() const noexcept;
   void merge(const ws_stats& o);

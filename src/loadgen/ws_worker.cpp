@@ -22,7 +22,8 @@ double thread_cpu_seconds() {
 }  // namespace
 
 ws_worker::ws_worker(const ws_plan& plan, unsigned connections, ramp_profile profile)
-    : plan_(plan), connections_(connections), profile_(std::move(profile)) {
+    : plan_(plan), connections_(connections), profile_(std::move(profile)),
+      timeline_(plan.start, ws_timeline_seconds(plan.end - plan.start)) {
   active_target_ = plan_.config.ramp.empty() ? connections_
                                              : static_cast<unsigned>(std::lround(profile_.at(duration::zero())));
 }
@@ -83,6 +84,7 @@ task<void> ws_worker::main() {
   }
   ramp.cancel();
   tick.cancel();
+  timeline_.finish(std::min(stopped_at_, plan_.end));
   resolver_.reset();  // on its loop
   live_messages_.store(stats_.ws.received, std::memory_order_relaxed);
 }
@@ -90,6 +92,7 @@ task<void> ws_worker::main() {
 task<void> ws_worker::ticker() {
   for (;;) {
     co_await sleep_for(std::chrono::seconds(1));
+    timeline_.at(mono_clock::now());  // a second with no event is published too
     live_messages_.store(stats_.ws.received, std::memory_order_relaxed);
     cpu_s_.store(thread_cpu_seconds(), std::memory_order_relaxed);
   }
@@ -116,7 +119,10 @@ task<void> ws_worker::user(unsigned index) {
   for (;;) {
     while (index >= active_target_ && !stopping_) co_await target_changed_.wait();
     if (stopping_) break;
-    if (again) ++s.reconnects;
+    if (again) {
+      ++s.reconnects;
+      timeline_.reconnected(mono_clock::now());
+    }
     auto c = co_await open();
     session_end how = session_end::dropped;
     if (c) {
@@ -150,9 +156,12 @@ namespace {
 /// connect outlives the grace period): counted as failed, "cancelled", so that attempts balance.
 struct unsettled_attempt {
   ws_stats& s;
+  ws_timeline_recorder& timeline;
   bool settled = false;
   ~unsettled_attempt() {
-    if (!settled) ++s.failed["cancelled"];
+    if (settled) return;
+    ++s.failed["cancelled"];
+    timeline.failed(mono_clock::now());
   }
 };
 
@@ -161,7 +170,7 @@ struct unsettled_attempt {
 task<std::optional<client::ws_connection>> ws_worker::open() {
   ws_stats& s = stats_.ws;
   ++s.attempts;
-  unsettled_attempt guard{s};
+  unsettled_attempt guard{s, timeline_};
   const time_point start = mono_clock::now();
   const time_point deadline =
       plan_.config.connect_timeout >= no_time_limit ? time_point::max() : start + plan_.config.connect_timeout;
@@ -170,18 +179,24 @@ task<std::optional<client::ws_connection>> ws_worker::open() {
   guard.settled = !t;
   if (!t) {
     ++s.failed[failure];
+    timeline_.failed(mono_clock::now());
     co_return std::nullopt;
   }
   const std::string host = plan_.url.host_header(), target = plan_.url.target();
   client::ws_open_request req{host, target, plan_.headers};
+  req.subprotocols = plan_.config.ws.subprotocols;
   auto c = co_await client::ws_connection::open(std::move(*t), req, deadline);
   guard.settled = true;
+  const time_point done = mono_clock::now();
   if (!c) {
     ++s.failed[client::to_key(c.error())];
+    timeline_.failed(done);
     co_return std::nullopt;
   }
   ++s.opened;
-  s.handshake.record(static_cast<std::uint64_t>(to_ns(mono_clock::now() - start)));
+  timeline_.opened(done);
+  if (!c->subprotocol().empty()) ++s.subprotocols[c->subprotocol()];
+  s.handshake.record(static_cast<std::uint64_t>(to_ns(done - start)));
   co_return std::move(*c);
 }
 

@@ -20,6 +20,7 @@
 #include "loadgen/config.hpp"
 #include "loadgen/schedule.hpp"
 #include "loadgen/stats.hpp"
+#include "loadgen/ws_timeline.hpp"
 #include "net/address.hpp"
 #include "net/resolver.hpp"
 #include "net/tls_context.hpp"
@@ -56,6 +57,9 @@ class ws_worker {
   std::uint64_t live_messages() const noexcept { return live_messages_.load(std::memory_order_relaxed); }
   double cpu_seconds() const noexcept { return cpu_s_.load(std::memory_order_relaxed); }
 
+  /// Any thread: the timeline's seconds published since the last call (ws_timeline.hpp).
+  std::vector<ws_second_report> take_seconds() { return timeline_.take(); }
+
   /// After run().
   const run_stats& stats() const noexcept { return stats_; }
   time_point last_done() const noexcept { return last_done_; }
@@ -87,6 +91,7 @@ class ws_worker {
   unsigned active_target_;
   async_event target_changed_;
   run_stats stats_;
+  ws_timeline_recorder timeline_;
 
   std::atomic<unsigned> open_{0};
   std::atomic<std::uint64_t> live_messages_{0};

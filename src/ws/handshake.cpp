@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "http/char_class.hpp"
+
 namespace barrage::ws {
 namespace {
 
@@ -64,6 +66,29 @@ std::string_view to_string(handshake_error e) noexcept {
     case handshake_error::has_body: return "a WebSocket upgrade request must not have a body";
   }
   return "unknown handshake error";
+}
+
+std::string_view to_key(handshake_error e) noexcept {
+  switch (e) {
+    case handshake_error::not_switching_protocols: return "not_switching_protocols";
+    case handshake_error::missing_upgrade: return "missing_upgrade";
+    case handshake_error::missing_connection: return "missing_connection";
+    case handshake_error::bad_accept: return "bad_accept";
+    case handshake_error::unoffered_subprotocol: return "unoffered_subprotocol";
+    case handshake_error::unoffered_extension: return "unoffered_extension";
+    case handshake_error::not_get: return "not_get";
+    case handshake_error::not_http_1_1: return "not_http_1_1";
+    case handshake_error::not_upgrade: return "not_upgrade";
+    case handshake_error::missing_connection_upgrade: return "missing_connection_upgrade";
+    case handshake_error::bad_version: return "bad_version";
+    case handshake_error::bad_key: return "bad_key";
+    case handshake_error::has_body: return "has_body";
+  }
+  return "unknown";
+}
+
+bool valid_subprotocol(std::string_view name) noexcept {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return http::detail::is_token_char(c); });
 }
 
 std::string make_client_key(std::span<const std::uint8_t, 16> nonce) { return base64(nonce.data(), nonce.size()); }

@@ -34,6 +34,13 @@ enum class handshake_error : std::uint8_t {
 };
 
 std::string_view to_string(handshake_error e) noexcept;
+/// The rule's name for the reports' reason keys: the enumerator's ("bad_accept",
+/// "unoffered_subprotocol" ...).
+std::string_view to_key(handshake_error e) noexcept;
+
+/// Whether `name` may be offered as a subprotocol (RFC 6455 §4.1: a non-empty token,
+/// U+0021 to U+007E without the separators of RFC 2616).
+bool valid_subprotocol(std::string_view name) noexcept;
 
 /// The Sec-WebSocket-Key for a 16-byte random nonce: its base64 (24 characters).
 std::string make_client_key(std::span<const std::uint8_t, 16> nonce);

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """The WebSocket generator (barrage ws://, wss://) against real peers on 127.0.0.1: Python's
 `websockets` (echo, a pushing feed, a silent server, servers that close or drop mid-run, TLS)
-and the Node `ws` package (echo); a plain HTTP server for refused handshakes. Every run's
+and the Node `ws` package (echo); a plain HTTP server for refused handshakes; --subprotocol
+against servers that choose one of the offers, none, or one not offered; barrage serve's /ws/echo
+second by second (the timeline). Every run's
 JSON report must balance (docs/report.md, WebSocket):
   attempts = opened + failed;  opened = held + closed by peer + closed by us + dropped
   sent = answered + timed out + lost + in flight at end
@@ -10,6 +12,7 @@ usage: ws_generator_test.py BARRAGE
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -56,7 +59,25 @@ def balanced(name, report):
     check(c["opened"] == ended, "%s: opened %d = held + closed + dropped %d" % (name, c["opened"], ended))
     done = m["answered"] + m["timed_out"] + m["lost"] + m["in_flight_at_end"]
     check(m["sent"] == done, "%s: sent %d = answered + timed out + lost + in flight %d" % (name, m["sent"], done))
+    timeline_adds_up(name, w)
     return w
+
+
+def timeline_adds_up(name, w):
+    """Each column of websocket.timeline sums to the report's total; the last second holds
+    the connections held at the end."""
+    t = w.get("timeline")
+    if not check(t, "%s: a timeline" % name):
+        return
+    c, m = w["connections"], w["messages"]
+    totals = {"opened": c["opened"], "failed": sum(c["failed"].values()),
+              "closed": sum(c["closed"]["by_peer"].values()) + c["closed"]["by_us"],
+              "dropped": sum(c["dropped"].values()), "reconnected": c["reconnects"], "sent": m["sent"],
+              "received": m["received"], "timed": w["latency" if w["mode"] == "echo" else "gap"]["count"]}
+    sums = {k: sum(p[k] for p in t) for k in totals}
+    check(sums == totals and t[-1]["held"] == c["held_at_end"],
+          "%s: the timeline's %d seconds add up to the totals (%s; held at the end %d)"
+          % (name, len(t), json.dumps(sums), t[-1]["held"]))
 
 
 def echo_closed(port):
@@ -173,6 +194,62 @@ def tls(port, ca):
         check(r["websocket"]["connections"]["failed"] == {"tls_verify": 1}, "wss:// self-signed: failed as tls_verify")
 
 
+def subprotocols(port_chat, port_forcing):
+    """--subprotocol against servers supporting chat.v2: the one chosen is reported; none chosen
+    is accepted; a server choosing one not offered fails each handshake, counted."""
+    url = "ws://127.0.0.1:%d/" % port_chat
+    code, r, err = run(url, "-c", "2", "-d", "300ms", "-t", "1", "--subprotocol", "chat.v1", "--subprotocol", "chat.v2")
+    if check(code == 0 and r, "--subprotocol chat.v1 chat.v2: a report (%s)" % err.strip()[-200:]):
+        w = balanced("subprotocol chosen", r)
+        check(w["subprotocol"] == "chat.v2" and w["connections"]["by_subprotocol"] == {"chat.v2": 2},
+              "the server's choice among the offers is reported: chat.v2 (%s)" % w["subprotocol"])
+        check(w["config"]["subprotocols"] == ["chat.v1", "chat.v2"] and w["messages"]["answered"] > 0,
+              "the offers in order, and the connections carry messages")
+    code, r, _ = run(url, "-c", "2", "-d", "300ms", "-t", "1", "--subprotocol", "other")
+    if check(code == 0 and r, "--subprotocol other: a report"):
+        w = balanced("subprotocol none", r)
+        check(w["subprotocol"] is None and w["connections"]["opened"] == 2 and not w["connections"]["failed"],
+              "a server choosing none of the offers is accepted and shown as none (%s)" % json.dumps(w["connections"]))
+    code, r, _ = run("ws://127.0.0.1:%d/" % port_forcing, "-c", "2", "-d", "300ms", "-t", "1", "--subprotocol", "other")
+    if check(code == 0 and r, "a server choosing an unoffered subprotocol: a report"):
+        w = balanced("subprotocol unoffered", r)
+        check(w["connections"]["failed"] == {"unoffered_subprotocol": 2} and w["connections"]["opened"] == 0
+              and w["subprotocol"] is None,
+              "its handshakes fail as unoffered_subprotocol (%s)" % json.dumps(w["connections"]["failed"]))
+    text = subprocess.run([BARRAGE, url, "-c", "1", "-d", "200ms", "-t", "1", "--subprotocol", "chat.v2"],
+                          capture_output=True, text=True, timeout=30).stdout
+    check("Subprotocol       chat.v2 (offered chat.v2)" in text, "the text report names the subprotocol chosen")
+
+
+def barrage_serve():
+    p = spawn([BARRAGE, "serve", "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, text=True)
+    m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", p.stdout.readline())
+    if not m:
+        raise SystemExit("FAIL: barrage serve did not start")
+    return int(m.group(1))
+
+
+def against_barrage_serve(port):
+    """barrage serve's /ws/echo: 20 connections for 3 s, second by second; it negotiates no
+    subprotocol, which the generator accepts and reports as none."""
+    code, r, err = run("ws://127.0.0.1:%d/ws/echo" % port, "-c", "20", "-d", "3s", "-t", "1",
+                       "--subprotocol", "chat.v1")
+    if not check(code == 0 and r, "barrage serve /ws/echo, -c 20 -d 3s: a report (%s)" % err.strip()[-200:]):
+        return
+    w = balanced("barrage serve", r)
+    t = w["timeline"]
+    check(3 <= len(t) <= 4 and [p["second"] for p in t] == list(range(len(t))),
+          "the timeline has a point per second of the 3 s run (%d)" % len(t))
+    check(sum(p["received"] for p in t) == w["messages"]["received"] > 0,
+          "the seconds' messages received add up to the total (%d)" % w["messages"]["received"])
+    full = t[:3]
+    check(all(p["held"] == 20 for p in full), "20 connections held in each second (%s)" % [p["held"] for p in t])
+    check(all(p["received"] > 0 and p["p99_ms"] is not None and p["p50_ms"] <= p["p99_ms"] <= p["max_ms"]
+              for p in full), "each second has its messages and round-trip percentiles")
+    check(w["subprotocol"] is None and w["connections"]["opened"] == 20 and not w["connections"]["failed"],
+          "/ws/echo chooses no subprotocol: accepted, shown as none")
+
+
 def make_cert(d):
     cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
@@ -193,6 +270,9 @@ def main():
         silent(peer("silent"))
         closing(peer("close-after", "5", "--code", "4001"), peer("abort-after", "3"))
         refused(peer("http", "404"), peer("http", "200"))
+        against_barrage_serve(barrage_serve())
+        subprotocols(peer("echo", "--subprotocols", "chat.v2"),
+                     peer("echo", "--subprotocols", "chat.v2", "--force-subprotocol"))
         with tempfile.TemporaryDirectory() as d:
             cert, key = make_cert(d)
             tls(peer("echo", "--cert", cert, "--key", key), cert)

@@ -11,6 +11,10 @@ python3-websockets 10.4), each on 127.0.0.1 at a port of the kernel's choice, pr
                                          connection without a Close frame
   ws_peers.py http STATUS                a plain HTTP server answering STATUS to everything
   --cert FILE --key FILE                 TLS (wss://)
+  --subprotocols A,B                     the subprotocols the server supports: it chooses the
+                                         offer they share (websockets' rule), or none
+  --force-subprotocol                    choose the first of --subprotocols whatever the client
+                                         offered (a server breaking RFC 6455 §4.2.2)
 """
 import argparse
 import asyncio
@@ -32,6 +36,8 @@ def parse():
     p.add_argument("--size", type=int, default=100)
     p.add_argument("--cert")
     p.add_argument("--key")
+    p.add_argument("--subprotocols", default="")
+    p.add_argument("--force-subprotocol", action="store_true")
     return p.parse_args()
 
 
@@ -91,8 +97,11 @@ async def serve(args):
     if args.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.cert, args.key)
+    subprotocols = [s for s in args.subprotocols.split(",") if s] or None
+    forced = (lambda _offered, ours: ours[0]) if args.force_subprotocol else None
     async with websockets.serve(lambda ws, *_: handler(ws, args), "127.0.0.1", 0, ssl=ctx,
-                                max_size=None, ping_interval=None) as server:
+                                max_size=None, ping_interval=None, subprotocols=subprotocols,
+                                select_subprotocol=forced) as server:
         print(server.sockets[0].getsockname()[1], flush=True)
         await asyncio.Future()
 

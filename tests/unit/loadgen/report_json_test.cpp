@@ -340,6 +340,33 @@ TEST(report_json, closed_and_open_reports_match_the_published_schema) {
   EXPECT_EQ(joined(schema.problems(json::parse(render_json(run_result{})))), "") << "empty run";
 }
 
+TEST(report_json, a_websocket_report_with_its_subprotocol_and_timeline_matches_the_schema) {
+  mini_validator schema(load_schema());
+  run_result r;
+  r.config.url = "ws://127.0.0.1:9000/chat";
+  r.config.ws.enabled = true;
+  r.config.ws.subprotocols = {"chat.v1", "chat.v2"};
+  r.duration_s = 2.0;
+  r.stats.ws.attempts = r.stats.ws.opened = r.stats.ws.held_at_end = 2;
+  r.stats.ws.subprotocols = {{"chat.v2", 2}};
+  r.stats.ws.sent = r.stats.ws.answered = r.stats.ws.received = 1;
+  r.stats.ws.latency.record(1'000'000);
+  ws_timeline_point answered;
+  answered.counts.held = 2;
+  answered.counts.received = 1;
+  answered.timed = 1;
+  answered.p50_ms = answered.p99_ms = answered.max_ms = 1.0;
+  r.ws_timeline = {answered, ws_timeline_point{}};
+  const json j = json::parse(render_json(r));
+  EXPECT_EQ(j["websocket"]["subprotocol"], "chat.v2");
+  EXPECT_EQ(joined(schema.problems(j)), "");
+  r.stats.ws.subprotocols.clear();
+  EXPECT_EQ(joined(schema.problems(json::parse(render_json(r)))), "") << "no subprotocol chosen";
+  auto bad = j;
+  bad["websocket"]["timeline"][0]["held"] = -1;
+  EXPECT_NE(joined(schema.problems(bad)), "");
+}
+
 TEST(report_json, an_h2_report_names_its_protocol_and_streams_and_matches_the_schema) {
   mini_validator schema(load_schema());
   auto r = sample_run(false);

@@ -37,6 +37,8 @@ run_options options_for(const std::string& url, const ws_case& c) {
     else if (k == "--binary") o.ws.binary = true;
     else if (k == "--listen") o.ws.listen = true;
     else if (k == "--reconnect") o.ws.reconnect = true;
+    else if (k == "--subprotocol") o.ws.subprotocols.push_back(v);
+    else if (k == "-H") o.headers.push_back(v);
     else if (k == "-r") o.rate = v;
     else if (k == "-X") o.method = v;
     else if (k == "--http2") o.http2 = true;
@@ -73,6 +75,20 @@ const ws_case ws_cases[] = {
     {"an HTTP method", {{"-X", "POST"}}, "-X/--method is for HTTP runs, not for ws:// and wss://"},
     {"HTTP/2", {{"--http2", ""}}, "--http2 is for HTTP runs, not for ws:// and wss://"},
     {"ping interval zero", {{"--ping-interval", "0"}}, nullptr /* checked below */},
+    {"two subprotocols", {{"--subprotocol", "chat.v1"}, {"--subprotocol", "chat.v2"}}, nullptr},
+    {"a subprotocol in listen mode", {{"--listen", ""}, {"--subprotocol", "feed"}}, nullptr},
+    {"a subprotocol with a space", {{"--subprotocol", "chat v2"}},
+     "--subprotocol: bad subprotocol \"chat v2\": a token (letters, digits, !#$%&'*+-.^_`|~; no spaces, commas or "
+     "quotes)"},
+    {"an empty subprotocol", {{"--subprotocol", ""}},
+     "--subprotocol: bad subprotocol \"\": a token (letters, digits, !#$%&'*+-.^_`|~; no spaces, commas or quotes)"},
+    {"a list in one subprotocol", {{"--subprotocol", "a,b"}},
+     "--subprotocol: bad subprotocol \"a,b\": a token (letters, digits, !#$%&'*+-.^_`|~; no spaces, commas or "
+     "quotes)"},
+    {"a subprotocol twice", {{"--subprotocol", "chat"}, {"--subprotocol", "chat"}},
+     "--subprotocol: \"chat\" given twice (each is offered once)"},
+    {"the field given with -H", {{"-H", "Sec-WebSocket-Protocol: chat"}},
+     "-H Sec-WebSocket-Protocol: use --subprotocol NAME (repeatable), whose choice the report shows"},
 };
 
 TEST(ws_options, each_case_of_the_table_is_accepted_or_refused_with_its_line) {
@@ -100,6 +116,11 @@ TEST(ws_options, the_url_makes_a_websocket_run_and_the_options_fill_ws_config) {
   EXPECT_EQ(c->ws.message_rate, 50.0);
   EXPECT_EQ(c->ws.message.size(), 100u - ws_message_id_chars);  // the id makes up the size
   EXPECT_EQ(c->ws.ping_interval, 1s);
+  EXPECT_TRUE(c->ws.subprotocols.empty());
+  auto p = make_run_config(
+      options_for("ws://127.0.0.1:1/", {"", {{"--subprotocol", "chat.v2"}, {"--subprotocol", "chat.v1"}}, nullptr}), 1);
+  ASSERT_TRUE(p.ok()) << p.error();
+  EXPECT_EQ(p->ws.subprotocols, (std::vector<std::string>{"chat.v2", "chat.v1"}));  // the order given
   auto l = make_run_config(options_for("WS://127.0.0.1:1/", {"", {{"--listen", ""}}, nullptr}), 1);
   ASSERT_TRUE(l.ok()) << l.error();
   EXPECT_TRUE(l->ws.enabled && !l->ws.secure);
@@ -113,6 +134,9 @@ TEST(ws_options, websocket_options_in_an_http_run_are_refused) {
   auto c = make_run_config(options_for("http://127.0.0.1:1/", {"", {{"--listen", ""}}, nullptr}), 1);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error(), "--message, --listen, --ping-interval ...: need a ws:// or wss:// URL");
+  auto s = make_run_config(options_for("http://127.0.0.1:1/", {"", {{"--subprotocol", "chat"}}, nullptr}), 1);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error(), "--message, --listen, --ping-interval ...: need a ws:// or wss:// URL");
 }
 
 TEST(ws_options, a_bad_websocket_url_is_quoted_as_typed) {
@@ -200,6 +224,91 @@ TEST(ws_report, the_json_object_carries_the_accounting) {
   EXPECT_EQ(w["latency"]["count"], 90);
   EXPECT_NEAR(w["latency"]["max"].get<double>(), 90.0, 0.1);
   EXPECT_FALSE(to_json(run_result{}).contains("websocket"));
+}
+
+TEST(ws_stats, the_chosen_subprotocol_is_the_one_most_connections_got) {
+  ws_stats s = sample_ws_stats();  // 10 opened
+  EXPECT_EQ(s.chosen_subprotocol(), "");
+  s.subprotocols = {{"chat.v2", 10}};
+  EXPECT_EQ(s.chosen_subprotocol(), "chat.v2");
+  s.subprotocols = {{"chat.v1", 3}, {"chat.v2", 4}};  // and 3 got none
+  EXPECT_EQ(s.chosen_subprotocol(), "chat.v2");
+  s.subprotocols = {{"chat.v2", 5}};  // a tie with none goes to none
+  EXPECT_EQ(s.chosen_subprotocol(), "");
+  ws_stats t = sample_ws_stats();
+  t.subprotocols = {{"chat.v2", 5}};
+  s.merge(t);
+  EXPECT_EQ(s.subprotocols.at("chat.v2"), 10u);
+}
+
+TEST(ws_report, the_subprotocol_the_server_chose_is_in_both_reports_and_none_is_null) {
+  run_result r = ws_run();
+  r.config.ws.subprotocols = {"chat.v1", "chat.v2"};
+  EXPECT_EQ(to_json(r)["websocket"]["subprotocol"], nullptr);
+  EXPECT_EQ(to_json(r)["websocket"]["config"]["subprotocols"], nlohmann::json({"chat.v1", "chat.v2"}));
+  EXPECT_NE(render_text(r).find("Subprotocol       none (offered chat.v1, chat.v2)"), std::string::npos)
+      << render_text(r);
+  r.stats.ws.subprotocols = {{"chat.v2", 10}};
+  const auto j = to_json(r)["websocket"];
+  EXPECT_EQ(j["subprotocol"], "chat.v2");
+  EXPECT_EQ(j["connections"]["by_subprotocol"], nlohmann::json({{"chat.v2", 10}}));
+  EXPECT_NE(render_text(r).find("Subprotocol       chat.v2 (offered chat.v1, chat.v2)"), std::string::npos);
+  r.stats.ws.subprotocols = {{"chat.v2", 8}};
+  EXPECT_NE(render_text(r).find("Subprotocol       chat.v2; none on 2 (offered"), std::string::npos) << render_text(r);
+  EXPECT_EQ(render_text(ws_run()).find("Subprotocol"), std::string::npos);  // nothing offered, nothing chosen
+}
+
+run_result ws_run_with_timeline() {
+  run_result r = ws_run();
+  r.config.ramp = {{seconds(1), 10}};
+  r.wall_start_unix_us = 1'700'000'000'400'000;
+  const std::uint64_t held[] = {6, 10, 9, 10};
+  const double p99[] = {1.5, 2.0, 8.25, 3.0};
+  for (int i = 0; i < 4; ++i) {
+    ws_timeline_point p;
+    p.counts.held = held[i];
+    p.counts.received = 20;
+    p.timed = i == 3 ? 0 : 20;
+    p.p50_ms = 1.0;
+    p.p99_ms = p99[i];
+    p.max_ms = 9.0;
+    r.ws_timeline.push_back(p);
+  }
+  return r;
+}
+
+TEST(ws_report, the_json_timeline_has_a_point_per_second_and_null_percentiles_without_values) {
+  const auto t = to_json(ws_run_with_timeline())["websocket"]["timeline"];
+  ASSERT_EQ(t.size(), 4u);
+  EXPECT_EQ(t[0]["second"], 0);
+  EXPECT_EQ(t[0]["wall_second"], 1'700'000'000);
+  EXPECT_EQ(t[1]["wall_second"], 1'700'000'001);
+  EXPECT_EQ(t[1]["held"], 10);
+  EXPECT_EQ(t[2]["p99_ms"], 8.25);
+  EXPECT_EQ(t[3]["timed"], 0);
+  EXPECT_EQ(t[3]["p99_ms"], nullptr);
+  for (const char* key :
+       {"opened", "failed", "closed", "dropped", "reconnected", "sent", "received", "p50_ms", "max_ms"})
+    EXPECT_TRUE(t[0].contains(key)) << key;
+}
+
+TEST(ws_report, the_text_report_sums_the_timeline_up_in_one_stability_line) {
+  run_result r = ws_run_with_timeline();
+  std::string t = render_text(r);
+  // Second 0 is the ramp's (--ramp 1s:10): held 6 then is not counted as unstable.
+  EXPECT_NE(t.find("Stability         seconds 1-3: held 9 to 10 connections (after the ramp); worst second's p99 "
+                   "8.25ms (second 2)"),
+            std::string::npos)
+      << t;
+  r.config.ramp.clear();
+  r.config.ws.mode = ws_mode::listen;
+  t = render_text(r);
+  EXPECT_NE(t.find("Stability         seconds 0-3: held 6 to 10 connections; worst second's gap p99 8.25ms (second 2)"),
+            std::string::npos)
+      << t;
+  for (auto& p : r.ws_timeline) p.timed = 0;
+  EXPECT_NE(render_text(r).find("held 6 to 10 connections; no gaps"), std::string::npos);
+  EXPECT_EQ(render_text(ws_run()).find("Stability"), std::string::npos);  // no timeline, no line
 }
 
 TEST(ws_report, the_text_report_shows_the_equations_in_place_of_the_request_sections) {

@@ -156,6 +156,36 @@ TEST(WsHandshake, AServerResponseBreakingOneRuleIsRefusedWithThatRule) {
   }
 }
 
+TEST(WsHandshake, TheServersChoiceOfAnOfferedSubprotocolIsKeptAndNoChoiceIsAccepted) {
+  const std::string ok = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n";
+  const std::vector<std::string> offers{"chat.v1", "chat.v2"};
+  parsed_response chose(ok + "Sec-WebSocket-Protocol: chat.v2\r\n\r\n");
+  auto reply = check_server_response(chose.parser.head(), "dGhlIHNhbXBsZSBub25jZQ==", offers);
+  ASSERT_TRUE(reply.ok()) << to_string(reply.error());
+  EXPECT_EQ(reply->subprotocol, "chat.v2");
+  parsed_response none(ok + "\r\n");  // RFC 6455 §4.1: the server may choose none of the offers
+  reply = check_server_response(none.parser.head(), "dGhlIHNhbXBsZSBub25jZQ==", offers);
+  ASSERT_TRUE(reply.ok()) << to_string(reply.error());
+  EXPECT_EQ(reply->subprotocol, "");
+}
+
+TEST(WsHandshake, EachRuleHasAReasonKeyNamedAfterIt) {
+  EXPECT_EQ(to_key(handshake_error::unoffered_subprotocol), "unoffered_subprotocol");
+  EXPECT_EQ(to_key(handshake_error::bad_accept), "bad_accept");
+  EXPECT_EQ(to_key(handshake_error::missing_upgrade), "missing_upgrade");
+  EXPECT_EQ(to_key(handshake_error::unoffered_extension), "unoffered_extension");
+}
+
+TEST(WsHandshake, SubprotocolNamesAreTokens) {
+  const std::pair<const char*, bool> names[] = {
+      {"chat.v2", true},  {"mqtt", true},        {"graphql-transport-ws", true}, {"v1!#$%&'*+-.^_`|~", true},
+      {"", false},        {"a b", false},        {"a,b", false},                 {"\"quoted\"", false},
+      {"a/b", false},     {"caf\xc3\xa9", false}, {"tab\t", false},
+  };
+  for (const auto& [name, ok] : names) EXPECT_EQ(valid_subprotocol(name), ok) << name;
+}
+
 TEST(WsHandshake, TheClientsUpgradeRequestPassesTheServersCheck) {
   const std::vector<std::string> offers{"chat"};
   const std::vector<std::pair<std::string, std::string>> extra{{"Origin", "http://o"}};
