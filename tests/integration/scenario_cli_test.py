@@ -148,7 +148,8 @@ def main():
 
     print("the shipped examples and barrage demo --scenario")
     for name, extra in (("login_then_api.yaml", ["-c", "10", "--iterations", "3"]),
-                        ("endpoint_mix.yaml", ["-c", "5", "--iterations", "3"])):
+                        ("endpoint_mix.yaml", ["-c", "5", "--iterations", "3"]),
+                        ("stream_pull.yaml", ["-c", "4", "--iterations", "2", "--stream"])):
         src = open(os.path.join(ROOT, "examples", "scenarios", name)).read()
         path = os.path.join(ROOT, "examples", "scenarios", name)
         copy = os.path.join(tmp, name)
@@ -162,6 +163,12 @@ def main():
         it = rep.get("iterations", {})
         check(r.returncode == 0 and it.get("completed", 0) > 0 and sum(it.get("aborted", {}).values()) == 0,
               "%s: %d, iterations %s" % (name, r.returncode, it or r.stderr.strip()))
+        if name == "stream_pull.yaml":  # each completed pull is one event stream of 20 events
+            st = rep.get("streams", {})
+            check(st.get("event_streams") == it.get("completed") == 8 and st.get("stalled") == 0
+                  and st.get("events", {}).get("min") == st.get("events", {}).get("max") == 20,
+                  "stream_pull.yaml: 8 streams of 20 events, none stalled: %s" % {k: st.get(k) for k in
+                                                                                  ("event_streams", "stalled", "events")})
     r = run(barrage, ["demo", "--scenario", "-d", "0.5s", "-c", "8", "-t", "1"])
     check(r.returncode == 0 and "login" in r.stdout and "completed" in r.stdout and "aborted 0" in r.stdout,
           "barrage demo --scenario runs the login flow: %d %s" % (r.returncode, r.stderr.strip()))
