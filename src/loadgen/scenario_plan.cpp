@@ -177,6 +177,9 @@ result<std::string, std::string> scenario_url(const run_config& cfg) {
 result<std::unique_ptr<scenario_plan>, std::string> make_scenario_plan(const run_config& cfg, const http::url& origin) {
   if (cfg.http != http_choice::http1_1) return fail(std::string("scenarios and --targets run over HTTP/1.1 only for now"));
   if (cfg.pipeline > 1) return fail(std::string("scenarios and --targets do not pipeline (--pipeline 1)"));
+  if (cfg.redirects > 0)  // refused, not ignored: a flow's step gets its 3xx as the response
+    return fail(std::string("scenarios and --targets do not follow redirects: a 3xx is the step's response "
+                            "(expect it with `status:`, or give the final URL)"));
   auto plan = std::make_unique<scenario_plan>();
   plan->source = cfg.scenario;
   plan->source_targets = cfg.targets;

@@ -41,6 +41,7 @@ def main():
             "data.yaml": "base_url: http://127.0.0.1:9\ndata: users.csv\nsteps: [{name: a, path: '/{{name}}'}]\n",
             "users.csv": "name,pass\nann\n",
             "targets.txt": "GET http://127.0.0.1:9/\nX-A: 1\n@missing.json\n",
+            "ok.txt": "GET http://127.0.0.1:9/\n",
             "targets.jsonl": '{"method": "GET", "url": "http://127.0.0.1:9/", "body": "!!"}\n',
         }
         for name, text in files.items():
@@ -63,6 +64,11 @@ def main():
         usage_error(barrage, ["--targets-order", "random", "http://127.0.0.1:9/"], "--targets-order needs --targets FILE", d)
         usage_error(barrage, ["--targets", "targets.txt", "http://127.0.0.1:9/"],
                     "--targets FILE gives the requests: no URL or scenario file with it (got http://127.0.0.1:9/)", d)
+        usage_error(barrage, ["--targets", "ok.txt", "--redirects", "2"],
+                    "scenarios and --targets do not follow redirects: a 3xx is the step's response (expect it with "
+                    "`status:`, or give the final URL)", d)
+        usage_error(barrage, ["--targets", "ok.txt", "--http2-prior-knowledge"],
+                    "scenarios and --targets run over HTTP/1.1 only for now", d)
         usage_error(barrage, ["-c", "2"], "url is required (a URL, a scenario file FILE.yaml|FILE.json, or --targets FILE)", d)
     if failures:
         print(f"{len(failures)} failed")

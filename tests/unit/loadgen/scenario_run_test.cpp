@@ -434,6 +434,32 @@ TEST(scenario_plan, an_absolute_url_whose_origin_is_not_literal_is_refused_with_
   EXPECT_EQ(r.error(), "step \"port\": the scheme, host and port of an absolute URL are literal");
 }
 
+TEST(scenario_plan, options_a_scenario_cannot_honour_are_refused_not_ignored) {
+  auto s = std::make_shared<scenario>();
+  s->base_url = "http://127.0.0.1:1";
+  flow f;
+  f.name = "f";
+  f.steps = {get("a", "/a", s->variables)};
+  s->flows = {f};
+  run_config c = config_for(s);
+  c.redirects = 3;
+  auto r = make_scenario_plan(c, *parse_target_url(s->base_url));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "scenarios and --targets do not follow redirects: a 3xx is the step's response (expect it with "
+                       "`status:`, or give the final URL)");
+  c = config_for(s);
+  c.pipeline = 4;
+  r = make_scenario_plan(c, *parse_target_url(s->base_url));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "scenarios and --targets do not pipeline (--pipeline 1)");
+  c = config_for(s);
+  c.http = http_choice::h2_prior_knowledge;
+  r = make_scenario_plan(c, *parse_target_url(s->base_url));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "scenarios and --targets run over HTTP/1.1 only for now");
+  EXPECT_TRUE(make_scenario_plan(config_for(s), *parse_target_url(s->base_url)).ok());
+}
+
 TEST(scenario_plan, requests_are_rendered_from_prepared_pieces_with_values_made_safe) {
   auto s = std::make_shared<scenario>();
   s->base_url = "http://h:8080/api/";
