@@ -1,3 +1,4 @@
+import atexit
 """What every integration script needs: child processes that are always killed, checks that
 print one line each and are counted, and free loopback ports.
 
@@ -47,8 +48,12 @@ def on_signal(signum, _frame):
 
 
 def guard_children():
+    """Every child spawn() started is stopped when the test ends: on SIGTERM or SIGINT, and at a
+    normal exit too (a test that returns without stopping its servers left them running: a
+    `barrage serve` outlived scenario_origins_test by minutes)."""
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    atexit.register(cleanup)
 
 
 def check(cond, what):
