@@ -8,7 +8,9 @@
 # tools/install-deps.sh; target: barrage >= 5x): CONNECTIONS virtual users, each sending a 64-byte
 # JSON message and waiting for its echo (`send` with `match`), ARTILLERY_COUNT times. Artillery
 # spends about 2.5 CPU-seconds starting; its figure is the difference between that run and one
-# of 4 messages per user (its start-up is not charged to it).
+# of 4 messages per user (its start-up is not charged to it). Beside them the floor
+# (bench/ws_floor.c, built here with cc): a C client that does one write and one read per message
+# and nothing else, the most messages per CPU-second a closed-model client can reach here.
 # Usage: bench/ws_echo_ratio.sh BUILD_DIR [REPS=3] [CONNECTIONS=50] [SECONDS=5]   (env RATE: the open
 # model's messages/s per connection, default 1000)
 set -euo pipefail
@@ -54,12 +56,20 @@ art_run() {  # $1: messages per user; prints "messages cpu_seconds"
 }
 
 out="$dir/rows"
+# The floor (bench/ws_floor.c): a C client with one write and one read per message and nothing
+# else. No client that pays a write and a read per message does more messages per CPU-second.
+floor=""
+if command -v cc >/dev/null && cc -O2 -o "$dir/ws_floor" "$HERE/ws_floor.c"; then floor="$dir/ws_floor"; fi
 for _ in $(seq "$REPS"); do
   if [ -x "$artillery" ]; then
     read -r n0 c0 < <(art_run 4)
     read -r n1 c1 < <(art_run "${ARTILLERY_COUNT:-2000}")
     awk -v n0="$n0" -v c0="$c0" -v n1="$n1" -v c1="$c1" \
       'BEGIN { n = n1 - n0; c = c1 - c0; printf "artillery-ws %d %d %.3f\n", n / c, n, c }' | tee -a "$out"
+  fi
+  if [ -n "$floor" ]; then
+    taskset -c 1 "$floor" 127.0.0.1 "$port" /ws/echo "$CONNS" "$SECS" |
+      sed -E 's/messages=([0-9]+) cpu_s=([0-9.]+) msgs_per_cpu_s=([0-9]+)/c-floor-write-read \3 \1 \2/' | tee -a "$out"
   fi
   taskset -c 1 /usr/bin/python3 "$HERE/ws_client.py" "$url" -c "$CONNS" -d "$SECS" --size 64 |
     awk '{print "python-websockets-uvloop", $6, $2, $4}' | tee -a "$out"
@@ -89,6 +99,10 @@ for k in ("barrage", "barrage-open-model"):
     print(f"ratio {k} / python: {med[k] / med['python-websockets-uvloop']:.1f}x (target >= 20x)")
     if "artillery-ws" in med:
         print(f"ratio {k} / artillery: {med[k] / med['artillery-ws']:.1f}x (target >= 5x)")
+if "c-floor-write-read" in med:
+    f = med["c-floor-write-read"] / med["python-websockets-uvloop"]
+    print(f"the floor (C, a write and a read per message) / python: {f:.1f}x: "
+          f"the most any closed-model client reaches; barrage closed at {med['barrage'] / med['c-floor-write-read']:.2f}x the floor")
 if "artillery-ws" not in med:
     print("artillery: not installed (BARRAGE_BENCH_TOOLS=1 tools/install-deps.sh): its row is skipped")
 PY

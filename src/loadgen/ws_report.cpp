@@ -143,7 +143,8 @@ json timeline_points(const run_result& r) {
                    {"timed", p.timed},
                    {"p50_ms", ms(p, p.p50_ms)},
                    {"p99_ms", ms(p, p.p99_ms)},
-                   {"max_ms", ms(p, p.max_ms)}});
+                   {"max_ms", ms(p, p.max_ms)},
+                   {"histogram", p.coarse.empty() ? histogram().serialize() : p.coarse}});
   }
   return out;
 }

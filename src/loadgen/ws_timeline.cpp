@@ -1,5 +1,7 @@
 #include "loadgen/ws_timeline.hpp"
 
+#include "loadgen/timeline.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -96,6 +98,8 @@ void ws_timeline_builder::finalize(std::map<std::uint64_t, pending>::iterator it
   point.p50_ms = static_cast<double>(second_.value_at_percentile(50)) / 1e6;
   point.p99_ms = static_cast<double>(second_.value_at_percentile(99)) / 1e6;
   point.max_ms = static_cast<double>(second_.max()) / 1e6;
+  coarsen(second_, coarse_);
+  point.coarse = coarse_.serialize();
   pending_.erase(it);
 }
 

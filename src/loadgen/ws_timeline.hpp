@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "base/clock.hpp"
@@ -45,6 +46,10 @@ struct ws_timeline_point {
   ws_second_counts counts;
   std::uint64_t timed = 0;  // round trips (echo) or gaps (listen) in the second
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
+  /// The second's values kept to 7 significant bits (timeline.hpp's coarsen), serialized: what
+  /// `barrage merge` merges seconds of several runs with. Empty: the point was not built from
+  /// values (a point of a merge before its histogram is filled in).
+  std::string coarse;
 };
 
 /// Seconds in a run of `length`: one per started second, at least one.
@@ -145,6 +150,7 @@ class ws_timeline_builder {
   std::map<std::uint64_t, pending> pending_;
   std::vector<ws_timeline_point> points_;
   histogram second_;  // scratch
+  histogram coarse_;  // scratch: second_ to 7 significant bits
 };
 
 }  // namespace barrage::loadgen

@@ -1,12 +1,15 @@
 #include "report/merge_sections.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <stdexcept>
 #include <string>
 
 #include "loadgen/scenario_stats.hpp"
 #include "loadgen/stream_stats.hpp"
 #include "loadgen/ws_stats.hpp"
+#include "loadgen/ws_timeline.hpp"
 #include "report/saved_report.hpp"
 
 namespace barrage::report {
@@ -96,6 +99,50 @@ loadgen::ws_stats read_ws_stats(const merge_input& in) {
   return s;
 }
 
+/// The shards' timelines by wall second: counts summed (a second a shard did not run adds
+/// nothing: its connections were not open yet, or no longer), the largest maximum, and the
+/// percentiles of the merged 7-bit histograms. The result's second 0 is `first_second`.
+std::vector<loadgen::ws_timeline_point> merged_ws_timeline(std::span<const merge_input> in, std::int64_t first_second) {
+  struct second_sum {
+    loadgen::ws_timeline_point point;
+    histogram times;
+  };
+  std::map<std::int64_t, second_sum> seconds;
+  for (const auto& i : in)
+    for (const auto& p : i.doc.at("websocket").at("timeline")) {
+      if (!p.contains("histogram"))
+        throw std::runtime_error(i.name + ": its websocket timeline has no serialized histograms (written by an "
+                                 "older barrage): run it again to merge");
+      auto& s = seconds[std::max(first_second, p.at("wall_second").get<std::int64_t>())];
+      loadgen::ws_second_counts c;
+      c.held = u64(p, "held");
+      c.opened = u64(p, "opened");
+      c.failed = u64(p, "failed");
+      c.closed = u64(p, "closed");
+      c.dropped = u64(p, "dropped");
+      c.reconnected = u64(p, "reconnected");
+      c.sent = u64(p, "sent");
+      c.received = u64(p, "received");
+      s.point.counts.add(c);
+      if (!p.at("max_ms").is_null()) s.point.max_ms = std::max(s.point.max_ms, p.at("max_ms").get<double>());
+      auto h = histogram::deserialize(p.at("histogram").get<std::string>());
+      if (!h) throw std::runtime_error(i.name + ": bad websocket timeline histogram: " + h.error());
+      s.times.merge(*h);
+    }
+  std::vector<loadgen::ws_timeline_point> out;
+  if (seconds.empty()) return out;
+  out.resize(static_cast<std::size_t>(seconds.rbegin()->first - first_second + 1));
+  for (auto& [second, s] : seconds) {
+    auto& p = out[static_cast<std::size_t>(second - first_second)];
+    p = s.point;
+    p.timed = s.times.count();
+    p.p50_ms = static_cast<double>(s.times.value_at_percentile(50)) / 1e6;
+    p.p99_ms = static_cast<double>(s.times.value_at_percentile(99)) / 1e6;
+    p.coarse = s.times.serialize();
+  }
+  return out;
+}
+
 /// The settings the text report's WebSocket heading shows.
 void read_ws_config(loadgen::ws_config& ws, const json& section, std::uint64_t subscribes) {
   const json& c = section.at("config");
@@ -181,6 +228,7 @@ void merge_sections_into(loadgen::run_result& r, std::span<const merge_input> in
     same_setting(in, "websocket", "config");
     for (const auto& i : in) r.stats.ws.merge(read_ws_stats(i));
     read_ws_config(r.config.ws, in[0].doc.at("websocket"), r.stats.ws.subscribes);
+    r.ws_timeline = merged_ws_timeline(in, (r.wall_start_unix_us + 500'000) / 1'000'000);
   }
   if (in_all_or_none(in, "streams")) {
     same_setting(in, "streams", "stall_s");

@@ -8,6 +8,7 @@ Checks that:
     bytes), its accounting equations hold, and its round-trip count is the answered messages;
   - the merged `streams` section's counts are the sums, its histograms' counts too;
   - `barrage merge --html` draws the WebSocket and Streams tables;
+  - the merged websocket timeline aligns the shards' seconds; its columns sum to the totals.
   - `barrage compare` of the two ws shards has the websocket message p50/p99 lines.
 
   merge_sections_test.py BARRAGE
@@ -86,6 +87,17 @@ def main():
               "the merged round trips are the answered messages")
         check(w["latency"]["max"] == max(ws[0]["latency"]["max"], ws[1]["latency"]["max"]), "the max is exact")
         ws_balanced(w, "merged")
+        # The timeline: the shards' seconds by wall second, each column summing to the merged totals.
+        t = w["timeline"]
+        check(len(t) >= 1, "the merged report has the websocket timeline")
+        for col, total in (("opened", w["connections"]["opened"]), ("sent", w["messages"]["sent"]),
+                           ("received", w["messages"]["received"])):
+            check(sum(p[col] for p in t) == total, "merged timeline %s sums to %d" % (col, total))
+        check(sum(p["timed"] for p in t) == sum(p["timed"] for s in ws for p in s["timeline"]),
+              "every shard's timed round trip is in a merged second")
+        check(t[-1]["held"] == w["connections"]["held_at_end"] or len(t) > 1,
+              "the last merged second holds the connections held at the end")
+        check("Stability" in out, "the merged text report has the Stability line")
         check("WebSocket" in out and "Message latency" in out, "the merged text report has the WebSocket sections")
         page = open(d + "/ws.html").read()
         check('<section id="websocket">' in page and "message round trip" in page, "the merged page has the table")

@@ -6,6 +6,7 @@
 
 #include "loadgen/report_json.hpp"
 #include "loadgen/report_text.hpp"
+#include "loadgen/timeline.hpp"
 #include "report/merge.hpp"
 
 namespace barrage::report {
@@ -98,6 +99,67 @@ TEST(merge_sections, the_websocket_section_of_two_shards_is_the_section_of_one_r
   const std::string text = loadgen::render_text(m->result);
   EXPECT_NE(text.find("opened 19 = held at end 10 + closed by peer 4 + closed by us 2 + dropped 3"), std::string::npos)
       << text;
+}
+
+/// A WebSocket timeline point of `values` (ns) and counts, as the engine's builder makes one.
+loadgen::ws_timeline_point ws_point(const std::vector<std::uint64_t>& values, std::uint64_t held, std::uint64_t opened) {
+  histogram h, coarse;
+  for (auto v : values) h.record(v);
+  loadgen::coarsen(h, coarse);
+  loadgen::ws_timeline_point p;
+  p.counts.held = held;
+  p.counts.opened = opened;
+  p.counts.sent = values.size() + 1;
+  p.counts.received = values.size();
+  p.timed = h.count();
+  p.p50_ms = static_cast<double>(h.value_at_percentile(50)) / 1e6;
+  p.p99_ms = static_cast<double>(h.value_at_percentile(99)) / 1e6;
+  p.max_ms = static_cast<double>(h.max()) / 1e6;
+  p.coarse = coarse.serialize();
+  return p;
+}
+
+TEST(merge_sections, websocket_timelines_align_by_wall_second_add_their_counts_and_take_percentiles_of_the_merged_seconds) {
+  // Shard 0 runs wall seconds 0-2, shard 1 seconds 1-3 (it started a second later).
+  std::vector<run_result> shards;
+  std::vector<std::vector<std::uint64_t>> values[2];
+  for (unsigned i = 0; i < 2; ++i) {
+    shards.push_back(bare_run("ws://127.0.0.1:8080/ws/echo", loadgen::shard_spec{i, 2}));
+    run_result& r = shards.back();
+    r.config.ws.enabled = true;
+    r.wall_start_unix_us += 1'000'000 * i;
+    r.wall_end_unix_us = r.wall_start_unix_us + 3'000'000;
+    r.duration_s = 3;
+    for (unsigned s = 0; s < 3; ++s) {
+      values[i].push_back(samples(500 + 300 * s, 50 + 10 * i + s, 12.0 + i));
+      r.ws_timeline.push_back(ws_point(values[i].back(), 10 + i, s == 0 ? 10 + i : 0));
+    }
+  }
+  auto m = merge_reports(inputs_of(shards));
+  ASSERT_TRUE(m) << m.error();
+  const json& t = m->doc["websocket"]["timeline"];
+  ASSERT_EQ(t.size(), 4u);
+  EXPECT_EQ(t[0]["held"], 10) << "only shard 0 ran in the first second";
+  EXPECT_EQ(t[1]["held"], 21);
+  EXPECT_EQ(t[3]["held"], 11) << "shard 0 had ended";
+  EXPECT_EQ(t[1]["opened"], 11);
+  std::uint64_t opened = 0, received = 0;
+  for (const auto& p : t) {
+    opened += p["opened"].get<std::uint64_t>();
+    received += p["received"].get<std::uint64_t>();
+  }
+  EXPECT_EQ(opened, 21u);
+  EXPECT_EQ(received, 500u + 800 + 1100 + 500 + 800 + 1100) << "every column still sums to the runs' totals";
+  // Second 1: shard 0's second 1 and shard 1's second 0, percentiles of their merged values.
+  histogram both;
+  for (auto v : values[0][1]) both.record(v);
+  for (auto v : values[1][0]) both.record(v);
+  EXPECT_EQ(t[1]["timed"], both.count());
+  EXPECT_NEAR(t[1]["p99_ms"].get<double>(), static_cast<double>(both.value_at_percentile(99)) / 1e6,
+              static_cast<double>(both.value_at_percentile(99)) / 1e6 / 64)
+      << "within the 7-bit histograms' precision";
+  EXPECT_DOUBLE_EQ(t[1]["max_ms"].get<double>(), static_cast<double>(both.max()) / 1e6) << "the exact maximum";
+  EXPECT_NE(loadgen::render_text(m->result).find("Stability"), std::string::npos) << "the merged text report has it";
 }
 
 /// Shard `i`'s streams: `n` responses, each with a first byte, gaps, events and a length.
