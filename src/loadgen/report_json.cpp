@@ -170,6 +170,38 @@ json rate_or_null(std::uint64_t part, std::uint64_t whole) {
   return whole ? json(static_cast<double>(part) / static_cast<double>(whole)) : json(nullptr);
 }
 
+/// The sections only some runs have: the scenario's origins, TLS, HTTP/2, streams, WebSocket
+/// and the open model's uncorrected latency and schedule lag.
+void add_protocol_sections(json& out, const run_result& r) {
+  if (!r.origins.empty()) {  // a scenario or --targets run
+    const bool scenario = static_cast<bool>(r.config.scenario);
+    const std::string& file = scenario ? r.config.scenario->file : r.config.targets ? r.config.targets->file : r.config.url;
+    out["config"][scenario ? "scenario" : "targets"] = {{"file", file}, {"origins", r.origins}};
+  }
+  const bool https = std::any_of(r.origins.begin(), r.origins.end(), [](const std::string& o) { return o.starts_with("https://"); });
+  if (r.config.url.starts_with("https://") || https || r.stats.tls.handshakes > 0) {  // or redirects led to https
+    const auto& hs = r.stats.tls;
+    out["tls"] = {{"handshakes", hs.handshakes},
+                  {"resumed", hs.resumed},
+                  {"protocol", hs.protocol},
+                  {"cipher", hs.cipher},
+                  {"handshake_ms", latency_summary(hs.handshake_time)}};
+  }
+  if (r.stats.h2.connections > 0)
+    out["h2"] = {{"connections", r.stats.h2.connections},
+                 {"streams_per_connection", r.config.streams},
+                 {"server_max_concurrent_streams", r.stats.h2.peer_max_streams},
+                 {"peak_streams", r.stats.h2.peak_streams},
+                 {"goaways", r.stats.h2.goaways}};
+  if (r.config.stream) out["streams"] = streams_json(r);
+  if (r.config.ws.enabled) out["websocket"] = ws_json(r);
+  if (r.config.open_model()) {
+    out["latency_uncorrected_ms"] = latency_summary(r.stats.latency_uncorrected());
+    out["schedule_lag_ms"] = latency_summary(r.stats.schedule_lag);
+    out["histogram_uncorrected"] = serialized_histogram(r.stats.latency_uncorrected());
+  }
+}
+
 }  // namespace
 
 json serialized_histogram(const histogram& h, const char* unit) {
@@ -227,33 +259,7 @@ json to_json(const run_result& r, std::span<const threshold_result> thresholds) 
       {"generator", generator_json(r.generator)},
       {"thresholds", ts},
   };
-  if (!r.origins.empty()) {  // a scenario or --targets run
-    const bool scenario = static_cast<bool>(r.config.scenario);
-    const std::string& file = scenario ? r.config.scenario->file : r.config.targets ? r.config.targets->file : r.config.url;
-    out["config"][scenario ? "scenario" : "targets"] = {{"file", file}, {"origins", r.origins}};
-  }
-  const bool https = std::any_of(r.origins.begin(), r.origins.end(), [](const std::string& o) { return o.starts_with("https://"); });
-  if (r.config.url.starts_with("https://") || https || r.stats.tls.handshakes > 0) {  // or redirects led to https
-    const auto& hs = r.stats.tls;
-    out["tls"] = {{"handshakes", hs.handshakes},
-                  {"resumed", hs.resumed},
-                  {"protocol", hs.protocol},
-                  {"cipher", hs.cipher},
-                  {"handshake_ms", latency_summary(hs.handshake_time)}};
-  }
-  if (r.stats.h2.connections > 0)
-    out["h2"] = {{"connections", r.stats.h2.connections},
-                 {"streams_per_connection", r.config.streams},
-                 {"server_max_concurrent_streams", r.stats.h2.peer_max_streams},
-                 {"peak_streams", r.stats.h2.peak_streams},
-                 {"goaways", r.stats.h2.goaways}};
-  if (r.config.stream) out["streams"] = streams_json(r);
-  if (r.config.ws.enabled) out["websocket"] = ws_json(r);
-  if (r.config.open_model()) {
-    out["latency_uncorrected_ms"] = latency_summary(r.stats.latency_uncorrected());
-    out["schedule_lag_ms"] = latency_summary(r.stats.schedule_lag);
-    out["histogram_uncorrected"] = serialized_histogram(r.stats.latency_uncorrected());
-  }
+  add_protocol_sections(out, r);
   add_scenario_json(out, r);
   return out;
 }
