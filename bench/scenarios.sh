@@ -160,6 +160,17 @@ measure barrage_capture "$BARRAGE" "$dir/capture.yaml" -c "$USERS" -t 1 -d "${DU
 cap_reqs=$(barrage_requests "$dir/capture.json"); cap_cpu=$CPU
 line barrage_two_steps "$cap_reqs" "$cap_cpu" "$LOAD"
 
+# The floor: the anchors' minimal C epoll client (one write and one read per request, no
+# statistics, no parsing beyond the framing), when ../shared is beside the checkout. No client
+# that pays a write and a read per request does more requests per CPU-second on this machine.
+floor_src="$(dirname "$0")/../../shared/anchors/limit/cli_epoll.c"
+floor_reqs=0 floor_cpu=0
+if [[ -f $floor_src ]] && cc -O2 -o "$dir/cli_epoll" "$floor_src" 2>/dev/null; then
+  measure floor "$dir/cli_epoll" -p "$port" -c "$USERS" -d "$DUR" -u /status/200
+  floor_reqs=$(grep -o 'requests=[0-9]*' "$dir/out.floor" | cut -d= -f2); floor_cpu=$CPU
+  line c_floor_single_url "$floor_reqs" "$floor_cpu" "$LOAD"
+fi
+
 measure barrage_single "$BARRAGE" "$base/status/200" -c "$USERS" -t 1 -d "${DUR}s" --no-progress --json "$dir/single.json"
 one_reqs=$(barrage_requests "$dir/single.json"); one_cpu=$CPU
 line barrage_single_url "$one_reqs" "$one_cpu" "$LOAD"
@@ -167,11 +178,14 @@ line barrage_single_url "$one_reqs" "$one_cpu" "$LOAD"
 awk -v f1="$flow_reqs1" -v c1="$flow_cpu1" -v f2="$flow_reqs2" -v c2="$flow_cpu2" \
     -v l1="$locust_reqs1" -v k1="$locust_cpu1" -v l2="$locust_reqs2" -v k2="$locust_cpu2" \
     -v cr="$cap_reqs" -v cc="$cap_cpu" -v sr="$one_reqs" -v sc="$one_cpu" \
-    -v a1="$art_reqs1" -v b1="$art_cpu1" -v a2="$art_reqs2" -v b2="$art_cpu2" 'BEGIN {
+    -v a1="$art_reqs1" -v b1="$art_cpu1" -v a2="$art_reqs2" -v b2="$art_cpu2" \
+    -v fr="$floor_reqs" -v fc="$floor_cpu" 'BEGIN {
   printf "login flow, requests per generator CPU-second, whole runs: barrage / Locust = %.1fx\n", (f2 / c2) / (l2 / k2)
   if (c2 > c1 && k2 > k1)
     printf "login flow, the extra requests of the longer runs per extra CPU-second: barrage / Locust = %.1fx (target >= 30x)\n", ((f2 - f1) / (c2 - c1)) / ((l2 - l1) / (k2 - k1))
   if (b2 > b1 && a2 > a1)
     printf "login flow, the extra requests of the longer runs per extra CPU-second: barrage / Artillery (start-up left out) = %.1fx (target >= 20x)\n", ((f2 - f1) / (c2 - c1)) / ((a2 - a1) / (b2 - b1))
+  if (fr > 0 && k2 > k1)
+    printf "the floor (C, a write and a read per request) / Locust = %.1fx: the most any client reaches against Locust here; barrage single URL at %.2fx the floor\n", (fr / fc) / ((l2 - l1) / (k2 - k1)), (sr / sc) / (fr / fc)
   printf "two steps with a capture / single URL, CPU per request = %.2fx (target <= 1.3x)\n", (cc / cr) / (sc / sr)
 }'
