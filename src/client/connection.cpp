@@ -1,5 +1,6 @@
 #include "client/connection.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -41,7 +42,10 @@ error_kind connection::failure_of(long negative_errno) const noexcept {
 }
 
 connection::connection(net::transport t, http::response_limits limits)
-    : stream_(std::move(t)), buf_(new char[initial_buffer]), limits_(limits), parser_(fields_, limits) {}
+    : stream_(std::move(t)),
+      buf_(initial_buffer, std::max(largest_buffer, limits.max_head_bytes + 4096)),
+      limits_(limits),
+      parser_(fields_, limits) {}
 
 task<error_kind> connection::send(std::string_view request, time_point deadline) {
   std::size_t done = 0;
@@ -59,33 +63,37 @@ task<error_kind> connection::send(std::string_view request, time_point deadline)
   co_return error_kind::none;
 }
 
-void connection::grow_or_compact() {
-  if (rpos_ > 0) {
-    std::memmove(buf_.get(), buf_.get() + rpos_, wpos_ - rpos_);
+void connection::make_room() {
+  if (buf_.grow(rpos_, wpos_)) {
     wpos_ -= rpos_;
     rpos_ = 0;
+    return;
   }
-  if (wpos_ == cap_) {  // a head larger than the buffer: grow (the parser bounds the head)
-    std::size_t bigger = cap_ * 2;
-    std::unique_ptr<char[]> b(new char[bigger]);
-    std::memcpy(b.get(), buf_.get(), wpos_);
-    buf_ = std::move(b);
-    cap_ = bigger;
-  }
+  // At its largest, which holds the longest head the parser accepts: rpos_ > 0 here.
+  std::memmove(buf_.data(), buf_.data() + rpos_, wpos_ - rpos_);
+  wpos_ -= rpos_;
+  rpos_ = 0;
 }
 
 net::transport::awaitable connection::read_more(time_point deadline) {
-  if (wpos_ == cap_) grow_or_compact();
+  if (wpos_ == buf_.size()) make_room();
   ++reads_;
-  return stream_.read(buf_.get() + wpos_, cap_ - wpos_, deadline);
+  return stream_.read(buf_.data() + wpos_, buf_.size() - wpos_, deadline);
+}
+
+http::parse_status connection::widen_fields(bool head_request) {
+  more_fields_.reset(new http::header[most_fields]);
+  parser_ = http::response_parser(std::span<http::header>(more_fields_.get(), most_fields), limits_);
+  parser_.reset(head_request);
+  return parser_.parse(buffered());
 }
 
 bool connection::take_buffered_body(const http::body_framing& framing, outcome& o, std::string* body) {
   if (framing.kind == http::body_kind::none) return true;
   if (framing.kind != http::body_kind::content_length || framing.length > wpos_ - rpos_) return false;
   const auto n = static_cast<std::size_t>(framing.length);
-  keep_body(body, {buf_.get() + rpos_, n});
-  if (watch_ && n > 0) watch_->on_body({buf_.get() + rpos_, n}, read_at_);
+  keep_body(body, {buf_.data() + rpos_, n});
+  if (watch_ && n > 0) watch_->on_body({buf_.data() + rpos_, n}, read_at_);
   o.body_bytes += n;
   rpos_ += n;
   return true;
@@ -115,7 +123,6 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
   if (rpos_ < wpos_) o.times.first_byte = since();
   http::parse_status st = parser_.parse(buffered());
   while (st.incomplete()) {
-    if (rpos_ > 0 && wpos_ == cap_) grow_or_compact();
     time_point deadline = o.times.first_byte ? dl.total : std::min(dl.total, dl.first_byte);
     long n = filled(co_await read_more(deadline));
     if (n == 0) co_return fail(error_kind::closed_before_response);
@@ -131,6 +138,7 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
     }
     st = parser_.parse(buffered());
   }
+  if (st.is_error() && st.error == http::parse_error::too_many_headers && !more_fields_) st = widen_fields(head_request);
   if (st.is_error()) {
     o.parse_detail = static_cast<std::uint8_t>(st.error);
     co_return fail(error_kind::parse_error);
@@ -164,6 +172,7 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
   if (keep) keep->body_truncated = body_over_;
   if (watching) watch_->on_end(error_kind::none, mono_clock::now());
   if (!keep_alive) close();
+  if (buf_.size() != buf_.initial() && rpos_ == wpos_ && buf_.at_rest(o.bytes_in)) rpos_ = wpos_ = 0;
   // No read after the first byte's: complete at the same instant (parsing takes well under a
   // microsecond), which spares a clock read per response (docs/performance.md).
   o.times.complete = reads_ == reads_at_first_byte ? o.times.first_byte : since();
@@ -183,13 +192,15 @@ void connection::keep_body(std::string* body, std::string_view data) {
 task<error_kind> connection::read_body(const http::body_framing& framing, time_point deadline, outcome& o,
                                        std::string* body) {
   auto take = [&](std::size_t n) {
-    keep_body(body, {buf_.get() + rpos_, n});
-    if (watch_ && n > 0) watch_->on_body({buf_.get() + rpos_, n}, read_at_);
+    keep_body(body, {buf_.data() + rpos_, n});
+    if (watch_ && n > 0) watch_->on_body({buf_.data() + rpos_, n}, read_at_);
     o.body_bytes += n;
     rpos_ += n;
   };
   auto more = [&]() -> task<long> {
-    if (rpos_ == wpos_) rpos_ = wpos_ = 0;  // all consumed: read at the start again
+    // All consumed: read at the start again, unless the last read filled the buffer (then
+    // read_more grows it).
+    if (rpos_ == wpos_ && wpos_ < buf_.size()) rpos_ = wpos_ = 0;
     long n = filled(co_await read_more(deadline));
     if (n > 0) o.bytes_in += static_cast<std::uint64_t>(n);
     if (n > 0 && watch_) read_at_ = mono_clock::now();

@@ -1,7 +1,11 @@
 #pragma once
 // One HTTP/1.1 connection: keep-alive, one request at a time or a pipelined batch, the
 // response framed by the codec as it arrives and its body discarded (counted) or kept.
-// It owns one read buffer for its whole life: no allocation per request.
+// Its read buffer starts at 2 KiB and doubles when a read fills it (a large head, a large body,
+// a pipelined burst), up to 64 KiB; after a run of small responses it shrinks back. Its head
+// fields fit 16 slots in place; a response with more moves them to 64 slots (kept from then).
+// No allocation per request once the buffer has its size.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -9,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/adaptive_buffer.hpp"
 #include "base/clock.hpp"
 #include "client/body_watch.hpp"
 #include "client/outcome.hpp"
@@ -37,7 +42,13 @@ struct exchange_deadlines {
 
 class connection {
  public:
-  static constexpr std::size_t initial_buffer = 16 * 1024;
+  static constexpr std::size_t initial_buffer = 2 * 1024;
+  static constexpr std::size_t largest_buffer = 64 * 1024;  // or the head limit, when larger
+  static constexpr std::size_t few_fields = 16;  // head fields held in place
+  static constexpr std::size_t most_fields = 64;  // ... and at most
+
+  /// The read buffer's size now (for tests of its growth).
+  std::size_t buffer_size() const noexcept { return buf_.size(); }
 
   explicit connection(net::transport t, http::response_limits limits = {});
   connection(const connection&) = delete;
@@ -80,7 +91,7 @@ class connection {
                          bool head_request = false, response_data* keep = nullptr);
 
  private:
-  std::string_view buffered() const noexcept { return {buf_.get() + rpos_, wpos_ - rpos_}; }
+  std::string_view buffered() const noexcept { return {buf_.data() + rpos_, wpos_ - rpos_}; }
   /// Reads more bytes after what is buffered: awaiting it yields bytes read, 0 at end, or
   /// -errno, which `filled` then accounts. Not a coroutine: no frame per plain read.
   net::transport::awaitable read_more(time_point deadline);
@@ -94,14 +105,19 @@ class connection {
   /// whole); false when read_body must run. Saves a coroutine frame per small response.
   bool take_buffered_body(const http::body_framing& framing, outcome& o, std::string* body);
   task<error_kind> read_body(const http::body_framing& framing, time_point deadline, outcome& o, std::string* body);
-  void grow_or_compact();
+  /// Before a read when the last one filled the buffer: doubles it, or at its largest moves
+  /// the unread bytes to its front.
+  void make_room();
+  /// A head with more fields than few_fields: parsed again with most_fields slots.
+  http::parse_status widen_fields(bool head_request);
   /// Appends to a kept body within the receive's limit (response_data::max_body).
   void keep_body(std::string* body, std::string_view data);
 
   net::transport stream_;
-  std::unique_ptr<char[]> buf_;
-  std::size_t cap_ = initial_buffer, rpos_ = 0, wpos_ = 0;
-  std::array<http::header, 64> fields_{};
+  adaptive_buffer buf_;
+  std::size_t rpos_ = 0, wpos_ = 0;
+  std::array<http::header, few_fields> fields_{};
+  std::unique_ptr<http::header[]> more_fields_;  // most_fields slots, after a head needed them
   http::response_limits limits_;
   http::response_parser parser_;
   std::uint64_t uses_ = 0;

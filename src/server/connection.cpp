@@ -46,6 +46,8 @@ constexpr std::size_t body_slack = 8 * 1024;
 // Bodies up to this size are copied behind their head; larger ones are written from where
 // they are (one writev with the pending output).
 constexpr std::size_t inline_body_max = 16 * 1024;
+// The capacity of an empty std::string (its bytes in place): body_buf_ has allocated nothing.
+const std::size_t empty_string_capacity = std::string().capacity();
 // Pending output is written once it reaches this size, even mid-batch.
 constexpr std::size_t out_flush_at = 64 * 1024;
 // TLS: the longest wait for the close_notify of a connection closed without a last answer
@@ -66,10 +68,9 @@ connection::connection(std::shared_ptr<server::state> st, worker& w, net::transp
       o_(state_->opts),
       loop_(&event_loop::current()),
       io_(std::move(io)),
-      buf_(new char[o_.max_head_bytes + body_slack]),
-      cap_(o_.max_head_bytes + body_slack),
-      fields_(new http::header[o_.max_headers]),
-      parser_(std::span<http::header>(fields_.get(), o_.max_headers),
+      buf_(std::min(initial_buffer, o_.max_head_bytes + body_slack), o_.max_head_bytes + body_slack),
+      fields_(few_fields_.data()),
+      parser_(std::span<http::header>(few_fields_),
               http::request_limits{o_.max_head_bytes, o_.max_request_line, o_.max_headers}) {
   dog_.self = this;
   dog_.node.fire = &connection::on_timer;
@@ -196,7 +197,7 @@ task<void> connection::linger() {
   std::size_t budget = linger_bytes;
   try {
     while (budget > 0) {
-      const long n = co_await timed(io_.read(buf_.get(), cap_), until);
+      const long n = co_await timed(io_.read(buf_.data(), buf_.size()), until);
       if (n <= 0) break;
       budget -= std::min(budget, static_cast<std::size_t>(n));
     }
@@ -287,7 +288,7 @@ task<void> connection::serve() {
 // the handler and makes no coroutine frame of its own; the phases' plain functions below are
 // always inlined into it, so that being written in phases costs it no call.
 task<void> connection::run() {
-  out_.reserve(4096);
+  out_.reserve(out_reserve);
   for (;;) {
     // 1. Read the head, parsing what is buffered first; pending answers go out before a wait.
     if (begin_request()) {
@@ -307,14 +308,16 @@ task<void> connection::run() {
         co_await send_error(431, "request head too large");
         co_return;
       }
-      const long n = co_await timed(io_.read(buf_.get() + end_, cap_ - end_), head_read_deadline());
+      const long n = co_await timed(io_.read(buf_.data() + end_, buf_.size() - end_), head_read_deadline());
       if (n <= 0) co_return;  // closed or failed: nothing left to answer
       st = took_head_bytes(static_cast<std::size_t>(n));
     }
+    if (st.is_error() && st.error == http::parse_error::too_many_headers && !more_fields_) st = widen_fields();
     if (st.is_error()) {
       co_await send_error(head_error_status(st.error), http::to_string(st.error));
       co_return;
     }
+    if (parser_.head().body.kind == http::body_kind::chunked) st = room_for_chunks(st);
 
     // 2. Read the body, after the fields the server itself looks at.
     const http::request_head& head = parser_.head();
@@ -372,6 +375,7 @@ task<void> connection::run() {
 [[gnu::always_inline]] inline bool connection::begin_request() noexcept {
   parser_.reset();
   if (begin_ != end_) return true;
+  last_in_ = end_;
   begin_ = end_ = 0;
   phase_ = phase::idle;
   answered_in_a_row_ = 0;
@@ -380,18 +384,69 @@ task<void> connection::run() {
 
 [[gnu::always_inline]] inline http::parse_status connection::parse_head() noexcept {
   if (begin_ == end_) return http::parse_status::need_more();
-  return parser_.parse(std::string_view(buf_.get() + begin_, end_ - begin_));
+  return parser_.parse(std::string_view(buf_.data() + begin_, end_ - begin_));
 }
 
 [[gnu::always_inline]] inline connection::head_wait connection::prepare_head_read() noexcept {
-  if (phase_ == phase::idle) return w_.draining ? head_wait::end : head_wait::read;
-  if (end_ == cap_ && begin_ > 0) {  // the head runs into the end: move it to the front
-    std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
+  if (phase_ == phase::idle) {
+    rest();
+    return w_.draining ? head_wait::end : head_wait::read;
+  }
+  if (end_ == buf_.size()) {  // the last read filled the buffer: a larger one, or room at the front
+    if (buf_.grow(begin_, end_)) {
+      end_ -= begin_;
+      begin_ = 0;
+    } else if (begin_ > 0) {
+      std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+    }
+  }
+  // Full cannot happen with the parser's limit below the largest size; be safe anyway.
+  return end_ == buf_.size() ? head_wait::too_large : head_wait::read;
+}
+
+[[gnu::always_inline]] inline void connection::rest() noexcept {
+  if (buf_.size() == buf_.initial() && out_.capacity() <= out_reserve && body_buf_.capacity() <= empty_string_capacity) return;
+  if (last_in_ > initial_buffer || last_out_ > out_reserve || body_buf_.size() > 0) {
+    quiet_ = 0;
+    body_buf_.clear();  // counted once: the next request shows whether it is used again
+    return;
+  }
+  if (++quiet_ >= adaptive_buffer::quiet_rounds) shrink_all();
+}
+
+void connection::shrink_all() noexcept {
+  quiet_ = 0;
+  try {
+    if (buf_.size() != buf_.initial()) buf_.shrink();
+    if (out_.capacity() > out_reserve) {
+      std::string().swap(out_);
+      out_.reserve(out_reserve);
+    }
+  } catch (...) {  // no memory for the smaller one: the connection ends at its next read
+    w_.s.swallowed.count(swallowed_at::connection);
+  }
+  std::string().swap(body_buf_);
+}
+
+http::parse_status connection::widen_fields() {
+  if (o_.max_headers <= few_fields) return parser_.parse(std::string_view(buf_.data() + begin_, end_ - begin_));
+  more_fields_.reset(new http::header[o_.max_headers]);
+  fields_ = more_fields_.get();
+  parser_ = http::request_parser(std::span<http::header>(fields_, o_.max_headers),
+                                 http::request_limits{o_.max_head_bytes, o_.max_request_line, o_.max_headers});
+  return parser_.parse(std::string_view(buf_.data() + begin_, end_ - begin_));
+}
+
+http::parse_status connection::room_for_chunks(http::parse_status st) {
+  if (buf_.size() == buf_.largest()) return st;
+  while (buf_.grow(begin_, end_)) {
     end_ -= begin_;
     begin_ = 0;
   }
-  // Full cannot happen with the parser's limit below cap_; be safe anyway.
-  return end_ == cap_ ? head_wait::too_large : head_wait::read;
+  parser_.reset();
+  return parser_.parse(std::string_view(buf_.data(), end_));
 }
 
 [[gnu::always_inline]] inline time_point connection::head_read_deadline() const noexcept {
@@ -403,14 +458,14 @@ task<void> connection::run() {
   // (io_handle::may_read): one syscall less per keep-alive request, as nginx.
   if (phase_ == phase::idle) start_head();
   end_ += n;
-  return parser_.parse(std::string_view(buf_.get() + begin_, end_ - begin_));
+  return parser_.parse(std::string_view(buf_.data() + begin_, end_ - begin_));
 }
 
 int connection::head_error_status(http::parse_error e) const noexcept {
   // 414 is for a long target; a start line with no space in it at all has a long method
   // (or is no request line): that is a plain 400.
   if (e == http::parse_error::start_line_too_long &&
-      std::memchr(buf_.get() + begin_, ' ', std::min(end_ - begin_, o_.max_request_line)) == nullptr)
+      std::memchr(buf_.data() + begin_, ' ', std::min(end_ - begin_, o_.max_request_line)) == nullptr)
     return 400;
   return status_for(e);
 }
@@ -449,7 +504,7 @@ int connection::head_error_status(http::parse_error e) const noexcept {
   // A sized body that arrived with its head needs no wait, no 100 Continue and no frame.
   const std::uint64_t len = head.body.length;
   if (head.body.kind != http::body_kind::content_length || len > o_.max_body_bytes || end_ - next_ < len) return false;
-  body_ = std::string_view(buf_.get() + next_, static_cast<std::size_t>(len));
+  body_ = std::string_view(buf_.data() + next_, static_cast<std::size_t>(len));
   next_ += static_cast<std::size_t>(len);
   return true;
 }
@@ -459,7 +514,7 @@ int connection::head_error_status(http::parse_error e) const noexcept {
   phase_ = phase::handling;
   clear_deadline();
   req_ = request(head, body_);
-  req_.set_headers(std::span<const http::header>(fields_.get(), fields));
+  req_.set_headers(std::span<const http::header>(fields_, fields));
   return route(head, resp);
 }
 

@@ -3,6 +3,7 @@
 // loop, in phases: read the head, read the body, dispatch to the handler, write the
 // response, then keep the connection alive for the next request or close it. It speaks to
 // its peer through net::transport only.
+#include <array>
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/adaptive_buffer.hpp"
 #include "base/clock.hpp"
 #include "http/parse_error.hpp"
 #include "http/request_parser.hpp"
@@ -26,8 +28,16 @@ struct worker;
 class h2_connection;
 
 /// One client connection. Lives in the frame of the task that serves it (serve_connection).
+/// Its read buffer starts at 2 KiB and doubles when a read fills it, up to max_head_bytes +
+/// 8 KiB; 16 head fields are held in place, more (up to max_headers) once a head needs them;
+/// the output starts with 1 KiB reserved. After a run of small requests and answers
+/// (adaptive_buffer::quiet_rounds) the grown ones go back to these sizes.
 class connection final : public body_writer {
  public:
+  static constexpr std::size_t initial_buffer = 2 * 1024;
+  static constexpr std::size_t few_fields = 16;
+  static constexpr std::size_t out_reserve = 1024;
+
   connection(std::shared_ptr<server::state> st, worker& w, net::transport io);
   ~connection();
   connection(const connection&) = delete;
@@ -115,6 +125,14 @@ class connection final : public body_writer {
   time_point head_read_deadline() const noexcept;
   http::parse_status took_head_bytes(std::size_t n) noexcept;
   int head_error_status(http::parse_error e) const noexcept;
+  /// A head with more fields than few_fields: parsed again with max_headers slots.
+  http::parse_status widen_fields();
+  /// A chunked body needs room behind its head: the buffer grows to its largest and the head
+  /// is parsed again there (its views point into the buffer).
+  http::parse_status room_for_chunks(http::parse_status st);
+  /// Idle, nothing buffered or pending: grown buffers shrink after a run of small requests.
+  void rest() noexcept;
+  void shrink_all() noexcept;
   // 2. The body (reading it: connection_body.cpp).
   head_fields begin_body(std::size_t head_length) noexcept;
   bool take_buffered_body(const http::request_head& head) noexcept;
@@ -134,7 +152,9 @@ class connection final : public body_writer {
   void start_head() noexcept;
   bool try_send_out() noexcept;
   flush_wait flush() {
-    if (out_.empty() || try_send_out()) return {};
+    if (out_.empty()) return {};
+    last_out_ = out_.size();
+    if (try_send_out()) return {};
     return {write_out()};
   }
   task<bool> write_out(std::string_view extra = {}, std::string_view tail = {});
@@ -157,11 +177,15 @@ class connection final : public body_writer {
   const server_options& o_;
   event_loop* loop_;
   net::transport io_;
-  std::unique_ptr<char[]> buf_;
-  std::size_t cap_;
+  adaptive_buffer buf_;
   std::size_t begin_ = 0, end_ = 0;
   std::size_t next_ = 0;  // the end of the current request's bytes in buf_
-  std::unique_ptr<http::header[]> fields_;
+  std::size_t last_in_ = 0;   // bytes buf_ held when the last batch of requests was all taken
+  std::size_t last_out_ = 0;  // bytes of the last output flushed
+  unsigned quiet_ = 0;        // small requests in a row while something is grown (rest())
+  std::array<http::header, few_fields> few_fields_;
+  std::unique_ptr<http::header[]> more_fields_;  // max_headers slots, once a head needed more
+  http::header* fields_;                          // the parser's slots: one of the two
   http::request_parser parser_;
   std::string out_;
   std::string body_buf_;

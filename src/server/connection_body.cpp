@@ -20,7 +20,7 @@ task<bool> connection::read_sized_body(std::uint64_t len, bool want_continue) {
   if (len > o_.max_body_bytes) {
     // Answered once the body starts to arrive, or at once when the client waits for
     // 100-continue; a client that announces a huge body and sends nothing times out.
-    if (!want_continue && end_ == next_ && end_ < cap_) {
+    if (!want_continue && end_ == next_ && end_ < buf_.size()) {
       const bool arrived = co_await read_more();
       if (!arrived) co_return false;
     }
@@ -32,12 +32,12 @@ task<bool> connection::read_sized_body(std::uint64_t len, bool want_continue) {
     if (!sent) co_return false;
   }
   const auto n = static_cast<std::size_t>(len);
-  if (end_ - next_ < n && next_ + n > cap_) co_return co_await read_large_body(n);
+  if (end_ - next_ < n && next_ + n > buf_.size()) co_return co_await read_large_body(n);
   while (end_ - next_ < n) {
     const bool more = co_await read_more();
     if (!more) co_return false;
   }
-  body_ = std::string_view(buf_.get() + next_, n);
+  body_ = std::string_view(buf_.data() + next_, n);
   next_ += n;
   co_return true;
 }
@@ -46,7 +46,7 @@ task<bool> connection::read_large_body(std::size_t len) {
   // Larger than the room left: read the rest straight into body_buf_ (never past it).
   const std::size_t have = end_ - next_;
   body_buf_.resize(len);
-  std::memcpy(body_buf_.data(), buf_.get() + next_, have);
+  std::memcpy(body_buf_.data(), buf_.data() + next_, have);
   end_ = next_;
   std::size_t got = have;
   while (got < len) {
@@ -68,7 +68,7 @@ task<bool> connection::read_chunked_body(const http::body_framing& framing, bool
   std::size_t pos = next_;
   for (;;) {
     if (pos < end_) {
-      const http::body_step step = reader.feed(std::string_view(buf_.get() + pos, end_ - pos));
+      const http::body_step step = reader.feed(std::string_view(buf_.data() + pos, end_ - pos));
       pos += step.consumed;
       if (step.is_error()) {
         co_await send_error(status_for(step.error), http::to_string(step.error));
@@ -93,7 +93,7 @@ task<bool> connection::read_chunked_body(const http::body_framing& framing, bool
 
 /// More of a body into buf_ at end_, waiting at most body_timeout. False: closed or failed.
 task<bool> connection::read_more() {
-  const long n = co_await timed(io_.read(buf_.get() + end_, cap_ - end_), loop_->now() + o_.body_timeout);
+  const long n = co_await timed(io_.read(buf_.data() + end_, buf_.size() - end_), loop_->now() + o_.body_timeout);
   if (n <= 0) co_return false;
   end_ += static_cast<std::size_t>(n);
   co_return true;

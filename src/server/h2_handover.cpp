@@ -14,10 +14,10 @@ task<bool> connection::h2_handover() {
     // Reads until the bytes stop matching the preface (HTTP/1.1: at once, for any request
     // line) or all 24 of it have come. The wait is the idle one, as for a first request.
     for (bool complete = false;;) {
-      if (!h2_preface_prefix(std::string_view(buf_.get(), end_), complete)) co_return false;
+      if (!h2_preface_prefix(std::string_view(buf_.data(), end_), complete)) co_return false;
       if (complete) break;
       const time_point deadline = loop_->now() + (end_ == 0 ? o_.idle_timeout : o_.head_timeout);
-      const long n = co_await timed(io_.read(buf_.get() + end_, cap_ - end_), deadline);
+      const long n = co_await timed(io_.read(buf_.data() + end_, buf_.size() - end_), deadline);
       if (n <= 0) co_return true;  // closed before a request: nothing to answer
       end_ += static_cast<std::size_t>(n);
     }
@@ -30,7 +30,9 @@ task<bool> connection::h2_handover() {
     connection& c;
     ~unhook() { c.h2_ = nullptr; }
   } guard{*this};
-  co_await h2->serve(std::span<char>(buf_.get(), cap_), end_);
+  while (buf_.grow(0, end_)) {  // HTTP/2 reads frames of up to 16 KiB: the largest buffer
+  }
+  co_await h2->serve(std::span<char>(buf_.data(), buf_.size()), end_);
   co_return true;
 }
 

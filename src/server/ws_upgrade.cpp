@@ -53,18 +53,17 @@ task<void> connection::serve_websocket(const http::request_head& head) {
   out_.append(ws::build_accept_response(up->key));
   w_.metrics.record(101, duration::zero());
   // Frames the client sent right behind its request are the session's first input.
-  const std::string early(buf_.get() + next_, end_ - next_);
+  const std::string early(buf_.data() + next_, end_ - next_);
   begin_ = end_ = next_ = 0;
   const bool sent = co_await flush();
   if (!sent) co_return;
   phase_ = phase::idle;  // a drain may stop it while it waits to read
   clear_deadline();
-  // The HTTP/1.1 buffers (by default a 24 KiB read buffer, 4 KiB of output and the 100-slot
-  // field array `head` points into: not used past here) are done with: a held WebSocket keeps
-  // only its session's (issue 17: <= 16 KiB per held connection, wslay's 8.6 KiB included).
-  buf_.reset();
-  cap_ = 0;
-  fields_.reset();
+  // The HTTP/1.1 buffers (the read buffer, the output and a grown field array `head` may point
+  // into: not used past here) are done with: a held WebSocket keeps only its session's
+  // (issue 17: <= 16 KiB per held connection, wslay's 8.6 KiB included).
+  buf_.release();
+  more_fields_.reset();
   std::string().swap(out_);
   std::string().swap(body_buf_);
   ws_session session({io_, io_waiting_, w_.draining, o_.write_timeout}, w_.ws,

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace barrage {
 namespace {
 
@@ -44,6 +46,54 @@ TEST(adaptive_buffer, the_grown_buffer_is_writable_to_its_whole_size) {
   ASSERT_EQ(b.size(), 64u);
   for (std::size_t i = 0; i < b.size(); ++i) b.data()[i] = static_cast<char>(i);
   EXPECT_EQ(b.data()[63], 63);
+}
+
+TEST(adaptive_buffer, growing_keeps_the_bytes_asked_for_at_its_front) {
+  adaptive_buffer b(16, 64);
+  for (std::size_t i = 0; i < 16; ++i) b.data()[i] = static_cast<char>('a' + i);
+  ASSERT_TRUE(b.grow(10, 16));
+  EXPECT_EQ(b.size(), 32u);
+  EXPECT_EQ(std::string(b.data(), 6), "klmnop");
+}
+
+TEST(adaptive_buffer, growing_at_the_largest_changes_nothing) {
+  adaptive_buffer b(32, 32);
+  b.data()[0] = 'x';
+  EXPECT_FALSE(b.grow(0, 1));
+  EXPECT_EQ(b.size(), 32u);
+  EXPECT_EQ(b.data()[0], 'x');
+}
+
+TEST(adaptive_buffer, a_grown_buffer_shrinks_after_quiet_rounds_small_messages) {
+  adaptive_buffer b(2048, 65536);
+  b.after_read(2048);
+  b.after_read(4096);
+  ASSERT_EQ(b.size(), 8192u);
+  for (unsigned i = 1; i < adaptive_buffer::quiet_rounds; ++i) {
+    EXPECT_FALSE(b.at_rest(100));
+    EXPECT_EQ(b.size(), 8192u);
+  }
+  EXPECT_TRUE(b.at_rest(2048));
+  EXPECT_EQ(b.size(), 2048u);
+  b.data()[2047] = 'z';  // the new buffer is the initial size and writable
+}
+
+TEST(adaptive_buffer, a_large_message_starts_the_quiet_count_again) {
+  adaptive_buffer b(2048, 65536);
+  b.after_read(2048);
+  ASSERT_EQ(b.size(), 4096u);
+  for (unsigned i = 1; i < adaptive_buffer::quiet_rounds; ++i) b.at_rest(10);
+  EXPECT_FALSE(b.at_rest(3000));  // needed more than the initial size: the count restarts
+  for (unsigned i = 1; i < adaptive_buffer::quiet_rounds; ++i) EXPECT_FALSE(b.at_rest(10));
+  EXPECT_EQ(b.size(), 4096u);
+  EXPECT_TRUE(b.at_rest(10));
+  EXPECT_EQ(b.size(), 2048u);
+}
+
+TEST(adaptive_buffer, a_buffer_at_its_initial_size_never_shrinks) {
+  adaptive_buffer b(2048, 65536);
+  for (unsigned i = 0; i < 3 * adaptive_buffer::quiet_rounds; ++i) EXPECT_FALSE(b.at_rest(0));
+  EXPECT_EQ(b.size(), 2048u);
 }
 
 }  // namespace
