@@ -198,7 +198,6 @@ result<run_config, std::string> make_run_config(const run_options& o, unsigned c
   read_ws_options(o, in, c);
   read_http(o, in, c);
   if (c.scenario || c.targets) {  // what a flow cannot honour is refused, not ignored
-    if (c.http != http_choice::http1_1) in.refuse("scenarios and --targets run over HTTP/1.1 only for now");
     if (c.redirects > 0)
       in.refuse("scenarios and --targets do not follow redirects: a 3xx is the step's response (expect it with "
                 "`status:`, or give the final URL)");

@@ -45,6 +45,16 @@ struct request_override {
   unsigned origin = 0;
 };
 
+/// A virtual user's connection to one origin (worker_scenario.cpp): HTTP/1.1, or with
+/// --http2 / --http2-prior-knowledge an HTTP/2 connection carrying one stream at a time
+/// (HTTP/1.1 where ALPN chose it: `http1` then).
+struct user_link {
+  std::optional<client::connection> http1;
+  std::optional<client::h2_connection> h2;
+  std::optional<h2_flight> flight;  // with h2: its stream, its GOAWAY
+  std::uint64_t streams = 0;        // submitted on h2
+};
+
 /// Where the connections to one origin go, decided once when the run is prepared.
 struct origin_route {
   http::url url;  // scheme (TLS for https), host (SNI, the certificate's name) and port
@@ -159,14 +169,27 @@ class worker {
   /// that starts a new virtual user at each arrival (open model), running flows.
   task<void> scenario_user(unsigned id);
   /// `conns`: the user's connection to each origin (indexed as scenario_plan::origins).
-  task<iteration_end> scenario_iteration(virtual_user& u, std::vector<std::optional<client::connection>>& conns,
-                                         time_point intended, bool admitted);
+  task<iteration_end> scenario_iteration(virtual_user& u, std::vector<user_link>& conns, time_point intended,
+                                         bool admitted);
   /// Closes each of `conns` (a parked or finished user's).
-  void release_all(std::vector<std::optional<client::connection>>& conns) noexcept;
+  void release_all(std::vector<user_link>& conns) noexcept;
   /// One step's request on `conn` (the user's connection to the step's origin), with retries;
-  /// `done` receives when it completed.
+  /// `done` receives when it completed. Over HTTP/1.1 u.request holds it, rendered.
   task<client::outcome> scenario_request(std::optional<client::connection>& conn, const prepared_step& s,
                                          virtual_user& u, time_point actual, bool counted, time_point& done);
+  /// The same with --http2 / --http2-prior-knowledge (worker_scenario_h2.cpp): renders the
+  /// request for the link's protocol itself.
+  task<client::outcome> scenario_request_h2(user_link& link, const prepared_step& s, virtual_user& u,
+                                            time_point actual, bool counted, time_point& done);
+  /// One try of it; `rendered`: the protocol u's buffers hold the request for (0: none yet,
+  /// 1: HTTP/1.1, 2: HTTP/2), kept across tries.
+  task<client::outcome> scenario_h2_attempt(user_link& link, const prepared_step& s, virtual_user& u,
+                                            time_point start, bool& reused, std::uint64_t& written, int& rendered);
+  /// One stream on link.h2, from submit to its end (by `start` + --timeout).
+  task<client::outcome> scenario_h2_stream(user_link& link, const prepared_step& s, virtual_user& u,
+                                           time_point start, std::uint64_t& written);
+  /// Closes link's HTTP/2 connection (GOAWAY first when it is alive), if any.
+  task<void> close_h2_link(user_link& link);
   task<void> ticker();
   task<void> ramp_controller();
   /// One counted-or-not request on `conn` (connecting first when needed), with retries.

@@ -84,7 +84,7 @@ task<void> worker::scenario_user(unsigned id) {
   if (!stats_.scenario.used()) stats_.scenario.init(sp.slot_names, sp.targets);
   virtual_user u;
   // One connection per origin, opened when a step first goes there, kept as a single URL's is.
-  std::vector<std::optional<client::connection>> conns(sp.origins.size());
+  std::vector<user_link> conns(sp.origins.size());
   if (schedule_) {  // open model: a new virtual user per arrival
     for (;;) {
       const time_point intended = schedule_->next();
@@ -120,18 +120,24 @@ task<void> worker::scenario_user(unsigned id) {
   user_finished();
 }
 
-void worker::release_all(std::vector<std::optional<client::connection>>& conns) noexcept {
-  for (auto& c : conns) {
-    drop_if_closed(c);
-    if (c) {
-      c.reset();
+void worker::release_all(std::vector<user_link>& conns) noexcept {
+  for (auto& l : conns) {
+    drop_if_closed(l.http1);
+    if (l.http1) {
+      l.http1.reset();
+      open_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    if (l.h2) {  // closed without a GOAWAY: the user is parked or done, nothing in flight
+      l.h2->close();
+      l.h2.reset();
+      l.flight.reset();
       open_.fetch_sub(1, std::memory_order_relaxed);
     }
   }
 }
 
-task<iteration_end> worker::scenario_iteration(virtual_user& u, std::vector<std::optional<client::connection>>& conns,
-                                               time_point intended, bool admitted) {
+task<iteration_end> worker::scenario_iteration(virtual_user& u, std::vector<user_link>& conns, time_point intended,
+                                               bool admitted) {
   const scenario_plan& sp = *plan_.scenario;
   scenario_stats& ss = stats_.scenario;
   const bool counted = intended >= plan_.counted_from;
@@ -151,14 +157,18 @@ task<iteration_end> worker::scenario_iteration(virtual_user& u, std::vector<std:
     const prepared_step& s = f.steps[i];
     const time_point actual = i == 0 ? mono_clock::now() : step_intended;
     if (i > 0 && !may_start(actual)) co_return iteration_end::cut;
-    render_request(s, u);
+    const bool h2 = plan_.config.http != http_choice::http1_1;
+    if (!h2) render_request(s, u);  // over HTTP/2, scenario_request_h2 renders for the link's protocol
     const bool step_counted = step_intended >= plan_.counted_from;
     if (step_counted) {
       ++stats_.count.started;
       ++ss.steps[s.slot].started;
     }
     time_point done;
-    const client::outcome o = co_await scenario_request(conns[s.origin], s, u, actual, step_counted, done);
+    client::outcome o;
+    if (h2) o = co_await scenario_request_h2(conns[s.origin], s, u, actual, step_counted, done);
+    else
+      o = co_await scenario_request(conns[s.origin].http1, s, u, actual, step_counted, done);
     record(o, step_counted, step_intended, actual, done, &s.expect);
     if (step_counted)
       ss.record(s.slot, o, o.ok() && s.expect.ok(o.status),
