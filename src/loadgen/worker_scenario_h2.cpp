@@ -7,8 +7,9 @@
 // A stream ends as h2_flight.hpp says. Tries go again as over HTTP/1.1 (--retries), and as
 // h2_settle lets the single URL's streams: one the server did not process (REFUSED_STREAM,
 // above a GOAWAY's last stream id) is retryable whatever the method. A request not processed
-// on a reused connection (the server closed it, or said GOAWAY, while the user was idle or
-// thinking) is re-sent once at once on a new connection, not a try: the keep-alive race.
+// on a reused connection because the server closed it, or said GOAWAY, while the user was
+// idle or thinking is re-sent once at once on a new connection, not a try: the keep-alive
+// race (counted `resent`).
 //
 // Captures: the session keeps the header fields or data bytes only for a step that reads them
 // (client_session::keep, set per request), so other steps copy nothing.
@@ -51,7 +52,10 @@ task<client::outcome> worker::scenario_request_h2(user_link& link, const prepare
     bool reused = false;
     o = co_await scenario_h2_attempt(link, s, u, attempt_start, reused, written, rendered);
     const bool unprocessed = h2_unprocessed(o.error);
-    if (!resent && reused && (unprocessed || (may_resend && client::closed_before_first_byte(o)))) {
+    // A GOAWAY or a close that came while the connection was idle (not REFUSED_STREAM: a
+    // server's refusal under load is a failure unless --retries).
+    const bool race = o.error == client::error_kind::h2_goaway || (may_resend && client::closed_before_first_byte(o));
+    if (!resent && reused && race) {
       resent = true;  // the keep-alive race: re-sent, not retried
       if (counted) ++stats_.count.resent;
       continue;

@@ -11,6 +11,8 @@ falls back to HTTP/1.1).
 2. the same flow over TLS with --http2.
 3. a --targets file over h2c: the count and statuses per target.
 4. --http2 to an origin whose server picks http/1.1: served over HTTP/1.1, protocol http/1.1.
+5. h2_fault_server.py (python3-h2): streams refused (REFUSED_STREAM) fail by reason, or go again
+   with --retries; a GOAWAY after every third stream: the next step goes on a new connection.
 """
 import json
 import os
@@ -24,6 +26,7 @@ import time
 from harness import FAILURES, check, free_port, guard_children, spawn
 
 USERS, ITERATIONS = 4, 10
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 FLOW = """base_url: %(origin)s
 flows:
@@ -146,6 +149,34 @@ def login_flow(barrage, tmp, origin, what, extra):
     check(accounted(rep), "%s: iterations, steps and requests accounted" % what)
 
 
+def faults(barrage, targets):
+    def fault_server(*args):
+        p = spawn(["/usr/bin/python3", os.path.join(HERE, "h2_fault_server.py")] + list(args),  # Debian's: python3-h2
+                  stdout=subprocess.PIPE, text=True)
+        return int(p.stdout.readline())
+
+    port = fault_server("refuse", "2")  # the 1st, 3rd, 5th ... stream of each connection
+    with open(targets, "w") as f:
+        f.write("GET http://127.0.0.1:%d/a\n\nPOST http://127.0.0.1:%d/b\n@hello.txt\n" % (port, port))
+    args = ["--targets", targets, "-c", "2", "-t", "1", "-n", "40", "--http2-prior-knowledge"]
+    r, rep = run(barrage, args)
+    q = rep.get("requests", {})
+    refused = rep.get("errors", {}).get("h2_refused_stream", 0)
+    check(q.get("started") == 40 and refused > 0 and q.get("failed") == refused and q.get("resent") == 0 and accounted(rep),
+          "refused streams fail by reason (not re-sent), accounted: %s, %d refused" % (q, refused))
+    r, rep = run(barrage, args + ["--retries", "2"])
+    q = rep.get("requests", {})
+    check(q.get("succeeded") == 40 and q.get("retried") == 40 and accounted(rep),
+          "--retries 2: each request's refused try went again (GET and POST alike): %s" % q)
+    port = fault_server("goaway", "3")
+    with open(targets, "w") as f:
+        f.write("GET http://127.0.0.1:%d/a\n" % port)
+    r, rep = run(barrage, ["--targets", targets, "-c", "1", "-t", "1", "-n", "30", "--http2-prior-knowledge"])
+    q, h2 = rep.get("requests", {}), rep.get("h2", {})
+    check(q.get("succeeded") == 30 and h2.get("connections", 0) >= 10 and h2.get("goaways", 0) >= 9 and accounted(rep),
+          "GOAWAY after every third stream: all 30 served, on a new connection after each: %s %s" % (q, h2))
+
+
 def main():
     barrage = sys.argv[1]
     guard_children()
@@ -191,6 +222,9 @@ def main():
           "40 requests served over HTTP/1.1 on 2 kept-alive connections: %s %s, %s connections"
           % (q, rep.get("protocol"), rep.get("connections_opened")))
     check(accounted(rep), "fallback: requests accounted")
+
+    print("h2_fault_server.py: refused streams, GOAWAYs")
+    faults(barrage, targets)
 
     if FAILURES:
         print("%d failed" % len(FAILURES))
