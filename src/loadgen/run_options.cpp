@@ -212,6 +212,9 @@ result<run_config, std::string> make_run_config(const run_options& o, unsigned c
     if (c.http == http_choice::h2_prior_knowledge)
       if (const std::string https = first_https_step(c); !https.empty())
         in.refuse("--http2-prior-knowledge is for http:// origins; step \"" + https + "\" goes to https://: use --http2");
+    if (c.streams > 1)
+      in.refuse("scenarios and --targets run one stream at a time per virtual user (its steps go in order): "
+                "-m/--streams 1; more users (-c) for more streams");
     if (c.redirects > 0)
       in.refuse("scenarios and --targets do not follow redirects: a 3xx is the step's response (expect it with "
                 "`status:`, or give the final URL)");

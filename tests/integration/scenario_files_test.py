@@ -71,6 +71,9 @@ def main():
         usage_error(barrage, ["--targets", "mixed.txt", "--http2-prior-knowledge"],
                     "--http2-prior-knowledge is for http:// origins; step \"GET https://127.0.0.1:10/\" goes to "
                     "https://: use --http2", d)
+        usage_error(barrage, ["--targets", "ok.txt", "--http2-prior-knowledge", "-m", "4"],
+                    "scenarios and --targets run one stream at a time per virtual user (its steps go in order): "
+                    "-m/--streams 1; more users (-c) for more streams", d)
         usage_error(barrage, ["-c", "2"], "url is required (a URL, a scenario file FILE.yaml|FILE.json, or --targets FILE)", d)
     if failures:
         print(f"{len(failures)} failed")

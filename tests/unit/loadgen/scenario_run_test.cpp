@@ -463,6 +463,11 @@ TEST(scenario_plan, options_a_scenario_cannot_honour_are_refused_not_ignored) {
                        "negotiates h2 by ALPN: use --http2");
   c.http = http_choice::h2_alpn;
   EXPECT_TRUE(make_scenario_plan(c, *parse_target_url(s->base_url)).ok());
+  c.streams = 4;
+  r = make_scenario_plan(c, *parse_target_url(s->base_url));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "scenarios and --targets run one stream at a time per virtual user (its steps go in order): "
+                       "-m/--streams 1; more users (-c) for more streams");
   EXPECT_TRUE(make_scenario_plan(config_for(s), *parse_target_url(s->base_url)).ok());
 }
 
