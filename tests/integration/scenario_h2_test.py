@@ -8,7 +8,7 @@ falls back to HTTP/1.1).
 1. the login flow over h2c: the token captured from /login's body opens /api/* (a forged token
    gets 401, its iterations abort as unexpected_status), a header and the status captured,
    one h2 connection per user, the report's protocol h2, everything accounted.
-2. the same flow over TLS with --http2.
+2. the same flow in the open model (-r), and over TLS with --http2.
 3. a --targets file over h2c: the count and statuses per target.
 4. --http2 to an origin whose server picks http/1.1: served over HTTP/1.1, protocol http/1.1.
 5. h2_fault_server.py (python3-h2): streams refused (REFUSED_STREAM) fail by reason, or go again
@@ -188,6 +188,14 @@ def main():
 
     print("the login flow over h2c (--http2-prior-knowledge)")
     login_flow(barrage, tmp, "http://127.0.0.1:%d" % h2c, "h2c", ["--http2-prior-knowledge"])
+
+    print("the open model over h2c: each arrival a new user, on a slot that keeps its connection")
+    path = os.path.join(tmp, "h2c.yaml")
+    r, rep = run(barrage, [path, "-r", "100", "-d", "1s", "-c", "4", "-t", "1", "--http2-prior-knowledge"])
+    it, h2 = rep.get("iterations", {}), rep.get("h2", {})
+    check(r.returncode == 0 and rep.get("protocol") == "h2" and 90 <= it.get("started", 0) <= 101
+          and it.get("completed", 0) > 0 and 0 < h2.get("connections", 0) <= 4 and accounted(rep),
+          "about 100 arrivals in 1 s over at most 4 h2 connections, accounted: %s iterations, %s" % (it.get("started"), h2))
 
     print("the login flow over TLS (--http2, h2 by ALPN)")
     login_flow(barrage, tmp, "https://127.0.0.1:%d" % tls, "h2 over TLS", ["--http2", "--cacert", cert])
