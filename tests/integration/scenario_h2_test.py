@@ -9,7 +9,7 @@ falls back to HTTP/1.1).
    gets 401, its iterations abort as unexpected_status), a header and the status captured,
    one h2 connection per user, the report's protocol h2, everything accounted.
 2. the same flow in the open model (-r), and over TLS with --http2.
-3. a --targets file over h2c: the count and statuses per target.
+3. a --targets file over h2c: the count and statuses per target; --timeout.
 4. --http2 to an origin whose server picks http/1.1: served over HTTP/1.1, protocol http/1.1.
 5. h2_fault_server.py (python3-h2): streams refused (REFUSED_STREAM) fail by reason, or go again
    with --retries; a GOAWAY after every third stream: the next step goes on a new connection.
@@ -218,6 +218,17 @@ def main():
           "per target statuses: /status/503 all 503, the POST all 200: %s %s" % (t503.get("statuses"), echo.get("statuses")))
     check(rep.get("protocol") == "h2" and accounted(rep), "protocol h2, targets and requests accounted: %s"
           % rep.get("protocol"))
+
+    print("--timeout over h2c: a stream past it is cancelled, its connection closed, the next one served")
+    with open(targets, "w") as f:
+        f.write("GET %s/delay/300ms\n\nGET %s/\n" % (base, base))
+    r, rep = run(barrage, ["--targets", targets, "-c", "2", "-t", "1", "-n", "10", "--timeout", "100ms",
+                           "--http2-prior-knowledge"])
+    tg = rep.get("targets", {})
+    slow, fast = tg.get("GET %s/delay/300ms" % base, {}), tg.get("GET %s/" % base, {})
+    check(slow.get("timed_out") == slow.get("requests") == 5 and fast.get("statuses") == {"200": 5}
+          and rep.get("errors", {}).get("timeout") == 5 and accounted(rep),
+          "5 timed out, 5 served after them, accounted: %s %s" % (slow.get("timed_out"), fast.get("statuses")))
 
     print("--http2 to a server that picks http/1.1 by ALPN: the user's connection falls back")
     ng = start_nginx_tls(tmp)
