@@ -215,9 +215,6 @@ result<run_config, std::string> make_run_config(const run_options& o, unsigned c
     if (c.streams > 1)
       in.refuse("scenarios and --targets run one stream at a time per virtual user (its steps go in order): "
                 "-m/--streams 1; more users (-c) for more streams");
-    if (c.redirects > 0)
-      in.refuse("scenarios and --targets do not follow redirects: a 3xx is the step's response (expect it with "
-                "`status:`, or give the final URL)");
   }
   read_stream(o, in, c);
   in.read("--source", o.source, [](const std::string& t) { return net::parse_source_addresses(t); }, c.sources);

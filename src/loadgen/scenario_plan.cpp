@@ -214,9 +214,6 @@ result<std::unique_ptr<scenario_plan>, std::string> make_scenario_plan(const run
   if (cfg.streams > 1)
     return fail(std::string("scenarios and --targets run one stream at a time per virtual user (its steps go in "
                             "order): -m/--streams 1; more users (-c) for more streams"));
-  if (cfg.redirects > 0)  // refused, not ignored: a flow's step gets its 3xx as the response
-    return fail(std::string("scenarios and --targets do not follow redirects: a 3xx is the step's response "
-                            "(expect it with `status:`, or give the final URL)"));
   auto plan = std::make_unique<scenario_plan>();
   plan->source = cfg.scenario;
   plan->source_targets = cfg.targets;

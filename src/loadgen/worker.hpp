@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,19 @@ struct user_link {
   std::optional<client::h2_connection> h2;
   std::optional<h2_flight> flight;  // with h2: its stream, its GOAWAY
   std::uint64_t streams = 0;        // submitted on h2
+};
+
+/// The request a redirect chain starts from (worker_redirects.cpp): its URL (relative
+/// Locations resolve against it; hops to its origin use the request's connection), method,
+/// fields and body; where each hop's response headers and body go (null: nowhere); the index
+/// into run_plan::origins of its origin.
+struct redirect_source {
+  const http::url* url = nullptr;
+  std::string_view method;
+  std::span<const http::header> fields;
+  std::string_view body;
+  client::response_data* keep = nullptr;
+  unsigned origin = 0;
 };
 
 /// Where the connections to one origin go, decided once when the run is prepared.
@@ -206,11 +220,13 @@ class worker {
   std::string_view batch_for(std::uint64_t n);
   /// Follows `o`, a response to the request, through up to --redirects hops (`location`: its
   /// Location field); the chain's last outcome, timed from `start`. worker_redirects.cpp.
+  /// `from`: the request the chain starts from (null: the plan's).
   task<client::outcome> follow_redirects(std::optional<client::connection>& conn, client::outcome o,
-                                         std::string location, time_point start, bool counted);
+                                         std::string location, time_point start, bool counted,
+                                         const redirect_source* from = nullptr);
   task<client::outcome> redirect_hop(std::optional<client::connection>& conn, const http::url& to,
                                      std::string_view request, bool head, time_point deadline, std::string& location,
-                                     bool counted);
+                                     bool counted, const redirect_source& from);
   /// `conn` open (a new connection to plan_.origins[origin] when it is not); false with o's error.
   task<bool> ensure_connected(std::optional<client::connection>& conn, client::outcome& o, unsigned origin = 0);
   /// A connection of its own for a redirect to another origin `to` (its --resolve entry, its

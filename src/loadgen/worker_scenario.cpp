@@ -9,6 +9,7 @@
 // whose slot frees late is counted late, one never started dropped.
 #include <charconv>
 
+#include "http/message.hpp"
 #include "loadgen/worker.hpp"
 #include "loadgen/worker_scenario.hpp"
 #include "runtime/sleep.hpp"
@@ -69,6 +70,30 @@ const prepared_flow& pick_flow(const scenario_plan& sp, virtual_user& u) {
   for (const auto& f : sp.flows)
     if (x < f.cumulative_weight) return f;
   return sp.flows.back();
+}
+
+/// The parts of a rendered HTTP/1.1 request (render_request) a redirect chain sends again:
+/// its method, target, fields (views into `request`, without Host and Content-Length) and body.
+void split_step_request(std::string_view request, std::string_view& method, std::string_view& target,
+                        std::vector<http::header>& fields, std::string_view& body) {
+  fields.clear();
+  std::size_t eol = request.find("\r\n");
+  const std::string_view line = request.substr(0, eol);
+  method = line.substr(0, line.find(' '));
+  target = line.substr(method.size() + 1, line.rfind(' ') - method.size() - 1);
+  for (std::size_t at = eol + 2; at < request.size(); at = eol + 2) {
+    eol = request.find("\r\n", at);
+    if (eol == std::string_view::npos || eol == at) {
+      body = eol == std::string_view::npos ? std::string_view() : request.substr(eol + 2);
+      return;
+    }
+    const std::string_view f = request.substr(at, eol - at);
+    const std::size_t colon = f.find(':');
+    const std::string_view name = f.substr(0, colon);
+    std::string_view value = f.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    if (!http::iequals(name, "host") && !http::iequals(name, "content-length")) fields.push_back({name, value});
+  }
 }
 
 duration think_for(const think_time& t, virtual_user& u) {
@@ -202,11 +227,13 @@ task<client::outcome> worker::scenario_request(std::optional<client::connection>
   std::uint64_t written = 0;
   time_point attempt_start = actual;
   client::outcome o;
+  std::string location;  // --redirects: a 3xx's Location
+  std::string* keep_location = plan_.config.redirects > 0 ? &location : nullptr;
   for (;;) {
     if (tries.attempts() > 0 || tries.resent()) attempt_start = mono_clock::now();
     if (io.keep) u.response.body.clear();
     bool reused = false;
-    o = co_await attempt(conn, attempt_start, reused, written, nullptr, &io);
+    o = co_await attempt(conn, attempt_start, reused, written, keep_location, &io);
     const client::retry_step next = tries.after(o, reused);
     if (next == client::retry_step::resend) {  // the keep-alive race: re-sent, not retried
       if (counted) ++stats_.count.resent;
@@ -218,6 +245,19 @@ task<client::outcome> worker::scenario_request(std::optional<client::connection>
   o.attempts = static_cast<std::uint8_t>(std::min(tries.attempts(), 255u));
   if (counted) stats_.count.bytes_out += written;
   done = attempt_start + std::chrono::nanoseconds(o.times.complete);
+  if (follows(o)) {  // the chain is the step's request; its last response is the step's
+    http::url at = plan_.scenario->origins[s.origin];
+    std::string_view method, target, body;
+    std::vector<http::header> fields;
+    split_step_request(u.request, method, target, fields, body);
+    const std::size_t q = target.find('?');
+    at.path.assign(target.substr(0, q));
+    at.query.assign(q == std::string_view::npos ? std::string_view() : target.substr(q + 1));
+    const redirect_source from{&at, method, fields, body, io.keep, s.origin};
+    o = co_await follow_redirects(conn, o, std::move(location), actual, counted, &from);
+    o.times.first_byte = 0;  // a chain's time is in its hops (redirect_hops), not in the phases
+    done = actual + std::chrono::nanoseconds(o.times.complete);
+  }
   co_return o;
 }
 
