@@ -36,6 +36,7 @@ std::size_t client_session::free_slots() const noexcept {
 result<void, session_error> client_session::reset_stream(std::int32_t stream, error_code code) noexcept {
   return core_->reset_stream(stream, code);
 }
+void client_session::keep(bool fields, bool data_bytes) noexcept { core_->set_keep(fields, data_bytes); }
 result<void, session_error> client_session::shutdown(error_code code) noexcept { return core_->shutdown(code); }
 
 }  // namespace barrage::h2

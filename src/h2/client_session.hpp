@@ -96,6 +96,10 @@ class client_session {
 
   /// Cancels one stream (RST_STREAM); its stream_closed follows once sent.
   result<void, session_error> reset_stream(std::int32_t stream, error_code code = error_code::cancel) noexcept;
+  /// What the events of the header blocks and data received from now on carry: the fields,
+  /// the data bytes (session_options::keep_fields, keep_data_bytes). A caller with one stream
+  /// at a time sets them per request, so that requests whose response is not read pay nothing.
+  void keep(bool fields, bool data_bytes) noexcept;
   /// Ends the connection: GOAWAY with `code`, then nothing more is read or sent.
   result<void, session_error> shutdown(error_code code = error_code::no_error) noexcept;
 

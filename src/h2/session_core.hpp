@@ -72,6 +72,11 @@ class session_core {
   result<void, session_error> drain() noexcept;
   result<void, session_error> reset_stream(std::int32_t stream, error_code code) noexcept;
   result<void, session_error> shutdown(error_code code) noexcept;
+  /// session_options::keep_fields and keep_data_bytes, from now on.
+  void set_keep(bool fields, bool data_bytes) noexcept {
+    options_.keep_fields = fields;
+    options_.keep_data_bytes = data_bytes;
+  }
 
  private:
   friend struct callbacks;

@@ -121,6 +121,17 @@ void read_tls(const run_options& o, option_reader& in, run_config& c) {
   in.read("--tls13-ciphers", o.tls13_ciphers, parse_cipher_list, t.ciphersuites);
 }
 
+/// The name of the first scenario step or target whose URL is https:// ("" for none): h2c
+/// (--http2-prior-knowledge) cannot go there.
+std::string first_https_step(const run_config& c) {
+  const std::vector<flow>* flows = c.scenario ? &c.scenario->flows : c.targets ? &c.targets->targets : nullptr;
+  if (flows)
+    for (const auto& f : *flows)
+      for (const auto& s : f.steps)
+        if (s.absolute && !s.target.parts.empty() && s.target.parts.front().text.starts_with("https://")) return s.name;
+  return {};
+}
+
 /// --http1.1, --http2, --http2-prior-knowledge, -m and the windows. What HTTP/2 has no
 /// meaning for, or the generator does not do over it, is refused, not ignored.
 void read_http(const run_options& o, option_reader& in, run_config& c) {
@@ -198,10 +209,12 @@ result<run_config, std::string> make_run_config(const run_options& o, unsigned c
   read_ws_options(o, in, c);
   read_http(o, in, c);
   if (c.scenario || c.targets) {  // what a flow cannot honour is refused, not ignored
-    if (c.http != http_choice::http1_1) in.refuse("scenarios and --targets run over HTTP/1.1 only for now");
-    if (c.redirects > 0)
-      in.refuse("scenarios and --targets do not follow redirects: a 3xx is the step's response (expect it with "
-                "`status:`, or give the final URL)");
+    if (c.http == http_choice::h2_prior_knowledge)
+      if (const std::string https = first_https_step(c); !https.empty())
+        in.refuse("--http2-prior-knowledge is for http:// origins; step \"" + https + "\" goes to https://: use --http2");
+    if (c.streams > 1)
+      in.refuse("scenarios and --targets run one stream at a time per virtual user (its steps go in order): "
+                "-m/--streams 1; more users (-c) for more streams");
   }
   read_stream(o, in, c);
   in.read("--source", o.source, [](const std::string& t) { return net::parse_source_addresses(t); }, c.sources);

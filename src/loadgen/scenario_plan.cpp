@@ -74,6 +74,37 @@ std::size_t origin_length(const text_template& t) {
   return end == std::string::npos ? first.size() : end;
 }
 
+/// Whether HTTP/2 forbids a field of this (lowercase) name: the connection-specific ones
+/// (RFC 9113 §8.2.2; TE other than "trailers" too, which a generator has no use for).
+bool h2_forbidden(std::string_view name) noexcept {
+  return name == "connection" || name == "keep-alive" || name == "proxy-connection" || name == "transfer-encoding" ||
+         name == "upgrade" || name == "te";
+}
+
+/// The step's request as HTTP/2 sends it (prepared_h2): `prefix` and `skip` as for its
+/// HTTP/1.1 head.
+void prepare_h2(const step& st, const http::url& origin, const std::string& prefix, std::size_t skip,
+                prepared_h2& out) {
+  out.method = st.method;
+  out.scheme = origin.scheme == http::url_scheme::https ? "https" : "http";
+  out.authority = origin.host_header();
+  add_literal(out.path, prefix);
+  add_template(out.path, st.target, request_piece::in_target, skip);
+  if (out.path.empty() || (out.path.front().where == request_piece::literal &&
+                           (out.path.front().text.empty() || out.path.front().text.front() == '?')))
+    out.path.insert(out.path.begin(), request_piece{request_piece::literal, template_part::raw, "/", 0});
+  for (const auto& [name, value] : st.headers) {
+    std::string lower(name);
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (h2_forbidden(lower)) continue;
+    prepared_h2_field f;
+    f.name = std::move(lower);
+    add_template(f.value, value, request_piece::in_header);
+    out.fields.push_back(std::move(f));
+  }
+  add_template(out.body, st.body, request_piece::in_body);
+}
+
 /// `base_path`: the path prefix of the scenario's base_url, without its last '/' ("" for none).
 /// `origins`: the run's so far ([0]: its URL's); the step's own is added when it is new.
 result<void, std::string> check_and_prepare(const step& st, const run_config& cfg, std::vector<http::url>& origins,
@@ -93,6 +124,9 @@ result<void, std::string> check_and_prepare(const step& st, const run_config& cf
     prefix = base_path;
   }
   const http::url& origin = origins[out.origin];
+  if (cfg.http == http_choice::h2_prior_knowledge && origin.scheme == http::url_scheme::https)
+    return fail(where + "--http2-prior-knowledge is for http:// origins; " + origin_text(origin) +
+                " negotiates h2 by ALPN: use --http2");
   std::string target = prefix + skeleton(st.target, skip);
   if (target.empty() || target.front() == '?') target.insert(0, "/");
   // The skeleton through the request template's checks: method, target, header names and values.
@@ -126,6 +160,7 @@ result<void, std::string> check_and_prepare(const step& st, const run_config& cf
   } else {
     add_template(out.body, st.body, request_piece::in_body);
   }
+  if (cfg.http != http_choice::http1_1) prepare_h2(st, origin, prefix, skip, out.h2);
   for (const auto& c : st.captures) {
     prepared_capture p;
     p.source = c.source;
@@ -175,11 +210,10 @@ result<std::string, std::string> scenario_url(const run_config& cfg) {
 }
 
 result<std::unique_ptr<scenario_plan>, std::string> make_scenario_plan(const run_config& cfg, const http::url& origin) {
-  if (cfg.http != http_choice::http1_1) return fail(std::string("scenarios and --targets run over HTTP/1.1 only for now"));
   if (cfg.pipeline > 1) return fail(std::string("scenarios and --targets do not pipeline (--pipeline 1)"));
-  if (cfg.redirects > 0)  // refused, not ignored: a flow's step gets its 3xx as the response
-    return fail(std::string("scenarios and --targets do not follow redirects: a 3xx is the step's response "
-                            "(expect it with `status:`, or give the final URL)"));
+  if (cfg.streams > 1)
+    return fail(std::string("scenarios and --targets run one stream at a time per virtual user (its steps go in "
+                            "order): -m/--streams 1; more users (-c) for more streams"));
   auto plan = std::make_unique<scenario_plan>();
   plan->source = cfg.scenario;
   plan->source_targets = cfg.targets;
@@ -299,6 +333,43 @@ void render_request(const prepared_step& s, virtual_user& u) {
     out.append("Content-Length: ").append(digits, r.ptr).append("\r\n");
   }
   out.append("\r\n").append(u.body);
+}
+
+void render_h2_request(const prepared_step& s, virtual_user& u) {
+  const prepared_h2& h = s.h2;
+  std::string& out = u.request;  // :path, then each field's value, back to back
+  out.clear();
+  u.h2_ends.clear();
+  for (const auto& p : h.path) append_piece(out, p, u);
+  u.h2_ends.push_back(out.size());
+  for (const auto& f : h.fields) {
+    for (const auto& p : f.value) append_piece(out, p, u);
+    u.h2_ends.push_back(out.size());
+  }
+  u.body.clear();
+  for (const auto& p : h.body) append_piece(u.body, p, u);
+  const bool length = !u.body.empty() || s.always_length;
+  if (length) {
+    char digits[24];
+    const auto r = std::to_chars(digits, digits + sizeof digits, u.body.size());
+    out.append(digits, r.ptr);
+    u.h2_ends.push_back(out.size());
+  }
+  // The views, once `out` has stopped growing.
+  u.h2_fields.clear();
+  std::size_t at = u.h2_ends[0];
+  for (std::size_t i = 0; i < h.fields.size(); ++i) {
+    u.h2_fields.push_back({h.fields[i].name, std::string_view(out).substr(at, u.h2_ends[i + 1] - at)});
+    at = u.h2_ends[i + 1];
+  }
+  if (length) u.h2_fields.push_back({"content-length", std::string_view(out).substr(at)});
+  h2::request& r = u.h2_request;
+  r.method = h.method;
+  r.scheme = h.scheme;
+  r.authority = h.authority;
+  r.path = std::string_view(out).substr(0, u.h2_ends[0]);
+  r.fields = u.h2_fields;
+  r.body = u.body;
 }
 
 step_verdict apply_response(const prepared_step& s, const client::outcome& o, virtual_user& u) {

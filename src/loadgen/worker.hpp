@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,29 @@ enum class iteration_end : std::uint8_t;
 struct request_override {
   std::string_view bytes;
   bool head = false;
+  client::response_data* keep = nullptr;
+  unsigned origin = 0;
+};
+
+/// A virtual user's connection to one origin (worker_scenario.cpp): HTTP/1.1, or with
+/// --http2 / --http2-prior-knowledge an HTTP/2 connection carrying one stream at a time
+/// (HTTP/1.1 where ALPN chose it: `http1` then).
+struct user_link {
+  std::optional<client::connection> http1;
+  std::optional<client::h2_connection> h2;
+  std::optional<h2_flight> flight;  // with h2: its stream, its GOAWAY
+  std::uint64_t streams = 0;        // submitted on h2
+};
+
+/// The request a redirect chain starts from (worker_redirects.cpp): its URL (relative
+/// Locations resolve against it; hops to its origin use the request's connection), method,
+/// fields and body; where each hop's response headers and body go (null: nowhere); the index
+/// into run_plan::origins of its origin.
+struct redirect_source {
+  const http::url* url = nullptr;
+  std::string_view method;
+  std::span<const http::header> fields;
+  std::string_view body;
   client::response_data* keep = nullptr;
   unsigned origin = 0;
 };
@@ -159,14 +183,27 @@ class worker {
   /// that starts a new virtual user at each arrival (open model), running flows.
   task<void> scenario_user(unsigned id);
   /// `conns`: the user's connection to each origin (indexed as scenario_plan::origins).
-  task<iteration_end> scenario_iteration(virtual_user& u, std::vector<std::optional<client::connection>>& conns,
-                                         time_point intended, bool admitted);
+  task<iteration_end> scenario_iteration(virtual_user& u, std::vector<user_link>& conns, time_point intended,
+                                         bool admitted);
   /// Closes each of `conns` (a parked or finished user's).
-  void release_all(std::vector<std::optional<client::connection>>& conns) noexcept;
+  void release_all(std::vector<user_link>& conns) noexcept;
   /// One step's request on `conn` (the user's connection to the step's origin), with retries;
-  /// `done` receives when it completed.
+  /// `done` receives when it completed. Over HTTP/1.1 u.request holds it, rendered.
   task<client::outcome> scenario_request(std::optional<client::connection>& conn, const prepared_step& s,
                                          virtual_user& u, time_point actual, bool counted, time_point& done);
+  /// The same with --http2 / --http2-prior-knowledge (worker_scenario_h2.cpp): renders the
+  /// request for the link's protocol itself.
+  task<client::outcome> scenario_request_h2(user_link& link, const prepared_step& s, virtual_user& u,
+                                            time_point actual, bool counted, time_point& done);
+  /// One try of it; `rendered`: the protocol u's buffers hold the request for (0: none yet,
+  /// 1: HTTP/1.1, 2: HTTP/2), kept across tries.
+  task<client::outcome> scenario_h2_attempt(user_link& link, const prepared_step& s, virtual_user& u,
+                                            time_point start, bool& reused, std::uint64_t& written, int& rendered);
+  /// One stream on link.h2, from submit to its end (by `start` + --timeout).
+  task<client::outcome> scenario_h2_stream(user_link& link, const prepared_step& s, virtual_user& u,
+                                           time_point start, std::uint64_t& written);
+  /// Closes link's HTTP/2 connection (GOAWAY first when it is alive), if any.
+  task<void> close_h2_link(user_link& link);
   task<void> ticker();
   task<void> ramp_controller();
   /// One counted-or-not request on `conn` (connecting first when needed), with retries.
@@ -183,11 +220,13 @@ class worker {
   std::string_view batch_for(std::uint64_t n);
   /// Follows `o`, a response to the request, through up to --redirects hops (`location`: its
   /// Location field); the chain's last outcome, timed from `start`. worker_redirects.cpp.
+  /// `from`: the request the chain starts from (null: the plan's).
   task<client::outcome> follow_redirects(std::optional<client::connection>& conn, client::outcome o,
-                                         std::string location, time_point start, bool counted);
+                                         std::string location, time_point start, bool counted,
+                                         const redirect_source* from = nullptr);
   task<client::outcome> redirect_hop(std::optional<client::connection>& conn, const http::url& to,
                                      std::string_view request, bool head, time_point deadline, std::string& location,
-                                     bool counted);
+                                     bool counted, const redirect_source& from);
   /// `conn` open (a new connection to plan_.origins[origin] when it is not); false with o's error.
   task<bool> ensure_connected(std::optional<client::connection>& conn, client::outcome& o, unsigned origin = 0);
   /// A connection of its own for a redirect to another origin `to` (its --resolve entry, its

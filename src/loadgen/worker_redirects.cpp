@@ -17,10 +17,13 @@ bool origin_bound(std::string_view name) { return http::iequals(name, "Authoriza
 }  // namespace
 
 task<client::outcome> worker::follow_redirects(std::optional<client::connection>& conn, client::outcome o,
-                                               std::string location, time_point start, bool counted) {
+                                               std::string location, time_point start, bool counted,
+                                               const redirect_source* source) {
+  const redirect_source plans{&plan_.url, plan_.config.method, plan_.fields, plan_.config.body, nullptr, 0};
+  const redirect_source& from = source ? *source : plans;
   const time_point deadline = start + plan_.config.timeout;  // the chain's, as for one request
-  http::url at = plan_.url;
-  std::string method = plan_.config.method;
+  http::url at = *from.url;
+  std::string method(from.method);
   bool with_body = true;
   std::uint64_t bytes_in = o.bytes_in;
   const std::uint8_t attempts = o.attempts;  // of the first request, by the retry policy
@@ -40,18 +43,19 @@ task<client::outcome> worker::follow_redirects(std::optional<client::connection>
       if (method != "HEAD") method = "GET";
       with_body = false;
     }
-    const bool home = http::same_origin(*next, plan_.url);
+    const bool home = http::same_origin(*next, *from.url);
     fields.clear();
-    for (const auto& f : plan_.fields)
+    for (const auto& f : from.fields)
       if (home || !origin_bound(f.name)) fields.push_back(f);
     const std::string target = next->target(), host = next->host_header();
-    auto request = http::request_template::make(
-        {method, target, host, fields, with_body ? std::string_view(plan_.config.body) : std::string_view()});
+    auto request =
+        http::request_template::make({method, target, host, fields, with_body ? from.body : std::string_view()});
     if (!request) {  // parse_url validated the target and host; the rest was sent already
       if (counted) ++stats_.count.redirect_unfollowable;
       break;
     }
-    o = co_await redirect_hop(conn, *next, request->bytes(), method == "HEAD", deadline, location, counted);
+    if (from.keep) from.keep->body.clear();  // the last hop's response is the one kept
+    o = co_await redirect_hop(conn, *next, request->bytes(), method == "HEAD", deadline, location, counted, from);
     ++hops;
     bytes_in += o.bytes_in;
     at = std::move(*next);
@@ -104,15 +108,15 @@ task<bool> worker::connect_elsewhere(std::optional<client::connection>& conn, co
 
 task<client::outcome> worker::redirect_hop(std::optional<client::connection>& conn, const http::url& to,
                                            std::string_view request, bool head, time_point deadline,
-                                           std::string& location, bool counted) {
+                                           std::string& location, bool counted, const redirect_source& from) {
   const time_point hop_start = mono_clock::now();
   client::outcome o;
   // The target's origin goes over the request's own connection; another one over a
   // connection of its own, closed after the hop.
-  const bool home = http::same_origin(to, plan_.url);
+  const bool home = http::same_origin(to, *from.url);
   std::optional<client::connection> other;
   if (home) {
-    const bool connected = co_await ensure_connected(conn, o);
+    const bool connected = co_await ensure_connected(conn, o, from.origin);
     if (!connected) co_return o;
   } else {
     const bool connected = co_await connect_elsewhere(other, to, o);
@@ -125,7 +129,7 @@ task<client::outcome> worker::redirect_hop(std::optional<client::connection>& co
   if (sent != client::error_kind::none) {
     o.error = sent;
   } else {
-    o = co_await c.receive(hop_start, {deadline, time_point::max()}, head);
+    o = co_await c.receive(hop_start, {deadline, time_point::max()}, head, from.keep);
     if (follows(o)) location = c.location();
   }
   if (!plan_.config.keepalive) c.close();

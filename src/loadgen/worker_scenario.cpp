@@ -9,6 +9,7 @@
 // whose slot frees late is counted late, one never started dropped.
 #include <charconv>
 
+#include "http/message.hpp"
 #include "loadgen/worker.hpp"
 #include "loadgen/worker_scenario.hpp"
 #include "runtime/sleep.hpp"
@@ -71,6 +72,30 @@ const prepared_flow& pick_flow(const scenario_plan& sp, virtual_user& u) {
   return sp.flows.back();
 }
 
+/// The parts of a rendered HTTP/1.1 request (render_request) a redirect chain sends again:
+/// its method, target, fields (views into `request`, without Host and Content-Length) and body.
+void split_step_request(std::string_view request, std::string_view& method, std::string_view& target,
+                        std::vector<http::header>& fields, std::string_view& body) {
+  fields.clear();
+  std::size_t eol = request.find("\r\n");
+  const std::string_view line = request.substr(0, eol);
+  method = line.substr(0, line.find(' '));
+  target = line.substr(method.size() + 1, line.rfind(' ') - method.size() - 1);
+  for (std::size_t at = eol + 2; at < request.size(); at = eol + 2) {
+    eol = request.find("\r\n", at);
+    if (eol == std::string_view::npos || eol == at) {
+      body = eol == std::string_view::npos ? std::string_view() : request.substr(eol + 2);
+      return;
+    }
+    const std::string_view f = request.substr(at, eol - at);
+    const std::size_t colon = f.find(':');
+    const std::string_view name = f.substr(0, colon);
+    std::string_view value = f.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    if (!http::iequals(name, "host") && !http::iequals(name, "content-length")) fields.push_back({name, value});
+  }
+}
+
 duration think_for(const think_time& t, virtual_user& u) {
   if (t.min >= t.max) return t.max;
   const auto span = static_cast<std::uint64_t>((t.max - t.min).count());
@@ -84,7 +109,7 @@ task<void> worker::scenario_user(unsigned id) {
   if (!stats_.scenario.used()) stats_.scenario.init(sp.slot_names, sp.targets);
   virtual_user u;
   // One connection per origin, opened when a step first goes there, kept as a single URL's is.
-  std::vector<std::optional<client::connection>> conns(sp.origins.size());
+  std::vector<user_link> conns(sp.origins.size());
   if (schedule_) {  // open model: a new virtual user per arrival
     for (;;) {
       const time_point intended = schedule_->next();
@@ -120,18 +145,24 @@ task<void> worker::scenario_user(unsigned id) {
   user_finished();
 }
 
-void worker::release_all(std::vector<std::optional<client::connection>>& conns) noexcept {
-  for (auto& c : conns) {
-    drop_if_closed(c);
-    if (c) {
-      c.reset();
+void worker::release_all(std::vector<user_link>& conns) noexcept {
+  for (auto& l : conns) {
+    drop_if_closed(l.http1);
+    if (l.http1) {
+      l.http1.reset();
+      open_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    if (l.h2) {  // closed without a GOAWAY: the user is parked or done, nothing in flight
+      l.h2->close();
+      l.h2.reset();
+      l.flight.reset();
       open_.fetch_sub(1, std::memory_order_relaxed);
     }
   }
 }
 
-task<iteration_end> worker::scenario_iteration(virtual_user& u, std::vector<std::optional<client::connection>>& conns,
-                                               time_point intended, bool admitted) {
+task<iteration_end> worker::scenario_iteration(virtual_user& u, std::vector<user_link>& conns, time_point intended,
+                                               bool admitted) {
   const scenario_plan& sp = *plan_.scenario;
   scenario_stats& ss = stats_.scenario;
   const bool counted = intended >= plan_.counted_from;
@@ -151,14 +182,18 @@ task<iteration_end> worker::scenario_iteration(virtual_user& u, std::vector<std:
     const prepared_step& s = f.steps[i];
     const time_point actual = i == 0 ? mono_clock::now() : step_intended;
     if (i > 0 && !may_start(actual)) co_return iteration_end::cut;
-    render_request(s, u);
+    const bool h2 = plan_.config.http != http_choice::http1_1;
+    if (!h2) render_request(s, u);  // over HTTP/2, scenario_request_h2 renders for the link's protocol
     const bool step_counted = step_intended >= plan_.counted_from;
     if (step_counted) {
       ++stats_.count.started;
       ++ss.steps[s.slot].started;
     }
     time_point done;
-    const client::outcome o = co_await scenario_request(conns[s.origin], s, u, actual, step_counted, done);
+    client::outcome o;
+    if (h2) o = co_await scenario_request_h2(conns[s.origin], s, u, actual, step_counted, done);
+    else
+      o = co_await scenario_request(conns[s.origin].http1, s, u, actual, step_counted, done);
     record(o, step_counted, step_intended, actual, done, &s.expect);
     if (step_counted)
       ss.record(s.slot, o, o.ok() && s.expect.ok(o.status),
@@ -192,11 +227,13 @@ task<client::outcome> worker::scenario_request(std::optional<client::connection>
   std::uint64_t written = 0;
   time_point attempt_start = actual;
   client::outcome o;
+  std::string location;  // --redirects: a 3xx's Location
+  std::string* keep_location = plan_.config.redirects > 0 ? &location : nullptr;
   for (;;) {
     if (tries.attempts() > 0 || tries.resent()) attempt_start = mono_clock::now();
     if (io.keep) u.response.body.clear();
     bool reused = false;
-    o = co_await attempt(conn, attempt_start, reused, written, nullptr, &io);
+    o = co_await attempt(conn, attempt_start, reused, written, keep_location, &io);
     const client::retry_step next = tries.after(o, reused);
     if (next == client::retry_step::resend) {  // the keep-alive race: re-sent, not retried
       if (counted) ++stats_.count.resent;
@@ -208,6 +245,19 @@ task<client::outcome> worker::scenario_request(std::optional<client::connection>
   o.attempts = static_cast<std::uint8_t>(std::min(tries.attempts(), 255u));
   if (counted) stats_.count.bytes_out += written;
   done = attempt_start + std::chrono::nanoseconds(o.times.complete);
+  if (follows(o)) {  // the chain is the step's request; its last response is the step's
+    http::url at = plan_.scenario->origins[s.origin];
+    std::string_view method, target, body;
+    std::vector<http::header> fields;
+    split_step_request(u.request, method, target, fields, body);
+    const std::size_t q = target.find('?');
+    at.path.assign(target.substr(0, q));
+    at.query.assign(q == std::string_view::npos ? std::string_view() : target.substr(q + 1));
+    const redirect_source from{&at, method, fields, body, io.keep, s.origin};
+    o = co_await follow_redirects(conn, o, std::move(location), actual, counted, &from);
+    o.times.first_byte = 0;  // a chain's time is in its hops (redirect_hops), not in the phases
+    done = actual + std::chrono::nanoseconds(o.times.complete);
+  }
   co_return o;
 }
 

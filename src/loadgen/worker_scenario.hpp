@@ -20,6 +20,7 @@
 
 #include "base/result.hpp"
 #include "client/connection.hpp"
+#include "h2/client_session.hpp"
 #include "http/url.hpp"
 #include "loadgen/json_capture.hpp"
 #include "loadgen/config.hpp"
@@ -53,6 +54,20 @@ struct prepared_capture {
 /// iteration (abort_reason::body_over_limit) rather than growing without bound.
 inline constexpr std::size_t capture_body_limit = 1 << 20;
 
+/// A step's request as HTTP/2 sends it (runs with --http2 or --http2-prior-knowledge):
+/// :path from the target's pieces, the fields with lowercase names and without Host (the
+/// origin is :authority) or the connection-specific ones (RFC 9113 §8.2.2), the body's pieces.
+struct prepared_h2_field {
+  std::string name;
+  std::vector<request_piece> value;
+};
+struct prepared_h2 {
+  std::string method, scheme, authority;
+  std::vector<request_piece> path;
+  std::vector<prepared_h2_field> fields;
+  std::vector<request_piece> body;
+};
+
 struct prepared_step {
   std::string name;
   unsigned slot = 0;    // index into scenario_stats::steps
@@ -70,6 +85,7 @@ struct prepared_step {
   /// Which statuses pass: the step's expect, else the run's --success-status.
   success_policy expect;
   think_time think;
+  prepared_h2 h2;  // empty unless the run speaks HTTP/2
 };
 
 struct prepared_flow {
@@ -120,6 +136,11 @@ struct virtual_user {
   std::string body;              // scratch: a templated body
   client::response_data response;
   std::mt19937_64 rng;
+  /// Over HTTP/2: the step's request (render_h2_request), its views into `request` (the
+  /// :path and the field values) and `body`.
+  h2::request h2_request;
+  std::vector<h2::field> h2_fields;
+  std::vector<std::size_t> h2_ends;  // scratch: where each value ends in `request`
 };
 
 /// How an iteration of a virtual user ended, for its loop.
@@ -135,6 +156,10 @@ std::string origin_text(const http::url& u);
 
 /// Writes step `s`'s request for `u` into u.request (its capacity reused).
 void render_request(const prepared_step& s, virtual_user& u);
+
+/// Writes step `s`'s HTTP/2 request for `u` into u.h2_request (its strings in u.request,
+/// u.body and the plan).
+void render_h2_request(const prepared_step& s, virtual_user& u);
 
 /// The outcome of applying a step's expectations and captures to its response.
 struct step_verdict {

@@ -85,6 +85,63 @@ flows:
 """
 
 
+REDIRECTS = """base_url: http://127.0.0.1:%(port)d
+flows:
+  - name: f
+    steps:
+      - name: moved
+        path: /r/302
+        capture:
+          code: status
+          len: {header: content-length}
+        expect: {status: 200, captures: [code, len]}
+      - name: post307
+        method: POST
+        path: /post/307
+        body: payload
+        expect: {status: 200}
+      - name: post303
+        method: POST
+        path: /get/303
+        body: payload
+        expect: {status: 200}
+      - name: chain
+        path: /chain/{{len}}
+        expect: {status: 200}
+"""
+
+
+def redirects(barrage, tmp):
+    """Against redirect_server.py: a 302 to /ok (whose Content-Length, 2, is captured: the 302's
+    is 0), a POST kept by 307 and turned into a GET by 303, then /chain/{{len}}: 2 more hops."""
+    port = free_port()
+    srv = spawn([sys.executable, os.path.join(HERE, "redirect_server.py"), str(port), "9"], stdout=subprocess.PIPE,
+                text=True)
+    if srv.stdout.readline().strip() != "ready":
+        check(False, "redirect_server.py started")
+        return
+    path = os.path.join(tmp, "redirects.yaml")
+    with open(path, "w") as f:
+        f.write(REDIRECTS % {"port": port})
+    r = run(barrage, [path, "-c", "2", "-t", "1", "--iterations", "5", "--redirects", "5", "--json", "-", "--no-progress"])
+    rep = json.loads(r.stdout) if r.stdout.startswith("{") else {}
+    steps, it = rep.get("steps", {}), rep.get("iterations", {})
+    check(r.returncode == 0 and all(steps.get(n, {}).get("statuses") == {"200": 10}
+                                    for n in ("moved", "post307", "post303", "chain")),
+          "each step's chain ends in 200 (the 307 kept the POST and its body, the 303 made it a GET): %s"
+          % {n: t.get("statuses") for n, t in steps.items()})
+    check(rep.get("redirects", {}).get("followed") == 50 and it.get("completed") == 10,
+          "5 hops per iteration: the header captured from the last response (/chain/2): %s"
+          % rep.get("redirects", {}).get("followed"))
+    check(rep.get("requests", {}).get("started") == 40 and accounted(rep), "a chain is one request, accounted")
+    r = run(barrage, [path, "-c", "1", "-t", "1", "--iterations", "2", "--json", "-", "--no-progress"])
+    rep = json.loads(r.stdout) if r.stdout.startswith("{") else {}
+    check(rep.get("steps", {}).get("moved", {}).get("statuses") == {"302": 2}
+          and rep.get("iterations", {}).get("aborted", {}).get("unexpected_status") == 2,
+          "without --redirects a 3xx is the step's response: %s" % rep.get("steps", {}).get("moved", {}).get("statuses"))
+    srv.kill()
+
+
 def main():
     barrage = sys.argv[1]
     guard_children()
@@ -172,6 +229,9 @@ def main():
     r = run(barrage, ["demo", "--scenario", "-d", "0.5s", "-c", "8", "-t", "1"])
     check(r.returncode == 0 and "login" in r.stdout and "completed" in r.stdout and "aborted 0" in r.stdout,
           "barrage demo --scenario runs the login flow: %d %s" % (r.returncode, r.stderr.strip()))
+
+    print("--redirects: a step's chain is its request, its last response the step's (captures too)")
+    redirects(barrage, tmp)
 
     serve.kill()
     if FAILURES:

@@ -42,6 +42,7 @@ def main():
             "users.csv": "name,pass\nann\n",
             "targets.txt": "GET http://127.0.0.1:9/\nX-A: 1\n@missing.json\n",
             "ok.txt": "GET http://127.0.0.1:9/\n",
+            "mixed.txt": "GET http://127.0.0.1:9/\n\nGET https://127.0.0.1:10/\n",
             "targets.jsonl": '{"method": "GET", "url": "http://127.0.0.1:9/", "body": "!!"}\n',
         }
         for name, text in files.items():
@@ -64,11 +65,14 @@ def main():
         usage_error(barrage, ["--targets-order", "random", "http://127.0.0.1:9/"], "--targets-order needs --targets FILE", d)
         usage_error(barrage, ["--targets", "targets.txt", "http://127.0.0.1:9/"],
                     "--targets FILE gives the requests: no URL or scenario file with it (got http://127.0.0.1:9/)", d)
-        usage_error(barrage, ["--targets", "ok.txt", "--redirects", "2"],
-                    "scenarios and --targets do not follow redirects: a 3xx is the step's response (expect it with "
-                    "`status:`, or give the final URL)", d)
-        usage_error(barrage, ["--targets", "ok.txt", "--http2-prior-knowledge"],
-                    "scenarios and --targets run over HTTP/1.1 only for now", d)
+        usage_error(barrage, ["--targets", "ok.txt", "--redirects", "2", "--http2-prior-knowledge"],
+                    "--redirects is not supported with HTTP/2 yet", d)
+        usage_error(barrage, ["--targets", "mixed.txt", "--http2-prior-knowledge"],
+                    "--http2-prior-knowledge is for http:// origins; step \"GET https://127.0.0.1:10/\" goes to "
+                    "https://: use --http2", d)
+        usage_error(barrage, ["--targets", "ok.txt", "--http2-prior-knowledge", "-m", "4"],
+                    "scenarios and --targets run one stream at a time per virtual user (its steps go in order): "
+                    "-m/--streams 1; more users (-c) for more streams", d)
         usage_error(barrage, ["-c", "2"], "url is required (a URL, a scenario file FILE.yaml|FILE.json, or --targets FILE)", d)
     if failures:
         print(f"{len(failures)} failed")

@@ -25,6 +25,26 @@ TEST(ClientSessionForAGenerator, ResponsesCarryTheirStatusAndNoFieldsWhenFieldsA
   EXPECT_EQ(tc.bodies[1], "hello");
 }
 
+TEST(ClientSessionForAGenerator, KeepChoosesPerRequestWhetherFieldsAndDataBytesAreKept) {
+  client_session c({.keep_data_bytes = false, .keep_fields = false});
+  server_session s;
+  transcript tc, ts;
+  ASSERT_TRUE(c.submit({.authority = "a", .path = "/1"}).ok());
+  pump(c, s, tc, ts, answer_with("hello"));
+  EXPECT_TRUE(tc.fields[1].empty());
+  EXPECT_EQ(tc.bodies[1], "?????");  // lengths only
+  c.keep(true, true);  // a step that captures: its response whole
+  ASSERT_TRUE(c.submit({.authority = "a", .path = "/2"}).ok());
+  pump(c, s, tc, ts, answer_with("world"));
+  EXPECT_FALSE(tc.fields[3].empty());
+  EXPECT_EQ(tc.bodies[3], "world");
+  c.keep(false, false);  // and back: nothing copied
+  ASSERT_TRUE(c.submit({.authority = "a", .path = "/3"}).ok());
+  pump(c, s, tc, ts, answer_with("again"));
+  EXPECT_TRUE(tc.fields[5].empty());
+  EXPECT_EQ(tc.bodies[5], "?????");
+}
+
 TEST(ClientSessionForAGenerator, APinnedRequestGoesOutAsTheSameRequestEveryTime) {
   client_session c;
   server_session s;

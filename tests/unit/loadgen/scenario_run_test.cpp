@@ -442,22 +442,71 @@ TEST(scenario_plan, options_a_scenario_cannot_honour_are_refused_not_ignored) {
   f.steps = {get("a", "/a", s->variables)};
   s->flows = {f};
   run_config c = config_for(s);
-  c.redirects = 3;
-  auto r = make_scenario_plan(c, *parse_target_url(s->base_url));
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error(), "scenarios and --targets do not follow redirects: a 3xx is the step's response (expect it with "
-                       "`status:`, or give the final URL)");
+  c.redirects = 3;  // honoured: a step's chain is its request
+  EXPECT_TRUE(make_scenario_plan(c, *parse_target_url(s->base_url)).ok());
   c = config_for(s);
   c.pipeline = 4;
-  r = make_scenario_plan(c, *parse_target_url(s->base_url));
+  auto r = make_scenario_plan(c, *parse_target_url(s->base_url));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error(), "scenarios and --targets do not pipeline (--pipeline 1)");
   c = config_for(s);
-  c.http = http_choice::h2_prior_knowledge;
+  c.http = http_choice::h2_prior_knowledge;  // HTTP/2 is honoured: h2c to http:// origins
+  EXPECT_TRUE(make_scenario_plan(c, *parse_target_url(s->base_url)).ok());
+  s->flows[0].steps.push_back(get("tls", "https://127.0.0.1:2/b", s->variables));
+  s->flows[0].steps.back().absolute = true;
   r = make_scenario_plan(c, *parse_target_url(s->base_url));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error(), "scenarios and --targets run over HTTP/1.1 only for now");
+  EXPECT_EQ(r.error(), "step \"tls\": --http2-prior-knowledge is for http:// origins; https://127.0.0.1:2 "
+                       "negotiates h2 by ALPN: use --http2");
+  c.http = http_choice::h2_alpn;
+  EXPECT_TRUE(make_scenario_plan(c, *parse_target_url(s->base_url)).ok());
+  c.streams = 4;
+  r = make_scenario_plan(c, *parse_target_url(s->base_url));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "scenarios and --targets run one stream at a time per virtual user (its steps go in order): "
+                       "-m/--streams 1; more users (-c) for more streams");
   EXPECT_TRUE(make_scenario_plan(config_for(s), *parse_target_url(s->base_url)).ok());
+}
+
+TEST(scenario_plan, an_http2_request_is_rendered_without_connection_fields_and_with_its_length) {
+  auto s = std::make_shared<scenario>();
+  s->base_url = "http://h:8080/api/";
+  s->variables = variables({"name", "tok"});
+  const auto& v = s->variables;
+  step post;
+  post.name = "p";
+  post.method = "POST";
+  post.target = tmpl("/users/{{name}}?q=1", v);
+  post.headers = {{"Authorization", tmpl("Bearer {{tok}}", v)},
+                  {"Connection", tmpl("keep-alive", v)},
+                  {"X-Two", tmpl("2", v)}};
+  post.body = tmpl("{\"name\": \"{{name}}\"}", v, template_part::json_string);
+  flow f;
+  f.name = "f";
+  f.steps = {post};
+  s->flows = {f};
+  run_config c = config_for(s);
+  c.http = http_choice::h2_prior_knowledge;
+  auto plan = make_scenario_plan(c, *parse_target_url(s->base_url));
+  ASSERT_TRUE(plan.ok()) << plan.error();
+  virtual_user u;
+  u.vars.resize(v.size());
+  u.vars[4] = "a b";
+  u.vars[5] = "t\r\n1";
+  render_h2_request((*plan)->flows[0].steps[0], u);
+  const h2::request& r = u.h2_request;
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.scheme, "http");
+  EXPECT_EQ(r.authority, "h:8080");
+  EXPECT_EQ(r.path, "/api/users/a%20b?q=1");
+  EXPECT_EQ(r.body, "{\"name\": \"a b\"}");
+  ASSERT_EQ(r.fields.size(), 3u);
+  EXPECT_EQ(r.fields[0].name, "authorization");
+  EXPECT_EQ(r.fields[0].value, "Bearer t  1");
+  EXPECT_EQ(r.fields[1].name, "x-two");
+  EXPECT_EQ(r.fields[1].value, "2");
+  EXPECT_EQ(r.fields[2].name, "content-length");
+  EXPECT_EQ(r.fields[2].value, std::to_string(r.body.size()));
 }
 
 TEST(scenario_plan, requests_are_rendered_from_prepared_pieces_with_values_made_safe) {
