@@ -21,14 +21,33 @@ double histogram::stdev() const noexcept {
   return std::sqrt(squares / static_cast<double>(total_));
 }
 
+namespace {
+
+/// The rank value_at_percentile(p) looks for: as HdrHistogram, p nudged down by one ulp so
+/// that p × count landing a hair above a whole number through rounding (99.9 % of 1000 =
+/// 999.0000000000001) does not skip a rank.
+std::uint64_t rank_of(double p, std::uint64_t total) noexcept {
+  double wanted = std::ceil(std::nextafter(std::min(p, 100.0), 0.0) / 100.0 * static_cast<double>(total));
+  return std::clamp(static_cast<std::uint64_t>(wanted), std::uint64_t{1}, total);
+}
+
+}  // namespace
+
+void histogram::values_at_percentiles(std::span<const double> ps, std::span<std::uint64_t> out) const noexcept {
+  std::size_t k = 0;
+  for (; k < ps.size() && (total_ == 0 || !(ps[k] > 0.0)); ++k) out[k] = total_ == 0 ? 0 : min_;
+  std::uint64_t seen = 0;
+  for (std::size_t i = first_index(), last = last_index(); k < ps.size() && i <= last; ++i) {
+    seen += counts_[i];
+    for (; k < ps.size() && seen >= rank_of(ps[k], total_); ++k) out[k] = std::min(highest_equivalent(i), max_);
+  }
+  for (; k < ps.size(); ++k) out[k] = max_;
+}
+
 std::uint64_t histogram::value_at_percentile(double p) const noexcept {
   if (total_ == 0) return 0;
   if (!(p > 0.0)) return min_;
-  // As HdrHistogram: nudge p down by one ulp so that p × count landing a hair above a whole
-  // number through rounding (99.9 % of 1000 = 999.0000000000001) does not skip a rank.
-  double wanted =
-      std::ceil(std::nextafter(std::min(p, 100.0), 0.0) / 100.0 * static_cast<double>(total_));
-  auto rank = std::clamp(static_cast<std::uint64_t>(wanted), std::uint64_t{1}, total_);
+  const std::uint64_t rank = rank_of(p, total_);
   std::uint64_t seen = 0;
   for (std::size_t i = first_index(), last = last_index(); i <= last; ++i) {
     seen += counts_[i];

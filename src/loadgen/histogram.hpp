@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -114,6 +115,9 @@ class histogram {
   /// equivalent value clamped to max(). p is clamped to [0, 100]; p = 0 (or NaN) gives min().
   /// So the answer is ≥ the exact order statistic and within 0.1 % of it. 0 when empty.
   std::uint64_t value_at_percentile(double p) const noexcept;
+  /// value_at_percentile of each of `ps` (increasing) into `out` (as many), in one pass over
+  /// the buckets: what a report of many histograms wants.
+  void values_at_percentiles(std::span<const double> ps, std::span<std::uint64_t> out) const noexcept;
 
   /// The non-empty buckets in increasing value order: for (bucket b : h.buckets()) ...
   bucket_range buckets() const noexcept;

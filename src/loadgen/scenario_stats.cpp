@@ -112,6 +112,10 @@ void scenario_stats::record(unsigned slot, const client::outcome& o, bool succee
 void scenario_stats::merge(const scenario_stats& o) {
   if (!o.used()) return;
   targets = o.targets;
+  if (steps.empty()) {  // the first worker's: its slots as they are (a search per slot is quadratic)
+    steps.reserve(o.steps.size());
+    for (const auto& from : o.steps) steps.push_back(step_stats{from.name});
+  }
   for (std::size_t i = 0; i < o.steps.size(); ++i) {
     const step_stats& from = o.steps[i];
     // The same plan gives every worker the same slots: matched by index, else by name.

@@ -96,6 +96,17 @@ TEST_P(on_random_data, percentiles_match_a_sorted_array_within_one_part_in_a_tho
   EXPECT_EQ(h.max(), values.back());
 }
 
+TEST_P(on_random_data, percentiles_in_one_pass_equal_each_percentile_asked_alone) {
+  const auto h = filled(sample(GetParam(), 20'000, 7));
+  const std::vector<double> ps{0.0, 0.1, 1.0, 50.0, 50.0, 75.0, 99.0, 99.9, 99.99, 100.0, 120.0};
+  std::vector<std::uint64_t> got(ps.size(), 12345);
+  h.values_at_percentiles(ps, got);
+  for (std::size_t i = 0; i < ps.size(); ++i) EXPECT_EQ(got[i], h.value_at_percentile(ps[i])) << "p" << ps[i];
+  histogram empty;
+  empty.values_at_percentiles(ps, got);
+  for (std::size_t i = 0; i < ps.size(); ++i) EXPECT_EQ(got[i], 0u) << "empty, p" << ps[i];
+}
+
 TEST_P(on_random_data, mean_is_exact_and_stdev_within_one_percent) {
   auto values = sample(GetParam(), 100'000, 7);
   auto h = filled(values);
