@@ -1,6 +1,8 @@
 // Preparing a scenario or a targets list for the workers (worker_scenario.hpp), and what a
 // virtual user does per request with the result: render the request, judge the response.
+#include <algorithm>
 #include <charconv>
+#include <initializer_list>
 #include <unordered_map>
 
 #include "client/retry.hpp"
@@ -186,10 +188,11 @@ result<void, std::string> check_and_prepare(const step& st, const run_config& cf
   return {};
 }
 
-bool reads_iteration(const prepared_step& s) {
+/// Whether a piece of step `s`'s request reads one of the variables `vars`.
+bool reads_any(const prepared_step& s, std::initializer_list<std::size_t> vars) {
   for (const auto* v : {&s.head, &s.body})
     for (const auto& p : *v)
-      if (p.where != request_piece::literal && p.var == var_iteration) return true;
+      if (p.where != request_piece::literal && std::find(vars.begin(), vars.end(), p.var) != vars.end()) return true;
   return false;
 }
 
@@ -248,7 +251,8 @@ result<std::unique_ptr<scenario_plan>, std::string> make_scenario_plan(const run
       auto [it, added] = slots.try_emplace(st.name, static_cast<unsigned>(plan->slot_names.size()));
       if (added) plan->slot_names.push_back(st.name);
       ps.slot = it->second;
-      plan->uses_iteration = plan->uses_iteration || reads_iteration(ps);
+      plan->uses_iteration = plan->uses_iteration || reads_any(ps, {var_iteration});
+      plan->uses_numbers = plan->uses_numbers || reads_any(ps, {var_user, var_counter});
       pf.steps.push_back(std::move(ps));
     }
     if (pf.steps.empty()) return fail("flow \"" + f.name + "\" has no step");

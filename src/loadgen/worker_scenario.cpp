@@ -173,14 +173,17 @@ task<iteration_end> worker::scenario_iteration(virtual_user& u, std::vector<user
     if (counted) ss.abort(f.steps.front().slot, abort_reason::no_data_row);
     co_return iteration_end::no_row;
   }
-  set_number(u.vars[var_user], u.index);
-  set_number(u.vars[var_counter], u.iterations);
+  if (sp.uses_numbers) {
+    set_number(u.vars[var_user], u.index);
+    set_number(u.vars[var_counter], u.iterations);
+  }
   if (sp.uses_iteration) set_number(u.vars[var_iteration], sp.next_iteration.fetch_add(1, std::memory_order_relaxed));
   ++u.iterations;
   time_point step_intended = intended;
   for (std::size_t i = 0; i < f.steps.size(); ++i) {
     const prepared_step& s = f.steps[i];
-    const time_point actual = i == 0 ? mono_clock::now() : step_intended;
+    // The closed model's caller read the clock for `intended` just now: its first step starts then.
+    const time_point actual = i == 0 ? (admitted ? mono_clock::now() : intended) : step_intended;
     if (i > 0 && !may_start(actual)) co_return iteration_end::cut;
     const bool h2 = plan_.config.http != http_choice::http1_1;
     if (!h2) render_request(s, u);  // over HTTP/2, scenario_request_h2 renders for the link's protocol
@@ -209,12 +212,14 @@ task<iteration_end> worker::scenario_iteration(virtual_user& u, std::vector<user
       auto paused = co_await with_timeout(pause, stop_.wait());  // either way the pause is over
       (void)paused;
     }
-    if (stopping_ && i + 1 < f.steps.size()) co_return iteration_end::cut;
+    if (i + 1 == f.steps.size()) break;
+    if (stopping_) co_return iteration_end::cut;
     step_intended = mono_clock::now();
   }
   if (counted) {
     ++ss.iterations.completed;
-    ss.iterations.duration.record(mono_clock::now() - intended);
+    // A targets run reports no iterations (each is one request): no clock read for them.
+    if (!sp.targets) ss.iterations.duration.record(mono_clock::now() - intended);
   }
   co_return iteration_end::ran;
 }

@@ -104,6 +104,7 @@ struct scenario_plan {
   bool random_targets = false;
   std::size_t variable_count = builtin_variable_count;
   bool uses_iteration = false;  // some template reads {{iteration}}
+  bool uses_numbers = false;    // some template reads {{user}} or {{counter}}
   const data_feed* data = nullptr;
   std::optional<std::uint64_t> iterations;  // --iterations: per virtual user (closed model)
   std::shared_ptr<const scenario> source;
