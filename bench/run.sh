@@ -2,6 +2,7 @@
 # `make bench`: barrage beside wrk, ab, h2load and the reference Python script against one nginx worker, barrage
 # with and without --pipeline 16 against nginx and `barrage serve`, the
 # built-in server beside nginx and aiohttp under wrk, open-model accuracy, the coordinated-omission demo,
+# the open model at 10k-60k req/s (beside wrk2 when WRK2 is set),
 # and the Google Benchmark micro-benchmarks. Everything on 127.0.0.1, server on CPU 0, generator on CPU 1.
 #
 # usage: bench/run.sh [BUILD_DIR]          (default build/release)
@@ -9,7 +10,8 @@
 #   BENCH_REPS=N         runs per figure in the full mode (default 3)
 #   BENCH_REFERENCE_DIR  directory holding the reference seed.py and aioserver.py (default ../shared/anchors)
 #   BENCH_OUT            where latest.json and latest.md go (default bench/results)
-#   BENCH_ONLY           sections to run, comma-separated: generators,pipelining,servers,tls,h2,accuracy,micro,h2servers (default all)
+#   BENCH_ONLY           sections to run, comma-separated: generators,pipelining,servers,tls,h2,accuracy,micro,h2servers,open (default all)
+#   WRK2=/path/to/wrk    wrk2 (not in Debian; built by hand, docs/benchmarks.md) beside barrage's open model
 # Needs: taskset, nginx (nginx-light), wrk, ab (apache2-utils), Debian's /usr/bin/python3 with python3-aiohttp
 # and python3-uvloop; h2load (nghttp2-client) is used when installed. Writes bench/results/latest.{json,md}.
 set -euo pipefail
@@ -30,10 +32,10 @@ BUILD="$(cd "$BUILD" && pwd)"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true   # c=1000 runs need a few thousand descriptors
 
 args=(run "$BUILD" --out "${BENCH_OUT:-$HERE/results}")
-limit=900
+limit=1300
 if [[ "${BENCH_QUICK:-0}" != 0 ]]; then
     args+=(--quick)
-    limit=300
+    limit=400
 else
     args+=(--reps "${BENCH_REPS:-3}")
 fi

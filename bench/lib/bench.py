@@ -17,6 +17,7 @@ from .report import bugs_of, metrics_of, verdict_of
 from .h2 import h2_ratios, h2_section
 from .h2_servers import h2_servers_ratios, h2_servers_section
 from .tls import tls_ratios, tls_section
+from .open_rate import open_rate_ratios, open_rate_section
 from .runner import _workdirs, aio_server, barrage_server, busy_seconds, nginx_server, run_generator, stop_all
 
 
@@ -282,12 +283,14 @@ class Bench:
         try:
             want = set(self.a.only.split(",")) if self.a.only else set(SECTIONS)
             if self.have("nginx"):
-                if want & {"generators", "pipelining", "servers"}:
+                if want & {"generators", "pipelining", "servers", "open"}:
                     nginx = nginx_server(self.workdir, self.limit).start()
                 if "generators" in want:
                     self.generators(nginx)
                 if "pipelining" in want:
                     self.pipelining(nginx)
+                if "open" in want:
+                    open_rate_section(self, nginx)
             else:
                 self.notes.append("nginx: not installed (Debian nginx-light): generator rows skipped.")
             if nginx and "servers" in want:
@@ -337,6 +340,7 @@ class Bench:
         ratios.update(tls_ratios(figures))
         ratios.update(h2_ratios(figures))
         ratios.update(h2_servers_ratios(figures))
+        ratios.update(open_rate_ratios(figures))
         oc = summary(self.other_cpu)
         if oc and oc["median"] > 10:
             self.notes.append(f"Other processes used {oc['median']:.0f} % of a core (median over runs, max "

@@ -27,7 +27,9 @@ def metrics_of(fid, meta, runs):
         m["server_cpu_pct"] = summary([r["server_cpu_s"] / r["wall_s"] * 100 for r in ok])
     m["server_cpu_us_per_req"] = summary(
         [r["server_cpu_s"] / r["requests"] * 1e6 if r["requests"] else None for r in ok])
-    for k in ("p50_ms", "p99_ms", "mean_ms", "unc_p50_ms", "unc_p99_ms"):
+    if all(r.get("csw") is not None for r in ok):
+        m["csw_per_s"] = summary([r["csw"] / r["wall_s"] for r in ok])
+    for k in ("p50_ms", "p99_ms", "mean_ms", "unc_p50_ms", "unc_p99_ms", "lag_p99_ms"):
         vals = [r[k] for r in ok if r.get(k) is not None]
         if vals:
             m[k] = summary(vals)
@@ -74,6 +76,13 @@ def verdict_of(fid, meta, runs, m):
         o = m.get("other_cpu_pct")
         if o and o["median"] >= CONTENDED:
             v += f"; contended: other processes used {o['median']:.0f} % of a core"
+        return v
+    if fid.startswith("open/"):
+        v = f"{m['gen_cpu_pct']['median']:.0f} % of a core; {m['csw_per_s']['median']:,.0f} voluntary context switches/s"
+        if "lag_p99_ms" in m:
+            v += f"; p99 schedule lag {m['lag_p99_ms']['median']:.3f} ms"
+        if meta.get("rate"):
+            v += f"; {m['rps']['median'] / meta['rate'] * 100:.1f} % of the asked rate"
         return v
     if fid == "acc/open/delay20ms":
         p50 = m["p50_ms"]["median"]

@@ -267,7 +267,7 @@ def run_generator(argv, limit, window=None):
         out.seek(0)
         txt = out.read().decode(errors="replace")
     rec = {"argv": argv, "rc": os.waitstatus_to_exitcode(status), "wall_s": wall, "killed": bool(killed),
-           "cpu_user_s": ru.ru_utime, "cpu_sys_s": ru.ru_stime}
+           "cpu_user_s": ru.ru_utime, "cpu_sys_s": ru.ru_stime, "csw": ru.ru_nvcsw, "csw_involuntary": ru.ru_nivcsw}
     if snap and wall > snap["t"] + 0.05:  # still working well after its window: cut there
         rec["window_s"] = snap["t"]
         rec["window_cpu_s"] = sum(snap["cpu"])

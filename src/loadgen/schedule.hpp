@@ -15,6 +15,12 @@ namespace barrage::loadgen {
 /// A request (or message) sent more than this after its intended time is counted `late`.
 inline constexpr duration late_after = std::chrono::milliseconds(1);
 
+/// The open model's timer slack (event_loop::options::timer_slack): arrivals due within it of
+/// the earliest are sent by one wake-up, at the latest one's time. Latency still counts from
+/// each arrival's own intended time; a lone arrival is sent on time. (docs/performance.md,
+/// "Open model batching".)
+inline constexpr duration open_timer_slack = std::chrono::microseconds(500);
+
 /// A piecewise-linear function of time since the start: the rate (or connection count).
 class ramp_profile {
  public:

@@ -43,6 +43,7 @@ void worker::run() {
   event_loop::options opts;
   // The lag probe (a 10 ms timer) only when someone reads it: the live metrics.
   opts.monitor_lag = plan_.config.metrics.has_value();
+  if (plan_.config.open_model()) opts.timer_slack = open_timer_slack;
   event_loop loop(opts);
   {
     std::lock_guard lock(loop_mutex_);
@@ -190,8 +191,15 @@ task<void> worker::open_user(unsigned) {
       if (!(quota_ && *quota_ == 0) && intended >= plan_.counted_from && intended < cut) ++stats_.count.dropped;
       break;
     }
-    if (intended > mono_clock::now()) co_await sleep_until(intended);
-    time_point actual = mono_clock::now();
+    // The loop's clock of this turn: when the arrival's timer (or a batch's) woke the loop.
+    // Behind schedule, the clock is read: the turn may have started long ago.
+    time_point actual;
+    if (intended > event_loop::current().now()) {
+      co_await sleep_until(intended);
+      actual = event_loop::current().now();
+    } else {
+      actual = mono_clock::now();
+    }
     if (intended >= plan_.counted_from) {
       stats_.schedule_lag.record(actual - intended);
       if (actual - intended > late_after) ++stats_.count.late;

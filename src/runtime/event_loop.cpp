@@ -91,7 +91,9 @@ void event_loop::run_once(duration max_wait) {
   if (!ready_.empty()) {
     timeout = duration::zero();
   } else if (!timers_.empty()) {
-    duration until = std::max(duration::zero(), timers_.next_deadline() - mono_clock::now());
+    time_point wake = timers_.next_deadline();
+    if (opts_.timer_slack > duration::zero()) wake = timers_.latest_due_by(wake + opts_.timer_slack);
+    duration until = std::max(duration::zero(), wake - mono_clock::now());
     timeout = (timeout < duration::zero()) ? until : std::min(timeout, until);
   }
   metrics_.add_busy(coarse_now() - busy_since_);

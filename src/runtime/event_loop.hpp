@@ -33,6 +33,12 @@ class event_loop final : private io_sink {
     duration lag_interval = std::chrono::milliseconds(10);
     duration slow_step_threshold = std::chrono::milliseconds(20);
     io_backend_kind backend = io_backend_kind::automatic;  // when none is passed in
+    /// Timers due within `timer_slack` of the earliest one are served by one wake-up, at the
+    /// latest of their deadlines: no timer fires early, none more than the slack late, and a
+    /// timer with no other due within the slack fires on time. Zero: every deadline wakes the
+    /// loop on its own. For loops with many close timers (an open-model schedule) where a
+    /// wake-up costs more than the slack's lateness.
+    duration timer_slack = duration::zero();
   };
   using slow_step_hook = std::function<void(const char* task_name, duration held)>;
   using exception_handler = std::function<void(std::exception_ptr, const char* task_name)>;

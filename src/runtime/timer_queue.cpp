@@ -1,5 +1,8 @@
 #include "runtime/timer_queue.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 namespace barrage {
 
 void timer_queue::insert(timer_node& n) {
@@ -18,6 +21,25 @@ timer_node* timer_queue::pop_due(time_point now) noexcept {
   timer_node* n = heap_.front();
   remove_at(0);
   return n;
+}
+
+time_point timer_queue::latest_due_by(time_point bound) const noexcept {
+  time_point latest = heap_.front()->deadline;
+  // A heap's subtree holds nothing earlier than its root: a node after `bound` ends its branch.
+  // Depth-first with an explicit stack of indices; a node's children are 2i+1 and 2i+2.
+  std::size_t stack[64];
+  std::size_t depth = 0;
+  if (latest <= bound) stack[depth++] = 0;
+  while (depth > 0) {
+    const std::size_t i = stack[--depth];
+    latest = std::max(latest, heap_[i]->deadline);
+    for (std::size_t c = 2 * i + 1; c <= 2 * i + 2 && c < heap_.size(); ++c) {
+      if (heap_[c]->deadline > bound) continue;
+      if (depth == std::size(stack)) return latest;  // deeper than 64 pending: stop early, never late
+      stack[depth++] = c;
+    }
+  }
+  return latest;
 }
 
 void timer_queue::remove_at(std::size_t i) noexcept {

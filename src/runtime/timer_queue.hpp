@@ -37,6 +37,10 @@ class timer_queue {
   time_point next_deadline() const noexcept { return heap_.front()->deadline; }
   /// Removes and returns the earliest node when it is due at `now`, else nullptr.
   timer_node* pop_due(time_point now) noexcept;
+  /// The latest deadline not after `bound` (the earliest deadline when none is): where one
+  /// wake-up serves every timer due by `bound`. Visits only the nodes due by `bound` and their
+  /// children, so its cost is that of firing them. Only when !empty().
+  time_point latest_due_by(time_point bound) const noexcept;
 
  private:
   static bool before(const timer_node* a, const timer_node* b) noexcept {

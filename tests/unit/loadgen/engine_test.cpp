@@ -146,6 +146,29 @@ TEST(engine, the_open_model_sends_on_schedule_and_measures_from_the_intended_tim
   expect_accounted(*r);
 }
 
+TEST(engine, open_model_arrivals_batched_by_the_timer_slack_are_each_timed_from_their_own_intended_time) {
+  test::peer_thread peer({test::send(ok2)});
+  auto c = config_for(peer.url());
+  c.rate = 20000;  // 50 µs apart: several arrivals share each wake-up of the slack
+  c.threads = 1;
+  c.connections = 50;
+  c.run_time = 400ms;
+  c.has_duration = true;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok());
+  const auto& st = r->stats;
+  ASSERT_GT(st.count.succeeded, 1000u);
+  ASSERT_GE(st.count.succeeded + 60, st.count.started);  // all but those in flight at the end
+  // Per request: latency (from the intended time) = lag (intended to the batch's wake-up) +
+  // service (from the wake-up). Timed from the wake-up instead, the latency would equal the
+  // service time and the arrivals' waits for their batch would vanish.
+  const double lag = st.schedule_lag.mean(), service = st.latency_uncorrected().mean();
+  EXPECT_GT(lag, 20'000.0) << "no arrival waited for a batch";
+  EXPECT_LE(st.schedule_lag.value_at_percentile(50), 10'000'000u);
+  EXPECT_NEAR(st.latency.mean(), service + lag, 0.1 * lag + 2'000.0);
+  expect_accounted(*r);
+}
+
 TEST(engine, a_connection_cap_too_small_for_the_rate_shows_late_and_dropped_requests) {
   test::peer_thread peer({test::pause(100ms), test::send(ok2)});
   auto c = config_for(peer.url());

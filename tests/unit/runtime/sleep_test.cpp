@@ -112,3 +112,66 @@ TEST(sleep, yield_now_lets_other_ready_tasks_run_first) {
   };
   EXPECT_EQ(sync_wait(main()), (std::vector<int>{1, 2, 3}));
 }
+
+namespace {
+
+struct woke {
+  time_point deadline, at;
+  std::uint64_t turn;
+};
+
+task<void> sleep_and_note(time_point deadline, std::vector<woke>& log) {
+  co_await sleep_until(deadline);
+  event_loop& loop = event_loop::current();
+  log.push_back({deadline, mono_clock::now(), loop.metrics().snapshot().turns});
+}
+
+event_loop::options slack_options(duration slack) {
+  event_loop::options o;
+  o.monitor_lag = false;
+  o.timer_slack = slack;
+  return o;
+}
+
+}  // namespace
+
+TEST(sleep, timers_due_within_the_slack_are_served_by_one_wake_up_none_early) {
+  event_loop loop(slack_options(40ms));
+  std::vector<woke> log;
+  const time_point t0 = mono_clock::now();
+  const std::vector<duration> offsets{20ms, 24ms, 28ms, 32ms, 36ms};
+  std::vector<join_handle<void>> hs;
+  for (duration d : offsets) hs.push_back(spawn(sleep_and_note(t0 + d, log), "sleeper"));
+  loop.run_once(duration::zero());  // the tasks start and arm their timers
+  while (log.size() < offsets.size()) loop.run_once();
+  ASSERT_EQ(log.size(), offsets.size());
+  for (const woke& w : log) {
+    EXPECT_GE(w.at, w.deadline) << "fired early";
+    EXPECT_EQ(w.turn, log.front().turn) << "not in one wake-up";
+  }
+  // At the latest deadline of the batch, not at the earliest plus the slack.
+  EXPECT_LT(log.front().at - (t0 + offsets.back()), 30ms);
+}
+
+TEST(sleep, a_lone_timer_is_not_delayed_by_the_slack) {
+  event_loop loop(slack_options(2s));
+  std::vector<woke> log;
+  const time_point deadline = mono_clock::now() + 10ms;
+  auto h = spawn(sleep_and_note(deadline, log), "sleeper");
+  loop.run_once(duration::zero());
+  while (log.empty()) loop.run_once();
+  EXPECT_GE(log[0].at, deadline);
+  EXPECT_LT(log[0].at - deadline, 500ms);
+}
+
+TEST(sleep, a_timer_beyond_the_slack_gets_its_own_wake_up) {
+  event_loop loop(slack_options(10ms));
+  std::vector<woke> log;
+  const time_point t0 = mono_clock::now();
+  auto a = spawn(sleep_and_note(t0 + 10ms, log), "a");
+  auto b = spawn(sleep_and_note(t0 + 60ms, log), "b");
+  loop.run_once(duration::zero());
+  while (log.size() < 2) loop.run_once();
+  EXPECT_LT(log[0].turn, log[1].turn);
+  EXPECT_LT(log[0].at, t0 + 60ms) << "the first waited for the second";
+}

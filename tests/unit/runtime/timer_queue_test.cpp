@@ -203,3 +203,16 @@ TEST(timer_queue, ten_thousand_random_inserts_and_cancels_agree_with_a_multiset)
   EXPECT_GT(cancels, 1000u);
   EXPECT_GT(pops, 500u);
 }
+
+TEST(timer_queue, latest_due_by_finds_the_latest_deadline_within_the_bound) {
+  std::vector<timer_node> nodes(200);
+  std::mt19937 rng(7);
+  timer_queue q;
+  for (auto& n : nodes) q.insert(with_deadline(n, static_cast<int>(rng() % 1000)));
+  for (int bound : {-5, 0, 1, 17, 250, 499, 999, 5000}) {
+    time_point want = q.next_deadline();
+    for (auto& n : nodes)
+      if (n.deadline <= at(bound)) want = std::max(want, n.deadline);
+    EXPECT_EQ(q.latest_due_by(at(bound)), want) << "bound " << bound;
+  }
+}
