@@ -9,6 +9,8 @@
 #  2. a two-step flow with one JSON capture (POST /echo {"id": N}, capture /id, then GET
 #     /status/200?id={{id}}) against the single-URL path (GET /status/200), both barrage, same
 #     server: CPU per request. Target: the flow <= 1.3x the single URL.
+#  3. a --targets file of 10,000 distinct URLs (GET /status/200?i=N) against the single URL:
+#     CPU per request of the whole run, its report of 10,000 targets included. Target: <= 1.1x.
 # Prints one line per run and the ratios. The CPU figures are user + system of the generator
 # process (/usr/bin/time). On a shared machine the ratios move with the load: the load average
 # is printed with each run.
@@ -171,6 +173,13 @@ if [[ -f $floor_src ]] && cc -O2 -o "$dir/cli_epoll" "$floor_src" 2>/dev/null; t
   line c_floor_single_url "$floor_reqs" "$floor_cpu" "$LOAD"
 fi
 
+# 3. a targets file of 10,000 distinct URLs against the single URL (below): CPU per request.
+/usr/bin/python3 -c 'import sys
+for i in range(10000): print("GET %s/status/200?i=%d\n" % (sys.argv[1], i))' "$base" >"$dir/targets.txt"
+measure barrage_targets "$BARRAGE" run --targets "$dir/targets.txt" -c "$USERS" -t 1 -d "${DUR}s" --no-progress --json "$dir/targets.json"
+tg_reqs=$(barrage_requests "$dir/targets.json"); tg_cpu=$CPU
+line barrage_targets_10k "$tg_reqs" "$tg_cpu" "$LOAD"
+
 measure barrage_single "$BARRAGE" "$base/status/200" -c "$USERS" -t 1 -d "${DUR}s" --no-progress --json "$dir/single.json"
 one_reqs=$(barrage_requests "$dir/single.json"); one_cpu=$CPU
 line barrage_single_url "$one_reqs" "$one_cpu" "$LOAD"
@@ -179,7 +188,7 @@ awk -v f1="$flow_reqs1" -v c1="$flow_cpu1" -v f2="$flow_reqs2" -v c2="$flow_cpu2
     -v l1="$locust_reqs1" -v k1="$locust_cpu1" -v l2="$locust_reqs2" -v k2="$locust_cpu2" \
     -v cr="$cap_reqs" -v cc="$cap_cpu" -v sr="$one_reqs" -v sc="$one_cpu" \
     -v a1="$art_reqs1" -v b1="$art_cpu1" -v a2="$art_reqs2" -v b2="$art_cpu2" \
-    -v fr="$floor_reqs" -v fc="$floor_cpu" 'BEGIN {
+    -v fr="$floor_reqs" -v fc="$floor_cpu" -v tr="$tg_reqs" -v tc="$tg_cpu" 'BEGIN {
   printf "login flow, requests per generator CPU-second, whole runs: barrage / Locust = %.1fx\n", (f2 / c2) / (l2 / k2)
   if (c2 > c1 && k2 > k1)
     printf "login flow, the extra requests of the longer runs per extra CPU-second: barrage / Locust = %.1fx (target >= 30x)\n", ((f2 - f1) / (c2 - c1)) / ((l2 - l1) / (k2 - k1))
@@ -187,5 +196,6 @@ awk -v f1="$flow_reqs1" -v c1="$flow_cpu1" -v f2="$flow_reqs2" -v c2="$flow_cpu2
     printf "login flow, the extra requests of the longer runs per extra CPU-second: barrage / Artillery (start-up left out) = %.1fx (target >= 20x)\n", ((f2 - f1) / (c2 - c1)) / ((a2 - a1) / (b2 - b1))
   if (fr > 0 && k2 > k1)
     printf "the floor (C, a write and a read per request) / Locust = %.1fx: the most any client reaches against Locust here; barrage single URL at %.2fx the floor\n", (fr / fc) / ((l2 - l1) / (k2 - k1)), (sr / sc) / (fr / fc)
+  printf "10,000 distinct target URLs / single URL, CPU per request (report included) = %.2fx (target <= 1.1x)\n", (tc / tr) / (sc / sr)
   printf "two steps with a capture / single URL, CPU per request = %.2fx (target <= 1.3x)\n", (cc / cr) / (sc / sr)
 }'
