@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "http/redirect.hpp"
+#include "runtime/frame_allocator.hpp"
 #include "runtime/sleep.hpp"
 #include "runtime/spawn.hpp"
 
@@ -40,6 +41,7 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
 }
 
 void worker::run() {
+  const detail::frame_cache_limit frames(frames_cached_per_class);
   event_loop::options opts;
   // The lag probe (a 10 ms timer) only when someone reads it: the live metrics.
   opts.monitor_lag = plan_.config.metrics.has_value();

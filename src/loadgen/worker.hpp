@@ -97,6 +97,11 @@ class worker {
          unsigned first_connection = 0);
   /// The thread body: runs until every connection finished or the grace period ended.
   void run();
+  /// Coroutine frames its thread keeps cached per size class while it runs
+  /// (frame_allocator::limit_cache). A request frees and makes its frames one for one, so a
+  /// few suffice; the connect-time frames of thousands of connections opened at once go back
+  /// to malloc as each one opens, and what the connection allocates next reuses their room.
+  static constexpr std::size_t frames_cached_per_class = 64;
   /// Any thread, after setting plan.interrupted: wakes run() to stop starting requests now.
   void interrupt();
 
