@@ -43,6 +43,7 @@ struct request_override {
   bool head = false;
   client::response_data* keep = nullptr;
   unsigned origin = 0;
+  bool may_resend = false;  // after the keep-alive race (client::may_resend)
 };
 
 /// Where the connections to one origin go, decided once when the run is prepared.
@@ -168,21 +169,30 @@ class worker {
                                          time_point intended, bool admitted);
   /// Closes each of `conns` (a parked or finished user's).
   void release_all(std::vector<std::optional<client::connection>>& conns) noexcept;
-  /// One step's request on `conn` (the user's connection to the step's origin), with retries;
-  /// `done` receives when it completed.
-  task<client::outcome> scenario_request(std::optional<client::connection>& conn, const prepared_step& s,
-                                         virtual_user& u, time_point actual, bool counted, time_point& done);
+  /// One step's request, for request_tries on the user's connection to the step's origin.
+  request_override step_request(const prepared_step& s, virtual_user& u) const;
   task<void> ticker();
   task<void> ramp_controller();
-  /// One counted-or-not request on `conn` (connecting first when needed), with retries.
+  /// One counted-or-not request on `conn` (connecting first when needed), with retries,
+  /// recorded (request_tries, record).
   task<void> one_request(std::optional<client::connection>& conn, time_point intended, time_point actual);
   task<void> pipelined_round(std::optional<client::connection>& conn, std::uint64_t n);
-  /// `written` grows by the bytes written to the socket; `location` (null unless --redirects)
-  /// receives the Location of a redirect response.
-  /// `other`: a request other than the plan's (a scenario step's).
-  task<client::outcome> attempt(std::optional<client::connection>& conn, time_point start, bool& reused,
-                                std::uint64_t& written, std::string* location,
-                                const request_override* other = nullptr);
+  /// One request on `conn` (connecting first when needed), with its re-send after the
+  /// keep-alive race and its retries, each try in this one frame: the last try's outcome
+  /// (attempts set), and `done` when it completed. `actual`: when the first try starts.
+  /// `counted`: its bytes written count. `location` (redirect_target: null unless --redirects)
+  /// receives a redirect's Location, and the redirect is followed (the outcome is the chain's,
+  /// timed from `actual`). `other`: a request other than the plan's (a scenario step's).
+  task<client::outcome> request_tries(std::optional<client::connection>& conn, time_point actual, bool counted,
+                                      time_point& done, std::string* location, const request_override* other = nullptr);
+  /// Counts a request intended at `intended` as started when it is counted; whether it is.
+  bool count_start(time_point intended) noexcept {
+    const bool counted = intended >= plan_.counted_from;
+    if (counted) ++stats_.count.started;
+    return counted;
+  }
+  /// `s`, where request_tries keeps a redirect's Location, or null without --redirects.
+  std::string* redirect_target(std::string& s) const noexcept { return plan_.config.redirects > 0 ? &s : nullptr; }
   /// At least `n` copies of the request, back to back. Grown on demand, so memory follows the
   /// depth actually used; a replaced buffer is kept, as a connection may still be writing it.
   std::string_view batch_for(std::uint64_t n);
