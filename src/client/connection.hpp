@@ -1,8 +1,9 @@
 #pragma once
 // One HTTP/1.1 connection: keep-alive, one request at a time or a pipelined batch, the
 // response framed by the codec as it arrives and its body discarded (counted) or kept.
-// Its read buffer starts at 2 KiB and doubles when a read fills it (a large head, a large body,
-// a pipelined burst), up to 64 KiB; after a run of small responses it shrinks back. Its head
+// Its read buffer starts at 1 KiB (most servers' response heads are shorter) and doubles when a
+// read fills it (a large head, a large body, a pipelined burst), up to 64 KiB; after a run of
+// small responses it shrinks back. Its head
 // fields fit 16 slots in place; a response with more moves them to 64 slots (kept from then).
 // No allocation per request once the buffer has its size.
 #include <array>
@@ -42,7 +43,7 @@ struct exchange_deadlines {
 
 class connection {
  public:
-  static constexpr std::size_t initial_buffer = 2 * 1024;
+  static constexpr std::size_t initial_buffer = 1024;
   static constexpr std::size_t largest_buffer = 64 * 1024;  // or the head limit, when larger
   static constexpr std::size_t few_fields = 16;  // head fields held in place
   static constexpr std::size_t most_fields = 64;  // ... and at most

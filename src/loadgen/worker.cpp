@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "http/redirect.hpp"
+#include "runtime/frame_allocator.hpp"
 #include "runtime/sleep.hpp"
 #include "runtime/spawn.hpp"
 
@@ -40,6 +41,7 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
 }
 
 void worker::run() {
+  const detail::frame_cache_limit frames(frames_cached_per_class);
   event_loop::options opts;
   // The lag probe (a 10 ms timer) only when someone reads it: the live metrics.
   opts.monitor_lag = plan_.config.metrics.has_value();
@@ -154,6 +156,7 @@ task<void> worker::main() {
 
 task<void> worker::closed_user(unsigned id) {
   std::optional<client::connection> conn;
+  std::string location;  // of a redirect, with --redirects
   const unsigned depth = std::max(1u, plan_.config.pipeline);
   co_await sleep_until(plan_.start);
   for (;;) {
@@ -175,7 +178,11 @@ task<void> worker::closed_user(unsigned id) {
     }
     time_point t = mono_clock::now();
     if (!may_start(t)) break;
-    co_await one_request(conn, t, t);
+    // one_request() in place: a frame less per connection while its request waits.
+    const bool counted = count_start(t);
+    time_point done;
+    const client::outcome o = co_await request_tries(conn, t, counted, done, redirect_target(location));
+    record(o, counted, t, t, done);
   }
   if (conn) open_.fetch_sub(1, std::memory_order_relaxed);
   user_finished();
@@ -183,6 +190,7 @@ task<void> worker::closed_user(unsigned id) {
 
 task<void> worker::open_user(unsigned) {
   std::optional<client::connection> conn;
+  std::string location;  // of a redirect, with --redirects
   for (;;) {
     time_point intended = schedule_->next();
     if (!may_start(intended)) {
@@ -204,71 +212,63 @@ task<void> worker::open_user(unsigned) {
       stats_.schedule_lag.record(actual - intended);
       if (actual - intended > late_after) ++stats_.count.late;
     }
-    co_await one_request(conn, intended, actual);
+    // one_request() in place: a frame less per connection while its request waits.
+    const bool counted = count_start(intended);
+    time_point done;
+    const client::outcome o = co_await request_tries(conn, actual, counted, done, redirect_target(location));
+    record(o, counted, intended, actual, done);
   }
   if (conn) open_.fetch_sub(1, std::memory_order_relaxed);
   user_finished();
 }
 
 
-task<client::outcome> worker::attempt(std::optional<client::connection>& conn, time_point start, bool& reused,
-                                       std::uint64_t& written, std::string* location, const request_override* other) {
-  client::outcome o;
-  drop_if_closed(conn);
-  reused = conn && conn->uses() > 0;
-  std::int64_t ready = 0;  // when the connection was ready, from start: 0 when it was open
-  if (!conn) {  // not a coroutine call per request: only when a connection is needed
-    const bool connected = co_await ensure_connected(conn, o, other ? other->origin : 0);
-    if (!connected) {
-      o.times.complete = to_ns(mono_clock::now() - start);
-      co_return o;
-    }
-    ready = to_ns(ready_at_ - start);
-  }
-  if (!plan_.config.keepalive) reused = false;
-  client::exchange_deadlines dl{start + plan_.config.timeout, time_point::max()};
-  // send then receive, not exchange(): the generator has no use for the `written` phase and
-  // its clock read.
-  const std::uint64_t sent_before = conn->bytes_sent();
-  const std::string_view request = other ? other->bytes : std::string_view(plan_.request);
-  const client::error_kind sent = co_await conn->send(request, dl.total);
-  written += conn->bytes_sent() - sent_before;
-  if (sent != client::error_kind::none) {
-    o.error = sent;
-    o.times.complete = to_ns(mono_clock::now() - start);
-  } else {
-    // A request the socket took in one write call counts as written when the connection was
-    // ready: the clock is read only when writing had to wait (docs/report.md, Phases).
-    const std::int64_t written = conn->send_calls() > 1 ? to_ns(mono_clock::now() - start) : ready;
-    o = co_await conn->receive(start, dl, other ? other->head : plan_.head_request, other ? other->keep : nullptr);
-    o.times.connect = ready;
-    o.times.written = written;
-    if (location && follows(o)) *location = conn->location();
-  }
-  if (client::is_tls(o.error)) [[unlikely]]
-    note_tls_failure(o, *conn);
-  if (!plan_.config.keepalive) conn->close();
-  drop_if_closed(conn);
-  co_return o;
-}
-
-bool worker::follows(const client::outcome& o) const noexcept {
-  return plan_.config.redirects > 0 && o.ok() && http::is_followed_redirect(o.status);
-}
-
-task<void> worker::one_request(std::optional<client::connection>& conn, time_point intended, time_point actual) {
-  const bool counted = intended >= plan_.counted_from;
-  if (counted) ++stats_.count.started;
-  client::outcome o;
-  client::retry_state tries(plan_.config.retry, plan_.may_resend);
+task<client::outcome> worker::request_tries(std::optional<client::connection>& conn, time_point actual, bool counted,
+                                            time_point& done, std::string* location, const request_override* other) {
+  client::retry_state tries(plan_.config.retry, other ? other->may_resend : plan_.may_resend);
   std::uint64_t written = 0;
-  std::string location;
-  std::string* keep_location = plan_.config.redirects > 0 ? &location : nullptr;
-  time_point attempt_start = actual;  // read by the caller just now: the first try reuses it
+  time_point start = actual;  // read by the caller just now: the first try reuses it
+  client::outcome o;
   for (;;) {
-    if (tries.attempts() > 0 || tries.resent()) attempt_start = mono_clock::now();
-    bool reused = false;
-    o = co_await attempt(conn, attempt_start, reused, written, keep_location);
+    if (tries.attempts() > 0 || tries.resent()) start = mono_clock::now();
+    if (other && other->keep) other->keep->body.clear();
+    // One try, in this frame: a keep-alive request makes no other frame but send's and receive's.
+    o = client::outcome{};
+    drop_if_closed(conn);
+    bool reused = conn && conn->uses() > 0;
+    std::int64_t ready = 0;  // when the connection was ready, from start: 0 when it was open
+    if (!conn) {             // not a coroutine call per request: only when a connection is needed
+      const bool connected = co_await ensure_connected(conn, o, other ? other->origin : 0);
+      if (connected) ready = to_ns(ready_at_ - start);
+    }
+    if (conn) {
+      if (!plan_.config.keepalive) reused = false;
+      // send then receive, not exchange(): the generator has no use for the `written` phase and
+      // its clock read.
+      const std::uint64_t sent_before = conn->bytes_sent();
+      const std::string_view request = other ? other->bytes : std::string_view(plan_.request);
+      const client::error_kind sent = co_await conn->send(request, start + plan_.config.timeout);
+      written += conn->bytes_sent() - sent_before;
+      if (sent != client::error_kind::none) {
+        o.error = sent;
+        o.times.complete = to_ns(mono_clock::now() - start);
+      } else {
+        // A request the socket took in one write call counts as written when the connection was
+        // ready: the clock is read only when writing had to wait (docs/report.md, Phases).
+        const std::int64_t written_at = conn->send_calls() > 1 ? to_ns(mono_clock::now() - start) : ready;
+        const client::exchange_deadlines dl{start + plan_.config.timeout, time_point::max()};
+        o = co_await conn->receive(start, dl, other ? other->head : plan_.head_request, other ? other->keep : nullptr);
+        o.times.connect = ready;
+        o.times.written = written_at;
+        if (location && follows(o)) *location = conn->location();
+      }
+      if (client::is_tls(o.error)) [[unlikely]]
+        note_tls_failure(o, *conn);
+      if (!plan_.config.keepalive) conn->close();
+      drop_if_closed(conn);
+    } else {
+      o.times.complete = to_ns(mono_clock::now() - start);
+    }
     const client::retry_step step = tries.after(o, reused);
     if (step == client::retry_step::resend) {  // the keep-alive race: counted as re-sent, not retried
       if (counted) ++stats_.count.resent;
@@ -279,15 +279,26 @@ task<void> worker::one_request(std::optional<client::connection>& conn, time_poi
   }
   o.attempts = static_cast<std::uint8_t>(std::min(tries.attempts(), 255u));
   if (counted) stats_.count.bytes_out += written;
-  if (follows(o)) {
-    o = co_await follow_redirects(conn, o, std::move(location), actual, counted);
+  // Every try's outcome carries its completion time: no clock read here.
+  done = start + std::chrono::nanoseconds(o.times.complete);
+  if (location && follows(o) && !other) {  // a step's chain is its caller's (scenario_request)
+    o = co_await follow_redirects(conn, o, std::move(*location), actual, counted);
     o.times.first_byte = 0;  // a chain's time is in its hops (redirect_hops), not in the phases
-    // follow_redirects times the chain from `actual`: the record below adds it to that.
-    record(o, counted, intended, actual, actual + std::chrono::nanoseconds(o.times.complete));
-    co_return;
+    done = actual + std::chrono::nanoseconds(o.times.complete);  // the chain is timed from `actual`
   }
-  // Every outcome of attempt() carries its completion time: no clock read here.
-  record(o, counted, intended, actual, attempt_start + std::chrono::nanoseconds(o.times.complete));
+  co_return o;
+}
+
+bool worker::follows(const client::outcome& o) const noexcept {
+  return plan_.config.redirects > 0 && o.ok() && http::is_followed_redirect(o.status);
+}
+
+task<void> worker::one_request(std::optional<client::connection>& conn, time_point intended, time_point actual) {
+  const bool counted = count_start(intended);
+  std::string location;
+  time_point done;
+  const client::outcome o = co_await request_tries(conn, actual, counted, done, redirect_target(location));
+  record(o, counted, intended, actual, done);
 }
 
 std::string_view worker::batch_for(std::uint64_t n) {

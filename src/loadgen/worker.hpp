@@ -44,6 +44,7 @@ struct request_override {
   bool head = false;
   client::response_data* keep = nullptr;
   unsigned origin = 0;
+  bool may_resend = false;  // after the keep-alive race (client::may_resend)
 };
 
 /// A virtual user's connection to one origin (worker_scenario.cpp): HTTP/1.1, or with
@@ -121,6 +122,11 @@ class worker {
          unsigned first_connection = 0);
   /// The thread body: runs until every connection finished or the grace period ended.
   void run();
+  /// Coroutine frames its thread keeps cached per size class while it runs
+  /// (frame_allocator::limit_cache). A request frees and makes its frames one for one, so a
+  /// few suffice; the connect-time frames of thousands of connections opened at once go back
+  /// to malloc as each one opens, and what the connection allocates next reuses their room.
+  static constexpr std::size_t frames_cached_per_class = 64;
   /// Any thread, after setting plan.interrupted: wakes run() to stop starting requests now.
   void interrupt();
 
@@ -187,7 +193,9 @@ class worker {
                                          bool admitted);
   /// Closes each of `conns` (a parked or finished user's).
   void release_all(std::vector<user_link>& conns) noexcept;
-  /// One step's request on `conn` (the user's connection to the step's origin), with retries;
+  /// One step's request, for request_tries on the user's connection to the step's origin.
+  request_override step_request(const prepared_step& s, virtual_user& u) const;
+  /// One step's request on `conn` with --redirects (request_tries, then the step's chain);
   /// `done` receives when it completed. Over HTTP/1.1 u.request holds it, rendered.
   task<client::outcome> scenario_request(std::optional<client::connection>& conn, const prepared_step& s,
                                          virtual_user& u, time_point actual, bool counted, time_point& done);
@@ -202,19 +210,34 @@ class worker {
   /// One stream on link.h2, from submit to its end (by `start` + --timeout).
   task<client::outcome> scenario_h2_stream(user_link& link, const prepared_step& s, virtual_user& u,
                                            time_point start, std::uint64_t& written);
+  /// One HTTP/1.1 exchange of `io` on `conn`, open (an origin where ALPN chose HTTP/1.1), as
+  /// one try of request_tries; `written` grows by the bytes written.
+  task<client::outcome> h1_exchange(std::optional<client::connection>& conn, time_point start, std::uint64_t& written,
+                                    const request_override& io);
   /// Closes link's HTTP/2 connection (GOAWAY first when it is alive), if any.
   task<void> close_h2_link(user_link& link);
   task<void> ticker();
   task<void> ramp_controller();
-  /// One counted-or-not request on `conn` (connecting first when needed), with retries.
+  /// One counted-or-not request on `conn` (connecting first when needed), with retries,
+  /// recorded (request_tries, record).
   task<void> one_request(std::optional<client::connection>& conn, time_point intended, time_point actual);
   task<void> pipelined_round(std::optional<client::connection>& conn, std::uint64_t n);
-  /// `written` grows by the bytes written to the socket; `location` (null unless --redirects)
-  /// receives the Location of a redirect response.
-  /// `other`: a request other than the plan's (a scenario step's).
-  task<client::outcome> attempt(std::optional<client::connection>& conn, time_point start, bool& reused,
-                                std::uint64_t& written, std::string* location,
-                                const request_override* other = nullptr);
+  /// One request on `conn` (connecting first when needed), with its re-send after the
+  /// keep-alive race and its retries, each try in this one frame: the last try's outcome
+  /// (attempts set), and `done` when it completed. `actual`: when the first try starts.
+  /// `counted`: its bytes written count. `location` (redirect_target: null unless --redirects)
+  /// receives a redirect's Location, and the plan's request's redirect is followed (the outcome is
+  /// the chain's, timed from `actual`; a step's, `other`, is scenario_request's to follow). `other`: a request other than the plan's (a scenario step's).
+  task<client::outcome> request_tries(std::optional<client::connection>& conn, time_point actual, bool counted,
+                                      time_point& done, std::string* location, const request_override* other = nullptr);
+  /// Counts a request intended at `intended` as started when it is counted; whether it is.
+  bool count_start(time_point intended) noexcept {
+    const bool counted = intended >= plan_.counted_from;
+    if (counted) ++stats_.count.started;
+    return counted;
+  }
+  /// `s`, where request_tries keeps a redirect's Location, or null without --redirects.
+  std::string* redirect_target(std::string& s) const noexcept { return plan_.config.redirects > 0 ? &s : nullptr; }
   /// At least `n` copies of the request, back to back. Grown on demand, so memory follows the
   /// depth actually used; a replaced buffer is kept, as a connection may still be writing it.
   std::string_view batch_for(std::uint64_t n);

@@ -1,5 +1,5 @@
 // The worker's virtual users for scenarios and --targets (worker_scenario.hpp). They use the
-// worker's connections, retries and records (attempt(), record()) with their own request
+// worker's connections, retries and records (request_tries(), record()) with their own request
 // bytes per step; what is theirs is the flow: rows, variables, captures, think times, and
 // the per-step and per-iteration accounting (scenario_stats).
 //
@@ -194,9 +194,14 @@ task<iteration_end> worker::scenario_iteration(virtual_user& u, std::vector<user
     }
     time_point done;
     client::outcome o;
-    if (h2) o = co_await scenario_request_h2(conns[s.origin], s, u, actual, step_counted, done);
-    else
+    if (h2) {
+      o = co_await scenario_request_h2(conns[s.origin], s, u, actual, step_counted, done);
+    } else if (plan_.config.redirects > 0) {
       o = co_await scenario_request(conns[s.origin].http1, s, u, actual, step_counted, done);
+    } else {  // request_tries awaited from here: a frame less per request
+      const request_override io = step_request(s, u);
+      o = co_await request_tries(conns[s.origin].http1, actual, step_counted, done, nullptr, &io);
+    }
     record(o, step_counted, step_intended, actual, done, &s.expect);
     if (step_counted)
       ss.record(s.slot, o, o.ok() && s.expect.ok(o.status),
@@ -224,32 +229,18 @@ task<iteration_end> worker::scenario_iteration(virtual_user& u, std::vector<user
   co_return iteration_end::ran;
 }
 
+request_override worker::step_request(const prepared_step& s, virtual_user& u) const {
+  request_override io{u.request, s.head_request, s.keep_body || s.keep_headers ? &u.response : nullptr, s.origin,
+                      client::may_resend(s.idempotent, plan_.config.retry)};
+  if (io.keep) u.response.max_body = s.keep_body ? capture_body_limit : 0;
+  return io;
+}
+
 task<client::outcome> worker::scenario_request(std::optional<client::connection>& conn, const prepared_step& s,
                                                virtual_user& u, time_point actual, bool counted, time_point& done) {
-  request_override io{u.request, s.head_request, s.keep_body || s.keep_headers ? &u.response : nullptr, s.origin};
-  if (io.keep) u.response.max_body = s.keep_body ? capture_body_limit : 0;
-  client::retry_state tries(plan_.config.retry, client::may_resend(s.idempotent, plan_.config.retry));
-  std::uint64_t written = 0;
-  time_point attempt_start = actual;
-  client::outcome o;
-  std::string location;  // --redirects: a 3xx's Location
-  std::string* keep_location = plan_.config.redirects > 0 ? &location : nullptr;
-  for (;;) {
-    if (tries.attempts() > 0 || tries.resent()) attempt_start = mono_clock::now();
-    if (io.keep) u.response.body.clear();
-    bool reused = false;
-    o = co_await attempt(conn, attempt_start, reused, written, keep_location, &io);
-    const client::retry_step next = tries.after(o, reused);
-    if (next == client::retry_step::resend) {  // the keep-alive race: re-sent, not retried
-      if (counted) ++stats_.count.resent;
-      continue;
-    }
-    if (next == client::retry_step::done || mono_clock::now() >= plan_.end) break;
-    co_await sleep_for(client::backoff_before(plan_.config.retry, tries.attempts(), client::jitter_draw()));
-  }
-  o.attempts = static_cast<std::uint8_t>(std::min(tries.attempts(), 255u));
-  if (counted) stats_.count.bytes_out += written;
-  done = attempt_start + std::chrono::nanoseconds(o.times.complete);
+  const request_override io = step_request(s, u);
+  std::string location;  // a 3xx's Location
+  client::outcome o = co_await request_tries(conn, actual, counted, done, &location, &io);
   if (follows(o)) {  // the chain is the step's request; its last response is the step's
     http::url at = plan_.scenario->origins[s.origin];
     std::string_view method, target, body;

@@ -99,13 +99,9 @@ task<client::outcome> worker::scenario_h2_attempt(user_link& link, const prepare
   if (link.http1) {  // ALPN chose HTTP/1.1 for this origin
     if (rendered != 1) render_request(s, u);
     rendered = 1;
-    request_override io{u.request, s.head_request, s.keep_body || s.keep_headers ? &u.response : nullptr, s.origin};
-    if (io.keep) {
-      u.response.max_body = s.keep_body ? capture_body_limit : 0;
-      u.response.body.clear();
-    }
-    bool open_before = false;
-    o = co_await attempt(link.http1, start, open_before, written, nullptr, &io);
+    const request_override io = step_request(s, u);
+    if (io.keep) u.response.body.clear();
+    o = co_await h1_exchange(link.http1, start, written, io);
     if (ready > 0 && o.ok()) o.times.connect = ready;
     co_return o;
   }
@@ -114,6 +110,26 @@ task<client::outcome> worker::scenario_h2_attempt(user_link& link, const prepare
   o = co_await scenario_h2_stream(link, s, u, start, written);
   o.times.connect = ready;
   o.times.written = ready;
+  co_return o;
+}
+
+task<client::outcome> worker::h1_exchange(std::optional<client::connection>& conn, time_point start,
+                                          std::uint64_t& written, const request_override& io) {
+  client::outcome o;
+  const std::uint64_t sent_before = conn->bytes_sent();
+  const client::error_kind sent = co_await conn->send(io.bytes, start + plan_.config.timeout);
+  written += conn->bytes_sent() - sent_before;
+  if (sent != client::error_kind::none) {
+    o.error = sent;
+    o.times.complete = to_ns(mono_clock::now() - start);
+  } else {
+    const client::exchange_deadlines dl{start + plan_.config.timeout, time_point::max()};
+    o = co_await conn->receive(start, dl, io.head, io.keep);
+  }
+  if (client::is_tls(o.error)) [[unlikely]]
+    note_tls_failure(o, *conn);
+  if (!plan_.config.keepalive) conn->close();
+  drop_if_closed(conn);
   co_return o;
 }
 

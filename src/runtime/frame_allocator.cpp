@@ -19,6 +19,7 @@ struct free_block {
 struct free_lists {
   std::array<free_block*, class_count> head{};
   std::array<std::size_t, class_count> count{};
+  std::size_t limit = max_cached_per_class;
   ~free_lists() {
     for (auto& h : head) {
       while (h) {
@@ -50,7 +51,7 @@ void* frame_allocator::allocate(std::size_t bytes) {
 
 void frame_allocator::deallocate(void* p, std::size_t bytes) noexcept {
   std::size_t c = class_of(bytes);
-  if (c >= class_count || lists.count[c] >= max_cached_per_class) {
+  if (c >= class_count || lists.count[c] >= lists.limit) {
     ::operator delete(p);
     return;
   }
@@ -84,5 +85,14 @@ std::size_t frame_allocator::release_cached(std::size_t keep_per_class) noexcept
   }
   return released;
 }
+
+std::size_t frame_allocator::limit_cache(std::size_t per_class) noexcept {
+  const std::size_t before = lists.limit;
+  lists.limit = per_class < max_cached_per_class ? per_class : max_cached_per_class;
+  release_cached(lists.limit);
+  return before;
+}
+
+std::size_t frame_allocator::cache_limit() noexcept { return lists.limit; }
 
 }  // namespace barrage::detail

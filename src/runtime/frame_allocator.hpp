@@ -29,6 +29,28 @@ struct frame_allocator {
   /// whose burst of tasks is over: a cached block is in use as far as malloc knows, and
   /// blocks scattered over the heap keep its pages resident.
   static std::size_t release_cached(std::size_t keep_per_class) noexcept;
+  /// At most `per_class` blocks of each class stay cached on this thread from now on (at most
+  /// max_cached_per_class); blocks freed beyond it go back to the allocator at once, and
+  /// blocks already cached beyond it go back now. Returns the limit it replaces.
+  /// For a thread whose tasks are long-lived and made in one burst (a load generator's
+  /// connections: their connect-time frames, freed as each connection opens, then make room in
+  /// the heap for what the connection allocates next instead of staying cached). A steady
+  /// state that frees and makes frames one for one needs only a few per class.
+  static std::size_t limit_cache(std::size_t per_class) noexcept;
+  /// This thread's limit (max_cached_per_class unless limit_cache changed it).
+  static std::size_t cache_limit() noexcept;
+};
+
+/// limit_cache for a scope: the previous limit is restored when it ends.
+class frame_cache_limit {
+ public:
+  explicit frame_cache_limit(std::size_t per_class) noexcept : before_(frame_allocator::limit_cache(per_class)) {}
+  frame_cache_limit(const frame_cache_limit&) = delete;
+  frame_cache_limit& operator=(const frame_cache_limit&) = delete;
+  ~frame_cache_limit() { frame_allocator::limit_cache(before_); }
+
+ private:
+  std::size_t before_;
 };
 
 }  // namespace barrage::detail

@@ -59,5 +59,9 @@ TEST(generator_allocations, none_per_request_in_the_closed_model_with_keep_alive
 }
 
 TEST(generator_allocations, none_per_request_when_pipelined) {
-  EXPECT_LE(allocations_per_extra_request(4, 8), 0.0);
+  // A pipelined batch arrives in reads as large as the kernel coalesces: the longer run may
+  // meet a larger one and grow a connection's read buffer again (base/adaptive_buffer.hpp, at
+  // most 6 doublings from 1 KiB to 64 KiB each), an allocation per growth, never per request:
+  // 4 connections x 6 over the 5,000 extra requests at most. One per request would be 1.
+  EXPECT_LE(allocations_per_extra_request(4, 8), 4.0 * 6.0 / 5'000.0);
 }

@@ -152,3 +152,40 @@ TEST(frame_allocator, releasing_the_cache_keeps_the_most_recent_blocks_of_each_c
   EXPECT_EQ(frame_allocator::cached_blocks(), 0u);
   EXPECT_EQ(frame_allocator::release_cached(0), 0u);
 }
+
+TEST(frame_allocator, a_lower_cache_limit_gives_the_blocks_beyond_it_back_and_later_frames_still_come_from_the_cache) {
+  drain_cache();
+  std::vector<void*> blocks(100);
+  for (auto& b : blocks) b = frame_allocator::allocate(300);
+  for (auto* b : blocks) frame_allocator::deallocate(b, 300);
+  ASSERT_EQ(frame_allocator::cached_blocks(), 100u);
+  {
+    const detail::frame_cache_limit limit(8);
+    EXPECT_EQ(frame_allocator::cache_limit(), 8u);
+    EXPECT_EQ(frame_allocator::cached_blocks(), 8u);  // the 92 beyond it went back at once
+    // A burst frees more than the limit: the rest goes to malloc, 8 stay.
+    std::vector<void*> burst(50);
+    for (auto& b : burst) b = frame_allocator::allocate(300);
+    for (auto* b : burst) frame_allocator::deallocate(b, 300);
+    EXPECT_EQ(frame_allocator::cached_blocks(), 8u);
+    // One for one, a steady state still reuses the cached block, without malloc.
+    test::allocation_counter counter;
+    void* p = frame_allocator::allocate(300);
+    frame_allocator::deallocate(p, 300);
+    void* q = frame_allocator::allocate(300);
+    EXPECT_EQ(p, q);
+    frame_allocator::deallocate(q, 300);
+    EXPECT_EQ(counter.count(), 0u);
+  }
+  EXPECT_EQ(frame_allocator::cache_limit(), frame_allocator::max_cached_per_class);  // restored
+  std::vector<void*> again(100);
+  for (auto& b : again) b = frame_allocator::allocate(300);
+  for (auto* b : again) frame_allocator::deallocate(b, 300);
+  EXPECT_EQ(frame_allocator::cached_blocks(), 100u);
+  drain_cache();
+}
+
+TEST(frame_allocator, a_cache_limit_above_the_bound_is_held_to_the_bound) {
+  const detail::frame_cache_limit limit(frame_allocator::max_cached_per_class * 4);
+  EXPECT_EQ(frame_allocator::cache_limit(), frame_allocator::max_cached_per_class);
+}
