@@ -174,7 +174,8 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
   if (!keep_alive) close();
   // Quiet only when this response and what the buffer held with it (wpos_: a pipelined batch
   // arrives in one read) fit the initial size: a pipelined run keeps its grown buffer.
-  if (buf_.size() != buf_.initial() && rpos_ == wpos_ && buf_.at_rest(std::max<std::size_t>(wpos_, o.bytes_in)))
+  if (!keep_grown_ && buf_.size() != buf_.initial() && rpos_ == wpos_ &&
+      buf_.at_rest(std::max<std::size_t>(wpos_, o.bytes_in)))
     rpos_ = wpos_ = 0;
   // No read after the first byte's: complete at the same instant (parsing takes well under a
   // microsecond), which spares a clock read per response (docs/performance.md).

@@ -58,6 +58,9 @@ class connection {
   bool is_open() const noexcept { return stream_.is_open(); }
   /// Requests answered on this connection so far.
   std::uint64_t uses() const noexcept { return uses_; }
+  /// A grown read buffer is kept (not shrunk after quiet responses): for pipelined requests,
+  /// whose batches arrive in reads of any size, so that growing and shrinking never cycle.
+  void keep_grown_buffer() noexcept { keep_grown_ = true; }
   void close() noexcept { stream_.close(); }
   /// TLS: why the last read or write failed with a tls_ kind (its outcome's tls_detail); null for plain TCP.
   const net::tls_error* tls_failure() const noexcept { return stream_.tls_failure(); }
@@ -116,6 +119,7 @@ class connection {
 
   net::transport stream_;
   adaptive_buffer buf_;
+  bool keep_grown_ = false;
   std::size_t rpos_ = 0, wpos_ = 0;
   std::array<http::header, few_fields> fields_{};
   std::unique_ptr<http::header[]> more_fields_;  // most_fields slots, after a head needed them

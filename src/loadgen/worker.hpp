@@ -193,6 +193,10 @@ class worker {
                                          bool admitted);
   /// Closes each of `conns` (a parked or finished user's).
   void release_all(std::vector<user_link>& conns) noexcept;
+  /// The closed model of a --targets run over HTTP/1.1 without --redirects: an iteration is
+  /// one request with nothing to capture, so it is run here, as scenario_iteration would, with
+  /// no coroutine frame of its own per request.
+  task<void> targets_user(unsigned id, virtual_user& u, std::vector<user_link>& conns);
   /// One step's request, for request_tries on the user's connection to the step's origin.
   request_override step_request(const prepared_step& s, virtual_user& u) const;
   /// One step's request on `conn` with --redirects (request_tries, then the step's chain);

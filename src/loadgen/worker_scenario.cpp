@@ -131,6 +131,12 @@ task<void> worker::scenario_user(unsigned id) {
   } else {
     co_await sleep_until(plan_.start);
     become_new_user(sp, u);
+    if (sp.targets && plan_.config.http == http_choice::http1_1 && plan_.config.redirects == 0) {
+      co_await targets_user(id, u, conns);
+      release_all(conns);
+      user_finished();
+      co_return;
+    }
     for (;;) {
       while (id >= active_target_ && !stopping_) {  // --ramp: this user waits for its turn
         release_all(conns);
@@ -143,6 +149,39 @@ task<void> worker::scenario_user(unsigned id) {
   }
   release_all(conns);
   user_finished();
+}
+
+task<void> worker::targets_user(unsigned id, virtual_user& u, std::vector<user_link>& conns) {
+  const scenario_plan& sp = *plan_.scenario;
+  scenario_stats& ss = stats_.scenario;
+  for (;;) {
+    while (id >= active_target_ && !stopping_) {  // --ramp: this user waits for its turn
+      release_all(conns);
+      co_await target_changed_.wait();
+    }
+    if (stopping_ || (sp.iterations && u.iterations >= *sp.iterations)) break;
+    const time_point now = mono_clock::now();
+    if (!may_start(now)) break;
+    const prepared_step& s = pick_flow(sp, u).steps.front();
+    ++u.iterations;
+    const bool counted = now >= plan_.counted_from;
+    if (counted) {
+      ++ss.iterations.started;
+      ++stats_.count.started;
+      ++ss.steps[s.slot].started;
+    }
+    if (!s.fixed()) render_request(s, u);
+    const request_override io = step_request(s, u);
+    time_point done;
+    const client::outcome o = co_await request_tries(conns[s.origin].http1, now, counted, done, nullptr, &io);
+    record(o, counted, now, now, done, &s.expect);
+    if (!counted) continue;
+    const bool passed = o.ok() && s.expect.ok(o.status);
+    ss.record(s.slot, o, passed, static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_ns(done - now))));
+    if (passed) ++ss.iterations.completed;
+    else
+      ss.abort(s.slot, o.ok() ? abort_reason::unexpected_status : abort_reason::request_failed);
+  }
 }
 
 void worker::release_all(std::vector<user_link>& conns) noexcept {
@@ -186,7 +225,7 @@ task<iteration_end> worker::scenario_iteration(virtual_user& u, std::vector<user
     const time_point actual = i == 0 ? (admitted ? mono_clock::now() : intended) : step_intended;
     if (i > 0 && !may_start(actual)) co_return iteration_end::cut;
     const bool h2 = plan_.config.http != http_choice::http1_1;
-    if (!h2) render_request(s, u);  // over HTTP/2, scenario_request_h2 renders for the link's protocol
+    if (!h2 && (plan_.config.redirects > 0 || !s.fixed())) render_request(s, u);  // over HTTP/2, scenario_request_h2 renders for the link's protocol
     const bool step_counted = step_intended >= plan_.counted_from;
     if (step_counted) {
       ++stats_.count.started;
@@ -230,7 +269,8 @@ task<iteration_end> worker::scenario_iteration(virtual_user& u, std::vector<user
 }
 
 request_override worker::step_request(const prepared_step& s, virtual_user& u) const {
-  request_override io{u.request, s.head_request, s.keep_body || s.keep_headers ? &u.response : nullptr, s.origin,
+  const std::string* fixed = s.fixed();
+  request_override io{fixed ? std::string_view(*fixed) : std::string_view(u.request), s.head_request, s.keep_body || s.keep_headers ? &u.response : nullptr, s.origin,
                       client::may_resend(s.idempotent, plan_.config.retry)};
   if (io.keep) u.response.max_body = s.keep_body ? capture_body_limit : 0;
   return io;

@@ -86,6 +86,12 @@ struct prepared_step {
   success_policy expect;
   think_time think;
   prepared_h2 h2;  // empty unless the run speaks HTTP/2
+
+  /// The whole HTTP/1.1 request when nothing in it varies (a targets file's): sent as it is,
+  /// without rendering. Null otherwise.
+  const std::string* fixed() const noexcept {
+    return head_complete && head.size() == 1 && head[0].where == request_piece::literal ? &head[0].text : nullptr;
+  }
 };
 
 struct prepared_flow {

@@ -96,6 +96,30 @@ TEST(client_connection, a_large_body_grows_the_buffer_and_small_responses_shrink
   }(std::move(script), large));
 }
 
+TEST(client_connection, a_connection_told_to_keep_its_grown_buffer_does_not_shrink_after_quiet_responses) {
+  const std::string small = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  const std::string large = "HTTP/1.1 200 OK\r\nContent-Length: 30000\r\n\r\n" + std::string(30000, 'L');
+  std::vector<test::script_step> script{test::send(large)};
+  for (unsigned i = 0; i < 2 * adaptive_buffer::quiet_rounds; ++i) {
+    script.push_back(test::wait_request());
+    script.push_back(test::send(small));
+  }
+  sync_wait([](std::vector<test::script_step> s) -> task<void> {
+    scripted_peer peer(std::move(s));
+    connection c(co_await connect_to(peer));
+    c.keep_grown_buffer();
+    outcome o = co_await get_one(c);
+    CO_ASSERT_TRUE(o.ok());
+    const std::size_t grown = c.buffer_size();
+    EXPECT_GT(grown, connection::initial_buffer);
+    for (unsigned i = 0; i < 2 * adaptive_buffer::quiet_rounds; ++i) {
+      o = co_await get_one(c);
+      EXPECT_TRUE(o.ok() && o.body_bytes == 2) << i;
+    }
+    EXPECT_EQ(c.buffer_size(), grown) << "kept: a pipelined run would grow it again";
+  }(std::move(script)));
+}
+
 TEST(client_connection, a_pipelined_burst_larger_than_the_buffer_is_read_in_order) {
   std::string burst;
   for (int i = 0; i < 150; ++i) {

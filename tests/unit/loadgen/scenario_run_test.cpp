@@ -12,6 +12,7 @@
 #include "loadgen/engine.hpp"
 #include "loadgen/options.hpp"
 #include "loadgen/report_json.hpp"
+#include "loadgen/targets_file.hpp"
 #include "loadgen/threshold.hpp"
 #include "loadgen/worker_scenario.hpp"
 #include "net/resolve_override.hpp"
@@ -376,6 +377,35 @@ TEST_F(nginx_flow, the_open_model_starts_new_users_at_the_rate_and_times_steps_f
   EXPECT_EQ(r->stats.scenario.find("login")->started, it.started);
   expect_accounted(*r);
   expect_iterations_accounted(*r);
+}
+
+TEST_F(nginx_flow, a_targets_run_takes_them_in_turn_and_accounts_each_target_and_iteration) {
+  const std::string base = nginx_->url("/");
+  auto t = parse_targets("GET " + base + "login.json\n\nGET " + base + "teapot\n\nGET " + base + "\n", "t.txt",
+                         [](const std::string&) { return result<std::string, std::string>(std::string()); });
+  ASSERT_TRUE(t) << t.error().message;
+  run_config c = config_for(nullptr);
+  c.targets = std::make_shared<targets_list>(std::move(*t));
+  c.url = base + "login.json";
+  c.iterations = 6;  // 2 users x 6: each user takes the 3 targets in turn from its own index
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok()) << r.error();
+  const auto& sc = r->stats.scenario;
+  ASSERT_EQ(sc.steps.size(), 3u);
+  for (const auto& s : sc.steps) EXPECT_EQ(s.started, 4u) << s.name;
+  const step_stats* tea = sc.find("GET " + base + "teapot");
+  ASSERT_NE(tea, nullptr);
+  EXPECT_EQ(tea->bad_status, 4u) << "418 is not a success";
+  EXPECT_EQ(tea->aborted[static_cast<std::size_t>(abort_reason::unexpected_status)], 4u);
+  EXPECT_EQ(sc.iterations.started, 12u);
+  EXPECT_EQ(sc.iterations.completed, 8u);
+  EXPECT_EQ(r->stats.count.started, 12u);
+  EXPECT_EQ(r->stats.count.succeeded, 8u);
+  EXPECT_EQ(r->stats.count.status[418], 4u);
+  expect_accounted(*r);
+  const auto j = to_json(*r);
+  EXPECT_EQ(j["targets"]["GET " + base + "teapot"]["statuses"]["418"].get<std::uint64_t>(), 4u);
+  EXPECT_FALSE(j.contains("iterations")) << "a targets run reports no iterations";
 }
 
 TEST(scenario_plan, each_origin_is_numbered_once_and_its_steps_carry_its_index_and_host) {
