@@ -8,31 +8,16 @@ packaged in Debian) against one nginx worker, -c 200, one thread each, generator
 """
 import json
 import os
-import re
 import time
 
-from .parse import _us, parse_barrage
+from .parse import parse_barrage, parse_wrk
 
 RATES = (10000, 20000, 40000, 60000)
 CONNS = 200
 
 
-def parse_wrk2(out):
-    r = {"requests": int(re.search(r"(\d+) requests in", out).group(1)),
-         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
-    for q in ("50", "99"):
-        m = re.search(rf"^\s+{q}\.000%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
-        if m:
-            r[f"p{q}_ms"] = _us(m.group(1), m.group(2))
-    err = 0
-    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    if m:
-        err += sum(int(x) for x in m.groups())
-    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if m:
-        err += int(m.group(1))
-    r["errors"] = err
-    return r
+# wrk2 prints wrk's report (its percentiles as "50.000%"): parse.parse_wrk reads both.
+parse_wrk2 = parse_wrk
 
 
 def parse_barrage_open(path):
