@@ -88,6 +88,13 @@ http::parse_status connection::widen_fields(bool head_request) {
   return parser_.parse(buffered());
 }
 
+void connection::rest_after(std::uint64_t bytes_in) {
+  if (keep_grown_ || buf_.size() == buf_.initial() || rpos_ != wpos_) return;
+  // Quiet only when this response and what the buffer held with it (wpos_: responses that came
+  // in one read) fit the initial size.
+  if (buf_.at_rest(std::max<std::size_t>(wpos_, bytes_in))) rpos_ = wpos_ = 0;
+}
+
 bool connection::take_buffered_body(const http::body_framing& framing, outcome& o, std::string* body) {
   if (framing.kind == http::body_kind::none) return true;
   if (framing.kind != http::body_kind::content_length || framing.length > wpos_ - rpos_) return false;
@@ -172,11 +179,7 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
   if (keep) keep->body_truncated = body_over_;
   if (watching) watch_->on_end(error_kind::none, mono_clock::now());
   if (!keep_alive) close();
-  // Quiet only when this response and what the buffer held with it (wpos_: a pipelined batch
-  // arrives in one read) fit the initial size: a pipelined run keeps its grown buffer.
-  if (!keep_grown_ && buf_.size() != buf_.initial() && rpos_ == wpos_ &&
-      buf_.at_rest(std::max<std::size_t>(wpos_, o.bytes_in)))
-    rpos_ = wpos_ = 0;
+  rest_after(o.bytes_in);
   // No read after the first byte's: complete at the same instant (parsing takes well under a
   // microsecond), which spares a clock read per response (docs/performance.md).
   o.times.complete = reads_ == reads_at_first_byte ? o.times.first_byte : since();

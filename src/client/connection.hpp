@@ -112,6 +112,9 @@ class connection {
   /// Before a read when the last one filled the buffer: doubles it, or at its largest moves
   /// the unread bytes to its front.
   void make_room();
+  /// After a response, with nothing buffered: a grown buffer back to its initial size once
+  /// responses have been small for a while (adaptive_buffer::at_rest), unless keep_grown_buffer().
+  void rest_after(std::uint64_t bytes_in);
   /// A head with more fields than few_fields: parsed again with most_fields slots.
   http::parse_status widen_fields(bool head_request);
   /// Appends to a kept body within the receive's limit (response_data::max_body).
