@@ -35,9 +35,10 @@ class event_loop final : private io_sink {
     io_backend_kind backend = io_backend_kind::automatic;  // when none is passed in
     /// Timers due within `timer_slack` of the earliest one are served by one wake-up, at the
     /// latest of their deadlines: no timer fires early, none more than the slack late, and a
-    /// timer with no other due within the slack fires on time. Zero: every deadline wakes the
-    /// loop on its own. For loops with many close timers (an open-model schedule) where a
-    /// wake-up costs more than the slack's lateness.
+    /// timer with no other due within the slack fires on time. A turn that I/O or a task
+    /// brings before a batch's wake-up point fires none of the batch, even its due timers.
+    /// Zero: every deadline wakes the loop on its own. For loops with many close timers (an
+    /// open-model schedule) where a wake-up costs more than the slack's lateness.
     duration timer_slack = duration::zero();
   };
   using slow_step_hook = std::function<void(const char* task_name, duration held)>;
