@@ -6,14 +6,23 @@
 // without their data being read cannot take the pool from the others; and an fd that
 // finds the pool dry reads from its socket directly until a quarter of the pool is back,
 // its read side never waiting on a receive and a poll at once.
-// Writes still try their syscall first (they nearly always finish at once); accept,
-// connect, readiness waits and writes that would block wait on one-shot polls. SQEs queued
-// during a turn go to the kernel with the wait in poll(): one io_uring_enter per turn.
+// What it saves of the write is the send syscall ("write-behind", uring_send.cpp): a write
+// of at most send_buffer_size bytes is copied into a backend-owned send buffer and finishes
+// at once; its send goes to the kernel with the turn's wait. Per fd one send is in the
+// kernel at a time; later writes append to the buffer behind it, and a write that does not
+// fit waits for it to drain. A write with nothing buffered that is too big (or finds no
+// buffer free) takes the direct syscall. A send's error is kept and returned by the next
+// read or write on the fd; shutdown(SHUT_WR) and try_write go through the backend, so no
+// FIN and no byte overtakes buffered ones; a close sends them first (for up to
+// send_linger: a send holds its socket open). Accept, connect, readiness waits and direct
+// writes that would block wait on one-shot polls. SQEs queued during a turn go to the
+// kernel with the wait in poll(): one io_uring_enter per turn, for reads and writes alike.
 //
-// Memory safety across cancellation: the kernel never writes into an io_op or its buffer
-// (receives land in backend buffers, polls write nothing), and a CQE names a slot of the
-// backend's table by index and generation, never an io_handle or io_op. A slot outlives
-// its handle until the kernel has finished every request made for it.
+// Memory safety across cancellation: the kernel never touches an io_op or its buffer
+// (receives land in backend buffers, sends read backend buffers, polls write nothing), and
+// a CQE names a slot of the backend's table by index and generation, never an io_handle or
+// io_op. A slot, and its send buffer, outlive the handle until the kernel has finished
+// every request made for it.
 #include <liburing.h>
 
 #include <atomic>
