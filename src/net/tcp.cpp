@@ -39,10 +39,6 @@ task<long> tcp_stream::write_all(const void* buf, std::size_t len) {
   co_return static_cast<long>(done);
 }
 
-void tcp_stream::shutdown_write() noexcept {
-  if (fd_.valid()) ::shutdown(fd_.fd(), SHUT_WR);
-}
-
 socket_address tcp_stream::peer() const { return address_of(fd_.fd(), ::getpeername); }
 
 socket_address tcp_stream::local() const { return address_of(fd_.fd(), ::getsockname); }

@@ -26,7 +26,12 @@ class tcp_stream {
   io_awaiter writev(const iovec* iov, int n) noexcept { return fd_.writev(iov, n); }
   /// Writes everything (looping on short writes): len, or -errno.
   task<long> write_all(const void* buf, std::size_t len);
-  void shutdown_write() noexcept;
+  /// Without waiting: bytes taken, or -errno (-EAGAIN: none now).
+  long try_write(const void* buf, std::size_t len) noexcept { return fd_.try_write(buf, len); }
+  /// A FIN after every byte written so far.
+  void shutdown_write() noexcept { fd_.shutdown(SHUT_WR); }
+  /// Both directions: wakes a read or write waiting on it, which then fails.
+  void shutdown() noexcept { fd_.shutdown(SHUT_RDWR); }
   void close() noexcept { fd_.close(); }
   socket_address peer() const;
   socket_address local() const;

@@ -229,9 +229,9 @@ long transport::tls_try_write(const void* buf, std::size_t len) noexcept {
   }
   // What the socket does not take now goes out before the next read's or write's bytes.
   std::span<const char> out = s.pending_output();
-  const ssize_t w = ::send(tcp_.native(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  const long w = tcp_.try_write(out.data(), out.size());
   if (w > 0) s.consume_output(static_cast<std::size_t>(w));
-  else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return -static_cast<long>(errno);
+  else if (w < 0 && w != -EAGAIN && w != -EWOULDBLOCK) return w;
   return n;
 }
 

@@ -118,8 +118,7 @@ class transport {
   }
   long try_write(const void* buf, std::size_t len) noexcept {
     if (tls_) return tls_try_write(buf, len);
-    const ssize_t n = ::send(tcp_.native(), buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-    return n >= 0 ? static_cast<long>(n) : -static_cast<long>(errno);
+    return tcp_.try_write(buf, len);
   }
 
   /// TLS: runs the handshake to its end, sending and reading on this loop until `deadline`.
@@ -144,9 +143,7 @@ class transport {
   /// No more bytes from this side (a FIN); reads go on.
   void shutdown_write() noexcept { tcp_.shutdown_write(); }
   /// Both directions: wakes a read or write waiting on it, which then fails.
-  void shutdown() noexcept {
-    if (tcp_.valid()) ::shutdown(tcp_.native(), SHUT_RDWR);
-  }
+  void shutdown() noexcept { tcp_.shutdown(); }
   void close() noexcept { tcp_.close(); }
   socket_address peer() const { return tcp_.peer(); }
   socket_address local() const { return tcp_.local(); }

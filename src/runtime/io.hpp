@@ -125,6 +125,14 @@ class async_fd {
     o.addrlen = len;
     return {*h_, o};
   }
+  /// Without waiting: bytes taken, or -errno (-EAGAIN: none now); see io_backend::try_write.
+  long try_write(const void* buf, std::size_t len) noexcept {
+    return h_ ? loop_->backend().try_write(*h_, buf, len) : -EBADF;
+  }
+  /// SHUT_WR (after the bytes written so far) or SHUT_RDWR; see io_backend::shutdown.
+  void shutdown(int how) noexcept {
+    if (h_) loop_->backend().shutdown(*h_, how);
+  }
   io_awaiter connected() noexcept { return op(io_kind::connect, nullptr, 0); }
   io_awaiter readable() noexcept { return op(io_kind::readable, nullptr, 0); }
   io_awaiter writable() noexcept { return op(io_kind::writable, nullptr, 0); }

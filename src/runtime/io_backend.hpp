@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <cerrno>
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
@@ -75,6 +76,15 @@ class io_backend {
   virtual bool start(io_handle& h, io_op& op) noexcept = 0;
   /// Abandons a started op: it is never handed to the sink.
   virtual void cancel(io_handle& h, io_op& op) noexcept = 0;
+  /// Writes without ever waiting: the bytes taken (possibly fewer than len), or -errno
+  /// (-EAGAIN: none now). Bytes taken go out after every byte an earlier write took.
+  virtual long try_write(io_handle& h, const void* buf, std::size_t len) noexcept {
+    const ssize_t n = ::send(h.fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    return n >= 0 ? static_cast<long>(n) : -static_cast<long>(errno);
+  }
+  /// shutdown(2) of a socket, `how` SHUT_WR or SHUT_RDWR. SHUT_WR: the FIN goes out after
+  /// every byte a write took. SHUT_RDWR is an abort: it wakes waiting reads and writes.
+  virtual void shutdown(io_handle& h, int how) noexcept { ::shutdown(h.fd, how); }
   /// Waits up to `timeout` (negative: without limit) and hands what finished to the sink.
   virtual void poll(duration timeout, io_sink& sink) = 0;
   /// Thread-safe: makes a concurrent or the next poll() return and call sink.woken().

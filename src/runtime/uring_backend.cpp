@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -42,6 +43,9 @@ constexpr unsigned sq_entries = 256;
 constexpr unsigned cq_entries = 4096;
 constexpr int buffer_group = 0;
 constexpr std::uint32_t max_slots = 1u << 24;  // the slot index has 24 bits of user_data
+// How long a send may still run after its fd was closed (a peer that does not read): then
+// it is cancelled, and the socket, which the send holds open, closes.
+const __kernel_timespec send_linger{5, 0};
 
 [[noreturn]] void throw_code(int err, const char* what) { throw std::system_error(err, std::generic_category(), what); }
 
@@ -155,6 +159,21 @@ void uring_backend::detach(io_handle& h) noexcept {
   h.reader = h.writer = nullptr;
   const std::uint32_t i = h.slot;
   slot& s = slots_[i];
+  // Bytes a write took are sent before the close: the send holds the socket open until it
+  // finishes (then the FIN follows them), or until send_linger has passed.
+  bool submit = false;
+  if (s.send_queued) {
+    s.send_queued = false;
+    submit_send(i);
+  }
+  if (s.send_flight > 0) {
+    io_uring_sqe* sqe = next_sqe();
+    io_uring_prep_timeout(sqe, const_cast<__kernel_timespec*>(&send_linger), 0, 0);
+    io_uring_sqe_set_data64(sqe, user_data(i, s.gen, tag_send_linger));
+    submit = true;
+  }
+  s.shut_after_send = false;
+  s.send_error = 0;
   s.h = nullptr;
   while (s.head != none) {  // unread data goes back to the pool
     const std::int32_t b = s.head;
@@ -162,7 +181,7 @@ void uring_backend::detach(io_handle& h) noexcept {
     recycle(b);
   }
   s.tail = none;
-  bool cancelled = false;
+  bool cancelled = submit;
   auto cancel_request = [&](bool armed, tag t) {
     if (!armed) return;
     io_uring_sqe* sqe = next_sqe();
@@ -289,10 +308,15 @@ bool uring_backend::start(io_handle& h, io_op& op) noexcept {
   slot& s = slots_[h.slot];
   switch (op.kind) {
     case io_kind::read:
+      if (s.send_error != 0 && s.head == none) {  // a send failed: the next operation says so
+        op.result = std::exchange(s.send_error, 0);
+        return true;
+      }
       if (start_read(h, s, op)) return true;
       h.reader = &op;
       return false;
     case io_kind::readable:
+      if (s.send_error != 0) return op.result = 0, true;
       if (s.use_recv && s.recv_started) {  // the receive owns the read side: ask it
         if (s.head != none || s.eof || s.error != 0) return op.result = 0, true;
         if (!s.recv_armed && !s.starved) arm_recv(h.slot);
@@ -309,8 +333,9 @@ bool uring_backend::start(io_handle& h, io_op& op) noexcept {
       return false;
     case io_kind::write:
     case io_kind::writev:
-      if (attempt_io(h.fd, op)) return true;
-      [[fallthrough]];
+      if (start_write(h, s, op)) return true;
+      h.writer = &op;
+      return false;
     case io_kind::connect:
     case io_kind::writable:
       if (!s.poll_out) arm_poll(h.slot, true);
@@ -360,6 +385,13 @@ void uring_backend::rearm_starved() noexcept {
 }
 
 void uring_backend::poll(duration timeout, io_sink& sink) {
+  for (std::uint32_t i : send_queue_) {  // the turn's writes go with the wait
+    slot& s = slots_[i];
+    if (!s.send_queued) continue;  // sent at detach
+    s.send_queued = false;
+    submit_send(i);
+  }
+  send_queue_.clear();
   rearm_starved();
   rearmed_ = 0;  // the receives re-armed so far are in this submission
   int r;
@@ -403,6 +435,8 @@ void uring_backend::complete(std::uint64_t data, int res, std::uint32_t flags, i
   // completion cannot occur; the generation check keeps it harmless if one ever did.
   if (i == 0 || i >= slots_.size() || slots_[i].gen != static_cast<std::uint32_t>(data >> 32)) return;
   if (t == tag_recv) on_recv(i, res, flags, sink);
+  else if (t == tag_send) on_send(i, res, sink);
+  else if (t == tag_send_linger) on_send_linger(i);
   else on_poll(i, t == tag_poll_out, res, sink);
 }
 
@@ -489,6 +523,12 @@ void uring_backend::on_poll(std::uint32_t i, bool out, int res, io_sink& sink) n
   io_op* op = out ? h.writer : h.reader;
   if (!op) return;
   bool done;
+  if (out && (op->kind == io_kind::write || op->kind == io_kind::writev)) {
+    if (!start_write(h, s, *op)) return;  // waits on a poll again, or on the send buffer
+    h.writer = nullptr;
+    sink.io_done(*op);
+    return;
+  }
   if (!out && op->kind == io_kind::read && s.use_recv) {
     if (s.recv_armed) return;  // the receive armed again meanwhile delivers it
     done = copy_out(s, *op) || attempt_io(h.fd, *op);  // starved: read the socket directly

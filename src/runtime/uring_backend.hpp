@@ -6,14 +6,23 @@
 // without their data being read cannot take the pool from the others; and an fd that
 // finds the pool dry reads from its socket directly until a quarter of the pool is back,
 // its read side never waiting on a receive and a poll at once.
-// Writes still try their syscall first (they nearly always finish at once); accept,
-// connect, readiness waits and writes that would block wait on one-shot polls. SQEs queued
-// during a turn go to the kernel with the wait in poll(): one io_uring_enter per turn.
+// What it saves of the write is the send syscall ("write-behind", uring_send.cpp): a write
+// of at most send_buffer_size bytes is copied into a backend-owned send buffer and finishes
+// at once; its send goes to the kernel with the turn's wait. Per fd one send is in the
+// kernel at a time; later writes append to the buffer behind it, and a write that does not
+// fit waits for it to drain. A write with nothing buffered that is too big (or finds no
+// buffer free) takes the direct syscall. A send's error is kept and returned by the next
+// read or write on the fd; shutdown(SHUT_WR) and try_write go through the backend, so no
+// FIN and no byte overtakes buffered ones; a close sends them first (for up to
+// send_linger: a send holds its socket open). Accept, connect, readiness waits and direct
+// writes that would block wait on one-shot polls. SQEs queued during a turn go to the
+// kernel with the wait in poll(): one io_uring_enter per turn, for reads and writes alike.
 //
-// Memory safety across cancellation: the kernel never writes into an io_op or its buffer
-// (receives land in backend buffers, polls write nothing), and a CQE names a slot of the
-// backend's table by index and generation, never an io_handle or io_op. A slot outlives
-// its handle until the kernel has finished every request made for it.
+// Memory safety across cancellation: the kernel never touches an io_op or its buffer
+// (receives land in backend buffers, sends read backend buffers, polls write nothing), and
+// a CQE names a slot of the backend's table by index and generation, never an io_handle or
+// io_op. A slot, and its send buffer, outlive the handle until the kernel has finished
+// every request made for it.
 #include <liburing.h>
 
 #include <atomic>
@@ -41,6 +50,8 @@ class uring_backend final : public io_backend {
   void detach(io_handle& h) noexcept override;
   bool start(io_handle& h, io_op& op) noexcept override;
   void cancel(io_handle& h, io_op& op) noexcept override;
+  long try_write(io_handle& h, const void* buf, std::size_t len) noexcept override;
+  void shutdown(io_handle& h, int how) noexcept override;
   void poll(duration timeout, io_sink& sink) override;
   void wake() noexcept override;
 
@@ -53,6 +64,13 @@ class uring_backend final : public io_backend {
   /// land a few more buffers before the cancellation takes effect.)
   static constexpr std::uint16_t max_held = 8;
 
+  /// The send pool: a write of at most send_buffer_size bytes on a socket is copied into one
+  /// of these and sent with the turn's io_uring_enter; more writes on the fd append to it
+  /// until it is full. Untouched until used; a buffer is held only while its bytes are in
+  /// flight, and with none free writes take the direct path.
+  static constexpr std::uint32_t send_buffer_count = 512;
+  static constexpr std::uint32_t send_buffer_size = 16384;
+
   /// Buffers in the pool now, for the kernel to fill (for tests and diagnostics).
   std::uint32_t buffers_free() const noexcept { return buffers_free_; }
   /// Requests in the kernel for the read side of h (its receive and its readiness poll).
@@ -62,9 +80,12 @@ class uring_backend final : public io_backend {
   }
   /// Receives that ended because the pool was dry (ENOBUFS), since the backend was made.
   std::uint64_t receives_starved() const noexcept { return receives_starved_; }
+  /// Sends handed to the kernel, and those that came back short and went again.
+  std::uint64_t sends_submitted() const noexcept { return sends_submitted_; }
+  std::uint64_t sends_short() const noexcept { return sends_short_; }
 
  private:
-  enum tag : std::uint8_t { tag_recv = 1, tag_poll_in = 2, tag_poll_out = 3, tag_wake = 4 };
+  enum tag : std::uint8_t { tag_recv = 1, tag_poll_in = 2, tag_poll_out = 3, tag_wake = 4, tag_send = 5, tag_send_linger = 6 };
   static constexpr std::uint64_t ignored = 0;  // user_data of cancel requests
   static constexpr std::int32_t none = -1;
 
@@ -86,6 +107,14 @@ class uring_backend final : public io_backend {
     std::int32_t head = none, tail = none;  // received buffers, oldest first (buffer ids)
     std::uint32_t head_off = 0;             // bytes of the head buffer already read
     std::uint32_t next_free = 0;
+    // The write side's send buffer: bytes [send_off, send_len) of it are not yet sent, of
+    // which send_flight are in the kernel now (0: no send in flight).
+    std::int32_t send_buf = none;
+    std::uint32_t send_off = 0, send_len = 0, send_flight = 0;
+    bool send_queued = false;    // in send_queue_: its SQE is made in poll(), with the wait
+    bool send_as_write = false;  // not a socket: IORING_OP_WRITE
+    bool shut_after_send = false;  // shutdown(SHUT_WR) once the buffer is sent
+    int send_error = 0;          // a send's error not yet delivered (negative errno)
   };
   struct buffer_meta {
     std::uint32_t len = 0;
@@ -101,6 +130,10 @@ class uring_backend final : public io_backend {
   void release(std::uint32_t index) noexcept;
 
   bool start_read(io_handle& h, slot& s, io_op& op) noexcept;
+  bool start_write(io_handle& h, slot& s, io_op& op) noexcept;
+  bool write_behind(std::uint32_t index, io_op& op) noexcept;
+  void submit_send(std::uint32_t index) noexcept;
+  void drop_send(slot& s) noexcept;
   bool copy_out(slot& s, io_op& op) noexcept;
   void pause_recv(std::uint32_t index) noexcept;
   void recycle(std::int32_t bid) noexcept;
@@ -111,6 +144,9 @@ class uring_backend final : public io_backend {
   void on_recv(std::uint32_t index, int res, std::uint32_t flags, io_sink& sink) noexcept;
   void on_poll(std::uint32_t index, bool out, int res, io_sink& sink) noexcept;
   void on_wake(std::uint32_t flags, io_sink& sink) noexcept;
+  void on_send(std::uint32_t index, int res, io_sink& sink) noexcept;
+  void send_drained(std::uint32_t index, io_sink& sink) noexcept;
+  void on_send_linger(std::uint32_t index) noexcept;
 
   io_uring ring_{};
   io_uring_buf_ring* buf_ring_ = nullptr;
@@ -121,9 +157,13 @@ class uring_backend final : public io_backend {
   std::vector<slot> slots_;
   std::uint32_t free_head_ = 0;     // free list of slots through next_free (0: empty)
   std::vector<std::uint32_t> starved_;
+  std::unique_ptr<char[]> send_buffers_;  // send_buffer_count * send_buffer_size, made at first use
+  std::vector<std::int32_t> send_free_;   // free send buffers, the last freed on top
+  std::vector<std::uint32_t> send_queue_; // slots whose send goes with the next submission
   bool handling_ = false;           // in poll(), handing completions over
   std::uint32_t rearmed_ = 0;       // starved fds given a receive again since the last poll()
   std::uint64_t receives_starved_ = 0;
+  std::uint64_t sends_submitted_ = 0, sends_short_ = 0;
   int wake_fd_ = -1;
   std::atomic<bool> wake_pending_{false};
 };
