@@ -54,6 +54,7 @@ static nghttp2_nv request[4];
 static uint64_t completed;  // streams closed without error after a 2xx status
 static int non_2xx;         // the address marks a stream whose status was not 2xx
 static int read_until_eagain;
+static int defer_writes = 1;
 static int ep;
 
 // nghttp2's memory: it allocates and frees the same small objects for every stream (the stream,
@@ -289,12 +290,13 @@ static conn_t *open_conn(const struct sockaddr_in *a, SSL_CTX *tls, int streams)
 int main(int argc, char **argv) {
   int conns = 10, streams = 10, opt;
   double seconds = 5;
-  while ((opt = getopt(argc, argv, "c:m:d:ep")) != -1) {
+  while ((opt = getopt(argc, argv, "c:m:d:epi")) != -1) {
     if (opt == 'c') conns = atoi(optarg);
     else if (opt == 'm') streams = atoi(optarg);
     else if (opt == 'd') seconds = atof(optarg);
     else if (opt == 'e') read_until_eagain = 1;
     else if (opt == 'p') use_pool = 0;
+    else if (opt == 'i') defer_writes = 0;
     else optind = argc + 1;
   }
   static char host[256], authority[300], path[1024] = "/";
@@ -342,8 +344,10 @@ int main(int argc, char **argv) {
         if (c->ssl) read_tls(c);
         else read_plain(c);
       }
-      flush(c);
+      if (!defer_writes) flush(c);
     }
+    if (defer_writes)
+      for (int k = 0; k < n; ++k) flush(ev[k].data.ptr);
     t = now_s();
   }
   printf("requests=%llu duration=%.3f rps=%.1f cpu_s=%.3f\n", (unsigned long long)completed, t - t0,
