@@ -11,9 +11,10 @@
 // a real client adds (latency, accounting, timeouts, retries) comes on top of this, so its
 // requests per CPU-second bound every client built on these libraries.
 //
-// usage: h2_floor [-c conns] [-m streams] [-d seconds] [-e] [-p] URL    (URL: https://IP:PORT/PATH for
+// usage: h2_floor [-c conns] [-m streams] [-d seconds] [-e] [-i] [-p] URL (URL: https://IP:PORT/PATH for
 //        h2 by ALPN over TLS 1.3, http://IP:PORT/PATH for h2c with prior knowledge; the server's
 //        certificate is not verified, as h2load does not)
+//   -i   write each connection as soon as it was read, not after every ready connection was read
 //   -p   nghttp2 allocates with glibc's malloc instead of the pool below
 //   -e   read until EAGAIN on every wake-up (h2load's way); without it the socket is read once
 //        per wake-up (OpenSSL reads ahead into a 64 KiB buffer), and then only what that read
@@ -306,7 +307,7 @@ int main(int argc, char **argv) {
   if (conns < 1 || streams < 1 || seconds <= 0 ||
       (!tls_url && strncmp(url, "http://", 7) != 0) ||
       sscanf(url + (tls_url ? 8 : 7), "%255[^:/]:%d%1023s", host, &port, path) < 2) {
-    fprintf(stderr, "usage: h2_floor [-c conns] [-m streams] [-d seconds] [-e] [-p] http[s]://IP:PORT/PATH\n");
+    fprintf(stderr, "usage: h2_floor [-c conns] [-m streams] [-d seconds] [-e] [-i] [-p] http[s]://IP:PORT/PATH\n");
     return 2;
   }
   snprintf(authority, sizeof authority, "%s:%d", host, port);
