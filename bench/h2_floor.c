@@ -298,7 +298,7 @@ int main(int argc, char **argv) {
     else if (opt == 'e') read_until_eagain = 1;
     else if (opt == 'p') use_pool = 0;
     else if (opt == 'i') defer_writes = 0;
-    else optind = argc + 1;
+    else conns = 0;  // an unknown option: the usage line below
   }
   static char host[256], authority[300], path[1024] = "/";
   int port = 0, tls_url = 0;
