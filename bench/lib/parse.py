@@ -55,6 +55,12 @@ def parse_h2load(out):
     return r
 
 
+def parse_floor(out):
+    """bench/h2_floor.c: completed 2xx responses only (it stops at the first error)."""
+    m = re.search(r"requests=(\d+) duration=([\d.]+) rps=([\d.]+)", out)
+    return {"requests": int(m.group(1)), "rps": float(m.group(3)), "errors": 0}
+
+
 def parse_hey(out):
     ok = sum(int(n) for code, n in re.findall(r"^\s+\[(\d+)\]\s+(\d+) responses", out, re.M) if code.startswith("2"))
     bad = sum(int(n) for code, n in re.findall(r"^\s+\[(\d+)\]\s+(\d+) responses", out, re.M)

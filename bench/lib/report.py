@@ -27,6 +27,8 @@ def metrics_of(fid, meta, runs):
         m["server_cpu_pct"] = summary([r["server_cpu_s"] / r["wall_s"] * 100 for r in ok])
     m["server_cpu_us_per_req"] = summary(
         [r["server_cpu_s"] / r["requests"] * 1e6 if r["requests"] else None for r in ok])
+    m["user_pct"] = summary([r["cpu_user_s"] / (r["cpu_user_s"] + r["cpu_sys_s"]) * 100
+                             if r["cpu_user_s"] + r["cpu_sys_s"] else None for r in ok])
     if all(r.get("csw") is not None for r in ok):
         m["csw_per_s"] = summary([r["csw"] / r["wall_s"] for r in ok])
     for k in ("p50_ms", "p99_ms", "mean_ms", "unc_p50_ms", "unc_p99_ms", "lag_p99_ms"):
@@ -210,6 +212,9 @@ def render(doc):
             note += f"; {fmt_sum(m['hs_per_cpu_s'])} handshakes per generator CPU-s"
             if "resumed_pct" in m:
                 note += f" ({fmt_sum(m['resumed_pct'])} % resumed)"
+        if fid.startswith("h2/") and "csw_per_s" in m:
+            note += ("; " if note else "") + (f"user {fmt_sum(m.get('user_pct'))} % of CPU, "
+                                              f"{fmt_sum(m['csw_per_s'])} sleeps/s")
         errs = m.get("errors")
         if errs and errs["max"] > 0:
             note += f"; errors {fmt_sum(errs)}"
@@ -218,6 +223,7 @@ def render(doc):
         rr = f"{r['rps']:.2f}×" if "rps" in r else "–"
         cc = f"{r['cpu_us_per_req']:.2f}×" if "cpu_us_per_req" in r else "–"
         what = ("above 1: pipelining faster / costlier for the generator" if name.startswith("--pipeline")
+                else "above 1: the floor faster / costlier" if name.startswith("the floor")
                 else "above 1: barrage faster / costlier")
         if "hs_per_cpu_s" in r:
             rr, what = f"{r['hs_per_cpu_s']:.2f}× handshakes/CPU-s", "above 1: barrage does more handshakes per CPU-second"
