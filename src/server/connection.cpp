@@ -303,21 +303,19 @@ task<void> connection::run() {
       const bool sent = co_await flush();
       if (!sent) co_return;
       const head_wait wait = prepare_head_read();
-      if (wait == head_wait::end) co_return;
-      if (wait == head_wait::too_large) {
-        co_await send_error(431, "request head too large");
+      if (wait != head_wait::read) {
+        if (wait == head_wait::too_large) co_await send_error(431, "request head too large");
         co_return;
       }
       const long n = co_await timed(io_.read(buf_.data() + end_, buf_.size() - end_), head_read_deadline());
       if (n <= 0) co_return;  // closed or failed: nothing left to answer
       st = took_head_bytes(static_cast<std::size_t>(n));
     }
-    if (st.is_error() && st.error == http::parse_error::too_many_headers && !more_fields_) st = widen_fields();
+    st = settle_head(st);
     if (st.is_error()) {
       co_await send_error(head_error_status(st.error), http::to_string(st.error));
       co_return;
     }
-    if (parser_.head().body.kind == http::body_kind::chunked) st = room_for_chunks(st);
 
     // 2. Read the body, after the fields the server itself looks at.
     const http::request_head& head = parser_.head();
@@ -339,9 +337,7 @@ task<void> connection::run() {
     // 3. Dispatch: the handler's response, or the server's own.
     response resp;
     const handler* h = dispatch(head, fields.kept, resp);
-    if (o_.stall.every > duration::zero()) {  // the stall schedule holds the server
-      if (auto until = state_->stall_until(loop_->now())) co_await sleep_until(*until);
-    }
+    if (auto until = stalled_until()) co_await sleep_until(*until);  // the stall schedule holds the server
     if (h != nullptr) {
       try {
         resp = co_await (*h)(req_);
@@ -428,6 +424,17 @@ void connection::shrink_all() noexcept {
     w_.s.swallowed.count(swallowed_at::connection);
   }
   std::string().swap(body_buf_);
+}
+
+std::optional<time_point> connection::stalled_until() const noexcept {
+  if (o_.stall.every <= duration::zero()) return std::nullopt;
+  return state_->stall_until(loop_->now());
+}
+
+http::parse_status connection::settle_head(http::parse_status st) {
+  if (st.is_error() && st.error == http::parse_error::too_many_headers && !more_fields_) st = widen_fields();
+  if (!st.is_error() && parser_.head().body.kind == http::body_kind::chunked) st = room_for_chunks(st);
+  return st;
 }
 
 http::parse_status connection::widen_fields() {

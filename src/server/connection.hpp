@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -125,11 +126,16 @@ class connection final : public body_writer {
   time_point head_read_deadline() const noexcept;
   http::parse_status took_head_bytes(std::size_t n) noexcept;
   int head_error_status(http::parse_error e) const noexcept;
+  /// A parsed head made ready for its body: more field slots when it had too many for the
+  /// few in place, room behind it for a chunked body.
+  http::parse_status settle_head(http::parse_status st);
   /// A head with more fields than few_fields: parsed again with max_headers slots.
   http::parse_status widen_fields();
   /// A chunked body needs room behind its head: the buffer grows to its largest and the head
   /// is parsed again there (its views point into the buffer).
   http::parse_status room_for_chunks(http::parse_status st);
+  /// When the stall schedule (--stall-every) holds the server now: until then.
+  std::optional<time_point> stalled_until() const noexcept;
   /// Idle, nothing buffered or pending: grown buffers shrink after a run of small requests.
   void rest() noexcept;
   void shrink_all() noexcept;
