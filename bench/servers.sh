@@ -17,7 +17,8 @@ tck=$(getconf CLK_TCK)
 
 source "$(dirname "$0")/lib/nginx.sh"
 dir=$(mktemp -d /tmp/barrage-servers-XXXXXX)
-nport=$(free_port); bport=$(free_port)
+nport=$(free_port); bport=$(free_port); fport=$(free_port); uport=$(free_port)  # one each: an io_uring
+# server's listening socket can outlive its process by a moment (the ring is torn down after exit)
 nginx_config "$dir" "$nport"
 server_pid=
 cleanup() { [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }
@@ -68,8 +69,9 @@ for _ in $(seq "$REPS"); do
   wait_up "$nport"; measure nginx "$nport" "$server_pid" $(pgrep -P "$server_pid")
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
   for mode in $floors; do
-    taskset -c 0 "$dir/serve_floor" -m "$mode" -p "$bport" & server_pid=$!
-    wait_up "$bport"; measure "floor-${mode/uring/io_uring}" "$bport" "$server_pid"
+    port=$fport; [[ $mode == uring ]] && port=$uport
+    taskset -c 0 "$dir/serve_floor" -m "$mode" -p "$port" & server_pid=$!
+    wait_up "$port"; measure "floor-${mode/uring/io_uring}" "$port" "$server_pid"
     kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
   done
 done
