@@ -219,8 +219,8 @@ void add_output_options(CLI::App& app, output_options& out, loadgen::run_options
   app.footer("Exit status: 0 ok, 1 the run could not be carried out, 2 bad command line (one line on stderr\n"
              "names the option and the value), 3 a --threshold failed.\n"
              "Latency in the open model (-r) is measured from each request's intended send time.\n"
-             "Environment: BARRAGE_IO_BACKEND=epoll|io_uring picks the kernel interface (default epoll;\n"
-             "io_uring falls back to epoll where the kernel lacks it or refuses it).");
+             "Environment: BARRAGE_IO_BACKEND=epoll|io_uring picks the kernel interface (default io_uring,\n"
+             "which falls back to epoll where the kernel lacks it or refuses it).");
 }
 
 /// Shards of one run over several processes or machines (loadgen/shard.hpp, docs/distributed.md).

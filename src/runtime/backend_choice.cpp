@@ -11,11 +11,12 @@ namespace barrage {
 namespace {
 
 /// What automatic stands for when BARRAGE_IO_BACKEND is not set (here, not in the header,
-/// so that changing it rebuilds one file). epoll, because a load tester must not invent
-/// latency: a generator on io_uring holding many connections can show a tail in its opening
-/// round while the receive pool runs dry, not yet explained (docs/performance.md, "io_uring
-/// backend", has the figures for both).
-constexpr io_backend_kind default_io_backend = io_backend_kind::epoll;
+/// so that changing it rebuilds one file). io_uring: with its receives in a provided-buffer
+/// pool and its sends in the turn's io_uring_enter it makes about 0.1 syscalls per keep-alive
+/// request where epoll makes 2, and it was at least as good as epoll on the rows of `make
+/// bench` and `make scale` (docs/performance.md, "io_uring as the default"). Where the kernel
+/// refuses a ring, make_io_backend falls back to epoll.
+constexpr io_backend_kind default_io_backend = io_backend_kind::io_uring;
 
 io_backend_kind from_environment() noexcept {
   const char* v = std::getenv("BARRAGE_IO_BACKEND");

@@ -1,7 +1,7 @@
 #pragma once
 // Which io_backend a loop gets. BARRAGE_IO_BACKEND=epoll|io_uring in the environment picks
-// one for every loop of the process; without it (or with another value) epoll (why, and what
-// io_uring measured: backend_choice.cpp and docs/performance.md, "io_uring backend").
+// one for every loop of the process; without it (or with another value) io_uring (why, and
+// what each measured: backend_choice.cpp and docs/performance.md, "io_uring backend").
 // io_uring falls back to epoll, silently, when the kernel refuses it (too old, disabled by
 // sysctl or seccomp): a loop's backend().name() tells which one runs.
 #include <memory>

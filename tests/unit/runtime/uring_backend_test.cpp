@@ -108,9 +108,15 @@ TEST(backend_choice, epoll_is_chosen_by_name_and_io_uring_falls_back_to_it_when_
   EXPECT_STREQ(make_io_backend(io_backend_kind::io_uring)->name(), expected);
 }
 
-TEST(backend_choice, without_BARRAGE_IO_BACKEND_a_loop_runs_on_epoll) {
+TEST(backend_choice, without_BARRAGE_IO_BACKEND_a_loop_runs_on_io_uring_where_the_kernel_allows_it) {
   ::unsetenv("BARRAGE_IO_BACKEND");  // each test runs in its own process
+  EXPECT_STREQ(make_io_backend()->name(), try_uring() ? "io_uring" : "epoll");
+}
+
+TEST(backend_choice, BARRAGE_IO_BACKEND_epoll_picks_epoll_for_every_loop_of_the_process) {
+  ::setenv("BARRAGE_IO_BACKEND", "epoll", 1);  // each test runs in its own process
   EXPECT_STREQ(make_io_backend()->name(), "epoll");
+  ::unsetenv("BARRAGE_IO_BACKEND");
 }
 
 TEST_F(uring, a_cancelled_read_is_never_written_into_and_its_data_waits_for_the_next_read) {
