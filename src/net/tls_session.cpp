@@ -331,7 +331,8 @@ tls_state tls_session::shutdown() {
   return fail_state(s, SSL_get_error(s.ssl.get(), r));
 }
 
-bool tls_session::buffered() const noexcept { return SSL_pending(s_->ssl.get()) > 0 || s_->in_avail() > 0; }
+// SSL_has_pending: decrypted bytes not yet read, and (read-ahead) records not yet processed.
+bool tls_session::buffered() const noexcept { return SSL_has_pending(s_->ssl.get()) == 1 || s_->in_avail() > 0; }
 bool tls_session::handshake_done() const noexcept { return s_->done; }
 
 std::string_view tls_session::protocol() const noexcept {
