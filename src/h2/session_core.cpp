@@ -278,6 +278,10 @@ peer_settings session_core::peer() const noexcept {
                        get(NGHTTP2_SETTINGS_MAX_FRAME_SIZE),         get(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE)};
 }
 
+std::uint32_t session_core::peer_max_streams() const noexcept {
+  return nghttp2_session_get_remote_settings(s_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+}
+
 std::vector<std::int32_t> session_core::open_stream_ids() const {
   std::vector<std::int32_t> ids;
   ids.reserve(streams_.size());
