@@ -48,28 +48,29 @@ class h2_connection {
 
   template <class F>
   task<long> read(time_point deadline, F&& on_event) {
+    const long n = co_await transport_.read(buf_.get(), read_buffer, deadline);
+    if (n <= 0) co_return n;
+    // TLS: one socket read brings several records, and a transport read returns one. The
+    // records the transport holds already are taken without waiting (read_buffered) into the
+    // rest of the buffer, and the session is fed the batch at once: one feed, one batch of
+    // events, and then one write, serve them all. A partial record ends the batch.
     long total = 0;
-    // TLS: one socket read brings several records, and a transport read returns one. While
-    // the transport holds more, read on into the rest of the buffer without waiting (a
-    // deadline already past: a partial record ends the batch), and feed the session the
-    // batch at once: one feed, one batch of events, and then one write, serve them all.
-    time_point until = deadline;
+    std::size_t have = static_cast<std::size_t>(n);
     for (;;) {
-      std::size_t have = 0;
-      long n = 0;
+      bool full = false;
       for (;;) {
-        n = co_await transport_.read(buf_.get() + have, read_buffer - have, until);
-        if (n <= 0) break;
-        have += static_cast<std::size_t>(n);
-        if (read_buffer - have < gather_room || !transport_.buffered()) break;
-        if (until == deadline) until = mono_clock::now();  // once per call: the clock is not free
+        if (read_buffer - have < gather_room) {
+          full = true;
+          break;
+        }
+        const long more = transport_.read_buffered(buf_.get() + have, read_buffer - have);
+        if (more <= 0) break;  // the close or a failure: the next read() returns it
+        have += static_cast<std::size_t>(more);
       }
       received_ += have;
       total += static_cast<long>(have);
-      if (!feed_all({buf_.get(), have}, on_event)) co_return total;
-      if (n <= 0) co_return total > 0 ? total : n;
-      if (!transport_.buffered() || !alive()) co_return total;
-      if (until == deadline) until = mono_clock::now();
+      if (!feed_all({buf_.get(), have}, on_event) || !full || !alive()) co_return total;
+      have = 0;
     }
   }
 
