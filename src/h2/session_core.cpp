@@ -306,7 +306,8 @@ void session_core::close(std::int32_t id, std::uint32_t code) {
 
 void session_core::emit_head(const nghttp2_frame& frame) {
   const std::size_t n = incoming_.fields.size();
-  auto* stored = static_cast<field*>(arena_.allocate(n * sizeof(field), alignof(field)));
+  // No fields kept (a generator's responses): nothing to store.
+  auto* stored = n == 0 ? nullptr : static_cast<field*>(arena_.allocate(n * sizeof(field), alignof(field)));
   for (std::size_t i = 0; i < n; ++i)
     stored[i] = field{arena_.copy(incoming_.fields[i].name), arena_.copy(incoming_.fields[i].value)};
   const std::span<const field> fields(stored, n);
