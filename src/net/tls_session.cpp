@@ -354,8 +354,10 @@ const tls_error& tls_session::error() const noexcept { return s_->err; }
 
 void tls_session::release_buffers() noexcept {
   state& s = *s_;
-  if (s.in_avail() == 0) std::string().swap(s.in), s.in_pos = 0;
-  if (s.out_pos == s.out.size()) std::string().swap(s.out), s.out_pos = 0;
+  // Called after every read: a buffer already given back (a string's own capacity) is left alone.
+  static const std::size_t none = std::string().capacity();
+  if (s.in_avail() == 0 && s.in.capacity() > none) std::string().swap(s.in), s.in_pos = 0;
+  if (s.out_pos == s.out.size() && s.out.capacity() > none) std::string().swap(s.out), s.out_pos = 0;
 }
 
 }  // namespace barrage::net
