@@ -11,9 +11,11 @@
 // a real client adds (latency, accounting, timeouts, retries) comes on top of this, so its
 // requests per CPU-second bound every client built on these libraries.
 //
-// usage: h2_floor [-c conns] [-m streams] [-d seconds] [-e] [-i] [-p] URL (URL: https://IP:PORT/PATH for
+// usage: h2_floor [-c conns] [-m streams] [-d seconds] [-n requests] [-e] [-i] [-p] URL (URL: https://IP:PORT/PATH for
 //        h2 by ALPN over TLS 1.3, http://IP:PORT/PATH for h2c with prior knowledge; the server's
 //        certificate is not verified, as h2load does not)
+//   -n   stop after this many completed requests (or -d, whichever comes first): runs of two
+//        counts under callgrind differ by the steady state's instructions only
 //   -i   write each connection as soon as it was read, not after every ready connection was read
 //   -p   nghttp2 allocates with glibc's malloc instead of the pool below
 //   -e   read until EAGAIN on every wake-up (h2load's way); without it the socket is read once
@@ -291,10 +293,12 @@ static conn_t *open_conn(const struct sockaddr_in *a, SSL_CTX *tls, int streams)
 int main(int argc, char **argv) {
   int conns = 10, streams = 10, opt;
   double seconds = 5;
-  while ((opt = getopt(argc, argv, "c:m:d:epi")) != -1) {
+  unsigned long long limit = 0;  // -n: 0 for none
+  while ((opt = getopt(argc, argv, "c:m:d:n:epi")) != -1) {
     if (opt == 'c') conns = atoi(optarg);
     else if (opt == 'm') streams = atoi(optarg);
     else if (opt == 'd') seconds = atof(optarg);
+    else if (opt == 'n') limit = strtoull(optarg, NULL, 10);
     else if (opt == 'e') read_until_eagain = 1;
     else if (opt == 'p') use_pool = 0;
     else if (opt == 'i') defer_writes = 0;
@@ -307,7 +311,7 @@ int main(int argc, char **argv) {
   if (conns < 1 || streams < 1 || seconds <= 0 ||
       (!tls_url && strncmp(url, "http://", 7) != 0) ||
       sscanf(url + (tls_url ? 8 : 7), "%255[^:/]:%d%1023s", host, &port, path) < 2) {
-    fprintf(stderr, "usage: h2_floor [-c conns] [-m streams] [-d seconds] [-e] [-i] [-p] http[s]://IP:PORT/PATH\n");
+    fprintf(stderr, "usage: h2_floor [-c conns] [-m streams] [-d seconds] [-n requests] [-e] [-i] [-p] http[s]://IP:PORT/PATH\n");
     return 2;
   }
   snprintf(authority, sizeof authority, "%s:%d", host, port);
@@ -337,7 +341,7 @@ int main(int argc, char **argv) {
   for (int i = 0; i < conns; ++i) flush(all[i]);
   struct epoll_event ev[256];
   double t = t0;
-  while (t - t0 < seconds) {
+  while (t - t0 < seconds && (limit == 0 || completed < limit)) {
     int n = epoll_wait(ep, ev, 256, 100);
     for (int k = 0; k < n; ++k) {
       conn_t *c = ev[k].data.ptr;

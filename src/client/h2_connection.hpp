@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "base/clock.hpp"
 #include "client/outcome.hpp"
@@ -28,6 +29,8 @@ namespace barrage::client {
 class h2_connection {
  public:
   static constexpr std::size_t read_buffer = 32 * 1024;
+  /// read() gathers a batch's records while at least this much of the buffer is free.
+  static constexpr std::size_t gather_room = 4096;
 
   /// Throws std::invalid_argument for options h2::check() rejects.
   h2_connection(net::transport t, const h2::session_options& options);
@@ -45,27 +48,29 @@ class h2_connection {
 
   template <class F>
   task<long> read(time_point deadline, F&& on_event) {
+    const long n = co_await transport_.read(buf_.get(), read_buffer, deadline);
+    if (n <= 0) co_return n;
+    // TLS: one socket read brings several records, and a transport read returns one. The
+    // records the transport holds already are taken without waiting (read_buffered) into the
+    // rest of the buffer, and the session is fed the batch at once: one feed, one batch of
+    // events, and then one write, serve them all. A partial record ends the batch.
     long total = 0;
-    // TLS: one socket read brings several records, and a transport read returns one. While
-    // the transport holds more, read on without waiting (a deadline already past: a partial
-    // record ends the batch), so that one batch of events, and then one write, serves them all.
-    for (time_point until = deadline;; until = mono_clock::now()) {
-      const long n = co_await transport_.read(buf_.get(), read_buffer, until);
-      if (n <= 0) co_return total > 0 ? total : n;
-      received_ += static_cast<std::uint64_t>(n);
-      total += n;
-      std::string_view rest(buf_.get(), static_cast<std::size_t>(n));
-      while (!rest.empty()) {
-        auto took = session_.feed(rest);
-        if (!took) {
-          failed_ = true;
-          co_return total;
+    std::size_t have = static_cast<std::size_t>(n);
+    for (;;) {
+      bool full = false;
+      for (;;) {
+        if (read_buffer - have < gather_room) {
+          full = true;
+          break;
         }
-        for (const h2::event& e : session_.events()) on_event(e);
-        session_.clear_events();
-        rest.remove_prefix(*took);
+        const long more = transport_.read_buffered(buf_.get() + have, read_buffer - have);
+        if (more <= 0) break;  // the close or a failure: the next read() returns it
+        have += static_cast<std::size_t>(more);
       }
-      if (!transport_.buffered() || !alive()) co_return total;
+      received_ += have;
+      total += static_cast<long>(have);
+      if (!feed_all({buf_.get(), have}, on_event) || !full || !alive()) co_return total;
+      have = 0;
     }
   }
 
@@ -74,6 +79,24 @@ class h2_connection {
   void shutdown() noexcept { transport_.shutdown(); }
 
  private:
+  /// Hands `bytes` to the session, and each event to `on_event` (the session may pause a feed
+  /// at its event budget: the events are handled and cleared, and the rest fed); false when
+  /// the session failed (failed() is then true).
+  template <class F>
+  bool feed_all(std::string_view bytes, F& on_event) {
+    while (!bytes.empty()) {
+      auto took = session_.feed(bytes);
+      if (!took) {
+        failed_ = true;
+        return false;
+      }
+      for (const h2::event& e : session_.events()) on_event(e);
+      session_.clear_events();
+      bytes.remove_prefix(*took);
+    }
+    return true;
+  }
+
   net::transport transport_;
   h2::client_session session_;
   std::unique_ptr<char[]> buf_;

@@ -28,7 +28,7 @@ std::size_t client_session::open_streams() const noexcept { return core_->open_s
 std::vector<std::int32_t> client_session::open_stream_ids() const { return core_->open_stream_ids(); }
 
 std::size_t client_session::free_slots() const noexcept {
-  const std::size_t limit = core_->peer().max_concurrent_streams;
+  const std::size_t limit = core_->peer_max_streams();
   const std::size_t open = core_->open_streams();
   return open >= limit ? 0 : limit - open;
 }

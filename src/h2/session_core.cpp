@@ -278,6 +278,10 @@ peer_settings session_core::peer() const noexcept {
                        get(NGHTTP2_SETTINGS_MAX_FRAME_SIZE),         get(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE)};
 }
 
+std::uint32_t session_core::peer_max_streams() const noexcept {
+  return nghttp2_session_get_remote_settings(s_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+}
+
 std::vector<std::int32_t> session_core::open_stream_ids() const {
   std::vector<std::int32_t> ids;
   ids.reserve(streams_.size());
@@ -302,7 +306,8 @@ void session_core::close(std::int32_t id, std::uint32_t code) {
 
 void session_core::emit_head(const nghttp2_frame& frame) {
   const std::size_t n = incoming_.fields.size();
-  auto* stored = static_cast<field*>(arena_.allocate(n * sizeof(field), alignof(field)));
+  // No fields kept (a generator's responses): nothing to store.
+  auto* stored = n == 0 ? nullptr : static_cast<field*>(arena_.allocate(n * sizeof(field), alignof(field)));
   for (std::size_t i = 0; i < n; ++i)
     stored[i] = field{arena_.copy(incoming_.fields[i].name), arena_.copy(incoming_.fields[i].value)};
   const std::span<const field> fields(stored, n);

@@ -48,6 +48,8 @@ class session_core {
   bool wants_read() const noexcept { return nghttp2_session_want_read(s_) != 0; }
   bool wants_write() const noexcept { return nghttp2_session_want_write(s_) != 0; }
   peer_settings peer() const noexcept;
+  /// peer().max_concurrent_streams alone (free_slots() asks before every submit).
+  std::uint32_t peer_max_streams() const noexcept;
   std::size_t open_streams() const noexcept { return streams_.size(); }
   std::vector<std::int32_t> open_stream_ids() const;
 

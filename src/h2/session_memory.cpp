@@ -28,11 +28,12 @@ std::size_t usable(const block_header* h, std::size_t large_size) noexcept {
 
 session_memory::session_memory() noexcept {
   mem_.mem_user_data = this;
-  mem_.malloc = [](std::size_t size, void* self) { return static_cast<session_memory*>(self)->allocate(size); };
-  mem_.free = [](void* p, void* self) { static_cast<session_memory*>(self)->release(p); };
+  // nghttp2 calls these for every stream's objects: allocate and release inlined into them.
+  mem_.malloc = [](std::size_t size, void* self) { return static_cast<session_memory*>(self)->take(size); };
+  mem_.free = [](void* p, void* self) { static_cast<session_memory*>(self)->give_back(p); };
   mem_.calloc = [](std::size_t n, std::size_t size, void* self) -> void* {
     if (size != 0 && n > ~std::size_t{0} / size) return nullptr;
-    void* p = static_cast<session_memory*>(self)->allocate(n * size);
+    void* p = static_cast<session_memory*>(self)->take(n * size);
     if (p != nullptr) std::memset(p, 0, n * size);
     return p;
   };
@@ -51,7 +52,10 @@ session_memory::~session_memory() {
   }
 }
 
-void* session_memory::allocate(std::size_t size) noexcept {
+void* session_memory::allocate(std::size_t size) noexcept { return take(size); }
+void session_memory::release(void* p) noexcept { give_back(p); }
+
+inline void* session_memory::take(std::size_t size) noexcept {
   const std::size_t cls = class_of(size);
   if (cls < classes && free_[cls] != nullptr) {
     free_block* b = free_[cls];
@@ -68,7 +72,7 @@ void* session_memory::allocate(std::size_t size) noexcept {
   return h + 1;
 }
 
-void session_memory::release(void* p) noexcept {
+inline void session_memory::give_back(void* p) noexcept {
   if (p == nullptr) return;
   block_header* h = header_of(p);
   if (h->cls == large || kept_[h->cls] >= kept_per_class) {

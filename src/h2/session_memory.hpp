@@ -36,6 +36,9 @@ class session_memory {
   std::uint64_t reuses() const noexcept { return reuses_; }
 
  private:
+  [[gnu::always_inline]] void* take(std::size_t size) noexcept;
+  [[gnu::always_inline]] void give_back(void* p) noexcept;
+
   struct free_block {
     free_block* next;
   };

@@ -200,6 +200,12 @@ result<std::shared_ptr<tls_context::state>, std::string> new_state(bool client) 
   SSL_CTX_set_app_data(st->ctx.get(), st.get());
   // OpenSSL's read and write buffers go back to the allocator while a connection is idle.
   SSL_CTX_set_mode(st->ctx.get(), SSL_MODE_RELEASE_BUFFERS);
+  // Read-ahead: OpenSSL takes all the ciphertext the session holds into its record buffer at
+  // once, not one record header and body at a time, so a batch of records (an HTTP/2 server's
+  // responses, one record each) costs one BIO read and one buffer for the batch, not two BIO
+  // reads and a buffer allocated and released per record. tls_session::buffered() counts
+  // the records it holds unread (SSL_has_pending).
+  SSL_CTX_set_read_ahead(st->ctx.get(), 1);
   // A stream that ends without close_notify is not a fatal error to OpenSSL (which would
   // invalidate the session): tls_session reports it as unexpected_eof itself.
   SSL_CTX_set_options(st->ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF);

@@ -331,7 +331,8 @@ tls_state tls_session::shutdown() {
   return fail_state(s, SSL_get_error(s.ssl.get(), r));
 }
 
-bool tls_session::buffered() const noexcept { return SSL_pending(s_->ssl.get()) > 0 || s_->in_avail() > 0; }
+// SSL_has_pending: decrypted bytes not yet read, and (read-ahead) records not yet processed.
+bool tls_session::buffered() const noexcept { return SSL_has_pending(s_->ssl.get()) == 1 || s_->in_avail() > 0; }
 bool tls_session::handshake_done() const noexcept { return s_->done; }
 
 std::string_view tls_session::protocol() const noexcept {
@@ -353,8 +354,10 @@ const tls_error& tls_session::error() const noexcept { return s_->err; }
 
 void tls_session::release_buffers() noexcept {
   state& s = *s_;
-  if (s.in_avail() == 0) std::string().swap(s.in), s.in_pos = 0;
-  if (s.out_pos == s.out.size()) std::string().swap(s.out), s.out_pos = 0;
+  // Called after every read: a buffer already given back (a string's own capacity) is left alone.
+  static const std::size_t none = std::string().capacity();
+  if (s.in_avail() == 0 && s.in.capacity() > none) std::string().swap(s.in), s.in_pos = 0;
+  if (s.out_pos == s.out.size() && s.out.capacity() > none) std::string().swap(s.out), s.out_pos = 0;
 }
 
 }  // namespace barrage::net

@@ -235,4 +235,24 @@ long transport::tls_try_write(const void* buf, std::size_t len) noexcept {
   return n;
 }
 
+long transport::tls_read_buffered(void* buf, std::size_t len) noexcept {
+  tls_session& s = tls_->session;
+  if (!s.buffered()) return -EAGAIN;
+  const long got = s.read({static_cast<char*>(buf), len});
+  if (!tls_->flushing && !s.pending_output().empty()) {  // a sender sends these bytes too
+    std::span<const char> out = s.pending_output();
+    const long w = tcp_.try_write(out.data(), out.size());
+    if (w > 0) s.consume_output(static_cast<std::size_t>(w));
+  }
+  if (got >= 0) {
+    s.release_buffers();
+    return got;
+  }
+  if (got == tls_session::failed) {
+    tls_->last_error = s.error();
+    return s.error().kind == tls_errc::unexpected_eof ? 0 : -EPROTO;
+  }
+  return -EAGAIN;
+}
+
 }  // namespace barrage::net

@@ -9,6 +9,10 @@
 //   peer closed) or -errno; -ETIMEDOUT when `deadline` passed first. They try at once and
 //   wait only when the socket would block.
 // - try_write never waits: bytes written, or -errno (-EAGAIN when nothing could be written).
+// - read_buffered never waits nor reads the socket: plaintext from TLS records already
+//   received (> 0 bytes), 0 at the peer's close, -EAGAIN when no whole record is held (always,
+//   for plain TCP), -EPROTO as read. A reply the record asked for (a key update's) goes out as
+//   try_write's bytes do: what the socket does not take now goes before the next write's.
 // - buffered() is true when the transport holds readable bytes the socket no longer shows
 //   (a TLS record decrypted in part): a caller that waits for readability must read first.
 // - protocol() is the application protocol the peers agreed on when the transport opened
@@ -120,6 +124,10 @@ class transport {
     if (tls_) return tls_try_write(buf, len);
     return tcp_.try_write(buf, len);
   }
+  long read_buffered(void* buf, std::size_t len) noexcept {
+    if (!tls_) [[likely]] return -EAGAIN;
+    return tls_read_buffered(buf, len);
+  }
 
   /// TLS: runs the handshake to its end, sending and reading on this loop until `deadline`.
   /// Plain TCP: succeeds at once.
@@ -155,6 +163,7 @@ class transport {
   task<long> tls_write(const void* buf, std::size_t len, time_point deadline);
   task<long> tls_writev(const iovec* iov, int n, time_point deadline);
   long tls_try_write(const void* buf, std::size_t len) noexcept;
+  long tls_read_buffered(void* buf, std::size_t len) noexcept;
   /// Sends the session's pending output: 0, or -errno. Returns 0 at once when another task is
   /// sending (it sends these bytes too).
   task<long> flush(time_point deadline);

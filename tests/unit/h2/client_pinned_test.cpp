@@ -65,5 +65,37 @@ TEST(ClientSessionForAGenerator, APinnedRequestGoesOutAsTheSameRequestEveryTime)
   }
 }
 
+// The session keeps the last pinned request's name-value array: a different pinned request
+// (other strings, or the same array of fields with another value in it) is built again.
+TEST(ClientSessionForAGenerator, PinnedRequestsThatDifferGoOutEachAsItself) {
+  client_session c;
+  server_session s;
+  transcript tc, ts;
+  const std::string authority = "localhost:8080", a = "/a", b = "/b", name = "accept", one = "text/one", two = "text/two";
+  field fields[] = {{name, one}};
+  request ra{.authority = authority, .path = a, .fields = fields};
+  request rb{.authority = authority, .path = b, .fields = fields};
+  ASSERT_TRUE(c.submit(ra).ok());  // 1: checked and copied
+  ASSERT_TRUE(c.submit(rb).ok());  // 3
+  ra.pinned = rb.pinned = true;
+  ASSERT_TRUE(c.submit(ra).ok());  // 5
+  ASSERT_TRUE(c.submit(rb).ok());  // 7
+  ASSERT_TRUE(c.submit(rb).ok());  // 9: the array kept from 7
+  fields[0].value = two;           // the same field array, another value
+  ASSERT_TRUE(c.submit(rb).ok());  // 11
+  pump(c, s, tc, ts, answer_with("ok"));
+  const auto sent = [&](int id, const std::string& path) {
+    return std::find(ts.lines.begin(), ts.lines.end(),
+                     "request " + std::to_string(id) + " GET http://localhost:8080" + path + " end") != ts.lines.end();
+  };
+  EXPECT_TRUE(sent(5, "/a"));
+  EXPECT_TRUE(sent(7, "/b"));
+  EXPECT_TRUE(sent(9, "/b"));
+  EXPECT_TRUE(sent(11, "/b"));
+  using fields_sent = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(ts.fields[9], (fields_sent{{"accept", "text/one"}}));
+  EXPECT_EQ(ts.fields[11], (fields_sent{{"accept", "text/two"}}));
+}
+
 }  // namespace
 }  // namespace barrage::h2

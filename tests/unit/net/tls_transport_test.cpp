@@ -122,3 +122,29 @@ TEST(tls_transport, a_second_writer_waits_for_the_first_and_both_arrive_in_order
     EXPECT_TRUE(got.substr(0, at) + got.substr(at + second.size()) == first);
   }());
 }
+
+// Three records sent apart arrive before the client reads: one read takes them from the socket
+// and returns the first record's plaintext; read_buffered returns the other two without
+// waiting, then -EAGAIN (none held), as it does on plain TCP.
+TEST(tls_transport, read_buffered_returns_the_records_one_read_brought_then_eagain) {
+  test_pki pki;
+  sync_wait([&]() -> task<void> {
+    tls_link_pair p = co_await connected_pair(pki);
+    for (const char* record : {"one", "two", "three"}) CO_ASSERT_TRUE(co_await write_all(p.server, record) > 0);
+    co_await sleep_for(std::chrono::milliseconds(20));  // all three are in the client's socket
+    char buf[256];
+    const long first = co_await p.client.read(buf, sizeof buf, mono_clock::now() + std::chrono::seconds(10));
+    CO_ASSERT_TRUE(first == 3);
+    EXPECT_EQ(std::string(buf, 3), "one");
+    EXPECT_TRUE(p.client.buffered());
+    const long second = p.client.read_buffered(buf, sizeof buf);
+    CO_ASSERT_TRUE(second == 3);
+    EXPECT_EQ(std::string(buf, 3), "two");
+    const long third = p.client.read_buffered(buf, sizeof buf);
+    CO_ASSERT_TRUE(third == 5);
+    EXPECT_EQ(std::string(buf, 5), "three");
+    EXPECT_FALSE(p.client.buffered());
+    EXPECT_EQ(p.client.read_buffered(buf, sizeof buf), -EAGAIN);
+    EXPECT_EQ(transport().read_buffered(buf, sizeof buf), -EAGAIN);  // not TLS: nothing held
+  }());
+}
