@@ -80,8 +80,10 @@ class uring_backend final : public io_backend {
   }
   /// Receives that ended because the pool was dry (ENOBUFS), since the backend was made.
   std::uint64_t receives_starved() const noexcept { return receives_starved_; }
-  /// Sends handed to the kernel, and those that came back short and went again.
+  /// Sends handed to the kernel, those whose completion has been handled, and those that
+  /// came back short and went again.
   std::uint64_t sends_submitted() const noexcept { return sends_submitted_; }
+  std::uint64_t sends_completed() const noexcept { return sends_completed_; }
   std::uint64_t sends_short() const noexcept { return sends_short_; }
 
  private:
@@ -163,7 +165,7 @@ class uring_backend final : public io_backend {
   bool handling_ = false;           // in poll(), handing completions over
   std::uint32_t rearmed_ = 0;       // starved fds given a receive again since the last poll()
   std::uint64_t receives_starved_ = 0;
-  std::uint64_t sends_submitted_ = 0, sends_short_ = 0;
+  std::uint64_t sends_submitted_ = 0, sends_completed_ = 0, sends_short_ = 0;
   int wake_fd_ = -1;
   std::atomic<bool> wake_pending_{false};
 };

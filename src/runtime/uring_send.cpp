@@ -115,6 +115,7 @@ void uring_backend::drop_send(slot& s) noexcept {
 void uring_backend::on_send(std::uint32_t i, int res, io_sink& sink) noexcept {
   slot& s = slots_[i];
   --s.inflight;
+  ++sends_completed_;
   const std::uint32_t flight = std::exchange(s.send_flight, 0);
   if (!s.h) {  // closed: these were its last bytes
     drop_send(s);

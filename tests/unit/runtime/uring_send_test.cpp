@@ -46,6 +46,14 @@ class uring_send : public ::testing::Test {
 
 uring_backend& send_backend() { return static_cast<uring_backend&>(event_loop::current().backend()); }
 
+/// Waits (a loop turn at a time, at most 2 s) until the backend has handled `n` more send
+/// completions than `before`. A turn whose timer is already due may skip the kernel (a loaded
+/// machine), so a fixed sleep does not prove the send went.
+task<void> sends_completed(std::uint64_t before, std::uint64_t n = 1) {
+  for (int k = 0; k < 2000 && send_backend().sends_completed() < before + n; ++k) co_await sleep_for(1ms);
+  EXPECT_GE(send_backend().sends_completed(), before + n);
+}
+
 /// A socketpair whose first end is on the loop; the second is a plain blocking fd.
 struct half_pair {
   async_fd a;
@@ -101,6 +109,7 @@ TEST_F(uring_send, many_writes_on_one_fd_in_one_turn_arrive_in_order_in_a_single
   auto main = []() -> task<void> {
     half_pair p = make_half_pair();
     const std::uint64_t before = send_backend().sends_submitted();
+    const std::uint64_t completed = send_backend().sends_completed();
     std::string expected;
     for (int k = 0; k < 200; ++k) {
       char item[8];
@@ -110,7 +119,7 @@ TEST_F(uring_send, many_writes_on_one_fd_in_one_turn_arrive_in_order_in_a_single
     }
     EXPECT_EQ(p.a.try_write("end", 3), 3);  // behind them, not around them
     expected += "end";
-    co_await sleep_for(1ms);  // a turn: the send goes with its wait
+    co_await sends_completed(completed);  // the turn's wait took them in one send
     EXPECT_EQ(send_backend().sends_submitted() - before, 1u);
     p.a.close();
     EXPECT_EQ(drain_peer(p.peer), expected);
@@ -141,12 +150,13 @@ TEST_F(uring_send, a_write_to_a_closed_peer_fails_the_next_operation_on_the_fd_w
   auto main = []() -> task<void> {
     half_pair p = make_half_pair();
     ::close(std::exchange(p.peer, -1));
+    const std::uint64_t before = send_backend().sends_completed();
     EXPECT_EQ(co_await p.a.write("x", 1), 1);  // taken: the send goes with the next wait
-    co_await sleep_for(1ms);
+    co_await sends_completed(before);
     char buf[8];
     EXPECT_EQ(co_await p.a.read(buf, sizeof buf), -EPIPE);  // the lost byte is reported
     EXPECT_EQ(co_await p.a.write("y", 1), 1);  // taken again, and lost again:
-    co_await sleep_for(1ms);
+    co_await sends_completed(before, 2);
     EXPECT_EQ(co_await p.a.write("z", 1), -EPIPE);  // the next write says so
   };
   run(main());
