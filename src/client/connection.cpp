@@ -146,7 +146,8 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
   if (rpos_ == wpos_) rpos_ = wpos_ = 0;
   std::uint64_t reads_at_first_byte = reads_;
   if (rpos_ < wpos_) o.times.first_byte = since();
-  http::parse_status st = parser_.parse(buffered());
+  // Nothing buffered (the common case without pipelining): nothing to parse before the read.
+  http::parse_status st = rpos_ < wpos_ ? parser_.parse(buffered()) : http::parse_status::need_more();
   while (st.incomplete()) {
     time_point deadline = o.times.first_byte ? dl.total : std::min(dl.total, dl.first_byte);
     long n = filled(co_await read_more(deadline));
