@@ -173,6 +173,12 @@ parse_error parse_content_length(std::string_view value, bool strict, std::uint6
                                                      : parse_error::bad_content_length;
   }
   if (strict && value.size() > 1 && value[0] == '0') return parse_error::bad_content_length;
+  if (value.size() <= 19) {  // below 10^19 < 2^64: no overflow to check
+    std::uint64_t n = 0;
+    for (char c : value) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    out = n;
+    return parse_error::none;
+  }
   constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
   std::uint64_t n = 0;
   for (char c : value) {
