@@ -47,9 +47,27 @@ connection::connection(net::transport t, http::response_limits limits)
       limits_(limits),
       parser_(fields_, limits) {}
 
-task<error_kind> connection::send(std::string_view request, time_point deadline) {
-  std::size_t done = 0;
+connection::send_awaitable connection::send(std::string_view request, time_point deadline) {
   send_calls_ = 0;
+  if (request.empty()) return send_awaitable(error_kind::none);
+  std::size_t done = 0;
+  if (!stream_.is_tls()) {  // io_uring copies a small request into a send buffer here; epoll sends it
+    const long n = stream_.try_write(request.data(), request.size());
+    if (n < 0 && n != -EAGAIN && n != -EWOULDBLOCK) {
+      close();
+      return send_awaitable(failure_of(n));
+    }
+    if (n > 0) {  // a call that took nothing (-EAGAIN) is not counted: the write that waits is
+      send_calls_ = 1;
+      done = static_cast<std::size_t>(n);
+      sent_ += static_cast<std::uint64_t>(n);
+      if (done == request.size()) return send_awaitable(error_kind::none);
+    }
+  }
+  return send_awaitable(send_rest(request, done, deadline));
+}
+
+task<error_kind> connection::send_rest(std::string_view request, std::size_t done, time_point deadline) {
   while (done < request.size()) {
     ++send_calls_;
     long n = co_await stream_.write(request.data() + done, request.size() - done, deadline);
@@ -128,7 +146,8 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
   if (rpos_ == wpos_) rpos_ = wpos_ = 0;
   std::uint64_t reads_at_first_byte = reads_;
   if (rpos_ < wpos_) o.times.first_byte = since();
-  http::parse_status st = parser_.parse(buffered());
+  // Nothing buffered (the common case without pipelining): nothing to parse before the read.
+  http::parse_status st = rpos_ < wpos_ ? parser_.parse(buffered()) : http::parse_status::need_more();
   while (st.incomplete()) {
     time_point deadline = o.times.first_byte ? dl.total : std::min(dl.total, dl.first_byte);
     long n = filled(co_await read_more(deadline));

@@ -7,6 +7,7 @@
 // fields fit 16 slots in place; a response with more moves them to 64 slots (kept from then).
 // No allocation per request once the buffer has its size.
 #include <array>
+#include <coroutine>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -74,9 +75,29 @@ class connection {
   /// Watches every response's body from now on (body_watch.hpp); null: none (the default).
   void set_watch(std::unique_ptr<body_watch> w) noexcept { watch_ = std::move(w); }
 
+  /// What send() returns: its result at once when the socket took the whole request in one
+  /// call without waiting (no coroutine frame), else the task that writes the rest.
+  class send_awaitable {
+   public:
+    explicit send_awaitable(error_kind done) noexcept : done_(done) {}
+    explicit send_awaitable(task<error_kind> rest) noexcept : rest_(std::move(rest)), waits_(true) {}
+    bool await_ready() const noexcept { return !waits_; }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
+      return typename task<error_kind>::awaiter{rest_.handle()}.await_suspend(h);
+    }
+    error_kind await_resume() { return waits_ ? rest_.handle().promise().take() : done_; }
+
+   private:
+    task<error_kind> rest_;
+    error_kind done_ = error_kind::none;
+    bool waits_ = false;
+  };
+
   /// Writes `request` (one or several complete requests: a pipelined batch) and returns
-  /// when the whole of it is written, or with the error.
-  task<error_kind> send(std::string_view request, time_point deadline);
+  /// when the whole of it is written, or with the error. Plain TCP first offers the bytes to
+  /// the socket without waiting (try_write); only what it leaves takes a coroutine.
+  send_awaitable send(std::string_view request, time_point deadline);
   /// The write calls the last send() made: 1 when the socket took the whole request at once
   /// (writing then took only that call's time), more when it had to wait for room.
   unsigned send_calls() const noexcept { return send_calls_; }
@@ -95,6 +116,8 @@ class connection {
                          bool head_request = false, response_data* keep = nullptr);
 
  private:
+  /// send() from byte `done` on, counting its write calls on from send_calls_.
+  task<error_kind> send_rest(std::string_view request, std::size_t done, time_point deadline);
   std::string_view buffered() const noexcept { return {buf_.data() + rpos_, wpos_ - rpos_}; }
   /// Reads more bytes after what is buffered: awaiting it yields bytes read, 0 at end, or
   /// -errno, which `filled` then accounts. Not a coroutine: no frame per plain read.

@@ -1,5 +1,7 @@
 #include "http/field_facts.hpp"
 
+#include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include "http/char_class.hpp"
@@ -86,8 +88,33 @@ void add_transfer_encoding(const header& h, bool strict, field_facts& f) {
   } while (!rest.empty());
 }
 
+std::uint64_t load_word(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+// equals_lower_name for names of 8 to 16 bytes in two (overlapping) 8-byte compares, the
+// others byte by byte. The same mapping: OR 0x20 per byte.
+bool same_lower_name(std::string_view token, std::string_view lower) {
+  const std::size_t n = token.size();
+  if (n != lower.size()) return false;
+  if (n < 8 || n > 16) return equals_lower_name(token, lower);
+  constexpr std::uint64_t case_bits = 0x2020202020202020u;
+  return (load_word(token.data()) | case_bits) == load_word(lower.data()) &&
+         (load_word(token.data() + n - 8) | case_bits) == load_word(lower.data() + n - 8);
+}
+
 // Connection options (RFC 9110 §7.6.1): only "close" and "keep-alive" matter here.
 void add_connection(std::string_view value, field_facts& f) {
+  if (same_lower_name(value, "keep-alive")) {  // the common single options, without the split
+    f.connection_keep_alive = true;
+    return;
+  }
+  if (equals_lower_name(value, "close")) {
+    f.connection_close = true;
+    return;
+  }
   std::size_t begin = 0;
   for (std::size_t i = 0; i <= value.size(); ++i) {
     if (i < value.size() && value[i] != ',') continue;
@@ -104,6 +131,7 @@ enum class name_match : std::uint8_t { other, exact, lookalike };
 // "Transfer_Encoding" are legal names, but some servers and proxies fold '_' into '-': a
 // message carrying them can be framed two ways, so they are told apart (lookalike).
 name_match match_framing_name(std::string_view name, std::string_view lower) {
+  if (same_lower_name(name, lower)) return name_match::exact;  // no '_': '_' | 0x20 is DEL
   bool underscore = false;
   for (std::size_t i = 0; i < name.size(); ++i) {
     underscore |= name[i] == '_';
@@ -118,7 +146,7 @@ void add_field(const header& h, bool strict, field_facts& f) {
       if (equals_lower_name(h.name, "host") && f.host_count++ == 0) f.host = h.value;
       return;
     case 10:
-      if (equals_lower_name(h.name, "connection")) add_connection(h.value, f);
+      if (same_lower_name(h.name, "connection")) add_connection(h.value, f);
       return;
     case 14:
     case 17: {
@@ -145,6 +173,12 @@ parse_error parse_content_length(std::string_view value, bool strict, std::uint6
                                                      : parse_error::bad_content_length;
   }
   if (strict && value.size() > 1 && value[0] == '0') return parse_error::bad_content_length;
+  if (value.size() <= 19) {  // below 10^19 < 2^64: no overflow to check
+    std::uint64_t n = 0;
+    for (char c : value) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    out = n;
+    return parse_error::none;
+  }
   constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
   std::uint64_t n = 0;
   for (char c : value) {

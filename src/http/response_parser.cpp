@@ -87,7 +87,8 @@ parse_status response_parser::parse(std::string_view data) noexcept {
 parse_error response_parser::on_status_line(std::string_view data, std::size_t begin,
                                             std::size_t end) noexcept {
   const std::string_view line = data.substr(begin, end - begin);
-  const std::size_t sp = line.find(' ');
+  // "HTTP/1.x " puts the space at 8: no search for it (the version is checked all the same).
+  const std::size_t sp = line.size() > 8 && line[8] == ' ' ? 8 : line.find(' ');
   if (const parse_error e = parse_http_version(line.substr(0, sp), head_.version); e != parse_error::none)
     return e;
   const std::string_view rest = line.substr(sp + 1);

@@ -48,9 +48,25 @@ void timer_queue::remove_at(std::size_t i) noexcept {
   heap_.pop_back();
   gone->slot = timer_node::npos;
   if (i == heap_.size()) return;
+  if (i > 0 && before(last, heap_[(i - 1) / 2])) {
+    place(i, last);
+    sift_up(i);
+    return;
+  }
+  // `last` is most often the latest deadline of all (timeouts are armed at now + a constant):
+  // the hole goes down to a leaf along the earlier children, one comparison per level where
+  // sifting `last` down would take two, and `last` rises from there, rarely by a level. It
+  // cannot rise above i: it is not before i's parent.
+  const std::size_t size = heap_.size();
+  for (;;) {
+    std::size_t child = 2 * i + 1;
+    if (child >= size) break;
+    if (child + 1 < size && before(heap_[child + 1], heap_[child])) ++child;
+    place(i, heap_[child]);
+    i = child;
+  }
   place(i, last);
-  if (i > 0 && before(last, heap_[(i - 1) / 2])) sift_up(i);
-  else sift_down(i);
+  sift_up(i);
 }
 
 void timer_queue::sift_up(std::size_t i) noexcept {
@@ -60,20 +76,6 @@ void timer_queue::sift_up(std::size_t i) noexcept {
     if (!before(n, heap_[parent])) break;
     place(i, heap_[parent]);
     i = parent;
-  }
-  place(i, n);
-}
-
-void timer_queue::sift_down(std::size_t i) noexcept {
-  timer_node* n = heap_[i];
-  const std::size_t size = heap_.size();
-  for (;;) {
-    std::size_t child = 2 * i + 1;
-    if (child >= size) break;
-    if (child + 1 < size && before(heap_[child + 1], heap_[child])) ++child;
-    if (!before(heap_[child], n)) break;
-    place(i, heap_[child]);
-    i = child;
   }
   place(i, n);
 }

@@ -52,7 +52,6 @@ class timer_queue {
     n->slot = static_cast<std::uint32_t>(i);
   }
   void sift_up(std::size_t i) noexcept;
-  void sift_down(std::size_t i) noexcept;
   void remove_at(std::size_t i) noexcept;
 
   std::vector<timer_node*> heap_;

@@ -216,3 +216,26 @@ TEST(timer_queue, latest_due_by_finds_the_latest_deadline_within_the_bound) {
     EXPECT_EQ(q.latest_due_by(at(bound)), want) << "bound " << bound;
   }
 }
+
+TEST(timer_queue, cancelling_timers_anywhere_in_the_heap_leaves_the_rest_firing_in_deadline_order) {
+  // Deadlines in a scrambled order, then every third node cancelled (from the middle, leaves
+  // and the root), interleaved with inserts of later and earlier deadlines.
+  timer_queue q;
+  std::vector<timer_node> nodes(300);
+  for (std::size_t i = 0; i < 200; ++i) q.insert(with_deadline(nodes[i], static_cast<int>((i * 37) % 200)));
+  std::vector<bool> cancelled(nodes.size(), false);
+  for (std::size_t i = 0; i < 200; i += 3) {
+    q.cancel(nodes[i]);
+    cancelled[i] = true;
+    EXPECT_FALSE(nodes[i].queued());
+    const std::size_t extra = 200 + i / 3;
+    q.insert(with_deadline(nodes[extra], static_cast<int>(i % 2 ? 500 + i : i / 2)));
+  }
+  const auto fired = drain(q, at(10'000));
+  EXPECT_TRUE(q.empty());
+  std::size_t expected = 0;
+  for (std::size_t i = 0; i < 200 + 67; ++i) expected += cancelled[i] ? 0 : 1;
+  ASSERT_EQ(fired.size(), expected);
+  for (std::size_t k = 1; k < fired.size(); ++k) EXPECT_LE(fired[k - 1]->deadline, fired[k]->deadline) << k;
+  for (timer_node* n : fired) EXPECT_FALSE(cancelled[static_cast<std::size_t>(n - nodes.data())]);
+}
