@@ -325,7 +325,7 @@ task<void> connection::run() {
       co_await send_error(fields.refuse_status, fields.refuse_why);
       co_return;
     }
-    if (wants_websocket(head, state_->routes)) {  // the connection becomes a WebSocket
+    if (fields.upgrade && wants_websocket(head, state_->routes)) {  // the connection becomes a WebSocket
       co_await serve_websocket(head);
       co_return;
     }
@@ -491,6 +491,7 @@ int connection::head_error_status(http::parse_error e) const noexcept {
     if (std::memchr(h.name.data(), '_', h.name.size()) != nullptr) continue;
     if (h.name.size() == 12 && http::iequals(h.name, "content-type")) ++content_types;
     else if (h.name.size() == 6 && http::iequals(h.name, "expect")) expect = &fields_[f.kept];
+    else if (h.name.size() == 7 && http::iequals(h.name, "upgrade")) f.upgrade = true;
     fields_[f.kept++] = h;
   }
   if (content_types > 1) {
@@ -520,7 +521,7 @@ int connection::head_error_status(http::parse_error e) const noexcept {
                                                                   response& resp) {
   phase_ = phase::handling;
   clear_deadline();
-  req_ = request(head, body_);
+  req_.reset(head, body_);
   req_.set_headers(std::span<const http::header>(fields_, fields));
   return route(head, resp);
 }
