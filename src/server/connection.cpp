@@ -319,7 +319,9 @@ task<void> connection::run() {
 
     // 2. Read the body, after the fields the server itself looks at.
     const http::request_head& head = parser_.head();
-    const time_point started = mono_clock::now();
+    // The loop's clock (read once per turn), as nginx's $request_time: two clock reads per
+    // request saved, the duration exact to within the turns it starts and ends in.
+    const time_point started = loop_->now();
     const head_fields fields = begin_body(st.consumed);
     if (fields.refuse_status != 0) {
       co_await send_error(fields.refuse_status, fields.refuse_why);
@@ -569,7 +571,7 @@ const handler* connection::route(const http::request_head& head, response& resp)
   const render_options ro{http_date(loop_->now()), o_.server_name, head.method == "HEAD", keep, http10};
   body_framing_out mode = render_head(out_, resp, ro);
   const int status = (resp.status() >= 100 && resp.status() <= 599) ? resp.status() : 500;
-  w_.metrics.record(status, mono_clock::now() - started);
+  w_.metrics.record(status, loop_->now() - started);
   begin_ = next_;
   if (mode == body_framing_out::inline_body && resp.body().size() <= inline_body_max) {
     out_.append(resp.body());
