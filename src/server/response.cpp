@@ -188,15 +188,68 @@ char* write_head(char* p, const response& r, const render_options& o, body_frami
 
 }  // namespace
 
+namespace {
+
+/// The last head rendered on this thread with no handler header lines and a body of its own
+/// (not streamed), with what it was made of. A server answering the same kind of response
+/// again within the same second (the Date) appends these bytes instead of rendering them.
+struct head_cache {
+  static constexpr std::size_t field_max = 64;  // longer server names or types are not kept
+  bool valid = false;
+  bool close = false, http10 = false;
+  int status = 0;
+  std::size_t body_size = 0;
+  std::uint8_t server_len = 0, type_len = 0, date_len = 0;
+  char server[field_max], type[field_max], date[field_max];
+  body_framing_out mode = body_framing_out::none;
+  std::uint16_t len = 0;
+  char text[fixed_head_max + 2 * field_max];
+};
+
+bool same(std::string_view a, const char* b, std::uint8_t b_len) noexcept {
+  return a.size() == b_len && std::memcmp(a.data(), b, b_len) == 0;
+}
+
+void keep(std::string_view a, char* b, std::uint8_t& b_len) noexcept {
+  std::memcpy(b, a.data(), a.size());
+  b_len = static_cast<std::uint8_t>(a.size());
+}
+
+}  // namespace
+
 body_framing_out render_head(std::string& out, const response& r, const render_options& o) {
+  const bool close = !o.keep_alive || r.wants_close();
+  const bool cacheable = !r.streamed() && r.header_lines().empty() && o.server.size() <= head_cache::field_max &&
+                         r.content_type().size() <= head_cache::field_max && o.date.size() <= head_cache::field_max;
+  thread_local head_cache c;
+  if (cacheable && c.valid && c.status == r.status() && c.close == close && c.http10 == o.http10 &&
+      c.body_size == r.body().size() && same(o.date, c.date, c.date_len) && same(r.content_type(), c.type, c.type_len) &&
+      same(o.server, c.server, c.server_len)) {
+    out.append(c.text, c.len);
+    return o.head_request ? body_framing_out::none : c.mode;
+  }
   // One resize and direct stores instead of a dozen appends (each with its own capacity
-  // check and call): this runs once per response.
+  // check and call).
   const std::size_t bound = fixed_head_max + o.server.size() + r.content_type().size() + r.header_lines().size();
   const std::size_t at = out.size();
   out.resize(at + bound);
   body_framing_out mode;
   char* end = write_head(out.data() + at, r, o, mode);
-  out.resize(static_cast<std::size_t>(end - out.data()));
+  const auto len = static_cast<std::size_t>(end - (out.data() + at));
+  out.resize(at + len);
+  if (cacheable && len <= sizeof c.text) {
+    c.valid = true;
+    c.status = r.status();
+    c.close = close;
+    c.http10 = o.http10;
+    c.body_size = r.body().size();
+    keep(o.date, c.date, c.date_len);
+    keep(r.content_type(), c.type, c.type_len);
+    keep(o.server, c.server, c.server_len);
+    c.mode = mode;
+    c.len = static_cast<std::uint16_t>(len);
+    std::memcpy(c.text, out.data() + at, len);
+  }
   return o.head_request ? body_framing_out::none : mode;
 }
 
