@@ -540,10 +540,9 @@ const handler* connection::route(const http::request_head& head, response& resp)
     resp = response(501, "CONNECT is not supported\n");
     return nullptr;
   }
-  router::match m = routes.find(method, head.parts.path);
+  const router::target_of m = routes.find(method, head.parts.path, req_.params_to_fill());
   switch (m.what) {
     case router::outcome::found:
-      req_.set_params(m.params);
       return m.target;
     case router::outcome::method_not_allowed:
       if (method == "OPTIONS") {

@@ -83,6 +83,8 @@ class request {
     }
     params_.size = p.size;
   }
+  /// Where the router writes the matched route's parameters.
+  path_params& params_to_fill() noexcept { return params_; }
   /// Makes this the request of `head` with no path parameters, as request(head, body) would,
   /// without building and copying a whole one.
   void reset(const http::request_head& head, std::string_view body = {}) noexcept {
