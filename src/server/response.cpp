@@ -206,11 +206,11 @@ struct head_cache {
   char text[fixed_head_max + 2 * field_max];
 };
 
-bool same(std::string_view a, const char* b, std::uint8_t b_len) noexcept {
+bool cached_equals(std::string_view a, const char* b, std::uint8_t b_len) noexcept {
   return a.size() == b_len && std::memcmp(a.data(), b, b_len) == 0;
 }
 
-void keep(std::string_view a, char* b, std::uint8_t& b_len) noexcept {
+void cache_copy(std::string_view a, char* b, std::uint8_t& b_len) noexcept {
   std::memcpy(b, a.data(), a.size());
   b_len = static_cast<std::uint8_t>(a.size());
 }
@@ -223,8 +223,8 @@ body_framing_out render_head(std::string& out, const response& r, const render_o
                          r.content_type().size() <= head_cache::field_max && o.date.size() <= head_cache::field_max;
   thread_local head_cache c;
   if (cacheable && c.valid && c.status == r.status() && c.close == close && c.http10 == o.http10 &&
-      c.body_size == r.body().size() && same(o.date, c.date, c.date_len) && same(r.content_type(), c.type, c.type_len) &&
-      same(o.server, c.server, c.server_len)) {
+      c.body_size == r.body().size() && cached_equals(o.date, c.date, c.date_len) &&
+      cached_equals(r.content_type(), c.type, c.type_len) && cached_equals(o.server, c.server, c.server_len)) {
     out.append(c.text, c.len);
     return o.head_request ? body_framing_out::none : c.mode;
   }
@@ -243,9 +243,9 @@ body_framing_out render_head(std::string& out, const response& r, const render_o
     c.close = close;
     c.http10 = o.http10;
     c.body_size = r.body().size();
-    keep(o.date, c.date, c.date_len);
-    keep(r.content_type(), c.type, c.type_len);
-    keep(o.server, c.server, c.server_len);
+    cache_copy(o.date, c.date, c.date_len);
+    cache_copy(r.content_type(), c.type, c.type_len);
+    cache_copy(o.server, c.server, c.server_len);
     c.mode = mode;
     c.len = static_cast<std::uint16_t>(len);
     std::memcpy(c.text, out.data() + at, len);
