@@ -1,6 +1,7 @@
 #include "http/request_parser.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "http/authority.hpp"
 #include "http/char_class.hpp"
@@ -24,12 +25,14 @@ parse_error reclassify(std::string_view line, parse_error e) {
   return e;
 }
 
-parse_error check_host(const detail::field_facts& f, const request_head& h) {
+// known_valid: f.host passed the authority check before (the parser remembers the last one).
+parse_error check_host(const detail::field_facts& f, const request_head& h, bool known_valid) {
   if (f.host_count > 1) return parse_error::duplicate_host;
   if (f.host_count == 0)
     return h.version == http_version::http_1_1 ? parse_error::missing_host : parse_error::none;
   detail::authority_parts parts;
-  if (detail::split_authority(f.host, parts) != detail::authority_error::none) return parse_error::bad_host;
+  if (!known_valid && detail::split_authority(f.host, parts) != detail::authority_error::none)
+    return parse_error::bad_host;
   // RFC 9112 §3.2.2 lets the target's authority win; two names for one request are a routing
   // ambiguity, so we refuse instead.
   if (h.parts.form == target_form::absolute && !iequals(h.parts.authority, f.host))
@@ -148,10 +151,22 @@ parse_error request_parser::apply_fields(std::span<const header> fields) noexcep
   const detail::field_facts f = detail::collect_field_facts(fields, true);
   if (f.error != parse_error::none) return f.error;
   if (const parse_error e = decide_framing(f, head_); e != parse_error::none) return e;
-  if (const parse_error e = check_host(f, head_); e != parse_error::none) return e;
+  const bool known = f.host_count == 1 && host_known_valid(f.host);
+  if (const parse_error e = check_host(f, head_, known); e != parse_error::none) return e;
+  if (f.host_count == 1 && !known) remember_valid_host(f.host);
   head_.host = f.host;
   head_.keep_alive = detail::wants_keep_alive(head_.version, f);
   return parse_error::none;
+}
+
+bool request_parser::host_known_valid(std::string_view host) const noexcept {
+  return valid_host_len_ != 0 && host.size() == valid_host_len_ && std::memcmp(host.data(), valid_host_, host.size()) == 0;
+}
+
+void request_parser::remember_valid_host(std::string_view host) noexcept {
+  if (host.empty() || host.size() > valid_host_max) return;
+  std::memcpy(valid_host_, host.data(), host.size());
+  valid_host_len_ = static_cast<std::uint8_t>(host.size());
 }
 
 }  // namespace barrage::http

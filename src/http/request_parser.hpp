@@ -11,6 +11,7 @@
 // Between calls only offsets are kept: the buffer may move, but must keep its bytes. Each call
 // scans only the bytes it has not seen for the end of the head. No allocation, no I/O.
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
 
@@ -69,6 +70,13 @@ class request_parser {
   };
   std::size_t method_len_ = 0, target_begin_ = 0, target_len_ = 0, fields_begin_ = 0;
   part_offset authority_at_, path_at_, query_at_;
+  // The last Host value that passed the authority check: a keep-alive client sends the same
+  // one with every request, and comparing it costs less than checking it again.
+  static constexpr std::size_t valid_host_max = 64;
+  char valid_host_[valid_host_max] = {};
+  std::uint8_t valid_host_len_ = 0;
+  bool host_known_valid(std::string_view host) const noexcept;
+  void remember_valid_host(std::string_view host) noexcept;
 };
 
 }  // namespace barrage::http

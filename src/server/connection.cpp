@@ -319,13 +319,15 @@ task<void> connection::run() {
 
     // 2. Read the body, after the fields the server itself looks at.
     const http::request_head& head = parser_.head();
-    const time_point started = mono_clock::now();
+    // The loop's clock (read once per turn), as nginx's $request_time: two clock reads per
+    // request saved, the duration exact to within the turns it starts and ends in.
+    const time_point started = loop_->now();
     const head_fields fields = begin_body(st.consumed);
     if (fields.refuse_status != 0) {
       co_await send_error(fields.refuse_status, fields.refuse_why);
       co_return;
     }
-    if (wants_websocket(head, state_->routes)) {  // the connection becomes a WebSocket
+    if (fields.upgrade && wants_websocket(head, state_->routes)) {  // the connection becomes a WebSocket
       co_await serve_websocket(head);
       co_return;
     }
@@ -491,6 +493,7 @@ int connection::head_error_status(http::parse_error e) const noexcept {
     if (std::memchr(h.name.data(), '_', h.name.size()) != nullptr) continue;
     if (h.name.size() == 12 && http::iequals(h.name, "content-type")) ++content_types;
     else if (h.name.size() == 6 && http::iequals(h.name, "expect")) expect = &fields_[f.kept];
+    else if (h.name.size() == 7 && http::iequals(h.name, "upgrade")) f.upgrade = true;
     fields_[f.kept++] = h;
   }
   if (content_types > 1) {
@@ -520,7 +523,7 @@ int connection::head_error_status(http::parse_error e) const noexcept {
                                                                   response& resp) {
   phase_ = phase::handling;
   clear_deadline();
-  req_ = request(head, body_);
+  req_.reset(head, body_);
   req_.set_headers(std::span<const http::header>(fields_, fields));
   return route(head, resp);
 }
@@ -537,10 +540,9 @@ const handler* connection::route(const http::request_head& head, response& resp)
     resp = response(501, "CONNECT is not supported\n");
     return nullptr;
   }
-  router::match m = routes.find(method, head.parts.path);
+  const router::target_of m = routes.find(method, head.parts.path, req_.params_to_fill());
   switch (m.what) {
     case router::outcome::found:
-      req_.set_params(m.params);
       return m.target;
     case router::outcome::method_not_allowed:
       if (method == "OPTIONS") {
@@ -568,7 +570,7 @@ const handler* connection::route(const http::request_head& head, response& resp)
   const render_options ro{http_date(loop_->now()), o_.server_name, head.method == "HEAD", keep, http10};
   body_framing_out mode = render_head(out_, resp, ro);
   const int status = (resp.status() >= 100 && resp.status() <= 599) ? resp.status() : 500;
-  w_.metrics.record(status, mono_clock::now() - started);
+  w_.metrics.record(status, loop_->now() - started);
   begin_ = next_;
   if (mode == body_framing_out::inline_body && resp.body().size() <= inline_body_max) {
     out_.append(resp.body());

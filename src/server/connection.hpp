@@ -75,6 +75,7 @@ class connection final : public body_writer {
   struct head_fields {
     std::size_t kept = 0;       // fields_[0, kept): what the handler sees
     bool want_continue = false;  // Expect: 100-continue
+    bool upgrade = false;        // an Upgrade field: maybe a WebSocket handshake
     int refuse_status = 0;       // non-zero: the request is answered with this and closed
     std::string_view refuse_why;
   };

@@ -76,7 +76,23 @@ class request {
   }
 
   // Set by the server (and tests).
-  void set_params(const path_params& p) noexcept { params_ = p; }
+  void set_params(const path_params& p) noexcept {  // the used entries only: this runs per request
+    for (std::size_t i = 0; i < p.size; ++i) {
+      params_.names[i] = p.names[i];
+      params_.values[i] = p.values[i];
+    }
+    params_.size = p.size;
+  }
+  /// Where the router writes the matched route's parameters.
+  path_params& params_to_fill() noexcept { return params_; }
+  /// Makes this the request of `head` with no path parameters, as request(head, body) would,
+  /// without building and copying a whole one.
+  void reset(const http::request_head& head, std::string_view body = {}) noexcept {
+    head_ = &head;
+    headers_ = head.headers;
+    body_ = body;
+    params_.size = 0;
+  }
   void set_headers(std::span<const http::header> h) noexcept { headers_ = h; }
   void set_body(std::string_view b) noexcept { body_ = b; }
   const http::request_head& head() const noexcept { return *head_; }

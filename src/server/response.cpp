@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <charconv>
+#include <cstring>
 #include <stdexcept>
 
 #include "http/message.hpp"
@@ -113,49 +114,142 @@ std::string_view reason_phrase(int status) noexcept {
 
 namespace {
 
-void append_number(std::string& out, std::uint64_t n) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+// The longest head render_head() writes besides the server name, the content type and the
+// handler's header lines: status line (reason phrases are under 32 bytes), Date, the
+// framing field, the Connection field, the names and line ends of the variable fields.
+constexpr std::size_t fixed_head_max = 256;
+
+template <std::size_t N>
+[[gnu::always_inline]] inline void put(char*& p, const char (&literal)[N]) noexcept {
+  std::memcpy(p, literal, N - 1);  // a constant size: a few moves, no call
+  p += N - 1;
 }
 
-}  // namespace
+[[gnu::always_inline]] inline void put(char*& p, std::string_view s) noexcept {
+  std::memcpy(p, s.data(), s.size());
+  p += s.size();
+}
 
-body_framing_out render_head(std::string& out, const response& r, const render_options& o) {
+void put_number(char*& p, std::uint64_t n) noexcept { p = std::to_chars(p, p + 20, n).ptr; }
+
+/// Writes the head at p (room for head_bound() bytes) and returns its end and body mode.
+char* write_head(char* p, const response& r, const render_options& o, body_framing_out& mode) noexcept {
   const int status = (r.status() >= 100 && r.status() <= 599) ? r.status() : 500;
-  const char code[3] = {static_cast<char>('0' + status / 100), static_cast<char>('0' + status / 10 % 10),
-                        static_cast<char>('0' + status % 10)};
-  out.append("HTTP/1.1 ", 9).append(code, 3).push_back(' ');
-  out.append(reason_phrase(status)).append("\r\n", 2);
-  if (!o.server.empty()) out.append("Server: ", 8).append(o.server).append("\r\n", 2);
-  out.append("Date: ", 6).append(o.date).append("\r\n", 2);
+  put(p, "HTTP/1.1 ");
+  p[0] = static_cast<char>('0' + status / 100);
+  p[1] = static_cast<char>('0' + status / 10 % 10);
+  p[2] = static_cast<char>('0' + status % 10);
+  p[3] = ' ';
+  p += 4;
+  put(p, reason_phrase(status));
+  put(p, "\r\n");
+  if (!o.server.empty()) {
+    put(p, "Server: ");
+    put(p, o.server);
+    put(p, "\r\n");
+  }
+  put(p, "Date: ");
+  put(p, o.date.substr(0, 40));  // an IMF-fixdate is 29 bytes; fixed_head_max allows 40
+  put(p, "\r\n");
   bool close = !o.keep_alive || r.wants_close();
-  body_framing_out mode = body_framing_out::none;
+  mode = body_framing_out::none;
   if (status_allows_body(status)) {
-    if (!r.content_type().empty()) out.append("Content-Type: ", 14).append(r.content_type()).append("\r\n", 2);
+    if (!r.content_type().empty()) {
+      put(p, "Content-Type: ");
+      put(p, r.content_type());
+      put(p, "\r\n");
+    }
     if (r.streamed()) {
       if (r.stream_length()) {
-        out.append("Content-Length: ", 16);
-        append_number(out, *r.stream_length());
-        out.append("\r\n", 2);
+        put(p, "Content-Length: ");
+        put_number(p, *r.stream_length());
+        put(p, "\r\n");
         mode = body_framing_out::sized;
       } else if (o.http10) {
         mode = body_framing_out::until_close;
         if (!o.head_request) close = true;
       } else {
-        out.append("Transfer-Encoding: chunked\r\n", 28);
+        put(p, "Transfer-Encoding: chunked\r\n");
         mode = body_framing_out::chunked;
       }
     } else {
-      out.append("Content-Length: ", 16);
-      append_number(out, r.body().size());
-      out.append("\r\n", 2);
+      put(p, "Content-Length: ");
+      put_number(p, r.body().size());
+      put(p, "\r\n");
       if (!r.body().empty()) mode = body_framing_out::inline_body;
     }
   }
-  if (close) out.append("Connection: close\r\n", 19);
-  else if (o.http10) out.append("Connection: keep-alive\r\n", 24);
-  out.append(r.header_lines()).append("\r\n", 2);
+  if (close) put(p, "Connection: close\r\n");
+  else if (o.http10) put(p, "Connection: keep-alive\r\n");
+  put(p, r.header_lines());
+  put(p, "\r\n");
+  return p;
+}
+
+}  // namespace
+
+namespace {
+
+/// The last head rendered on this thread with no handler header lines and a body of its own
+/// (not streamed), with what it was made of. A server answering the same kind of response
+/// again within the same second (the Date) appends these bytes instead of rendering them.
+struct head_cache {
+  static constexpr std::size_t field_max = 64;  // longer server names or types are not kept
+  bool valid = false;
+  bool close = false, http10 = false;
+  int status = 0;
+  std::size_t body_size = 0;
+  std::uint8_t server_len = 0, type_len = 0, date_len = 0;
+  char server[field_max], type[field_max], date[field_max];
+  body_framing_out mode = body_framing_out::none;
+  std::uint16_t len = 0;
+  char text[fixed_head_max + 2 * field_max];
+};
+
+bool cached_equals(std::string_view a, const char* b, std::uint8_t b_len) noexcept {
+  return a.size() == b_len && std::memcmp(a.data(), b, b_len) == 0;
+}
+
+void cache_copy(std::string_view a, char* b, std::uint8_t& b_len) noexcept {
+  std::memcpy(b, a.data(), a.size());
+  b_len = static_cast<std::uint8_t>(a.size());
+}
+
+}  // namespace
+
+body_framing_out render_head(std::string& out, const response& r, const render_options& o) {
+  const bool close = !o.keep_alive || r.wants_close();
+  const bool cacheable = !r.streamed() && r.header_lines().empty() && o.server.size() <= head_cache::field_max &&
+                         r.content_type().size() <= head_cache::field_max && o.date.size() <= head_cache::field_max;
+  thread_local head_cache c;
+  if (cacheable && c.valid && c.status == r.status() && c.close == close && c.http10 == o.http10 &&
+      c.body_size == r.body().size() && cached_equals(o.date, c.date, c.date_len) &&
+      cached_equals(r.content_type(), c.type, c.type_len) && cached_equals(o.server, c.server, c.server_len)) {
+    out.append(c.text, c.len);
+    return o.head_request ? body_framing_out::none : c.mode;
+  }
+  // One resize and direct stores instead of a dozen appends (each with its own capacity
+  // check and call).
+  const std::size_t bound = fixed_head_max + o.server.size() + r.content_type().size() + r.header_lines().size();
+  const std::size_t at = out.size();
+  out.resize(at + bound);
+  body_framing_out mode;
+  char* end = write_head(out.data() + at, r, o, mode);
+  const auto len = static_cast<std::size_t>(end - (out.data() + at));
+  out.resize(at + len);
+  if (cacheable && len <= sizeof c.text) {
+    c.valid = true;
+    c.status = r.status();
+    c.close = close;
+    c.http10 = o.http10;
+    c.body_size = r.body().size();
+    cache_copy(o.date, c.date, c.date_len);
+    cache_copy(r.content_type(), c.type, c.type_len);
+    cache_copy(o.server, c.server, c.server_len);
+    c.mode = mode;
+    c.len = static_cast<std::uint16_t>(len);
+    std::memcpy(c.text, out.data() + at, len);
+  }
   return o.head_request ? body_framing_out::none : mode;
 }
 

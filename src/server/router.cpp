@@ -86,15 +86,18 @@ bool router::matches(const route& r, std::string_view path, path_params* params)
 
 router::match router::find(std::string_view method, std::string_view path) const noexcept {
   match m;
+  const target_of t = find(method, path, m.params);
+  m.what = t.what;
+  m.target = t.target;
+  return m;
+}
+
+router::target_of router::find(std::string_view method, std::string_view path, path_params& params) const noexcept {
   const route* fallback = nullptr;
   bool path_seen = false;
   for (const route& r : routes_) {
     if (r.method == method) {
-      if (matches(r, path, &m.params)) {
-        m.what = outcome::found;
-        m.target = &r.h;
-        return m;
-      }
+      if (matches(r, path, &params)) return {outcome::found, &r.h};
     } else if (!path_seen || (!fallback && method == "HEAD" && r.method == "GET")) {
       if (matches(r, path, nullptr)) {
         path_seen = true;
@@ -103,14 +106,11 @@ router::match router::find(std::string_view method, std::string_view path) const
     }
   }
   if (fallback) {
-    matches(*fallback, path, &m.params);
-    m.what = outcome::found;
-    m.target = &fallback->h;
-    return m;
+    matches(*fallback, path, &params);
+    return {outcome::found, &fallback->h};
   }
-  m.params.size = 0;
-  m.what = path_seen ? outcome::method_not_allowed : outcome::not_found;
-  return m;
+  params.size = 0;
+  return {path_seen ? outcome::method_not_allowed : outcome::not_found, nullptr};
 }
 
 std::string router::allowed(std::string_view path) const {

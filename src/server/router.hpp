@@ -41,6 +41,13 @@ class router {
   router& del(std::string_view pattern, handler h) { return add("DELETE", pattern, std::move(h)); }
 
   match find(std::string_view method, std::string_view path) const noexcept;
+  /// What find() says, with the parameters written to `params` (size 0 unless found): no
+  /// match with its parameter arrays is built and copied (the server's per-request path).
+  struct target_of {
+    outcome what = outcome::not_found;
+    const handler* target = nullptr;
+  };
+  target_of find(std::string_view method, std::string_view path, path_params& params) const noexcept;
 
   /// The Allow value for `path` ("GET, HEAD, OPTIONS"), or empty when no route has the path.
   /// With path "*": every method of every route.

@@ -344,6 +344,28 @@ TEST(request_parser, parses_pipelined_requests_after_reset) {
   EXPECT_EQ(p.head().target, "/2");
 }
 
+TEST(request_parser, checks_each_host_of_a_keep_alive_connection_after_a_valid_one) {
+  // The parser remembers the last Host it found valid: the same bytes pass, others are checked.
+  std::array<header, 8> fields{};
+  request_parser p(fields);
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(p.parse("GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n").complete());
+    EXPECT_EQ(p.head().host, "127.0.0.1:8080");
+    p.reset();
+  }
+  EXPECT_EQ(p.parse("GET / HTTP/1.1\r\nHost: 127.0.0.1:80800\r\n\r\n").error, parse_error::bad_host);
+  p.reset();
+  EXPECT_EQ(p.parse("GET / HTTP/1.1\r\nHost: user@127.0.0.1:8080\r\n\r\n").error, parse_error::bad_host);
+  p.reset();
+  EXPECT_EQ(p.parse("GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nHost: 127.0.0.1:8080\r\n\r\n").error,
+            parse_error::duplicate_host);
+  p.reset();
+  EXPECT_EQ(p.parse("GET http://other:1/ HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n").error,
+            parse_error::host_mismatch);
+  p.reset();
+  ASSERT_TRUE(p.parse("GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n").complete());
+}
+
 TEST(request_parser, bounds_fields_by_the_callers_span) {
   std::array<header, 1> fields{};
   request_parser p(fields);

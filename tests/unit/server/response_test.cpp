@@ -142,3 +142,28 @@ TEST(http_date, is_cached_within_a_second) {
   EXPECT_EQ(a.data(), b.data());
   EXPECT_EQ(a, b);
 }
+
+TEST(response, a_head_rendered_again_changes_with_each_thing_it_is_made_of) {
+  // render_head keeps the last head it rendered; every input must still show in the next one.
+  const std::string first = head_of(response(200, "hello\n"), {date, "barrage"});
+  EXPECT_EQ(head_of(response(200, "hello\n"), {date, "barrage"}), first);
+  EXPECT_NE(head_of(response(200, "hello!\n"), {date, "barrage"}).find("Content-Length: 7\r\n"), std::string::npos);
+  EXPECT_NE(head_of(response(201, "hello\n"), {date, "barrage"}).find("201 Created"), std::string::npos);
+  EXPECT_NE(head_of(response(200, "hello\n"), {"Mon, 07 Nov 1994 08:49:37 GMT", "barrage"}).find("Date: Mon, 07"),
+            std::string::npos);
+  EXPECT_NE(head_of(response(200, "hello\n"), {date, "other"}).find("Server: other\r\n"), std::string::npos);
+  EXPECT_NE(head_of(response(200, "hello\n", "text/html"), {date, "barrage"}).find("Content-Type: text/html\r\n"),
+            std::string::npos);
+  EXPECT_NE(head_of(response(200, "hello\n"), {date, "barrage", false, false}).find("Connection: close\r\n"),
+            std::string::npos);
+  EXPECT_NE(head_of(response(200, "hello\n"), {date, "barrage", false, true, true}).find("Connection: keep-alive\r\n"),
+            std::string::npos);
+  response with_field(200, "hello\n");
+  with_field.set_header("X-A", "b");
+  EXPECT_NE(head_of(with_field, {date, "barrage"}).find("X-A: b\r\n"), std::string::npos);
+  body_framing_out mode{};
+  EXPECT_EQ(head_of(response(200, "hello\n"), {date, "barrage", true}, &mode), first);
+  EXPECT_EQ(mode, body_framing_out::none);  // HEAD: the same head, no body
+  EXPECT_EQ(head_of(response(200, "hello\n"), {date, "barrage"}, &mode), first);
+  EXPECT_EQ(mode, body_framing_out::inline_body);
+}
