@@ -126,6 +126,7 @@ template <std::size_t N>
 }
 
 [[gnu::always_inline]] inline void put(char*& p, std::string_view s) noexcept {
+  if (s.empty()) return;  // its data may be null, which memcpy must not be given
   std::memcpy(p, s.data(), s.size());
   p += s.size();
 }
@@ -206,12 +207,13 @@ struct head_cache {
   char text[fixed_head_max + 2 * field_max];
 };
 
+// An empty view may hold a null pointer, which memcmp and memcpy must not be given.
 bool cached_equals(std::string_view a, const char* b, std::uint8_t b_len) noexcept {
-  return a.size() == b_len && std::memcmp(a.data(), b, b_len) == 0;
+  return a.size() == b_len && (b_len == 0 || std::memcmp(a.data(), b, b_len) == 0);
 }
 
 void cache_copy(std::string_view a, char* b, std::uint8_t& b_len) noexcept {
-  std::memcpy(b, a.data(), a.size());
+  if (!a.empty()) std::memcpy(b, a.data(), a.size());
   b_len = static_cast<std::uint8_t>(a.size());
 }
 
