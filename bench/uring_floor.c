@@ -13,7 +13,7 @@
 // the count of responses completed within the duration. Whatever a real client adds comes on top
 // of this, so its requests per CPU-second bound every client that batches this way.
 //
-// usage: uring_floor [-a addr] [-p port] [-c conns] [-d seconds] [-u path] [-k] [-f] [-z | -w]
+// usage: uring_floor [-a addr] [-p port] [-c conns] [-d seconds] [-u path] [-k] [-f] [-z | -w | -W]
 //   -k   ask for a completion for every send too (by default a successful send posts none)
 //   -f   a fixed file table: every socket installed in a slot (io_uring_register_files_update)
 //        and every operation on it IOSQE_FIXED_FILE, so the kernel takes no file reference per op
@@ -22,6 +22,7 @@
 //        a completion and a notification (SEND_ZC refuses IOSQE_CQE_SKIP_SUCCESS)
 //   -w   send from a registered buffer with IORING_OP_WRITE_FIXED (no MSG_WAITALL: a short write
 //        would be an error here; a request of ~40 bytes is never cut on loopback)
+//   -W   send with IORING_OP_WRITE from the plain buffer (-w without the registered buffer)
 // prints: requests=N duration=S rps=X errors=E conns=C cpu_user=U cpu_sys=S enters=T
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -98,6 +99,9 @@ static void send_req(unsigned i) {
         io_uring_prep_send_zc_fixed(sqe, fd, req, reqlen, MSG_WAITALL, 0, 0);
     } else if (send_mode == 'w') {
         io_uring_prep_write_fixed(sqe, fd, req, reqlen, 0, 0);
+        sqe->flags |= send_flags;
+    } else if (send_mode == 'W') {
+        io_uring_prep_write(sqe, fd, req, reqlen, 0);
         sqe->flags |= send_flags;
     } else {
         io_uring_prep_send(sqe, fd, req, reqlen, MSG_WAITALL);
@@ -197,7 +201,7 @@ int main(int argc, char **argv) {
     int port = 18083, opt;
     unsigned nconn = 100;
     double dur = 5.0;
-    while ((opt = getopt(argc, argv, "a:p:c:d:u:kfzw")) != -1) {
+    while ((opt = getopt(argc, argv, "a:p:c:d:u:kfzwW")) != -1) {
         switch (opt) {
         case 'a': addr = optarg; break;
         case 'p': port = atoi(optarg); break;
@@ -208,8 +212,9 @@ int main(int argc, char **argv) {
         case 'f': fixed_files = 1; break;
         case 'z': send_mode = 'z'; break;
         case 'w': send_mode = 'w'; break;
+        case 'W': send_mode = 'W'; break;
         default:
-            fprintf(stderr, "usage: %s [-a addr] [-p port] [-c conns] [-d sec] [-u path] [-k] [-f] [-z | -w]\n", argv[0]);
+            fprintf(stderr, "usage: %s [-a addr] [-p port] [-c conns] [-d sec] [-u path] [-k] [-f] [-z | -w | -W]\n", argv[0]);
             return 2;
         }
     }
@@ -268,7 +273,7 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
-    if (send_mode) {
+    if (send_mode == 'z' || send_mode == 'w') {
         struct iovec iov = {.iov_base = one_req, .iov_len = sizeof one_req};
         if ((r = io_uring_register_buffers(&ring, &iov, 1)) < 0) {
             fprintf(stderr, "io_uring_register_buffers: %s\n", strerror(-r));
@@ -301,7 +306,7 @@ int main(int argc, char **argv) {
                 int was_dead = conns[i].dead;
                 on_recv(i, cqe->res, cqe->flags, running);
                 if (!was_dead && conns[i].dead) alive--;
-            } else if ((cqe->res < 0 || (send_mode == 'w' && (unsigned)cqe->res != reqlen && !(cqe->flags & IORING_CQE_F_NOTIF))) &&
+            } else if ((cqe->res < 0 || ((send_mode == 'w' || send_mode == 'W') && (unsigned)cqe->res != reqlen && !(cqe->flags & IORING_CQE_F_NOTIF))) &&
                        !conns[i].dead) {  /* a send failed or (-w) was cut short */
                 kill_conn(&conns[i]);
                 alive--;
