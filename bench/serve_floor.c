@@ -12,7 +12,15 @@
 //              receive per connection into a provided-buffer ring, each answer an IORING_OP_SEND
 //              SQE from a static buffer (MSG_WAITALL; a successful send posts no completion), and
 //              one io_uring_submit_and_wait per loop turn.
-// It runs until killed. usage: serve_floor [-m epoll|uring] [-a addr] -p port
+// Two flags for -m uring:
+//   -f         a fixed file table: a multishot accept *direct* installs each connection in a slot
+//              of a sparse table (no file descriptor at all; TCP_NODELAY comes from the listening
+//              socket, which accepted sockets inherit) and every operation on it is
+//              IOSQE_FIXED_FILE, so the kernel takes no file reference per operation
+//   -z         the answers sent by IORING_OP_SEND_ZC from a registered buffer (a plain send cannot
+//              use one: IORING_OP_SEND refuses IORING_RECVSEND_FIXED_BUF); each posts a
+//              completion and a notification (SEND_ZC refuses IOSQE_CQE_SKIP_SUCCESS)
+// It runs until killed. usage: serve_floor [-m epoll|uring] [-f] [-z] [-a addr] -p port
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +34,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/uio.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -94,6 +104,7 @@ static int listen_on(const char *addr, int port) {
     struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (fd < 0 || inet_pton(AF_INET, addr, &sin.sin_addr) != 1) return -1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  /* inherited by accepted sockets */
     if (bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0 || listen(fd, 4096) < 0) return -1;
     return fd;
 }
@@ -165,6 +176,7 @@ static unsigned nbufs;
 #define TAG_ACCEPT 0ull
 #define TAG_RECV 1ull
 #define TAG_SEND 2ull
+static int fixed_files, send_zc;
 
 static struct io_uring_sqe *sqe_get(void) {
     struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
@@ -177,14 +189,15 @@ static struct io_uring_sqe *sqe_get(void) {
 
 static void uring_accept(int lfd) {
     struct io_uring_sqe *sqe = sqe_get();
-    io_uring_prep_multishot_accept(sqe, lfd, NULL, NULL, SOCK_CLOEXEC);
+    if (fixed_files) io_uring_prep_multishot_accept_direct(sqe, lfd, NULL, NULL, 0);
+    else io_uring_prep_multishot_accept(sqe, lfd, NULL, NULL, SOCK_CLOEXEC);
     io_uring_sqe_set_data64(sqe, TAG_ACCEPT);
 }
 
 static void uring_recv(int fd) {
     struct io_uring_sqe *sqe = sqe_get();
     io_uring_prep_recv_multishot(sqe, fd, NULL, 0, 0);
-    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->flags |= IOSQE_BUFFER_SELECT | (fixed_files ? IOSQE_FIXED_FILE : 0);
     sqe->buf_group = BGID;
     io_uring_sqe_set_data64(sqe, (uint64_t)fd << 2 | TAG_RECV);
 }
@@ -195,14 +208,23 @@ static void uring_answer(int fd, size_t heads) {
         size_t k = heads < BATCH ? heads : BATCH;
         heads -= k;
         struct io_uring_sqe *sqe = sqe_get();
-        io_uring_prep_send(sqe, fd, resp, k * resp_len, MSG_WAITALL);
-        sqe->flags |= IOSQE_CQE_SKIP_SUCCESS | (heads ? IOSQE_IO_LINK : 0);
+        if (send_zc) io_uring_prep_send_zc_fixed(sqe, fd, resp, k * resp_len, MSG_WAITALL, 0, 0);
+        else io_uring_prep_send(sqe, fd, resp, k * resp_len, MSG_WAITALL);
+        sqe->flags |= (send_zc ? 0 : IOSQE_CQE_SKIP_SUCCESS) | (heads ? IOSQE_IO_LINK : 0) |
+                      (fixed_files ? IOSQE_FIXED_FILE : 0);
         io_uring_sqe_set_data64(sqe, (uint64_t)fd << 2 | TAG_SEND);
     }
 }
 
 static void uring_close(int fd) {
     memset(&conns[fd], 0, sizeof conns[fd]);
+    if (fixed_files) {  /* fd is a slot: free it (a queued send holds the file until it ends) */
+        struct io_uring_sqe *sqe = sqe_get();
+        io_uring_prep_close_direct(sqe, (unsigned)fd);
+        sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+        io_uring_sqe_set_data64(sqe, TAG_SEND);
+        return;
+    }
     close(fd);  /* only after its receive ended; a send still queued holds the socket until it ends */
 }
 
@@ -225,6 +247,21 @@ static int run_uring(int lfd) {
     int r = io_uring_queue_init_params(4096, &ring, &p);
     if (r < 0) { fprintf(stderr, "io_uring_queue_init_params: %s\n", strerror(-r)); return 1; }
     io_uring_register_ring_fd(&ring);
+    if (fixed_files) {
+        struct rlimit rl;
+        unsigned slots = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < MAX_FD ? (unsigned)rl.rlim_cur : MAX_FD;
+        if ((r = io_uring_register_files_sparse(&ring, slots)) < 0) {
+            fprintf(stderr, "io_uring_register_files_sparse: %s\n", strerror(-r));
+            return 1;
+        }
+    }
+    if (send_zc) {
+        struct iovec iov = {.iov_base = resp, .iov_len = sizeof resp};
+        if ((r = io_uring_register_buffers(&ring, &iov, 1)) < 0) {
+            fprintf(stderr, "io_uring_register_buffers: %s\n", strerror(-r));
+            return 1;
+        }
+    }
     nbufs = 4096;
     br = mmap(NULL, nbufs * sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
     bufs = malloc((size_t)nbufs * RBUF);
@@ -252,7 +289,7 @@ static int run_uring(int lfd) {
             case TAG_ACCEPT:
                 if (cqe->res >= MAX_FD) close(cqe->res);
                 else if (cqe->res >= 0) {
-                    setsockopt(cqe->res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                    if (!fixed_files) setsockopt(cqe->res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
                     uring_recv(cqe->res);
                 }
                 if (!(cqe->flags & IORING_CQE_F_MORE)) uring_accept(lfd);
@@ -272,17 +309,19 @@ static int run_uring(int lfd) {
 int main(int argc, char **argv) {
     const char *addr = "127.0.0.1", *mode = "epoll";
     int port = 0, opt;
-    while ((opt = getopt(argc, argv, "m:a:p:")) != -1) {
+    while ((opt = getopt(argc, argv, "m:a:p:fz")) != -1) {
         switch (opt) {
         case 'm': mode = optarg; break;
         case 'a': addr = optarg; break;
         case 'p': port = atoi(optarg); break;
+        case 'f': fixed_files = 1; break;
+        case 'z': send_zc = 1; break;
         default: port = -1; break;
         }
     }
     int uring = strcmp(mode, "uring") == 0;
     if (port <= 0 || port > 65535 || (!uring && strcmp(mode, "epoll") != 0)) {
-        fprintf(stderr, "usage: %s [-m epoll|uring] [-a addr] -p port\n", argv[0]);
+        fprintf(stderr, "usage: %s [-m epoll|uring] [-f] [-z] [-a addr] -p port\n", argv[0]);
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);

@@ -13,8 +13,16 @@
 // the count of responses completed within the duration. Whatever a real client adds comes on top
 // of this, so its requests per CPU-second bound every client that batches this way.
 //
-// usage: uring_floor [-a addr] [-p port] [-c conns] [-d seconds] [-u path] [-k]
+// usage: uring_floor [-a addr] [-p port] [-c conns] [-d seconds] [-u path] [-k] [-f] [-z | -w | -W]
 //   -k   ask for a completion for every send too (by default a successful send posts none)
+//   -f   a fixed file table: every socket installed in a slot (io_uring_register_files_update)
+//        and every operation on it IOSQE_FIXED_FILE, so the kernel takes no file reference per op
+//   -z   send from a registered buffer with IORING_OP_SEND_ZC (a plain send cannot use one: the
+//        kernel refuses IORING_RECVSEND_FIXED_BUF on IORING_OP_SEND with EINVAL); each send posts
+//        a completion and a notification (SEND_ZC refuses IOSQE_CQE_SKIP_SUCCESS)
+//   -w   send from a registered buffer with IORING_OP_WRITE_FIXED (no MSG_WAITALL: a short write
+//        would be an error here; a request of ~40 bytes is never cut on loopback)
+//   -W   send with IORING_OP_WRITE from the plain buffer (-w without the registered buffer)
 // prints: requests=N duration=S rps=X errors=E conns=C cpu_user=U cpu_sys=S enters=T
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -31,6 +39,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,6 +65,8 @@ static conn_t *conns;
 static const char *req;
 static unsigned reqlen;
 static unsigned send_flags = IOSQE_CQE_SKIP_SUCCESS;
+static int fixed_files;  /* -f: conns[i] is in slot i */
+static char send_mode;   /* 0: IORING_OP_SEND; 'z': SEND_ZC, 'w': WRITE_FIXED, from buffer 0 */
 static uint64_t completed, errors, enters;
 
 static inline uint64_t now_ns(void) {
@@ -75,16 +86,28 @@ static struct io_uring_sqe *sqe_get(void) {
 
 static void arm_recv(unsigned i) {
     struct io_uring_sqe *sqe = sqe_get();
-    io_uring_prep_recv_multishot(sqe, conns[i].fd, NULL, 0, 0);
-    sqe->flags |= IOSQE_BUFFER_SELECT;
+    io_uring_prep_recv_multishot(sqe, fixed_files ? (int)i : conns[i].fd, NULL, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT | (fixed_files ? IOSQE_FIXED_FILE : 0);
     sqe->buf_group = BGID;
     io_uring_sqe_set_data64(sqe, (uint64_t)i << 1 | TAG_RECV);
 }
 
 static void send_req(unsigned i) {
     struct io_uring_sqe *sqe = sqe_get();
-    io_uring_prep_send(sqe, conns[i].fd, req, reqlen, MSG_WAITALL);
-    sqe->flags |= send_flags;
+    int fd = fixed_files ? (int)i : conns[i].fd;
+    if (send_mode == 'z') {
+        io_uring_prep_send_zc_fixed(sqe, fd, req, reqlen, MSG_WAITALL, 0, 0);
+    } else if (send_mode == 'w') {
+        io_uring_prep_write_fixed(sqe, fd, req, reqlen, 0, 0);
+        sqe->flags |= send_flags;
+    } else if (send_mode == 'W') {
+        io_uring_prep_write(sqe, fd, req, reqlen, 0);
+        sqe->flags |= send_flags;
+    } else {
+        io_uring_prep_send(sqe, fd, req, reqlen, MSG_WAITALL);
+        sqe->flags |= send_flags;
+    }
+    if (fixed_files) sqe->flags |= IOSQE_FIXED_FILE;
     io_uring_sqe_set_data64(sqe, (uint64_t)i << 1 | TAG_SEND);
 }
 
@@ -178,7 +201,7 @@ int main(int argc, char **argv) {
     int port = 18083, opt;
     unsigned nconn = 100;
     double dur = 5.0;
-    while ((opt = getopt(argc, argv, "a:p:c:d:u:k")) != -1) {
+    while ((opt = getopt(argc, argv, "a:p:c:d:u:kfzwW")) != -1) {
         switch (opt) {
         case 'a': addr = optarg; break;
         case 'p': port = atoi(optarg); break;
@@ -186,8 +209,12 @@ int main(int argc, char **argv) {
         case 'd': dur = atof(optarg); break;
         case 'u': path = optarg; break;
         case 'k': send_flags = 0; break;
+        case 'f': fixed_files = 1; break;
+        case 'z': send_mode = 'z'; break;
+        case 'w': send_mode = 'w'; break;
+        case 'W': send_mode = 'W'; break;
         default:
-            fprintf(stderr, "usage: %s [-a addr] [-p port] [-c conns] [-d sec] [-u path] [-k]\n", argv[0]);
+            fprintf(stderr, "usage: %s [-a addr] [-p port] [-c conns] [-d sec] [-u path] [-k] [-f] [-z | -w | -W]\n", argv[0]);
             return 2;
         }
     }
@@ -209,6 +236,10 @@ int main(int argc, char **argv) {
     int r = io_uring_queue_init_params(sq, &ring, &p);
     if (r < 0) { fprintf(stderr, "io_uring_queue_init_params: %s\n", strerror(-r)); return 1; }
     io_uring_register_ring_fd(&ring);
+    if (fixed_files && (r = io_uring_register_files_sparse(&ring, nconn)) < 0) {
+        fprintf(stderr, "io_uring_register_files_sparse: %s\n", strerror(-r));
+        return 1;
+    }
 
     /* Two buffers per connection: every connection can land a response in one enter. */
     nbufs = pow2_at_least(2 * nconn < 64 ? 64 : 2 * nconn);
@@ -237,6 +268,17 @@ int main(int argc, char **argv) {
         if (c->fd < 0) { perror("socket"); return 1; }
         if (connect(c->fd, (struct sockaddr *)&sin, sizeof sin) < 0) { perror("connect"); return 1; }
         setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (fixed_files && (r = io_uring_register_files_update(&ring, i, &c->fd, 1)) < 0) {
+            fprintf(stderr, "io_uring_register_files_update: %s\n", strerror(-r));
+            return 1;
+        }
+    }
+    if (send_mode == 'z' || send_mode == 'w') {
+        struct iovec iov = {.iov_base = one_req, .iov_len = sizeof one_req};
+        if ((r = io_uring_register_buffers(&ring, &iov, 1)) < 0) {
+            fprintf(stderr, "io_uring_register_buffers: %s\n", strerror(-r));
+            return 1;
+        }
     }
 
     struct rusage ru0, ru1;
@@ -264,7 +306,8 @@ int main(int argc, char **argv) {
                 int was_dead = conns[i].dead;
                 on_recv(i, cqe->res, cqe->flags, running);
                 if (!was_dead && conns[i].dead) alive--;
-            } else if (cqe->res < 0 && !conns[i].dead) {  /* a send failed (or -k: any send) */
+            } else if ((cqe->res < 0 || ((send_mode == 'w' || send_mode == 'W') && (unsigned)cqe->res != reqlen && !(cqe->flags & IORING_CQE_F_NOTIF))) &&
+                       !conns[i].dead) {  /* a send failed or (-w) was cut short */
                 kill_conn(&conns[i]);
                 alive--;
             }
