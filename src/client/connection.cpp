@@ -96,7 +96,7 @@ void connection::make_room() {
 net::transport::awaitable connection::read_more(time_point deadline) {
   if (wpos_ == buf_.size()) make_room();
   ++reads_;
-  return stream_.read(buf_.data() + wpos_, buf_.size() - wpos_, deadline);
+  return stream_.read(buf_.data() + wpos_, buf_.size() - wpos_, deadline, read_timer_);
 }
 
 http::parse_status connection::widen_fields(bool head_request) {

@@ -22,6 +22,7 @@
 #include "http/chunked_decoder.hpp"
 #include "http/response_parser.hpp"
 #include "net/transport.hpp"
+#include "runtime/lazy_timer.hpp"
 #include "runtime/task.hpp"
 
 namespace barrage::client {
@@ -144,6 +145,7 @@ class connection {
   void keep_body(std::string* body, std::string_view data);
 
   net::transport stream_;
+  lazy_timer read_timer_;  // every read's deadline (no timer-heap operation per read)
   adaptive_buffer buf_;
   bool keep_grown_ = false;
   std::size_t rpos_ = 0, wpos_ = 0;
