@@ -6,6 +6,7 @@
 // small responses it shrinks back. Its head
 // fields fit 16 slots in place; a response with more moves them to 64 slots (kept from then).
 // No allocation per request once the buffer has its size.
+#include <algorithm>
 #include <array>
 #include <coroutine>
 #include <cstdint>
@@ -111,6 +112,53 @@ class connection {
   /// connection closes itself when the response says so or on any error.
   task<outcome> receive(time_point start, exchange_deadlines dl, bool head_request = false,
                         response_data* keep = nullptr);
+
+  /// receive() in steps, run in the caller's own coroutine frame: no frame per response.
+  ///   connection::receiver rx(conn, start, dl, head_request, keep);
+  ///   while (rx.reading()) rx.take(co_await rx.read());
+  ///   if (rx.needs_body()) rx.body_read(co_await rx.read_body());
+  ///   outcome o = rx.finish();
+  /// receive() is exactly this. The connection outlives the receiver; one at a time.
+  class receiver {
+   public:
+    receiver(connection& c, time_point start, exchange_deadlines dl, bool head_request, response_data* keep);
+    receiver(const receiver&) = delete;
+    receiver& operator=(const receiver&) = delete;
+    /// The head is not complete: read() and take() its result.
+    bool reading() const noexcept { return phase_ == phase::head; }
+    net::transport::awaitable read() { return c_->read_more(deadline()); }
+    /// A read's result: bytes read, 0 at end, or -errno.
+    void take(long n);
+    /// The body needs reads: read_body() and give its result to body_read().
+    bool needs_body() const noexcept { return phase_ == phase::body; }
+    task<error_kind> read_body() { return c_->read_body(framing_, dl_.total, o_, body_); }
+    void body_read(error_kind e);
+    /// The outcome, once neither reading() nor needs_body().
+    outcome finish() noexcept { return o_; }
+
+   private:
+    enum class phase : std::uint8_t { head, body, done };
+    time_point deadline() const noexcept {
+      return o_.times.first_byte ? dl_.total : std::min(dl_.total, dl_.first_byte);
+    }
+    std::int64_t since() const noexcept { return to_ns(mono_clock::now() - start_); }
+    void on_head(http::parse_status st);
+    void complete();
+    void fail(error_kind k);
+
+    connection* c_;
+    outcome o_;
+    time_point start_;
+    exchange_deadlines dl_;
+    response_data* keep_;
+    std::string* body_;
+    std::uint64_t reads_at_first_byte_;
+    http::body_framing framing_{};
+    phase phase_ = phase::head;
+    bool watching_ = false;  // the watch saw this response's head
+    bool keep_alive_ = false;
+    bool head_request_;
+  };
 
   /// send + receive for one request.
   task<outcome> exchange(std::string_view request, time_point start, exchange_deadlines dl,
