@@ -64,7 +64,10 @@ class connection {
   /// A grown read buffer is kept (not shrunk after quiet responses): for pipelined requests,
   /// whose batches arrive in reads of any size, so that growing and shrinking never cycle.
   void keep_grown_buffer() noexcept { keep_grown_ = true; }
-  void close() noexcept { stream_.close(); }
+  void close() noexcept {
+    stream_.close();
+    read_timer_.release_if_idle();  // a closed connection leaves no timer in the loop
+  }
   /// TLS: why the last read or write failed with a tls_ kind (its outcome's tls_detail); null for plain TCP.
   const net::tls_error* tls_failure() const noexcept { return stream_.tls_failure(); }
   /// Bytes written to the socket by send() over this connection's life: what was actually

@@ -12,7 +12,7 @@
 // instead of an insert and a cancel per wait. The price: the loop may wake once at a stale
 // deadline, at most one timeout after the last wait.
 //
-// Loop thread only; the loop must outlive the timer (as it must an async_fd).
+// Loop thread only; the loop must outlive the timer while its node is queued (release_if_idle).
 #include <type_traits>
 
 #include "base/clock.hpp"
@@ -51,6 +51,11 @@ class lazy_timer {
   /// Ends the wait of `ctx`, if it is the one in progress; the node stays queued.
   void stop(const void* ctx) noexcept {
     if (ctx_ == ctx) fn_ = nullptr, ctx_ = nullptr;
+  }
+  /// Takes the node out of the loop's heap when no wait is in progress (a closed connection's
+  /// timer: afterwards its destruction does not touch the loop).
+  void release_if_idle() noexcept {
+    if (!fn_ && timer_.node.queued()) loop_->cancel_timer(timer_.node);
   }
   /// Whether a wait is in progress.
   bool waiting() const noexcept { return fn_ != nullptr; }

@@ -105,6 +105,18 @@ TEST(lazy_timer, stopping_another_waiter_leaves_the_wait_in_progress) {
   EXPECT_EQ(e.count, 1);
 }
 
+TEST(lazy_timer, an_idle_timer_released_leaves_the_heap_and_a_waiting_one_stays) {
+  event_loop loop;
+  lazy_timer t;
+  expiry e;
+  t.start(loop, mono_clock::now() + 10ms, &expiry::note, &e);
+  t.release_if_idle();
+  EXPECT_TRUE(t.queued()) << "a wait is in progress: its timeout stays";
+  t.stop(&e);
+  t.release_if_idle();
+  EXPECT_FALSE(t.queued());
+}
+
 TEST(lazy_timer, a_destroyed_timer_leaves_nothing_queued_in_the_loop) {
   event_loop loop;
   expiry e;
