@@ -96,7 +96,7 @@ void connection::make_room() {
 net::transport::awaitable connection::read_more(time_point deadline) {
   if (wpos_ == buf_.size()) make_room();
   ++reads_;
-  return stream_.read(buf_.data() + wpos_, buf_.size() - wpos_, deadline);
+  return stream_.read(buf_.data() + wpos_, buf_.size() - wpos_, deadline, read_timer_);
 }
 
 http::parse_status connection::widen_fields(bool head_request) {
@@ -124,85 +124,108 @@ bool connection::take_buffered_body(const http::body_framing& framing, outcome& 
   return true;
 }
 
-task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool head_request, response_data* keep) {
-  std::string* body = keep ? &keep->body : nullptr;
+connection::receiver::receiver(connection& c, time_point start, exchange_deadlines dl, bool head_request,
+                               response_data* keep)
+    : c_(&c), start_(start), dl_(dl), keep_(keep), body_(keep ? &keep->body : nullptr), head_request_(head_request) {
   if (keep) {
-    body_limit_ = keep->max_body;
-    body_over_ = keep->body_truncated = false;
+    c.body_limit_ = keep->max_body;
+    c.body_over_ = keep->body_truncated = false;
   }
-  outcome o;
-  auto since = [start] { return to_ns(mono_clock::now() - start); };
-  bool watching = false;  // the watch saw this response's head
-  auto fail = [&](error_kind k) {
-    if (watching) watch_->on_end(k, mono_clock::now());
-    close();
-    o.error = k;
-    if (k == error_kind::tls_verify || k == error_kind::tls_handshake)
-      o.tls_detail = static_cast<std::uint8_t>(stream_.tls_failure()->kind);
-    o.times.complete = since();
-    return o;
-  };
-  parser_.reset(head_request);
-  if (rpos_ == wpos_) rpos_ = wpos_ = 0;
-  std::uint64_t reads_at_first_byte = reads_;
-  if (rpos_ < wpos_) o.times.first_byte = since();
+  c.parser_.reset(head_request);
+  if (c.rpos_ == c.wpos_) c.rpos_ = c.wpos_ = 0;
+  reads_at_first_byte_ = c.reads_;
   // Nothing buffered (the common case without pipelining): nothing to parse before the read.
-  http::parse_status st = rpos_ < wpos_ ? parser_.parse(buffered()) : http::parse_status::need_more();
-  while (st.incomplete()) {
-    time_point deadline = o.times.first_byte ? dl.total : std::min(dl.total, dl.first_byte);
-    long n = filled(co_await read_more(deadline));
-    if (n == 0) co_return fail(error_kind::closed_before_response);
-    if (n < 0) {
-      if (n == -ETIMEDOUT && !o.times.first_byte && dl.first_byte < dl.total) co_return fail(error_kind::timeout_first_byte);
-      co_return fail(failure_of(n));
-    }
-    o.bytes_in += static_cast<std::uint64_t>(n);
-    if (watch_) read_at_ = mono_clock::now();
-    if (!o.times.first_byte) {
-      o.times.first_byte = since();
-      reads_at_first_byte = reads_;
-    }
-    st = parser_.parse(buffered());
+  if (c.rpos_ < c.wpos_) {
+    o_.times.first_byte = since();
+    const http::parse_status st = c.parser_.parse(c.buffered());
+    if (!st.incomplete()) on_head(st);
   }
-  if (st.is_error() && st.error == http::parse_error::too_many_headers && !more_fields_) st = widen_fields(head_request);
+}
+
+void connection::receiver::take(long n) {
+  n = c_->filled(n);
+  if (n == 0) return fail(error_kind::closed_before_response);
+  if (n < 0) {
+    if (n == -ETIMEDOUT && !o_.times.first_byte && dl_.first_byte < dl_.total) return fail(error_kind::timeout_first_byte);
+    return fail(c_->failure_of(n));
+  }
+  o_.bytes_in += static_cast<std::uint64_t>(n);
+  if (c_->watch_) c_->read_at_ = mono_clock::now();
+  if (!o_.times.first_byte) {
+    o_.times.first_byte = since();
+    reads_at_first_byte_ = c_->reads_;
+  }
+  const http::parse_status st = c_->parser_.parse(c_->buffered());
+  if (!st.incomplete()) on_head(st);
+}
+
+void connection::receiver::on_head(http::parse_status st) {
+  connection& c = *c_;
+  if (st.is_error() && st.error == http::parse_error::too_many_headers && !c.more_fields_)
+    st = c.widen_fields(head_request_);
   if (st.is_error()) {
-    o.parse_detail = static_cast<std::uint8_t>(st.error);
-    co_return fail(error_kind::parse_error);
+    o_.parse_detail = static_cast<std::uint8_t>(st.error);
+    return fail(error_kind::parse_error);
   }
-  const http::response_head& head = parser_.head();
-  o.status = static_cast<std::uint16_t>(head.status);
-  if (keep_location_) {
-    location_.clear();
-    if (o.status >= 300 && o.status < 400)
+  const http::response_head& head = c.parser_.head();
+  o_.status = static_cast<std::uint16_t>(head.status);
+  if (c.keep_location_) {
+    c.location_.clear();
+    if (o_.status >= 300 && o_.status < 400)
       for (const auto& h : head.headers)
         if (http::iequals(h.name, "Location")) {
-          location_.assign(h.value);
+          c.location_.assign(h.value);
           break;
         }
   }
-  if (keep) {
-    keep->headers.clear();
-    for (const auto& h : head.headers) keep->headers.emplace_back(h.name, h.value);
+  if (keep_) {
+    keep_->headers.clear();
+    for (const auto& h : head.headers) keep_->headers.emplace_back(h.name, h.value);
   }
-  const bool keep_alive = head.keep_alive;
-  const http::body_framing framing = head.body;
-  rpos_ += st.consumed;
-  if (watch_) {
-    watch_->on_head(head, start, read_at_);
-    watching = true;
+  keep_alive_ = head.keep_alive;
+  framing_ = head.body;
+  c.rpos_ += st.consumed;
+  if (c.watch_) {
+    c.watch_->on_head(head, start_, c.read_at_);
+    watching_ = true;
   }
-  if (!take_buffered_body(framing, o, body)) {
-    if (error_kind e = co_await read_body(framing, dl.total, o, body); e != error_kind::none) co_return fail(e);
-  }
-  ++uses_;
-  if (keep) keep->body_truncated = body_over_;
-  if (watching) watch_->on_end(error_kind::none, mono_clock::now());
-  if (!keep_alive) close();
-  rest_after(o.bytes_in);
+  if (c.take_buffered_body(framing_, o_, body_)) return complete();
+  phase_ = phase::body;
+}
+
+void connection::receiver::body_read(error_kind e) {
+  if (e != error_kind::none) return fail(e);
+  complete();
+}
+
+void connection::receiver::complete() {
+  connection& c = *c_;
+  ++c.uses_;
+  if (keep_) keep_->body_truncated = c.body_over_;
+  if (watching_) c.watch_->on_end(error_kind::none, mono_clock::now());
+  if (!keep_alive_) c.close();
+  c.rest_after(o_.bytes_in);
   // No read after the first byte's: complete at the same instant (parsing takes well under a
   // microsecond), which spares a clock read per response (docs/performance.md).
-  o.times.complete = reads_ == reads_at_first_byte ? o.times.first_byte : since();
-  co_return o;
+  o_.times.complete = c.reads_ == reads_at_first_byte_ ? o_.times.first_byte : since();
+  phase_ = phase::done;
+}
+
+void connection::receiver::fail(error_kind k) {
+  if (watching_) c_->watch_->on_end(k, mono_clock::now());
+  c_->close();
+  o_.error = k;
+  if (k == error_kind::tls_verify || k == error_kind::tls_handshake)
+    o_.tls_detail = static_cast<std::uint8_t>(c_->stream_.tls_failure()->kind);
+  o_.times.complete = since();
+  phase_ = phase::done;
+}
+
+task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool head_request, response_data* keep) {
+  receiver rx(*this, start, dl, head_request, keep);
+  while (rx.reading()) rx.take(co_await rx.read());
+  if (rx.needs_body()) rx.body_read(co_await rx.read_body());
+  co_return rx.finish();
 }
 
 void connection::keep_body(std::string* body, std::string_view data) {

@@ -6,6 +6,7 @@
 // small responses it shrinks back. Its head
 // fields fit 16 slots in place; a response with more moves them to 64 slots (kept from then).
 // No allocation per request once the buffer has its size.
+#include <algorithm>
 #include <array>
 #include <coroutine>
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include "http/chunked_decoder.hpp"
 #include "http/response_parser.hpp"
 #include "net/transport.hpp"
+#include "runtime/lazy_timer.hpp"
 #include "runtime/task.hpp"
 
 namespace barrage::client {
@@ -62,7 +64,10 @@ class connection {
   /// A grown read buffer is kept (not shrunk after quiet responses): for pipelined requests,
   /// whose batches arrive in reads of any size, so that growing and shrinking never cycle.
   void keep_grown_buffer() noexcept { keep_grown_ = true; }
-  void close() noexcept { stream_.close(); }
+  void close() noexcept {
+    stream_.close();
+    read_timer_.release_if_idle();  // a closed connection leaves no timer in the loop
+  }
   /// TLS: why the last read or write failed with a tls_ kind (its outcome's tls_detail); null for plain TCP.
   const net::tls_error* tls_failure() const noexcept { return stream_.tls_failure(); }
   /// Bytes written to the socket by send() over this connection's life: what was actually
@@ -111,6 +116,53 @@ class connection {
   task<outcome> receive(time_point start, exchange_deadlines dl, bool head_request = false,
                         response_data* keep = nullptr);
 
+  /// receive() in steps, run in the caller's own coroutine frame: no frame per response.
+  ///   connection::receiver rx(conn, start, dl, head_request, keep);
+  ///   while (rx.reading()) rx.take(co_await rx.read());
+  ///   if (rx.needs_body()) rx.body_read(co_await rx.read_body());
+  ///   outcome o = rx.finish();
+  /// receive() is exactly this. The connection outlives the receiver; one at a time.
+  class receiver {
+   public:
+    receiver(connection& c, time_point start, exchange_deadlines dl, bool head_request, response_data* keep);
+    receiver(const receiver&) = delete;
+    receiver& operator=(const receiver&) = delete;
+    /// The head is not complete: read() and take() its result.
+    bool reading() const noexcept { return phase_ == phase::head; }
+    net::transport::awaitable read() { return c_->read_more(deadline()); }
+    /// A read's result: bytes read, 0 at end, or -errno.
+    void take(long n);
+    /// The body needs reads: read_body() and give its result to body_read().
+    bool needs_body() const noexcept { return phase_ == phase::body; }
+    task<error_kind> read_body() { return c_->read_body(framing_, dl_.total, o_, body_); }
+    void body_read(error_kind e);
+    /// The outcome, once neither reading() nor needs_body().
+    outcome finish() noexcept { return o_; }
+
+   private:
+    enum class phase : std::uint8_t { head, body, done };
+    time_point deadline() const noexcept {
+      return o_.times.first_byte ? dl_.total : std::min(dl_.total, dl_.first_byte);
+    }
+    std::int64_t since() const noexcept { return to_ns(mono_clock::now() - start_); }
+    void on_head(http::parse_status st);
+    void complete();
+    void fail(error_kind k);
+
+    connection* c_;
+    outcome o_;
+    time_point start_;
+    exchange_deadlines dl_;
+    response_data* keep_;
+    std::string* body_;
+    std::uint64_t reads_at_first_byte_;
+    http::body_framing framing_{};
+    phase phase_ = phase::head;
+    bool watching_ = false;  // the watch saw this response's head
+    bool keep_alive_ = false;
+    bool head_request_;
+  };
+
   /// send + receive for one request.
   task<outcome> exchange(std::string_view request, time_point start, exchange_deadlines dl,
                          bool head_request = false, response_data* keep = nullptr);
@@ -144,6 +196,7 @@ class connection {
   void keep_body(std::string* body, std::string_view data);
 
   net::transport stream_;
+  lazy_timer read_timer_;  // every read's deadline (no timer-heap operation per read)
   adaptive_buffer buf_;
   bool keep_grown_ = false;
   std::size_t rpos_ = 0, wpos_ = 0;

@@ -257,7 +257,13 @@ task<client::outcome> worker::request_tries(std::optional<client::connection>& c
         // ready: the clock is read only when writing had to wait (docs/report.md, Phases).
         const std::int64_t written_at = conn->send_calls() > 1 ? to_ns(mono_clock::now() - start) : ready;
         const client::exchange_deadlines dl{start + plan_.config.timeout, time_point::max()};
-        o = co_await conn->receive(start, dl, other ? other->head : plan_.head_request, other ? other->keep : nullptr);
+        // receive() in this frame: no frame per response, one less to bring back into the
+        // cache when the response comes (at -c 1000 the connections' frames outgrow it).
+        client::connection::receiver rx(*conn, start, dl, other ? other->head : plan_.head_request,
+                                        other ? other->keep : nullptr);
+        while (rx.reading()) rx.take(co_await rx.read());
+        if (rx.needs_body()) rx.body_read(co_await rx.read_body());
+        o = rx.finish();
         o.times.connect = ready;
         o.times.written = written_at;
         if (location && follows(o)) *location = conn->location();

@@ -112,6 +112,12 @@ class transport {
     if (!tls_) [[likely]] return tcp_.read(buf, len).until(deadline);
     return tls_read(buf, len, deadline);
   }
+  /// read() with `timer` as its deadline's timer on plain TCP (io_awaiter::until): for reads
+  /// in a series, whose deadlines move forward. TLS reads time out as read() does.
+  awaitable read(void* buf, std::size_t len, time_point deadline, lazy_timer& timer) noexcept {
+    if (!tls_) [[likely]] return tcp_.read(buf, len).until(timer, deadline);
+    return tls_read(buf, len, deadline);
+  }
   awaitable write(const void* buf, std::size_t len, time_point deadline = time_point::max()) noexcept {
     if (!tls_) [[likely]] return tcp_.write(buf, len).until(deadline);
     return tls_write(buf, len, deadline);

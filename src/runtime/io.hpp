@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "runtime/event_loop.hpp"
+#include "runtime/lazy_timer.hpp"
 
 namespace barrage {
 
@@ -19,17 +20,24 @@ class io_awaiter {
  public:
   io_awaiter(io_handle& h, io_op op) noexcept : h_(&h), op_(op) {}
   /// Only before it is awaited (it is then not linked anywhere).
-  io_awaiter(io_awaiter&& o) noexcept : h_(o.h_), op_(o.op_), deadline_(o.deadline_) {}
+  io_awaiter(io_awaiter&& o) noexcept : h_(o.h_), op_(o.op_), deadline_(o.deadline_), lazy_(o.lazy_) {}
   io_awaiter& operator=(io_awaiter&&) = delete;
   ~io_awaiter() {
     if (started_ && !finished_) loop_->backend().cancel(*h_, op_);
-    if (timer_.node.queued()) loop_->cancel_timer(timer_.node);
+    stop_timer();
   }
 
   /// Gives up at `deadline`: the operation is abandoned and the result is -ETIMEDOUT.
   /// Costs one timer insert and cancel, and only when the operation has to wait.
   io_awaiter until(time_point deadline) && noexcept {
     deadline_ = deadline;
+    return std::move(*this);
+  }
+  /// The same with `t` as the timer (lazy_timer.hpp): for a series of waits with deadlines
+  /// that move forward, no timer-heap operation per wait. `t` outlives the wait.
+  io_awaiter until(lazy_timer& t, time_point deadline) && noexcept {
+    deadline_ = deadline;
+    lazy_ = &t;
     return std::move(*this);
   }
 
@@ -46,15 +54,20 @@ class io_awaiter {
       return false;
     }
     if (deadline_ != time_point::max()) {
-      timer_.self = this;
-      timer_.node.fire = &expire;
-      loop_->add_timer(timer_.node, deadline_);
+      timed_ = true;
+      if (lazy_) {
+        lazy_->start(*loop_, deadline_, &expire_lazy, this);
+      } else {
+        timer_.self = this;
+        timer_.node.fire = &expire;
+        loop_->add_timer(timer_.node, deadline_);
+      }
     }
     return true;
   }
   long await_resume() {
     finished_ = true;
-    if (timer_.node.queued()) loop_->cancel_timer(timer_.node);
+    stop_timer();
     wait_.leave();
     return op_.result;
   }
@@ -63,13 +76,25 @@ class io_awaiter {
   static void abort(void* p) noexcept {
     auto* self = static_cast<io_awaiter*>(p);
     self->loop_->backend().cancel(*self->h_, self->op_);
-    if (self->timer_.node.queued()) self->loop_->cancel_timer(self->timer_.node);
+    self->stop_timer();
     self->finished_ = true;
     self->wait_.cancelled = true;
     self->loop_->schedule(self->op_.waiter, self->wait_.scope);
   }
-  static void expire(timer_node* n) noexcept {
-    io_awaiter* self = reinterpret_cast<deadline_timer*>(n)->self;
+  /// Only what was armed: a wait that never armed a timer reads no timer node.
+  void stop_timer() noexcept {
+    if (!timed_) return;
+    timed_ = false;
+    if (lazy_) {
+      lazy_->stop(this);
+    } else if (timer_.node.queued()) {
+      loop_->cancel_timer(timer_.node);
+    }
+  }
+  static void expire(timer_node* n) noexcept { time_out(reinterpret_cast<deadline_timer*>(n)->self); }
+  static void expire_lazy(void* p) noexcept { time_out(static_cast<io_awaiter*>(p)); }
+  static void time_out(io_awaiter* self) noexcept {
+    self->timed_ = false;
     self->loop_->backend().cancel(*self->h_, self->op_);
     self->finished_ = true;
     self->op_.result = -ETIMEDOUT;
@@ -85,10 +110,11 @@ class io_awaiter {
   io_handle* h_;
   io_op op_;
   time_point deadline_ = time_point::max();
+  lazy_timer* lazy_ = nullptr;
   deadline_timer timer_;
   event_loop* loop_ = nullptr;
   cancellable_wait wait_;
-  bool started_ = false, finished_ = false;
+  bool started_ = false, finished_ = false, timed_ = false;
 };
 
 /// An fd registered with the current thread's loop for its whole life; closed on destruction.
