@@ -181,7 +181,41 @@ task<void> worker::closed_user(unsigned id) {
     // one_request() in place: a frame less per connection while its request waits.
     const bool counted = count_start(t);
     time_point done;
-    const client::outcome o = co_await request_tries(conn, t, counted, done, redirect_target(location));
+    drop_if_closed(conn);
+    if (!conn || plan_.config.redirects > 0) {  // connecting or following: the general path
+      const client::outcome o = co_await request_tries(conn, t, counted, done, redirect_target(location));
+      record(o, counted, t, t, done);
+      continue;
+    }
+    // The plain request on an open connection: its first try in this frame, as request_tries
+    // would run it, so that a request makes no coroutine frame of its own (at -c 1000 each
+    // frame is cache lines missed when the response comes). What follows a try other than
+    // done (the keep-alive race's re-send, a retry) goes on in request_tries.
+    tries_so_far so_far{client::retry_state(plan_.config.retry, plan_.may_resend), 0, t, {}};
+    const bool reused = plan_.config.keepalive && conn->uses() > 0;
+    const std::uint64_t sent_before = conn->bytes_sent();
+    const client::error_kind sent = co_await conn->send(plan_.request, t + plan_.config.timeout);
+    so_far.written = conn->bytes_sent() - sent_before;
+    if (sent != client::error_kind::none) {
+      so_far.o.error = sent;
+      so_far.o.times.complete = to_ns(mono_clock::now() - t);
+    } else {
+      const std::int64_t written_at = conn->send_calls() > 1 ? to_ns(mono_clock::now() - t) : 0;
+      const client::exchange_deadlines dl{t + plan_.config.timeout, time_point::max()};
+      client::connection::receiver rx(*conn, t, dl, plan_.head_request, nullptr);
+      while (rx.reading()) rx.take(co_await rx.read());
+      if (rx.needs_body()) rx.body_read(co_await rx.read_body());
+      so_far.o = rx.finish();
+      so_far.o.times.connect = 0;
+      so_far.o.times.written = written_at;
+    }
+    after_try(conn, so_far.o);
+    so_far.step = so_far.tries.after(so_far.o, reused);
+    if (so_far.step == client::retry_step::done) {
+      record(settle(so_far, counted, done), counted, t, t, done);
+      continue;
+    }
+    const client::outcome o = co_await request_tries(conn, t, counted, done, nullptr, nullptr, &so_far);
     record(o, counted, t, t, done);
   }
   if (conn) open_.fetch_sub(1, std::memory_order_relaxed);
@@ -224,75 +258,90 @@ task<void> worker::open_user(unsigned) {
 
 
 task<client::outcome> worker::request_tries(std::optional<client::connection>& conn, time_point actual, bool counted,
-                                            time_point& done, std::string* location, const request_override* other) {
-  client::retry_state tries(plan_.config.retry, other ? other->may_resend : plan_.may_resend);
-  std::uint64_t written = 0;
-  time_point start = actual;  // read by the caller just now: the first try reuses it
-  client::outcome o;
-  for (;;) {
-    if (tries.attempts() > 0 || tries.resent()) start = mono_clock::now();
-    if (other && other->keep) other->keep->body.clear();
-    // One try, in this frame: a keep-alive request makes no other frame but send's and receive's.
-    o = client::outcome{};
-    drop_if_closed(conn);
-    bool reused = conn && conn->uses() > 0;
-    std::int64_t ready = 0;  // when the connection was ready, from start: 0 when it was open
-    if (!conn) {             // not a coroutine call per request: only when a connection is needed
-      const bool connected = co_await ensure_connected(conn, o, other ? other->origin : 0);
-      if (connected) ready = to_ns(ready_at_ - start);
-    }
-    if (conn) {
-      if (!plan_.config.keepalive) reused = false;
-      // send then receive, not exchange(): the generator has no use for the `written` phase and
-      // its clock read.
-      const std::uint64_t sent_before = conn->bytes_sent();
-      const std::string_view request = other ? other->bytes : std::string_view(plan_.request);
-      const client::error_kind sent = co_await conn->send(request, start + plan_.config.timeout);
-      written += conn->bytes_sent() - sent_before;
-      if (sent != client::error_kind::none) {
-        o.error = sent;
-        o.times.complete = to_ns(mono_clock::now() - start);
-      } else {
-        // A request the socket took in one write call counts as written when the connection was
-        // ready: the clock is read only when writing had to wait (docs/report.md, Phases).
-        const std::int64_t written_at = conn->send_calls() > 1 ? to_ns(mono_clock::now() - start) : ready;
-        const client::exchange_deadlines dl{start + plan_.config.timeout, time_point::max()};
-        // receive() in this frame: no frame per response, one less to bring back into the
-        // cache when the response comes (at -c 1000 the connections' frames outgrow it).
-        client::connection::receiver rx(*conn, start, dl, other ? other->head : plan_.head_request,
-                                        other ? other->keep : nullptr);
-        while (rx.reading()) rx.take(co_await rx.read());
-        if (rx.needs_body()) rx.body_read(co_await rx.read_body());
-        o = rx.finish();
-        o.times.connect = ready;
-        o.times.written = written_at;
-        if (location && follows(o)) *location = conn->location();
-      }
-      if (client::is_tls(o.error)) [[unlikely]]
-        note_tls_failure(o, *conn);
-      if (!plan_.config.keepalive) conn->close();
+                                            time_point& done, std::string* location, const request_override* other,
+                                            tries_so_far* first) {
+  // A first try run by the caller (closed_user's plain path) goes on from its step.
+  tries_so_far st = first ? std::move(*first)
+                          : tries_so_far{client::retry_state(plan_.config.retry,
+                                                             other ? other->may_resend : plan_.may_resend),
+                                         0, actual, {}};
+  client::outcome& o = st.o;
+  time_point& start = st.start;  // read by the caller just now: the first try reuses it
+  for (bool try_now = first == nullptr;; try_now = true) {
+    if (try_now) {
+      if (st.tries.attempts() > 0 || st.tries.resent()) start = mono_clock::now();
+      if (other && other->keep) other->keep->body.clear();
+      // One try, in this frame: a keep-alive request makes no other frame but send's and receive's.
+      o = client::outcome{};
       drop_if_closed(conn);
-    } else {
-      o.times.complete = to_ns(mono_clock::now() - start);
+      bool reused = conn && conn->uses() > 0;
+      std::int64_t ready = 0;  // when the connection was ready, from start: 0 when it was open
+      if (!conn) {             // not a coroutine call per request: only when a connection is needed
+        const bool connected = co_await ensure_connected(conn, o, other ? other->origin : 0);
+        if (connected) ready = to_ns(ready_at_ - start);
+      }
+      if (conn) {
+        if (!plan_.config.keepalive) reused = false;
+        // send then receive, not exchange(): the generator has no use for the `written` phase and
+        // its clock read.
+        const std::uint64_t sent_before = conn->bytes_sent();
+        const std::string_view request = other ? other->bytes : std::string_view(plan_.request);
+        const client::error_kind sent = co_await conn->send(request, start + plan_.config.timeout);
+        st.written += conn->bytes_sent() - sent_before;
+        if (sent != client::error_kind::none) {
+          o.error = sent;
+          o.times.complete = to_ns(mono_clock::now() - start);
+        } else {
+          // A request the socket took in one write call counts as written when the connection was
+          // ready: the clock is read only when writing had to wait (docs/report.md, Phases).
+          const std::int64_t written_at = conn->send_calls() > 1 ? to_ns(mono_clock::now() - start) : ready;
+          const client::exchange_deadlines dl{start + plan_.config.timeout, time_point::max()};
+          // receive() in this frame: no frame per response, one less to bring back into the
+          // cache when the response comes (at -c 1000 the connections' frames outgrow it).
+          client::connection::receiver rx(*conn, start, dl, other ? other->head : plan_.head_request,
+                                          other ? other->keep : nullptr);
+          while (rx.reading()) rx.take(co_await rx.read());
+          if (rx.needs_body()) rx.body_read(co_await rx.read_body());
+          o = rx.finish();
+          o.times.connect = ready;
+          o.times.written = written_at;
+          if (location && follows(o)) *location = conn->location();
+        }
+        after_try(conn, o);
+      } else {
+        o.times.complete = to_ns(mono_clock::now() - start);
+      }
+      st.step = st.tries.after(o, reused);
     }
-    const client::retry_step step = tries.after(o, reused);
-    if (step == client::retry_step::resend) {  // the keep-alive race: counted as re-sent, not retried
+    if (st.step == client::retry_step::resend) {  // the keep-alive race: counted as re-sent, not retried
       if (counted) ++stats_.count.resent;
       continue;
     }
-    if (step == client::retry_step::done || mono_clock::now() >= plan_.end) break;
-    co_await sleep_for(client::backoff_before(plan_.config.retry, tries.attempts(), client::jitter_draw()));
+    if (st.step == client::retry_step::done || mono_clock::now() >= plan_.end) break;
+    co_await sleep_for(client::backoff_before(plan_.config.retry, st.tries.attempts(), client::jitter_draw()));
   }
-  o.attempts = static_cast<std::uint8_t>(std::min(tries.attempts(), 255u));
-  if (counted) stats_.count.bytes_out += written;
+  client::outcome r = settle(st, counted, done);
+  if (location && follows(r) && !other) {  // a step's chain is its caller's (scenario_request)
+    r = co_await follow_redirects(conn, r, std::move(*location), actual, counted);
+    r.times.first_byte = 0;  // a chain's time is in its hops (redirect_hops), not in the phases
+    done = actual + std::chrono::nanoseconds(r.times.complete);  // the chain is timed from `actual`
+  }
+  co_return r;
+}
+
+void worker::after_try(std::optional<client::connection>& conn, client::outcome& o) {
+  if (client::is_tls(o.error)) [[unlikely]]
+    note_tls_failure(o, *conn);
+  if (!plan_.config.keepalive) conn->close();
+  drop_if_closed(conn);
+}
+
+client::outcome worker::settle(tries_so_far& st, bool counted, time_point& done) noexcept {
+  st.o.attempts = static_cast<std::uint8_t>(std::min(st.tries.attempts(), 255u));
+  if (counted) stats_.count.bytes_out += st.written;
   // Every try's outcome carries its completion time: no clock read here.
-  done = start + std::chrono::nanoseconds(o.times.complete);
-  if (location && follows(o) && !other) {  // a step's chain is its caller's (scenario_request)
-    o = co_await follow_redirects(conn, o, std::move(*location), actual, counted);
-    o.times.first_byte = 0;  // a chain's time is in its hops (redirect_hops), not in the phases
-    done = actual + std::chrono::nanoseconds(o.times.complete);  // the chain is timed from `actual`
-  }
-  co_return o;
+  done = st.start + std::chrono::nanoseconds(st.o.times.complete);
+  return st.o;
 }
 
 bool worker::follows(const client::outcome& o) const noexcept {

@@ -14,6 +14,7 @@
 
 #include "client/connection.hpp"
 #include "client/h2_connection.hpp"
+#include "client/retry.hpp"
 #include "h2/client_session.hpp"
 #include "http/url.hpp"
 #include "loadgen/config.hpp"
@@ -111,6 +112,16 @@ struct run_plan {
   std::atomic<bool> interrupted{false};  // SIGINT: stop starting requests
   /// A scenario or --targets run: what each virtual user runs instead of `request`.
   std::shared_ptr<const scenario_plan> scenario;
+};
+
+/// One request's tries so far (request_tries): the retry state, the bytes written, when the
+/// last try started, its outcome and what follows it.
+struct tries_so_far {
+  client::retry_state tries;
+  std::uint64_t written = 0;
+  time_point start;
+  client::outcome o;
+  client::retry_step step = client::retry_step::done;
 };
 
 class worker {
@@ -232,8 +243,17 @@ class worker {
   /// `counted`: its bytes written count. `location` (redirect_target: null unless --redirects)
   /// receives a redirect's Location, and the plan's request's redirect is followed (the outcome is
   /// the chain's, timed from `actual`; a step's, `other`, is scenario_request's to follow). `other`: a request other than the plan's (a scenario step's).
+  /// `first`: the request's first try, already run by the caller (closed_user's plain path):
+  /// its tries go on from first->step.
   task<client::outcome> request_tries(std::optional<client::connection>& conn, time_point actual, bool counted,
-                                      time_point& done, std::string* location, const request_override* other = nullptr);
+                                      time_point& done, std::string* location, const request_override* other = nullptr,
+                                      tries_so_far* first = nullptr);
+  /// After a try on `conn` (open when it started): its TLS failure noted, the connection
+  /// closed without keep-alive, and dropped when closed.
+  void after_try(std::optional<client::connection>& conn, client::outcome& o);
+  /// The request whose tries are `st` is over: its outcome (attempts set), its bytes written
+  /// counted when it is, `done` when it completed.
+  client::outcome settle(tries_so_far& st, bool counted, time_point& done) noexcept;
   /// Counts a request intended at `intended` as started when it is counted; whether it is.
   bool count_start(time_point intended) noexcept {
     const bool counted = intended >= plan_.counted_from;

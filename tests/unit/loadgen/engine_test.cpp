@@ -130,6 +130,70 @@ TEST(engine, idle_connections_closed_by_the_server_are_retried_not_lost) {
   expect_accounted(*r);
 }
 
+TEST(engine, a_plain_request_counts_as_one_on_the_general_path_does_for_the_same_exchanges) {
+  // Without --redirects a request on an open connection runs in the user's own frame; with
+  // --redirects (nothing to follow here) every request takes request_tries: same counts.
+  test::peer_thread peer({test::send(ok2)});
+  auto c = config_for(peer.url());
+  c.threads = 1;
+  c.requests = 300;
+  auto plain = run_load(c);
+  c.redirects = 1;
+  auto general = run_load(c);
+  ASSERT_TRUE(plain.ok() && general.ok());
+  const counters& p = plain->stats.count;
+  const counters& g = general->stats.count;
+  EXPECT_EQ(p.started, 300u);
+  EXPECT_EQ(p.succeeded, 300u);
+  EXPECT_EQ(p.succeeded, g.succeeded);
+  EXPECT_EQ(p.status[200], g.status[200]);
+  EXPECT_EQ(p.bytes_in, g.bytes_in);
+  EXPECT_EQ(p.bytes_out, g.bytes_out);
+  EXPECT_EQ(p.connects, g.connects);
+  EXPECT_EQ(p.retried + p.resent + g.retried + g.resent, 0u);
+  EXPECT_EQ(plain->stats.latency.count(), general->stats.latency.count());
+  expect_accounted(*plain);
+  expect_accounted(*general);
+}
+
+TEST(engine, a_retried_status_on_a_reused_connection_is_still_retried_and_its_bytes_counted) {
+  test::peer_thread peer({test::send("HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n")});
+  auto c = config_for(peer.url());
+  c.connections = 1;
+  c.threads = 1;
+  c.requests = 5;
+  auto once = run_load(c);
+  c.retry.attempts = 3;
+  c.retry.backoff = 1ms;
+  c.retry.statuses = {503};
+  auto r = run_load(c);
+  ASSERT_TRUE(once.ok() && r.ok());
+  EXPECT_EQ(r->stats.count.failed, 5u);
+  EXPECT_EQ(r->stats.count.status[503], 5u);
+  EXPECT_EQ(r->stats.count.retried, 10u);  // two retries per request, each after a reuse
+  EXPECT_EQ(r->stats.count.bytes_out, 3 * once->stats.count.bytes_out);
+  EXPECT_EQ(r->stats.count.connects, 1u);
+  expect_accounted(*r);
+}
+
+TEST(engine, a_reuse_that_races_the_servers_close_is_re_sent_not_failed) {
+  // Every response is followed by a close: a request on the reused connection finds it closed
+  // before a byte of the response and goes again on a new one.
+  test::peer_thread peer({test::send(ok2), test::close_now()});
+  auto c = config_for(peer.url());
+  c.connections = 1;
+  c.threads = 1;
+  c.requests = 20;
+  auto r = run_load(c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->stats.count.succeeded, 20u);
+  EXPECT_EQ(r->stats.count.failed, 0u);
+  EXPECT_EQ(r->stats.count.retried, 0u);
+  EXPECT_GE(r->stats.count.resent, 1u);
+  EXPECT_EQ(r->stats.count.resent + 1, r->stats.count.connects);  // one new connection per re-send
+  expect_accounted(*r);
+}
+
 TEST(engine, the_open_model_sends_on_schedule_and_measures_from_the_intended_time) {
   test::peer_thread peer({test::pause(5ms), test::send(ok2)});
   auto c = config_for(peer.url());
