@@ -138,6 +138,8 @@ class connection {
     void body_read(error_kind e);
     /// The outcome, once neither reading() nor needs_body().
     outcome finish() noexcept { return o_; }
+    /// The same in place: for a caller that completes it (phases, attempts) without a copy.
+    outcome& result() noexcept { return o_; }
 
    private:
     enum class phase : std::uint8_t { head, body, done };

@@ -190,33 +190,40 @@ task<void> worker::closed_user(unsigned id) {
     // The plain request on an open connection: its first try in this frame, as request_tries
     // would run it, so that a request makes no coroutine frame of its own (at -c 1000 each
     // frame is cache lines missed when the response comes). What follows a try other than
-    // done (the keep-alive race's re-send, a retry) goes on in request_tries.
-    tries_so_far so_far{client::retry_state(plan_.config.retry, plan_.may_resend), 0, t, {}};
+    // done (the keep-alive race's re-send, a retry) goes on in request_tries. The locals a
+    // request touches are these few and the receiver; request_tries' state only on that path.
     const bool reused = plan_.config.keepalive && conn->uses() > 0;
     const std::uint64_t sent_before = conn->bytes_sent();
     const client::error_kind sent = co_await conn->send(plan_.request, t + plan_.config.timeout);
-    so_far.written = conn->bytes_sent() - sent_before;
-    if (sent != client::error_kind::none) {
-      so_far.o.error = sent;
-      so_far.o.times.complete = to_ns(mono_clock::now() - t);
-    } else {
-      const std::int64_t written_at = conn->send_calls() > 1 ? to_ns(mono_clock::now() - t) : 0;
-      const client::exchange_deadlines dl{t + plan_.config.timeout, time_point::max()};
-      client::connection::receiver rx(*conn, t, dl, plan_.head_request, nullptr);
-      while (rx.reading()) rx.take(co_await rx.read());
-      if (rx.needs_body()) rx.body_read(co_await rx.read_body());
-      so_far.o = rx.finish();
-      so_far.o.times.connect = 0;
-      so_far.o.times.written = written_at;
-    }
-    after_try(conn, so_far.o);
-    so_far.step = so_far.tries.after(so_far.o, reused);
-    if (so_far.step == client::retry_step::done) {
-      record(settle(so_far, counted, done), counted, t, t, done);
+    if (sent != client::error_kind::none) [[unlikely]] {
+      client::outcome failed;
+      failed.error = sent;
+      failed.times.complete = to_ns(mono_clock::now() - t);
+      const std::uint64_t written = conn->bytes_sent() - sent_before;
+      after_try(conn, failed);
+      const client::outcome o = co_await plain_tries(conn, failed, reused, written, t, counted, done);
+      record(o, counted, t, t, done);
       continue;
     }
-    const client::outcome o = co_await request_tries(conn, t, counted, done, nullptr, nullptr, &so_far);
-    record(o, counted, t, t, done);
+    const std::int64_t written_at = conn->send_calls() > 1 ? to_ns(mono_clock::now() - t) : 0;
+    client::connection::receiver rx(*conn, t, {t + plan_.config.timeout, time_point::max()}, plan_.head_request,
+                                    nullptr);
+    while (rx.reading()) rx.take(co_await rx.read());
+    if (rx.needs_body()) rx.body_read(co_await rx.read_body());
+    client::outcome& o = rx.result();
+    o.times.written = written_at;  // connect: 0, the connection was open
+    const std::uint64_t written = conn->bytes_sent() - sent_before;
+    after_try(conn, o);
+    client::retry_state tries(plan_.config.retry, plan_.may_resend);
+    if (tries.after(o, reused) == client::retry_step::done) [[likely]] {
+      o.attempts = 1;
+      if (counted) stats_.count.bytes_out += written;
+      done = t + std::chrono::nanoseconds(o.times.complete);
+      record(o, counted, t, t, done);
+      continue;
+    }
+    const client::outcome r = co_await plain_tries(conn, o, reused, written, t, counted, done);
+    record(r, counted, t, t, done);
   }
   if (conn) open_.fetch_sub(1, std::memory_order_relaxed);
   user_finished();
@@ -334,6 +341,15 @@ void worker::after_try(std::optional<client::connection>& conn, client::outcome&
     note_tls_failure(o, *conn);
   if (!plan_.config.keepalive) conn->close();
   drop_if_closed(conn);
+}
+
+task<client::outcome> worker::plain_tries(std::optional<client::connection>& conn, const client::outcome& first,
+                                          bool reused, std::uint64_t written, time_point start, bool counted,
+                                          time_point& done) {
+  tries_so_far so_far{client::retry_state(plan_.config.retry, plan_.may_resend), written, start, first};
+  so_far.step = so_far.tries.after(first, reused);
+  if (so_far.step == client::retry_step::done) co_return settle(so_far, counted, done);
+  co_return co_await request_tries(conn, start, counted, done, nullptr, nullptr, &so_far);
 }
 
 client::outcome worker::settle(tries_so_far& st, bool counted, time_point& done) noexcept {

@@ -248,6 +248,10 @@ class worker {
   task<client::outcome> request_tries(std::optional<client::connection>& conn, time_point actual, bool counted,
                                       time_point& done, std::string* location, const request_override* other = nullptr,
                                       tries_so_far* first = nullptr);
+  /// closed_user's plain request whose first try on `conn` ended in `first` and was not done
+  /// (a re-send or a retry follows): the rest of its tries (request_tries), settled.
+  task<client::outcome> plain_tries(std::optional<client::connection>& conn, const client::outcome& first, bool reused,
+                                    std::uint64_t written, time_point start, bool counted, time_point& done);
   /// After a try on `conn` (open when it started): its TLS failure noted, the connection
   /// closed without keep-alive, and dropped when closed.
   void after_try(std::optional<client::connection>& conn, client::outcome& o);
