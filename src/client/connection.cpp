@@ -47,6 +47,12 @@ connection::connection(net::transport t, http::response_limits limits)
       limits_(limits),
       parser_(fields_, limits) {}
 
+connection::connection(net::transport t, http::response_limits limits, std::span<http::header, few_fields> fields)
+    : stream_(std::move(t)),
+      buf_(initial_buffer, std::max(largest_buffer, limits.max_head_bytes + 4096)),
+      limits_(limits),
+      parser_(fields, limits) {}
+
 connection::send_awaitable connection::send(std::string_view request, time_point deadline) {
   send_calls_ = 0;
   if (request.empty()) return send_awaitable(error_kind::none);

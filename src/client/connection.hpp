@@ -55,6 +55,11 @@ class connection {
   std::size_t buffer_size() const noexcept { return buf_.size(); }
 
   explicit connection(net::transport t, http::response_limits limits = {});
+  /// Parses heads into `fields` (few_fields slots) instead of its own: slots shared by the
+  /// connections of one thread, as a head's fields are read (Location, keep, the watch) before
+  /// the receiver step that parsed them returns, never after a wait. A head with more fields
+  /// still moves to the connection's own most_fields slots.
+  connection(net::transport t, http::response_limits limits, std::span<http::header, few_fields> fields);
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
 

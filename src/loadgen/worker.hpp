@@ -311,6 +311,10 @@ class worker {
   async_event target_changed_;
 
   run_stats stats_;
+  /// The head field slots of this thread's HTTP/1.1 connections (client::connection's shared
+  /// slots): a response's fields are used before its parse step returns, so one set serves
+  /// them all and stays in the cache, where a thousand connections' own would not.
+  std::array<http::header, client::connection::few_fields> field_slots_{};
   // The current second, published by ticker().
   std::uint64_t second_index_ = 0;
   std::uint64_t second_requests_ = 0, second_errors_ = 0;

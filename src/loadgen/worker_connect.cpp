@@ -38,7 +38,7 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
     o.error = client::error_kind::h2_protocol_error;
     co_return false;
   }
-  conn.emplace(std::move(*t));
+  conn.emplace(std::move(*t), http::response_limits{}, field_slots_);
   if (plan_.config.pipeline > 1) conn->keep_grown_buffer();
   if (plan_.config.redirects > 0) conn->keep_location(true);
   if (plan_.config.stream) conn->set_watch(std::make_unique<stream_recorder>(stats_.streams, plan_.counted_from, plan_.config.stall));

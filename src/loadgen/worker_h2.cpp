@@ -89,7 +89,7 @@ task<void> worker::closed_user_h2(unsigned id) {
 task<bool> worker::closed_http1_fallback(unsigned id, net::transport t) {
   // The server chose HTTP/1.1: this connection runs the HTTP/1.1 loop, one at a time.
   std::optional<client::connection> conn;
-  conn.emplace(std::move(t));
+  conn.emplace(std::move(t), http::response_limits{}, field_slots_);
   ++stats_.count.connects;
   open_.fetch_add(1, std::memory_order_relaxed);
   bool more = true;

@@ -100,7 +100,7 @@ task<bool> worker::connect_elsewhere(std::optional<client::connection>& conn, co
   } else {
     t.emplace(std::move(*s));
   }
-  conn.emplace(std::move(*t));
+  conn.emplace(std::move(*t), http::response_limits{}, field_slots_);
   conn->keep_location(true);
   ++stats_.count.connects;
   co_return true;

@@ -2,12 +2,14 @@
 // generator's request); its outcome is receive()'s, and its reads keep their deadlines.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "client/connection.hpp"
 #include "net/tcp.hpp"
+#include "runtime/spawn.hpp"
 #include "scripted_peer.hpp"
 
 using namespace barrage;
@@ -113,5 +115,47 @@ TEST(client_receiver, a_silent_peer_times_the_steps_out_at_the_deadline_and_not_
     EXPECT_GE(got.o.times.complete, 30'000'000);
     EXPECT_LT(got.o.times.complete, 1'000'000'000);
     EXPECT_FALSE(c.is_open());
+  }());
+}
+
+TEST(client_receiver, connections_sharing_field_slots_each_keep_their_own_responses_fields) {
+  sync_wait([]() -> task<void> {
+    std::array<http::header, connection::few_fields> slots{};
+    // A's head ends after B's whole response: B parses into the slots while A waits.
+    scripted_peer a({test::send("HTTP/1.1 302 Found\r\nLocation: /a\r\nX-Who: a"), test::pause(20ms),
+                     test::send("\r\nContent-Length: 0\r\n\r\n")});
+    scripted_peer b({test::send("HTTP/1.1 301 Moved\r\nX-Who: b\r\nLocation: /b\r\nContent-Length: 0\r\n\r\n")});
+    connection ca(co_await connect_to_peer(a), {}, slots);
+    connection cb(co_await connect_to_peer(b), {}, slots);
+    ca.keep_location(true);
+    cb.keep_location(true);
+    response_data ka, kb;
+    auto ha = spawn(get_in_steps(ca, &ka));
+    auto hb = spawn(get_in_steps(cb, &kb));
+    const stepped sb = co_await hb;
+    const stepped sa = co_await ha;
+    EXPECT_EQ(sa.o.status, 302);
+    EXPECT_EQ(sb.o.status, 301);
+    EXPECT_EQ(ca.location(), "/a");
+    EXPECT_EQ(cb.location(), "/b");
+    using field = std::pair<std::string, std::string>;
+    EXPECT_EQ(ka.headers, (std::vector<field>{{"Location", "/a"}, {"X-Who", "a"}, {"Content-Length", "0"}}));
+    EXPECT_EQ(kb.headers, (std::vector<field>{{"X-Who", "b"}, {"Location", "/b"}, {"Content-Length", "0"}}));
+  }());
+}
+
+TEST(client_receiver, a_head_with_more_fields_than_the_shared_slots_still_parses_whole) {
+  sync_wait([]() -> task<void> {
+    std::string head = "HTTP/1.1 200 OK\r\n";
+    for (int i = 0; i < 20; ++i) head += "X-" + std::to_string(i) + ": v\r\n";
+    scripted_peer peer({test::send(head + "Content-Length: 2\r\n\r\nok")});
+    std::array<http::header, connection::few_fields> slots{};
+    connection c(co_await connect_to_peer(peer), {}, slots);
+    response_data keep;
+    const stepped got = co_await get_in_steps(c, &keep);
+    EXPECT_EQ(got.o.error, error_kind::none);
+    EXPECT_EQ(got.o.status, 200);
+    EXPECT_EQ(keep.headers.size(), 21u);
+    EXPECT_EQ(keep.body, "ok");
   }());
 }
