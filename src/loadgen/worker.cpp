@@ -157,76 +157,94 @@ task<void> worker::main() {
 task<void> worker::closed_user(unsigned id) {
   std::optional<client::connection> conn;
   std::string location;  // of a redirect, with --redirects
-  const unsigned depth = std::max(1u, plan_.config.pipeline);
   co_await sleep_until(plan_.start);
+  // The plain request comes first in this body, the other paths in blocks of their own after
+  // it: GCC lays the frame out in the order of the scopes, so what a request touches (its
+  // locals, the receiver, the send's and the read's awaiters) shares a few cache lines and the
+  // rare paths' state lies behind it.
   for (;;) {
-    while (id >= active_target_ && !stopping_) {
-      drop_if_closed(conn);
-      if (conn) {
-        conn.reset();
-        open_.fetch_sub(1, std::memory_order_relaxed);
-      }
-      co_await target_changed_.wait();
+    if (id >= active_target_ && !stopping_) [[unlikely]] {
+      co_await set_aside(conn, id);
+      continue;
     }
-    if (depth > 1) {
+    if (plan_.config.pipeline <= 1) [[likely]] {
+      const time_point t = mono_clock::now();
+      if (!may_start(t)) break;
+      // one_request() in place: a frame less per connection while its request waits.
+      const bool counted = count_start(t);
+      time_point done;
+      drop_if_closed(conn);
+      if (conn && plan_.config.redirects == 0) [[likely]] {
+        // The plain request on an open connection: its first try in this frame, as
+        // request_tries would run it, so that a request makes no coroutine frame of its own (at
+        // -c 1000 each frame is cache lines missed when the response comes). What follows a
+        // try other than done (the keep-alive race's re-send, a retry) goes on in plain_tries.
+        const bool reused = plan_.config.keepalive && conn->uses() > 0;
+        const std::uint64_t sent_before = conn->bytes_sent();
+        const client::error_kind sent = co_await conn->send(plan_.request, t + plan_.config.timeout);
+        if (sent == client::error_kind::none) [[likely]] {
+          const std::int64_t written_at = conn->send_calls() > 1 ? to_ns(mono_clock::now() - t) : 0;
+          client::connection::receiver rx(*conn, t, {t + plan_.config.timeout, time_point::max()},
+                                          plan_.head_request, nullptr);
+          while (rx.reading()) rx.take(co_await rx.read());
+          if (rx.needs_body()) rx.body_read(co_await rx.read_body());
+          client::outcome& o = rx.result();
+          o.times.written = written_at;  // connect: 0, the connection was open
+          const std::uint64_t written = conn->bytes_sent() - sent_before;
+          after_try(conn, o);
+          client::retry_state tries(plan_.config.retry, plan_.may_resend);
+          if (tries.after(o, reused) == client::retry_step::done) [[likely]] {
+            o.attempts = 1;
+            if (counted) stats_.count.bytes_out += written;
+            done = t + std::chrono::nanoseconds(o.times.complete);
+            record(o, counted, t, t, done);
+            continue;
+          }
+          {
+            const client::outcome r = co_await plain_tries(conn, o, reused, written, t, counted, done);
+            record(r, counted, t, t, done);
+          }
+          continue;
+        }
+        {
+          client::outcome failed;
+          failed.error = sent;
+          failed.times.complete = to_ns(mono_clock::now() - t);
+          const std::uint64_t written = conn->bytes_sent() - sent_before;
+          after_try(conn, failed);
+          const client::outcome o = co_await plain_tries(conn, failed, reused, written, t, counted, done);
+          record(o, counted, t, t, done);
+        }
+        continue;
+      }
+      {  // connecting or following redirects: the general path
+        const client::outcome o = co_await request_tries(conn, t, counted, done, redirect_target(location));
+        record(o, counted, t, t, done);
+      }
+      continue;
+    }
+    {
+      const std::uint64_t depth = plan_.config.pipeline;
       std::uint64_t n = 0;
       const time_point now = mono_clock::now();  // one clock read per batch, not per request
       while (n < depth && may_start(now)) ++n;
       if (n == 0) break;
       co_await pipelined_round(conn, n);
-      continue;
     }
-    time_point t = mono_clock::now();
-    if (!may_start(t)) break;
-    // one_request() in place: a frame less per connection while its request waits.
-    const bool counted = count_start(t);
-    time_point done;
-    drop_if_closed(conn);
-    if (!conn || plan_.config.redirects > 0) {  // connecting or following: the general path
-      const client::outcome o = co_await request_tries(conn, t, counted, done, redirect_target(location));
-      record(o, counted, t, t, done);
-      continue;
-    }
-    // The plain request on an open connection: its first try in this frame, as request_tries
-    // would run it, so that a request makes no coroutine frame of its own (at -c 1000 each
-    // frame is cache lines missed when the response comes). What follows a try other than
-    // done (the keep-alive race's re-send, a retry) goes on in request_tries. The locals a
-    // request touches are these few and the receiver; request_tries' state only on that path.
-    const bool reused = plan_.config.keepalive && conn->uses() > 0;
-    const std::uint64_t sent_before = conn->bytes_sent();
-    const client::error_kind sent = co_await conn->send(plan_.request, t + plan_.config.timeout);
-    if (sent != client::error_kind::none) [[unlikely]] {
-      client::outcome failed;
-      failed.error = sent;
-      failed.times.complete = to_ns(mono_clock::now() - t);
-      const std::uint64_t written = conn->bytes_sent() - sent_before;
-      after_try(conn, failed);
-      const client::outcome o = co_await plain_tries(conn, failed, reused, written, t, counted, done);
-      record(o, counted, t, t, done);
-      continue;
-    }
-    const std::int64_t written_at = conn->send_calls() > 1 ? to_ns(mono_clock::now() - t) : 0;
-    client::connection::receiver rx(*conn, t, {t + plan_.config.timeout, time_point::max()}, plan_.head_request,
-                                    nullptr);
-    while (rx.reading()) rx.take(co_await rx.read());
-    if (rx.needs_body()) rx.body_read(co_await rx.read_body());
-    client::outcome& o = rx.result();
-    o.times.written = written_at;  // connect: 0, the connection was open
-    const std::uint64_t written = conn->bytes_sent() - sent_before;
-    after_try(conn, o);
-    client::retry_state tries(plan_.config.retry, plan_.may_resend);
-    if (tries.after(o, reused) == client::retry_step::done) [[likely]] {
-      o.attempts = 1;
-      if (counted) stats_.count.bytes_out += written;
-      done = t + std::chrono::nanoseconds(o.times.complete);
-      record(o, counted, t, t, done);
-      continue;
-    }
-    const client::outcome r = co_await plain_tries(conn, o, reused, written, t, counted, done);
-    record(r, counted, t, t, done);
   }
   if (conn) open_.fetch_sub(1, std::memory_order_relaxed);
   user_finished();
+}
+
+task<void> worker::set_aside(std::optional<client::connection>& conn, unsigned id) {
+  while (id >= active_target_ && !stopping_) {
+    drop_if_closed(conn);
+    if (conn) {
+      conn.reset();
+      open_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    co_await target_changed_.wait();
+  }
 }
 
 task<void> worker::open_user(unsigned) {

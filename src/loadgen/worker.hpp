@@ -161,6 +161,9 @@ class worker {
   /// A connection's task ended: the last one sets users_done_ and stop_.
   void user_finished() noexcept;
   task<void> closed_user(unsigned id);
+  /// Closed model: while --ramp keeps connection `id` aside (and the run goes on), its
+  /// connection closed and the user waiting for the next change of the target.
+  task<void> set_aside(std::optional<client::connection>& conn, unsigned id);
   /// The closed model over HTTP/2: each connection keeps --streams requests in flight as
   /// streams (worker_h2.cpp). With --http2 a connection whose ALPN gave http/1.1 runs the
   /// HTTP/1.1 loop instead.
