@@ -1,5 +1,7 @@
 #include "client/connection.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -99,6 +101,17 @@ net::transport::awaitable connection::read_more(time_point deadline) {
   return stream_.read(buf_.data() + wpos_, buf_.size() - wpos_, deadline);
 }
 
+time_point connection::stamped_read_time(time_point floor) const noexcept {
+  const time_point now = mono_clock::now();
+  const std::int64_t stamp = stream_.receive_stamp();
+  if (stamp == 0) return now;
+  timespec real;
+  ::clock_gettime(CLOCK_REALTIME, &real);
+  const std::int64_t ago = std::int64_t{real.tv_sec} * 1'000'000'000 + real.tv_nsec - stamp;
+  if (ago <= 0) return now;
+  return std::max(floor, now - std::chrono::nanoseconds(ago));
+}
+
 http::parse_status connection::widen_fields(bool head_request) {
   more_fields_.reset(new http::header[most_fields]);
   parser_ = http::response_parser(std::span<http::header>(more_fields_.get(), most_fields), limits_);
@@ -159,7 +172,7 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
     o.bytes_in += static_cast<std::uint64_t>(n);
     if (watch_) read_at_ = mono_clock::now();
     if (!o.times.first_byte) {
-      o.times.first_byte = since();
+      o.times.first_byte = stream_.receive_stamps() ? to_ns(stamped_read_time(start) - start) : since();
       reads_at_first_byte = reads_;
     }
     st = parser_.parse(buffered());
@@ -201,7 +214,9 @@ task<outcome> connection::receive(time_point start, exchange_deadlines dl, bool 
   rest_after(o.bytes_in);
   // No read after the first byte's: complete at the same instant (parsing takes well under a
   // microsecond), which spares a clock read per response (docs/performance.md).
-  o.times.complete = reads_ == reads_at_first_byte ? o.times.first_byte : since();
+  // With receive stamps, the last read's data came when its stamp says.
+  if (reads_ == reads_at_first_byte) o.times.complete = o.times.first_byte;
+  else o.times.complete = stream_.receive_stamps() ? to_ns(stamped_read_time(start) - start) : since();
   co_return o;
 }
 

@@ -39,6 +39,7 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
     co_return false;
   }
   conn.emplace(std::move(*t));
+  if (hold_responses_) conn->enable_receive_stamps();  // false only for TLS, which hold_responses_ excludes
   if (plan_.config.pipeline > 1) conn->keep_grown_buffer();
   if (plan_.config.redirects > 0) conn->keep_location(true);
   if (plan_.config.stream) conn->set_watch(std::make_unique<stream_recorder>(stats_.streams, plan_.counted_from, plan_.config.stall));

@@ -26,6 +26,10 @@ enum class io_kind : std::uint8_t {
   connect,   // completes a connect() that returned EINPROGRESS -> 0
   readable,  // waits until the fd is readable -> 0
   writable,  // waits until the fd is writable -> 0
+  // buf, len -> bytes read, as `read`; *stamp gets the kernel's receive time of the last
+  // segment read (CLOCK_REALTIME, ns; 0: none) on a socket with SO_TIMESTAMPING's software
+  // receive stamps on (net::enable_receive_stamps).
+  read_stamped,
 };
 
 /// One operation in flight. result: >= 0 on success, -errno on failure.
@@ -37,6 +41,7 @@ struct io_op {
   int iovcnt = 0;
   sockaddr* addr = nullptr;
   socklen_t* addrlen = nullptr;
+  std::int64_t* stamp = nullptr;  // read_stamped: where the receive time goes
   long result = 0;
   std::coroutine_handle<> waiter;
   stop_scope* scope = nullptr;

@@ -315,6 +315,10 @@ bool uring_backend::start(io_handle& h, io_op& op) noexcept {
       if (start_read(h, s, op)) return true;
       h.reader = &op;
       return false;
+    case io_kind::read_stamped:
+      if (start_read_stamped(h, s, op)) return true;
+      h.reader = &op;
+      return false;
     case io_kind::readable:
       if (s.send_error != 0) return op.result = 0, true;
       if (s.use_recv && s.recv_started) {  // the receive owns the read side: ask it
@@ -526,6 +530,13 @@ void uring_backend::on_poll(std::uint32_t i, bool out, int res, io_sink& sink) n
   if (out && (op->kind == io_kind::write || op->kind == io_kind::writev)) {
     if (!start_write(h, s, *op)) return;  // waits on a poll again, or on the send buffer
     h.writer = nullptr;
+    sink.io_done(*op);
+    return;
+  }
+  if (!out && op->kind == io_kind::read_stamped) {  // uring_recvmsg.cpp: data may have come
+    h.may_read = true;
+    if (!start_read_stamped(h, s, *op)) return;
+    h.reader = nullptr;
     sink.io_done(*op);
     return;
   }

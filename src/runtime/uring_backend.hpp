@@ -132,6 +132,7 @@ class uring_backend final : public io_backend {
   void release(std::uint32_t index) noexcept;
 
   bool start_read(io_handle& h, slot& s, io_op& op) noexcept;
+  bool start_read_stamped(io_handle& h, slot& s, io_op& op) noexcept;  // uring_recvmsg.cpp
   bool start_write(io_handle& h, slot& s, io_op& op) noexcept;
   bool write_behind(std::uint32_t index, io_op& op) noexcept;
   void submit_send(std::uint32_t index) noexcept;
