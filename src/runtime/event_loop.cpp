@@ -102,6 +102,7 @@ void event_loop::run_once(duration max_wait) {
   }
   metrics_.add_busy(coarse_now() - busy_since_);
   if (hold_to != time_point{}) {  // then what I/O finished meanwhile, without waiting
+    backend_->flush();  // the turn's writes go out now, not after the sleep
     hold_until(hold_to);
     timeout = duration::zero();
     steps_since_poll_ = steps_between_polls;

@@ -90,6 +90,10 @@ class io_backend {
   /// shutdown(2) of a socket, `how` SHUT_WR or SHUT_RDWR. SHUT_WR: the FIN goes out after
   /// every byte a write took. SHUT_RDWR is an abort: it wakes waiting reads and writes.
   virtual void shutdown(io_handle& h, int how) noexcept { ::shutdown(h.fd, how); }
+  /// Hands what the backend queued for the kernel to it now, without waiting and without
+  /// handing anything to the sink: for a loop about to sleep outside poll() (hold_io), so
+  /// that writes that finished at once go out before the sleep. No-op where they already did.
+  virtual void flush() noexcept {}
   /// Waits up to `timeout` (negative: without limit) and hands what finished to the sink.
   virtual void poll(duration timeout, io_sink& sink) = 0;
   /// Thread-safe: makes a concurrent or the next poll() return and call sink.woken().

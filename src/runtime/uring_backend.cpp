@@ -389,13 +389,7 @@ void uring_backend::rearm_starved() noexcept {
 }
 
 void uring_backend::poll(duration timeout, io_sink& sink) {
-  for (std::uint32_t i : send_queue_) {  // the turn's writes go with the wait
-    slot& s = slots_[i];
-    if (!s.send_queued) continue;  // sent at detach
-    s.send_queued = false;
-    submit_send(i);
-  }
-  send_queue_.clear();
+  submit_send_queue();  // the turn's writes go with the wait
   rearm_starved();
   rearmed_ = 0;  // the receives re-armed so far are in this submission
   int r;
@@ -428,6 +422,16 @@ void uring_backend::poll(duration timeout, io_sink& sink) {
     if (n < batch) break;
   }
   handling_ = false;
+}
+
+void uring_backend::submit_send_queue() noexcept {
+  for (std::uint32_t i : send_queue_) {
+    slot& s = slots_[i];
+    if (!s.send_queued) continue;  // sent at detach
+    s.send_queued = false;
+    submit_send(i);
+  }
+  send_queue_.clear();
 }
 
 void uring_backend::complete(std::uint64_t data, int res, std::uint32_t flags, io_sink& sink) {

@@ -6,6 +6,8 @@
 // after a short one until the poll says data came (the read that could only say EAGAIN).
 // A socket whose receive already runs (it was read unstamped first) keeps it: its reads come
 // from the pool and carry no stamp (*op.stamp = 0: the caller takes its own clock).
+// Also flush(), for a loop that holds I/O (event_loop::options::hold_io): the turn's buffered
+// sends go to the kernel before the loop sleeps, not with the poll after it.
 #include <cerrno>
 #include <utility>
 
@@ -34,6 +36,11 @@ bool uring_backend::start_read_stamped(io_handle& h, slot& s, io_op& op) noexcep
   }
   if (!s.poll_in) arm_poll(h.slot, false);
   return false;
+}
+
+void uring_backend::flush() noexcept {
+  submit_send_queue();
+  if (io_uring_sq_ready(&ring_) > 0) io_uring_submit(&ring_);
 }
 
 }  // namespace barrage

@@ -199,3 +199,26 @@ TEST(hold_io, a_timer_beyond_twice_the_slack_is_waited_for_with_io_watched) {
   EXPECT_GE(timer.at, t0 + 200ms);
   ::close(s);
 }
+
+TEST(hold_io, a_write_made_before_the_hold_goes_out_before_it_not_after) {
+  // io_uring keeps a small write in its send buffer until the turn's submission: the hold must
+  // submit it before sleeping, or each request would leave up to twice the slack late.
+  auto [c, s] = tcp_pair();
+  event_loop loop(hold_options(40ms, true));
+  async_fd fd(c);
+  noted timer{};
+  const time_point t0 = mono_clock::now();
+  time_point got_at{};
+  std::thread reader([s = s, &got_at] {
+    char b[4];
+    if (::read(s, b, sizeof b) > 0) got_at = mono_clock::now();
+  });
+  auto t = spawn(note_timer(t0 + 60ms, timer), "timer");
+  auto w = spawn([](async_fd& f) -> task<void> { co_await f.write("x", 1); }(fd), "writer");
+  while (timer.turn == 0) loop.run_once();
+  reader.join();
+  ASSERT_NE(got_at, time_point{});
+  EXPECT_LT(got_at - t0, 30ms) << "the write waited for the end of the hold";
+  EXPECT_GE(timer.at, t0 + 60ms);
+  ::close(s);
+}
