@@ -300,7 +300,7 @@ class worker {
   std::atomic<double> cpu_s_{0};
   std::vector<std::unique_ptr<std::string>> batches_;  // the last is the current one
   /// Per origin (run_plan::origins), failed connects in a row: backs the next connect off.
-  /// --response-hold: the open model's loop holds I/O until each timer batch and responses
+  /// run_config::response_hold (on unless --no-response-hold): the open model's loop holds I/O until each timer batch and responses
   /// are timed by the kernel's receive stamps; only where every connection can have them
   /// (plain HTTP/1.1, no redirects, no --stream, no pipelining).
   bool hold_responses_ = false;

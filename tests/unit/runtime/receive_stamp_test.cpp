@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -220,5 +221,42 @@ TEST(hold_io, a_write_made_before_the_hold_goes_out_before_it_not_after) {
   ASSERT_NE(got_at, time_point{});
   EXPECT_LT(got_at - t0, 30ms) << "the write waited for the end of the hold";
   EXPECT_GE(timer.at, t0 + 60ms);
+  ::close(s);
+}
+
+TEST(receive_stamp, a_stamped_read_after_plain_ones_reads_on_in_order_without_a_stamp_where_none_is_kept) {
+  // io_uring: a plain read that had to wait armed the socket's receive into the pool; the
+  // stamped reads after it take the pool's bytes in order (they carry no stamp there). epoll:
+  // every read is a syscall, and the stamped ones are stamped.
+  auto [c, s] = tcp_pair();
+  ASSERT_TRUE(stamp_receives(c));
+  event_loop loop;
+  async_fd fd(c);
+  std::thread writer([s = s] {
+    std::this_thread::sleep_for(10ms);
+    (void)::write(s, "ab", 2);
+    std::this_thread::sleep_for(10ms);
+    (void)::write(s, "cd", 2);
+  });
+  std::string got;
+  std::vector<std::int64_t> stamps;
+  loop.run([](async_fd& f, std::string& out, std::vector<std::int64_t>& st) -> task<void> {
+    char b[8];
+    const long n = co_await f.read(b, 1);  // waits: io_uring arms its receive here
+    out.append(b, static_cast<std::size_t>(n));
+    while (out.size() < 4) {
+      std::int64_t stamp = -1;
+      const long m = co_await f.read_stamped(b, sizeof b, &stamp);
+      if (m <= 0) break;
+      out.append(b, static_cast<std::size_t>(m));
+      st.push_back(stamp);
+    }
+  }(fd, got, stamps));
+  writer.join();
+  EXPECT_EQ(got, "abcd");
+  for (std::int64_t st : stamps) EXPECT_GE(st, 0) << "a stamp was left unset";
+  if (std::string(loop.backend().name()) == "epoll") {
+    for (std::int64_t st : stamps) EXPECT_GT(st, 0);
+  }
   ::close(s);
 }
