@@ -90,6 +90,9 @@ class event_loop final : private io_sink {
   void set_slow_step_hook(slow_step_hook h) { slow_hook_ = std::move(h); }
   void set_exception_handler(exception_handler h) { exception_handler_ = std::move(h); }
   const options& config() const noexcept { return opts_; }
+  /// Turns options::hold_io on or off from the next turn (e.g. off while connects are pending,
+  /// whose completion the caller times by the clock).
+  void set_hold_io(bool on) noexcept { opts_.hold_io = on; }
 
   // For spawn.hpp: the loop keeps every unfinished spawned task.
   void adopt(detail::task_root& r) noexcept;

@@ -5,7 +5,9 @@ off): responses read with the next arrival batch and timed by the kernel's recei
 almost every batch): every request is accounted for, and the response's time is its arrival,
 not the held read's: the wait (send to first byte) has a median within 0.6 ms of the 20 ms
 delay, where timing by the read would add about half the 1 ms hold. With --no-response-hold the
-same run is accounted for too. Both I/O backends.
+same run is accounted for too. Connects are timed by the clock and the loop does not hold while
+one is in flight: the connect phase's median stays a loopback connect's (a hold would add about
+half a millisecond). Both I/O backends.
 
   response_hold_test.py BARRAGE
 """
@@ -69,6 +71,10 @@ def main():
         check(wait["p50"] >= DELAY_MS, "the wait is no shorter than the server's delay (p50 %.3f ms)" % wait["p50"])
         check(wait["p50"] < DELAY_MS + 0.6,
               "the wait's median is the response's arrival, not the held read (p50 %.3f ms)" % wait["p50"])
+        connect = rep["phases"]["connect"]
+        print("  connect p50 %.3f ms over %d connects" % (connect["p50"], connect["count"]))
+        check(connect["p50"] < 0.35,
+              "connects are not held: the connect phase's median is a loopback connect's (%.3f ms)" % connect["p50"])
     cleanup()
     if FAILURES:
         print("%d check(s) failed" % len(FAILURES))
