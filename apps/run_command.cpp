@@ -97,6 +97,10 @@ void add_attempt_options(CLI::App& app, loadgen::run_options& o) {
       ->default_str("1")
       ->type_name("N");
   app.add_flag("--no-keepalive", o.no_keepalive, "A new connection for every request");
+  app.add_flag("--no-response-hold", o.no_response_hold,
+               "With -r: read each response when it wakes the loop and time it by the clock. Default over "
+               "plain HTTP/1.1: responses are timed by the kernel's receive stamps and read with the next "
+               "arrival batch when it is within 1 ms (fewer wake-ups)");
   app.add_flag("--http1.1", o.http1_1, "Speak HTTP/1.1 (the default)");
   app.add_flag("--http2", o.http2,
                "https: offer HTTP/2 by ALPN (h2, http/1.1); h2 where the server picks it");

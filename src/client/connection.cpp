@@ -1,5 +1,7 @@
 #include "client/connection.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -105,6 +107,17 @@ net::transport::awaitable connection::read_more(time_point deadline) {
   return stream_.read(buf_.data() + wpos_, buf_.size() - wpos_, deadline, read_timer_);
 }
 
+time_point connection::stamped_read_time(time_point floor) const noexcept {
+  const time_point now = mono_clock::now();
+  const std::int64_t stamp = stream_.receive_stamp();
+  if (stamp == 0) return now;
+  timespec real;
+  ::clock_gettime(CLOCK_REALTIME, &real);
+  const std::int64_t ago = std::int64_t{real.tv_sec} * 1'000'000'000 + real.tv_nsec - stamp;
+  if (ago <= 0) return now;
+  return std::max(floor, now - std::chrono::nanoseconds(ago));
+}
+
 http::parse_status connection::widen_fields(bool head_request) {
   more_fields_.reset(new http::header[most_fields]);
   parser_ = http::response_parser(std::span<http::header>(more_fields_.get(), most_fields), limits_);
@@ -158,7 +171,7 @@ void connection::receiver::take(long n) {
   o_.bytes_in += static_cast<std::uint64_t>(n);
   if (c_->watch_) c_->read_at_ = mono_clock::now();
   if (!o_.times.first_byte) {
-    o_.times.first_byte = since();
+    o_.times.first_byte = c_->stream_.receive_stamps() ? to_ns(c_->stamped_read_time(start_) - start_) : since();
     reads_at_first_byte_ = c_->reads_;
   }
   const http::parse_status st = c_->parser_.parse(c_->buffered());
@@ -213,7 +226,9 @@ void connection::receiver::complete() {
   c.rest_after(o_.bytes_in);
   // No read after the first byte's: complete at the same instant (parsing takes well under a
   // microsecond), which spares a clock read per response (docs/performance.md).
-  o_.times.complete = c.reads_ == reads_at_first_byte_ ? o_.times.first_byte : since();
+  // With receive stamps, the last read's data came when its stamp says.
+  if (c.reads_ == reads_at_first_byte_) o_.times.complete = o_.times.first_byte;
+  else o_.times.complete = c.stream_.receive_stamps() ? to_ns(c.stamped_read_time(start_) - start_) : since();
   phase_ = phase::done;
 }
 

@@ -82,6 +82,12 @@ class connection {
   /// redirects); location() is then that value, empty when the response had none.
   void keep_location(bool on) noexcept { keep_location_ = on; }
   const std::string& location() const noexcept { return location_; }
+  /// Plain TCP: first byte and completion are taken from the kernel's receive time of the
+  /// reads that brought them (net::transport::enable_receive_stamps), not from the clock when
+  /// the reads return: right however late the loop reads (an event loop that holds I/O), for
+  /// one response in flight at a time (a read spanning several responses has the last one's
+  /// time). False for TLS, which keeps the clock.
+  bool enable_receive_stamps() noexcept { return stream_.enable_receive_stamps(); }
   /// Watches every response's body from now on (body_watch.hpp); null: none (the default).
   void set_watch(std::unique_ptr<body_watch> w) noexcept { watch_ = std::move(w); }
 
@@ -181,6 +187,10 @@ class connection {
   /// Reads more bytes after what is buffered: awaiting it yields bytes read, 0 at end, or
   /// -errno, which `filled` then accounts. Not a coroutine: no frame per plain read.
   net::transport::awaitable read_more(time_point deadline);
+  /// With receive stamps: when the last read's data came, on the monotonic clock (the
+  /// kernel's CLOCK_REALTIME stamp moved by the clocks' offset now), not before `floor`; the
+  /// clock now when the read had no stamp.
+  time_point stamped_read_time(time_point floor) const noexcept;
   /// The error kind of a failed read or write: from the TLS session's reason for -EPROTO.
   error_kind failure_of(long negative_errno) const noexcept;
   long filled(long n) noexcept {

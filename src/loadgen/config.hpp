@@ -125,6 +125,11 @@ struct run_config {
   /// stream whose largest gap is above `stall` counts as stalled.
   bool stream = false;
   duration stall = std::chrono::seconds(1);
+  /// In the open model, each response is timed by the kernel's receive stamp and the loop
+  /// holds I/O until its next arrival batch (fewer wake-ups; docs/performance.md, session 12).
+  /// Plain HTTP/1.1 only (not TLS, h2, --redirects, --stream, --pipeline); elsewhere it does
+  /// nothing. --no-response-hold: off (each response read, and timed, when it wakes the loop).
+  bool response_hold = true;
   /// `barrage run FILE.yaml|FILE.json` (loadgen/scenario_file.hpp) or --targets FILE
   /// (loadgen/targets_file.hpp): what the workers run instead of `url`; at most one of them.
   /// --iterations K: each virtual user runs its flow K times, then stops.

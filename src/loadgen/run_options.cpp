@@ -66,6 +66,7 @@ void read_load_shape(const run_options& o, unsigned cores, option_reader& in, ru
   in.read("--pipeline", o.pipeline, parse_pipeline, c.pipeline);
   in.read("--redirects", o.redirects, parse_redirects, c.redirects);
   c.keepalive = !o.no_keepalive;
+  c.response_hold = !o.no_response_hold;
 }
 
 void read_times(const run_options& o, option_reader& in, run_config& c) {

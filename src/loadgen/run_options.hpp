@@ -25,6 +25,7 @@ struct run_options {
   std::vector<std::string> resolve;  // --resolve, repeatable
   std::optional<std::string> metrics_listen, linger, metrics_buckets;  // metrics_options.hpp
   bool no_keepalive = false, show_secrets = false;
+  bool no_response_hold = false;  // --no-response-hold
   bool insecure = false, no_tls_resume = false;
   bool http1_1 = false, http2 = false, http2_prior_knowledge = false;
   // Shards (loadgen/shard.hpp) and --start-at (loadgen/wall_clock.hpp). job_completion_index:

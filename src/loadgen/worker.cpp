@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <algorithm>
+
 #include "http/redirect.hpp"
 #include "runtime/frame_allocator.hpp"
 #include "runtime/sleep.hpp"
@@ -30,6 +32,11 @@ worker::worker(const run_plan& plan, unsigned connections, std::optional<std::ui
   }
   next_address_ = first_connection;
   connect_failures_.assign(std::max<std::size_t>(1, plan_.origins.size()), 0);
+  const run_config& c = plan_.config;
+  hold_responses_ = c.open_model() && c.response_hold && c.http == http_choice::http1_1 && c.redirects == 0 &&
+                    !c.stream && c.pipeline == 1 && !c.ws.enabled &&
+                    std::all_of(plan_.origins.begin(), plan_.origins.end(),
+                                [](const origin_route& r) { return r.url.scheme == http::url_scheme::http; });
   if (plan_.config.open_model()) {
     stats_.keep_uncorrected();
     if (plan_.per_second_uncorrected) second_uncorrected_.emplace();
@@ -46,6 +53,7 @@ void worker::run() {
   // The lag probe (a 10 ms timer) only when someone reads it: the live metrics.
   opts.monitor_lag = plan_.config.metrics.has_value();
   if (plan_.config.open_model()) opts.timer_slack = open_timer_slack;
+  opts.hold_io = hold_responses_;
   event_loop loop(opts);
   {
     std::lock_guard lock(loop_mutex_);

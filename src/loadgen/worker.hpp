@@ -331,6 +331,11 @@ class worker {
   std::atomic<double> cpu_s_{0};
   std::vector<std::unique_ptr<std::string>> batches_;  // the last is the current one
   /// Per origin (run_plan::origins), failed connects in a row: backs the next connect off.
+  /// run_config::response_hold (on unless --no-response-hold): the open model's loop holds I/O until each timer batch and responses
+  /// are timed by the kernel's receive stamps; only where every connection can have them
+  /// (plain HTTP/1.1, no redirects, no --stream, no pipelining).
+  bool hold_responses_ = false;
+  unsigned connecting_ = 0;  // connects in flight: the loop holds no I/O meanwhile (they are timed by the clock)
   std::vector<unsigned> connect_failures_;
   time_point ready_at_{};          // when ensure_connected()'s last new connection was ready
   std::size_t next_source_ = 0;    // index into config.sources of the next connection

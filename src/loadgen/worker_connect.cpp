@@ -10,6 +10,27 @@
 #include "runtime/with_timeout.hpp"
 
 namespace barrage::loadgen {
+namespace {
+
+/// While a connect is in flight the loop does not hold I/O (event_loop::options::hold_io): its
+/// completion has no receive stamp, and the connect phase and the first request's latency are
+/// timed by the clock, which a hold would make up to twice the timer slack late.
+class connect_unheld {
+ public:
+  connect_unheld(bool holding, unsigned& connecting) noexcept : connecting_(holding ? &connecting : nullptr) {
+    if (connecting_ && (*connecting_)++ == 0) event_loop::current().set_hold_io(false);
+  }
+  connect_unheld(const connect_unheld&) = delete;
+  connect_unheld& operator=(const connect_unheld&) = delete;
+  ~connect_unheld() {
+    if (connecting_ && --*connecting_ == 0) event_loop::current().set_hold_io(true);
+  }
+
+ private:
+  unsigned* connecting_;
+};
+
+}  // namespace
 
 client::error_kind connect_error(std::errc e) noexcept {
   switch (e) {
@@ -39,6 +60,7 @@ task<bool> worker::ensure_connected(std::optional<client::connection>& conn, cli
     co_return false;
   }
   conn.emplace(std::move(*t), http::response_limits{}, field_slots_);
+  if (hold_responses_) conn->enable_receive_stamps();  // false only for TLS, which hold_responses_ excludes
   if (plan_.config.pipeline > 1) conn->keep_grown_buffer();
   if (plan_.config.redirects > 0) conn->keep_location(true);
   if (plan_.config.stream) conn->set_watch(std::make_unique<stream_recorder>(stats_.streams, plan_.counted_from, plan_.config.stall));
@@ -68,7 +90,9 @@ task<std::optional<net::transport>> worker::open_transport(client::outcome& o, u
     co_return std::nullopt;
   }
   const time_point connect_start = mono_clock::now();
+  std::optional<connect_unheld> unheld(std::in_place, hold_responses_, connecting_);
   auto c = co_await net::tcp_connect(to, opts);
+  unheld.reset();
   stats_.count_connect(to, c.ok());
   if (!c) {
     ++failures;

@@ -1,5 +1,6 @@
 #include "net/tcp.hpp"
 
+#include <linux/net_tstamp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -22,6 +23,11 @@ socket_address address_of(int fd, int (*get)(int, sockaddr*, socklen_t*)) {
 }
 
 }  // namespace
+
+bool tcp_stream::enable_receive_stamps() noexcept {
+  int flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+  return ::setsockopt(fd_.fd(), SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof flags) == 0;
+}
 
 void set_nodelay(int fd) noexcept {
   int one = 1;

@@ -22,6 +22,14 @@ class tcp_stream {
   int native() const noexcept { return fd_.fd(); }
   /// >= 0 bytes (0: the peer closed), or -errno.
   io_awaiter read(void* buf, std::size_t len) noexcept { return fd_.read(buf, len); }
+  /// As read, with the kernel's receive time of the last segment read into *stamp
+  /// (CLOCK_REALTIME ns; 0: none), once enable_receive_stamps() is on.
+  io_awaiter read_stamped(void* buf, std::size_t len, std::int64_t* stamp) noexcept {
+    return fd_.read_stamped(buf, len, stamp);
+  }
+  /// SO_TIMESTAMPING with software receive stamps: false when the socket refuses it.
+  /// (It turns the kernel's receive timestamping on for the whole machine while set.)
+  bool enable_receive_stamps() noexcept;
   io_awaiter write(const void* buf, std::size_t len) noexcept { return fd_.write(buf, len); }
   io_awaiter writev(const iovec* iov, int n) noexcept { return fd_.writev(iov, n); }
   /// Writes everything (looping on short writes): len, or -errno.

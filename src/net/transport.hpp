@@ -32,6 +32,7 @@
 #include <sys/uio.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <memory>
 #include <new>
 #include <string_view>
@@ -109,15 +110,33 @@ class transport {
   bool is_tls() const noexcept { return tls_ != nullptr; }
 
   awaitable read(void* buf, std::size_t len, time_point deadline = time_point::max()) noexcept {
-    if (!tls_) [[likely]] return tcp_.read(buf, len).until(deadline);
+    if (!tls_) [[likely]] {
+      if (stamps_) return tcp_.read_stamped(buf, len, &stamp_).until(deadline);
+      return tcp_.read(buf, len).until(deadline);
+    }
     return tls_read(buf, len, deadline);
   }
   /// read() with `timer` as its deadline's timer on plain TCP (io_awaiter::until): for reads
   /// in a series, whose deadlines move forward. TLS reads time out as read() does.
   awaitable read(void* buf, std::size_t len, time_point deadline, lazy_timer& timer) noexcept {
-    if (!tls_) [[likely]] return tcp_.read(buf, len).until(timer, deadline);
+    if (!tls_) [[likely]] {
+      if (stamps_) return tcp_.read_stamped(buf, len, &stamp_).until(timer, deadline);
+      return tcp_.read(buf, len).until(timer, deadline);
+    }
     return tls_read(buf, len, deadline);
   }
+  /// Plain TCP: from now on each read also takes the kernel's receive time of its data
+  /// (receive_stamp()). False for TLS (its reads carry ciphertext through the session; the
+  /// caller keeps its own clock) and when the socket refuses (it then reads as before).
+  bool enable_receive_stamps() noexcept {
+    if (tls_ || !tcp_.valid()) return false;
+    stamps_ = tcp_.enable_receive_stamps();
+    return stamps_;
+  }
+  bool receive_stamps() const noexcept { return stamps_; }
+  /// With receive stamps: the kernel's receive time (CLOCK_REALTIME, ns since the epoch) of
+  /// the last segment the last successful read returned; 0 when that read had none.
+  std::int64_t receive_stamp() const noexcept { return stamp_; }
   awaitable write(const void* buf, std::size_t len, time_point deadline = time_point::max()) noexcept {
     if (!tls_) [[likely]] return tcp_.write(buf, len).until(deadline);
     return tls_write(buf, len, deadline);
@@ -178,6 +197,8 @@ class transport {
 
   tcp_stream tcp_;
   std::unique_ptr<tls_part> tls_;
+  std::int64_t stamp_ = 0;
+  bool stamps_ = false;
 };
 
 }  // namespace barrage::net

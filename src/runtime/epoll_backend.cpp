@@ -18,7 +18,9 @@ namespace {
 
 [[noreturn]] void throw_errno(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
 
-bool is_reading(io_kind k) noexcept { return k == io_kind::read || k == io_kind::accept || k == io_kind::readable; }
+bool is_reading(io_kind k) noexcept {
+  return k == io_kind::read || k == io_kind::read_stamped || k == io_kind::accept || k == io_kind::readable;
+}
 
 using detail::attempt_io;
 
@@ -67,7 +69,9 @@ bool attempt_read(io_handle& h, io_op& op) noexcept {
     h.may_read = false;
     return false;
   }
-  if (op.kind == io_kind::read && op.result > 0 && static_cast<std::size_t>(op.result) < op.len) h.may_read = false;
+  if ((op.kind == io_kind::read || op.kind == io_kind::read_stamped) && op.result > 0 &&
+      static_cast<std::size_t>(op.result) < op.len)
+    h.may_read = false;
   return true;
 }
 
@@ -81,6 +85,7 @@ bool epoll_backend::start(io_handle& h, io_op& op) noexcept {
     case io_kind::writable:
       break;
     case io_kind::read:
+    case io_kind::read_stamped:
     case io_kind::accept:
       if (attempt_read(h, op)) return true;
       break;

@@ -88,15 +88,25 @@ void event_loop::woken() noexcept {
 void event_loop::run_once(duration max_wait) {
   // 1. nearest timer
   duration timeout = max_wait;
+  time_point hold_to{};  // hold_io: the batch the loop sleeps until, when it does
   if (!ready_.empty()) {
     timeout = duration::zero();
   } else if (!timers_.empty()) {
     time_point wake = timers_.next_deadline();
     if (opts_.timer_slack > duration::zero()) wake = timers_.latest_due_by(wake + opts_.timer_slack);
     duration until = std::max(duration::zero(), wake - mono_clock::now());
+    if (opts_.hold_io && until > duration::zero() && until <= 2 * opts_.timer_slack &&
+        (timeout < duration::zero() || until <= timeout))
+      hold_to = wake;
     timeout = (timeout < duration::zero()) ? until : std::min(timeout, until);
   }
   metrics_.add_busy(coarse_now() - busy_since_);
+  if (hold_to != time_point{}) {  // then what I/O finished meanwhile, without waiting
+    backend_->flush();  // the turn's writes go out now, not after the sleep
+    hold_until(hold_to);
+    timeout = duration::zero();
+    steps_since_poll_ = steps_between_polls;
+  }
   // 2. wait, and 3. complete I/O: finished operations are scheduled through io_done().
   // While tasks are ready the poll would not wait: it is then only for fairness to I/O, and
   // is skipped until steps_between_polls task steps have run since the last one (a syscall
@@ -112,6 +122,14 @@ void event_loop::run_once(duration max_wait) {
   run_ready();
   // 5. fire timers
   fire_timers();
+}
+
+void event_loop::hold_until(time_point wake) noexcept {
+  const auto ns = to_ns(wake.time_since_epoch());
+  const timespec at{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+  // steady_clock is CLOCK_MONOTONIC; an interrupted sleep ends early, which the poll after
+  // it only makes a turn sooner (timers never fire early: fire_timers checks the clock).
+  ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr);
 }
 
 void event_loop::run_ready() {

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 #include <utility>
 
@@ -136,6 +137,16 @@ class async_fd {
   io_handle& handle() noexcept { return *h_; }
 
   io_awaiter read(void* buf, std::size_t len) noexcept { return op(io_kind::read, buf, len); }
+  /// As read; *stamp (which must outlive the await) gets the kernel's receive time of the
+  /// last segment read, CLOCK_REALTIME in ns, or 0 (see io_kind::read_stamped).
+  io_awaiter read_stamped(void* buf, std::size_t len, std::int64_t* stamp) noexcept {
+    io_op o;
+    o.kind = io_kind::read_stamped;
+    o.buf = buf;
+    o.len = len;
+    o.stamp = stamp;
+    return {*h_, o};
+  }
   io_awaiter write(const void* buf, std::size_t len) noexcept { return op(io_kind::write, const_cast<void*>(buf), len); }
   io_awaiter writev(const iovec* iov, int n) noexcept {
     io_op o;

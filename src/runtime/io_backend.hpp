@@ -26,6 +26,10 @@ enum class io_kind : std::uint8_t {
   connect,   // completes a connect() that returned EINPROGRESS -> 0
   readable,  // waits until the fd is readable -> 0
   writable,  // waits until the fd is writable -> 0
+  // buf, len -> bytes read, as `read`; *stamp gets the kernel's receive time of the last
+  // segment read (CLOCK_REALTIME, ns; 0: none) on a socket with SO_TIMESTAMPING's software
+  // receive stamps on (net::enable_receive_stamps).
+  read_stamped,
 };
 
 /// One operation in flight. result: >= 0 on success, -errno on failure.
@@ -37,6 +41,7 @@ struct io_op {
   int iovcnt = 0;
   sockaddr* addr = nullptr;
   socklen_t* addrlen = nullptr;
+  std::int64_t* stamp = nullptr;  // read_stamped: where the receive time goes
   long result = 0;
   std::coroutine_handle<> waiter;
   stop_scope* scope = nullptr;
@@ -85,6 +90,10 @@ class io_backend {
   /// shutdown(2) of a socket, `how` SHUT_WR or SHUT_RDWR. SHUT_WR: the FIN goes out after
   /// every byte a write took. SHUT_RDWR is an abort: it wakes waiting reads and writes.
   virtual void shutdown(io_handle& h, int how) noexcept { ::shutdown(h.fd, how); }
+  /// Hands what the backend queued for the kernel to it now, without waiting and without
+  /// handing anything to the sink: for a loop about to sleep outside poll() (hold_io), so
+  /// that writes that finished at once go out before the sleep. No-op where they already did.
+  virtual void flush() noexcept {}
   /// Waits up to `timeout` (negative: without limit) and hands what finished to the sink.
   virtual void poll(duration timeout, io_sink& sink) = 0;
   /// Thread-safe: makes a concurrent or the next poll() return and call sink.woken().

@@ -315,6 +315,10 @@ bool uring_backend::start(io_handle& h, io_op& op) noexcept {
       if (start_read(h, s, op)) return true;
       h.reader = &op;
       return false;
+    case io_kind::read_stamped:
+      if (start_read_stamped(h, s, op)) return true;
+      h.reader = &op;
+      return false;
     case io_kind::readable:
       if (s.send_error != 0) return op.result = 0, true;
       if (s.use_recv && s.recv_started) {  // the receive owns the read side: ask it
@@ -385,13 +389,7 @@ void uring_backend::rearm_starved() noexcept {
 }
 
 void uring_backend::poll(duration timeout, io_sink& sink) {
-  for (std::uint32_t i : send_queue_) {  // the turn's writes go with the wait
-    slot& s = slots_[i];
-    if (!s.send_queued) continue;  // sent at detach
-    s.send_queued = false;
-    submit_send(i);
-  }
-  send_queue_.clear();
+  submit_send_queue();  // the turn's writes go with the wait
   rearm_starved();
   rearmed_ = 0;  // the receives re-armed so far are in this submission
   int r;
@@ -424,6 +422,16 @@ void uring_backend::poll(duration timeout, io_sink& sink) {
     if (n < batch) break;
   }
   handling_ = false;
+}
+
+void uring_backend::submit_send_queue() noexcept {
+  for (std::uint32_t i : send_queue_) {
+    slot& s = slots_[i];
+    if (!s.send_queued) continue;  // sent at detach
+    s.send_queued = false;
+    submit_send(i);
+  }
+  send_queue_.clear();
 }
 
 void uring_backend::complete(std::uint64_t data, int res, std::uint32_t flags, io_sink& sink) {
@@ -526,6 +534,13 @@ void uring_backend::on_poll(std::uint32_t i, bool out, int res, io_sink& sink) n
   if (out && (op->kind == io_kind::write || op->kind == io_kind::writev)) {
     if (!start_write(h, s, *op)) return;  // waits on a poll again, or on the send buffer
     h.writer = nullptr;
+    sink.io_done(*op);
+    return;
+  }
+  if (!out && op->kind == io_kind::read_stamped) {  // uring_recvmsg.cpp: data may have come
+    h.may_read = true;
+    if (!start_read_stamped(h, s, *op)) return;
+    h.reader = nullptr;
     sink.io_done(*op);
     return;
   }

@@ -53,6 +53,7 @@ class uring_backend final : public io_backend {
   long try_write(io_handle& h, const void* buf, std::size_t len) noexcept override;
   void shutdown(io_handle& h, int how) noexcept override;
   void poll(duration timeout, io_sink& sink) override;
+  void flush() noexcept override;  // uring_recvmsg.cpp
   void wake() noexcept override;
 
   /// The default receive pool: buffer_count buffers of buffer_size bytes (4 MiB per loop).
@@ -132,9 +133,11 @@ class uring_backend final : public io_backend {
   void release(std::uint32_t index) noexcept;
 
   bool start_read(io_handle& h, slot& s, io_op& op) noexcept;
+  bool start_read_stamped(io_handle& h, slot& s, io_op& op) noexcept;  // uring_recvmsg.cpp
   bool start_write(io_handle& h, slot& s, io_op& op) noexcept;
   bool write_behind(std::uint32_t index, io_op& op) noexcept;
   void submit_send(std::uint32_t index) noexcept;
+  void submit_send_queue() noexcept;
   void drop_send(slot& s) noexcept;
   bool copy_out(slot& s, io_op& op) noexcept;
   void pause_recv(std::uint32_t index) noexcept;

@@ -163,7 +163,8 @@ void uring_backend::send_drained(std::uint32_t i, io_sink& sink) noexcept {
   if (s.send_error == 0 || !h.reader) return;
   io_op& r = *h.reader;
   if (r.kind == io_kind::readable) r.result = 0;
-  else if (r.kind == io_kind::read && s.head == none) r.result = std::exchange(s.send_error, 0);
+  else if ((r.kind == io_kind::read || r.kind == io_kind::read_stamped) && s.head == none)
+    r.result = std::exchange(s.send_error, 0);
   else return;
   h.reader = nullptr;
   sink.io_done(r);

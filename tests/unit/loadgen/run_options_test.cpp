@@ -337,5 +337,17 @@ TEST(run_options, http2_takes_the_open_model_retries_ramp_no_keepalive_and_the_w
   EXPECT_EQ(k->h2_windows.connection_window, 16u << 20);
 }
 
+TEST(run_options, the_response_hold_is_on_by_default_and_no_response_hold_turns_it_off) {
+  auto o = with_url();
+  o.rate = "1000";
+  auto on = make_run_config(o, 1);
+  ASSERT_TRUE(on.ok()) << on.error();
+  EXPECT_TRUE(on->response_hold);
+  o.no_response_hold = true;
+  auto off = make_run_config(o, 1);
+  ASSERT_TRUE(off.ok()) << off.error();
+  EXPECT_FALSE(off->response_hold);
+}
+
 }  // namespace
 }  // namespace barrage::loadgen
