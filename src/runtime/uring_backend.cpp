@@ -201,7 +201,8 @@ void uring_backend::detach(io_handle& h) noexcept {
 void uring_backend::arm_recv(std::uint32_t i) noexcept {
   slot& s = slots_[i];
   io_uring_sqe* sqe = next_sqe();
-  io_uring_prep_recv_multishot(sqe, s.h->fd, nullptr, 0, 0);
+  if (s.stamped) prep_recvmsg(sqe, s.h->fd);
+  else io_uring_prep_recv_multishot(sqe, s.h->fd, nullptr, 0, 0);
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = buffer_group;
   io_uring_sqe_set_data64(sqe, user_data(i, s.gen, tag_recv));
@@ -226,6 +227,8 @@ void uring_backend::recycle(std::int32_t bid) noexcept {
 }
 
 bool uring_backend::copy_out(slot& s, io_op& op) noexcept {
+  const bool stamped = op.kind == io_kind::read_stamped;
+  if (stamped) *op.stamp = 0;
   if (s.head == none) {
     if (s.error != 0) {  // delivered once; the stream then reads as ended, as a socket does
       op.result = std::exchange(s.error, 0);
@@ -242,7 +245,8 @@ bool uring_backend::copy_out(slot& s, io_op& op) noexcept {
     const std::int32_t b = s.head;
     buffer_meta& m = meta_[static_cast<std::size_t>(b)];
     const std::size_t n = std::min<std::size_t>(m.len - s.head_off, op.len - done);
-    std::memcpy(dst + done, buffers_.get() + std::size_t(b) * buffer_size + s.head_off, n);
+    std::memcpy(dst + done, buffers_.get() + std::size_t(b) * buffer_size + m.off + s.head_off, n);
+    if (stamped) *op.stamp = m.stamp;
     done += n;
     s.head_off += static_cast<std::uint32_t>(n);
     if (s.head_off == m.len) {
@@ -470,10 +474,13 @@ void uring_backend::on_recv(std::uint32_t i, int res, std::uint32_t flags, io_si
   if (flags & IORING_CQE_F_BUFFER) {
     const auto b = static_cast<std::int32_t>(flags >> IORING_CQE_BUFFER_SHIFT);
     --buffers_free_;
+    buffer_meta m{};
+    if (s.stamped && res > 0) res = unpack_recvmsg(b, res, m);  // the payload's length; 0: EOF
     if (!s.h || res <= 0) {
       recycle(b);
     } else {
-      meta_[std::size_t(b)] = {static_cast<std::uint32_t>(res), none};
+      m.len = static_cast<std::uint32_t>(res);
+      meta_[std::size_t(b)] = m;
       if (s.tail == none) s.head = b;
       else meta_[std::size_t(s.tail)].next = b;
       s.tail = b;

@@ -100,6 +100,7 @@ class uring_backend final : public io_backend {
     std::uint8_t inflight = 0;
     bool recv_armed = false, poll_in = false, poll_out = false;
     bool use_recv = true;   // false: the fd cannot take a receive (not a socket): readiness
+    bool stamped = false;   // its receive is a multishot recvmsg carrying receive stamps
     bool recv_started = false;  // a receive was ever armed: direct reads would reorder data
     bool starved = false;   // the receive ended for want of buffers; re-armed in poll(),
                             // and reads meanwhile go to the socket directly
@@ -120,8 +121,10 @@ class uring_backend final : public io_backend {
     int send_error = 0;          // a send's error not yet delivered (negative errno)
   };
   struct buffer_meta {
-    std::uint32_t len = 0;
+    std::uint32_t len = 0;   // payload bytes
     std::int32_t next = none;
+    std::uint32_t off = 0;   // where the payload starts (after a recvmsg's header and control)
+    std::int64_t stamp = 0;  // the kernel's receive time of the payload (ns, CLOCK_REALTIME; 0: none)
   };
 
   static std::uint64_t user_data(std::uint32_t index, std::uint32_t gen, tag t) noexcept {
@@ -134,6 +137,8 @@ class uring_backend final : public io_backend {
 
   bool start_read(io_handle& h, slot& s, io_op& op) noexcept;
   bool start_read_stamped(io_handle& h, slot& s, io_op& op) noexcept;  // uring_recvmsg.cpp
+  void prep_recvmsg(io_uring_sqe* sqe, int fd) noexcept;                 // uring_recvmsg.cpp
+  int unpack_recvmsg(std::int32_t bid, int res, buffer_meta& m) noexcept;  // uring_recvmsg.cpp
   bool start_write(io_handle& h, slot& s, io_op& op) noexcept;
   bool write_behind(std::uint32_t index, io_op& op) noexcept;
   void submit_send(std::uint32_t index) noexcept;
@@ -170,6 +175,9 @@ class uring_backend final : public io_backend {
   std::uint64_t receives_starved_ = 0;
   std::uint64_t sends_submitted_ = 0, sends_completed_ = 0, sends_short_ = 0;
   int wake_fd_ = -1;
+  // The template of the stamped receives (no name, room for one SCM_TIMESTAMPING): the
+  // kernel reads it while a multishot recvmsg runs, so it lives as long as the backend.
+  msghdr recvmsg_template_{};
   std::atomic<bool> wake_pending_{false};
 };
 
