@@ -21,37 +21,18 @@
 #include "runtime/io.hpp"
 #include "runtime/sleep.hpp"
 #include "runtime/uring_backend.hpp"
+#include "loopback_pair.hpp"
 
 using namespace barrage;
 using namespace std::chrono_literals;
 
 namespace {
 
-std::int64_t wall_ns() {
-  timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
-/// A connected loopback TCP pair (blocking fds): {client, server}; the client's receives
-/// are stamped.
+/// A connected loopback TCP pair: {client, server}; the client's receives are stamped.
 std::pair<int, int> stamped_tcp_pair() {
-  const int l = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(l, 1) != 0 ||
-      ::getsockname(l, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-    throw std::runtime_error("listen");
-  const int c = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("connect");
-  const int s = ::accept(l, nullptr, nullptr);
-  ::close(l);
-  int flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
-  if (::setsockopt(c, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof flags) != 0) throw std::runtime_error("stamps");
-  std::this_thread::sleep_for(5ms);  // the kernel turns receive stamping on a moment later
-  return {c, s};
+  auto pair = test::tcp_pair();
+  if (!test::stamp_receives(pair.first)) throw std::runtime_error("stamps");
+  return pair;
 }
 
 class uring_recvmsg : public ::testing::Test {
@@ -98,7 +79,7 @@ TEST_F(uring_recvmsg, a_read_after_the_loop_was_blocked_is_stamped_at_the_arriva
     EXPECT_EQ(this_uring().read_requests(f.handle()), 1) << "not one receive: readiness instead?";
     const std::uint32_t free_before = this_uring().buffers_free();
     std::this_thread::sleep_for(50ms);  // the loop is blocked; "two" comes meanwhile
-    const std::int64_t blocked_until = wall_ns();
+    const std::int64_t blocked_until = test::realtime_ns();
     for (int k = 0; k < 20 && this_uring().buffers_free() == free_before; ++k)
       co_await sleep_for(1ms);  // turns: the receive lands it in the pool
     EXPECT_EQ(this_uring().buffers_free(), free_before - 1) << "the data did not land in the pool";
